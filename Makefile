@@ -1,0 +1,53 @@
+# 责任督学挂牌督导 platform — the two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+.PHONY: install run test lint typecheck unit infra-up infra-down infra-status tokens bench clean
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "error: Python 3.11+ is needed")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	@touch $@
+
+install: $(VENV)/.installed
+
+## Start Kafka, the MongoDB-wire server, the four services and a demo county (Ctrl-C stops all).
+run: install
+	$(BIN)/python -m deploy.local.run
+
+## Lint, type-check and run every test against the real Kafka and MongoDB-wire server.
+test: install infra-up lint typecheck
+	$(BIN)/pytest -q
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy
+
+unit: install
+	$(BIN)/pytest -q tests/unit
+
+infra-up:
+	bash deploy/local/infra.sh up
+
+infra-down:
+	bash deploy/local/infra.sh down
+
+infra-status:
+	bash deploy/local/infra.sh status
+
+## Print bearer tokens for the demo users.
+tokens: install
+	$(BIN)/python -m deploy.local.tokens
+
+## Projection throughput benchmark (prints events/s); needs the infrastructure.
+bench: install infra-up
+	$(BIN)/python -m benchmarks.projection_throughput
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -1,0 +1,128 @@
+"""``make run``: the whole platform on one machine, with a demo county.
+
+Starts the infrastructure (``infra.sh up``: reuses what runs, provisions nothing for
+an external ``KAFKA_BOOTSTRAP_SERVERS`` / ``MONGODB_URI``), the four services as
+separate processes, loads the demo county through the visits API, prints the URLs and
+demo tokens, and on Ctrl-C stops the services and the infrastructure it started.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+
+from deploy.local import demo
+from deploy.local.tokens import mint_all
+from shared.settings import REPO_ROOT
+
+SERVICES = {"visits": 8001, "issues": 8002, "notifications": 8003, "reporting": 8004}
+INFRA = REPO_ROOT / "deploy" / "local" / "infra.sh"
+LOGS = REPO_ROOT / ".state" / "logs"
+
+
+def start_services() -> dict[str, subprocess.Popen[bytes]]:
+    LOGS.mkdir(parents=True, exist_ok=True)
+    procs = {}
+    for name, port in SERVICES.items():
+        port = int(os.environ.get(f"{name.upper()}_PORT", port))
+        env = {**os.environ, "PORT": str(port)}
+        log = (LOGS / f"{name}.log").open("ab")
+        procs[name] = subprocess.Popen(
+            [sys.executable, "-m", f"services.{name}"],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    return procs
+
+
+def wait_ready(procs: dict[str, subprocess.Popen[bytes]], timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    pending = dict(SERVICES)
+    while pending and time.monotonic() < deadline:
+        for name, port in list(pending.items()):
+            if procs[name].poll() is not None:
+                raise SystemExit(f"error: {name} exited; see {LOGS / (name + '.log')}")
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
+                    del pending[name]
+            except httpx.HTTPError:
+                pass
+        time.sleep(0.5)
+    if pending:
+        raise SystemExit(f"error: not ready after {timeout:.0f}s: {', '.join(pending)}")
+
+
+def load_demo(tokens: dict[str, str]) -> None:
+    """Register the demo schools (already registered ones answer 409 and are kept)."""
+    with httpx.Client(base_url=f"http://127.0.0.1:{SERVICES['visits']}", timeout=10) as client:
+        for body in demo.schools():
+            office = "yx-office" if body["county"] == demo.COUNTY else "fc-office"
+            r = client.post(
+                "/schools", json=body, headers={"Authorization": f"Bearer {tokens[office]}"}
+            )
+            if r.status_code not in (201, 409):
+                raise SystemExit(f"error: demo school {body['school_id']}: {r.text}")
+
+
+def stop(procs: dict[str, subprocess.Popen[bytes]]) -> None:
+    for proc in procs.values():
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    for proc in procs.values():
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    subprocess.run(["bash", str(INFRA), "down"], check=False)
+
+
+def banner(tokens: dict[str, str]) -> str:
+    lines = ["", "督导平台已启动 — the platform is up:"]
+    for name, port in SERVICES.items():
+        lines.append(f"  {name:<14} http://127.0.0.1:{port}/docs")
+    lines += [
+        "",
+        "Try (游仙区 county office token):",
+        f"  curl -H 'Authorization: Bearer {tokens['yx-office'][:24]}…' "
+        f"http://127.0.0.1:{SERVICES['reporting']}/reports/schools-per-county",
+        "",
+        "Demo tokens (also: make tokens):",
+    ]
+    names = {u.user_id: f"{u.name} ({u.main_role})" for u in demo.USERS}
+    lines += [f"  {names[user]}\n  {user}={token}" for user, token in tokens.items()]
+    lines += ["", f"Logs: {LOGS}", "Ctrl-C stops everything."]
+    return "\n".join(lines)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def main() -> None:
+    subprocess.run(["bash", str(INFRA), "up"], check=True)
+    tokens = mint_all()
+    procs = start_services()
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        wait_ready(procs)
+        load_demo(tokens)
+        print(banner(tokens), flush=True)
+        while all(p.poll() is None for p in procs.values()):
+            time.sleep(1)
+        crashed = [n for n, p in procs.items() if p.poll() is not None]
+        print(f"error: service stopped: {', '.join(crashed)}; see {LOGS}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("\n正在停止… stopping", flush=True)
+    finally:
+        stop(procs)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,163 @@
+"""HTTP routes of the directory: each turns a request into a command or a query."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, HTTPException, Query, Request, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.visits.directory import DirectoryService, UnknownSchool
+from services.visits.directory_view import DirectoryView
+from services.visits.domain.school import CorrectSchoolDetails, RegisterSchool, jurisdiction_of
+from shared.auth import CurrentPrincipal, Role, ensure_role, ensure_within
+from shared.contracts.directory import Location, SchoolKind
+from shared.jurisdiction import Jurisdiction
+from shared.projection import ReadModels
+from shared.service import RuntimeDep, command_context
+
+router = APIRouter(prefix="/schools", tags=["directory"])
+
+DIVISION_CODE = r"^[0-9]{6}$"
+ID = r"^[0-9A-Za-z_-]{2,40}$"
+OFFICES = (Role.county_office, Role.city_office, Role.province_office)
+
+
+class SchoolCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    school_id: str = Field(pattern=ID, description="学校标识码 or the county's own code")
+    name: str = Field(min_length=2, max_length=100)
+    kind: SchoolKind
+    province: str = Field(pattern=DIVISION_CODE)
+    city: str = Field(pattern=DIVISION_CODE)
+    county: str | None = Field(default=None, pattern=DIVISION_CODE)
+    zone_id: str | None = Field(default=None, pattern=ID)
+    address: str = Field(min_length=2, max_length=200)
+    city_direct: bool = False
+    principal_name: str | None = Field(default=None, max_length=50)
+    location: Location | None = None
+
+
+class SchoolCorrection(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=2, max_length=500)
+    name: str | None = Field(default=None, min_length=2, max_length=100)
+    kind: SchoolKind | None = None
+    address: str | None = Field(default=None, min_length=2, max_length=200)
+    principal_name: str | None = Field(default=None, max_length=50)
+    location: Location | None = None
+
+
+class Accepted(BaseModel):
+    school_id: str
+    version: int
+
+
+def _service(request: Request) -> DirectoryService:
+    service: DirectoryService = request.app.state.directory
+    return service
+
+
+def _parse_if_match(if_match: str | None) -> int | None:
+    if if_match is None:
+        return None
+    try:
+        return int(if_match.strip().strip('W/"').strip('"'))
+    except ValueError:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            "If-Match 必须是版本号 (If-Match must be a version)",
+        ) from None
+
+
+def school_jurisdiction(doc: dict[str, Any]) -> Jurisdiction:
+    return Jurisdiction(
+        province=doc["province"],
+        city=doc["city"],
+        county=doc["county"],
+        zone=doc["zone_id"] if doc["county"] else None,
+        school=doc["school_id"],
+    )
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=Accepted)
+async def register_school(
+    body: SchoolCreate, principal: CurrentPrincipal, request: Request, response: Response
+) -> Accepted:
+    """登记学校 — register a school in the directory (county, city or province office)."""
+    ensure_role(principal, *OFFICES)
+    cmd = RegisterSchool(**body.model_dump())
+    ensure_within(principal, jurisdiction_of(cmd))
+    version = await _service(request).register_school(cmd, command_context(request, principal))
+    response.headers["ETag"] = f'"{version}"'
+    response.headers["Location"] = f"/schools/{cmd.school_id}"
+    return Accepted(school_id=cmd.school_id, version=version)
+
+
+@router.patch("/{school_id}", response_model=Accepted)
+async def correct_school(
+    school_id: Annotated[str, Field(pattern=ID)],
+    body: SchoolCorrection,
+    principal: CurrentPrincipal,
+    request: Request,
+    response: Response,
+    if_match: Annotated[str | None, Header()] = None,
+) -> Accepted:
+    """更正学校信息 — correct a school's details; send ``If-Match: "<version>"``."""
+    ensure_role(principal, *OFFICES)
+    cmd = CorrectSchoolDetails(school_id=school_id, **body.model_dump())
+    try:
+        version = await _service(request).correct_school(
+            cmd,
+            _parse_if_match(if_match),
+            command_context(request, principal),
+            authorize=lambda where: ensure_within(principal, where),
+        )
+    except UnknownSchool:
+        raise HTTPException(404, f"学校 {school_id} 不存在 (unknown school)") from None
+    response.headers["ETag"] = f'"{version}"'
+    return Accepted(school_id=school_id, version=version)
+
+
+@router.get("/{school_id}")
+async def get_school(
+    school_id: str, principal: CurrentPrincipal, runtime: RuntimeDep
+) -> dict[str, Any]:
+    """A school as the directory shows it."""
+    schools = await ReadModels(runtime.db, DirectoryView.name).collection("schools")
+    doc = await schools.find_one({"_id": school_id})
+    if doc is None:
+        raise HTTPException(404, f"学校 {school_id} 不存在 (unknown school)")
+    ensure_within(principal, school_jurisdiction(doc))
+    doc.pop("_id")
+    return doc
+
+
+@router.get("")
+async def list_schools(
+    principal: CurrentPrincipal,
+    runtime: RuntimeDep,
+    county: Annotated[str | None, Query(pattern=DIVISION_CODE)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    skip: Annotated[int, Query(ge=0)] = 0,
+) -> list[dict[str, Any]]:
+    """Schools inside the caller's jurisdiction, optionally of one county."""
+    query: dict[str, Any] = {}
+    mine = principal.jurisdiction
+    for level in ("province", "city", "county"):
+        value = getattr(mine, level)
+        if value is not None:
+            query[level] = value
+    if county is not None:
+        if mine.county not in (None, county):
+            raise HTTPException(403, "超出您的管辖范围 (outside your jurisdiction)")
+        query["county"] = county
+    if mine.zone is not None:
+        query["zone_id"] = mine.zone
+    if mine.school is not None:
+        query["school_id"] = mine.school
+    schools = await ReadModels(runtime.db, DirectoryView.name).collection("schools")
+    cursor = schools.find(query, projection={"_id": False}).sort("school_id").skip(skip)
+    return [doc async for doc in cursor.limit(limit)]

@@ -1,0 +1,1 @@
+"""The visits service's pure domain core: no I/O, no clock, no random ids."""

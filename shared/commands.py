@@ -1,0 +1,114 @@
+"""Application-layer plumbing: load a stream, decide, append, notify the relay.
+
+The domain core of each aggregate stays pure: ``evolve(state, payload) -> state`` and
+``decide(state, command) -> list[payload]``. This module does the I/O around them and
+turns payloads into envelopes with the context of the request that caused them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Generic, TypeVar
+from uuid import UUID
+
+from shared import metrics
+from shared.envelope import Actor, EventEnvelope
+from shared.events import EventPayload, EventRegistry
+from shared.eventstore import ConcurrencyConflict, EventStore
+from shared.jurisdiction import Jurisdiction
+
+S = TypeVar("S")
+
+
+class IllegalStep(Exception):
+    """The command is not allowed in the aggregate's current state (HTTP 409)."""
+
+
+@dataclass(frozen=True)
+class CommandContext:
+    """Who asks, when, and as part of what (brought by the command, never read inside)."""
+
+    actor: Actor
+    now: datetime
+    correlation_id: str
+    causation_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Loaded(Generic[S]):
+    state: S
+    version: int
+
+
+class StreamHandler(Generic[S]):
+    """Loads, decides and appends for one aggregate type in one service."""
+
+    def __init__(
+        self,
+        store: EventStore,
+        registry: EventRegistry,
+        source: str,
+        initial: S,
+        evolve: Callable[[S, EventPayload], S],
+        new_id: Callable[[], UUID],
+        on_append: Callable[[], None] = lambda: None,
+        service: str = "",
+    ) -> None:
+        self._store = store
+        self._registry = registry
+        self._source = source
+        self._initial = initial
+        self._evolve = evolve
+        self._new_id = new_id
+        self._on_append = on_append
+        self._service = service
+
+    async def load(self, stream_id: str) -> Loaded[S]:
+        state = self._initial
+        events = await self._store.load(stream_id)
+        for envelope in events:
+            state = self._evolve(state, self._registry.parse(envelope))
+        return Loaded(state, len(events))
+
+    async def append(
+        self,
+        stream_id: str,
+        expected_version: int,
+        payloads: Sequence[EventPayload],
+        ctx: CommandContext,
+        jurisdiction: Jurisdiction,
+        partition_key: str | None = None,
+    ) -> int:
+        """Wrap payloads in envelopes and append them; returns the new version."""
+        envelopes = [
+            EventEnvelope(
+                event_id=self._new_id(),
+                event_type=p.event_type,
+                schema_version=p.schema_version,
+                source=self._source,
+                stream_id=stream_id,
+                stream_version=expected_version + i,
+                partition_key=partition_key or stream_id,
+                occurred_at=ctx.now,
+                recorded_at=ctx.now,
+                actor=ctx.actor,
+                jurisdiction=jurisdiction,
+                correlation_id=ctx.correlation_id,
+                causation_id=ctx.causation_id,
+                payload=p.model_dump(mode="json"),
+            )
+            for i, p in enumerate(payloads, start=1)
+        ]
+        version = await self._store.append(stream_id, expected_version, envelopes)
+        for p in payloads:
+            metrics.EVENTS_APPENDED.labels(self._service, p.event_type).inc()
+        self._on_append()
+        return version
+
+    @staticmethod
+    def check_expected(stream_id: str, expected: int | None, actual: int) -> None:
+        """409 when a client's ``If-Match`` version is stale."""
+        if expected is not None and expected != actual:
+            raise ConcurrencyConflict(stream_id, expected, actual)

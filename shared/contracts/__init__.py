@@ -1,0 +1,8 @@
+"""Public event contracts, one module per bounded context.
+
+Importing this package registers every contract in :data:`shared.events.registry`.
+"""
+
+from shared.contracts import directory
+
+__all__ = ["directory"]

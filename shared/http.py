@@ -1,0 +1,145 @@
+"""HTTP edge shared by every service: errors, correlation ids, metrics, health.
+
+Errors always come back as ``{"error": code, "message": 中文说明, ...}``; validation
+errors list every wrong field as ``{"field": "body.name", "message": …}``. Nothing
+escapes as an unhandled 500 without being logged with its correlation id.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+from uuid import uuid4
+
+import structlog
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
+
+from shared import metrics
+from shared.commands import IllegalStep
+from shared.eventstore import ConcurrencyConflict
+
+log = structlog.get_logger(__name__)
+
+CORRELATION_HEADER = "X-Correlation-ID"
+
+_STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    422: "validation_error",
+    429: "too_many_requests",
+    503: "unavailable",
+}
+
+
+def error_body(status_code: int, message: str, **extra: Any) -> dict[str, Any]:
+    return {"error": _STATUS_CODES.get(status_code, "error"), "message": message, **extra}
+
+
+def install_edge(app: FastAPI, service: str) -> None:
+    """Error handlers, correlation-id and latency middleware, ``/metrics``."""
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {
+                "field": ".".join(str(p) for p in err.get("loc", ())),
+                "message": err.get("msg", ""),
+                "type": err.get("type", ""),
+            }
+            for err in exc.errors()
+        ]
+        return JSONResponse(
+            error_body(422, "请求数据不符合要求 (invalid request)", errors=errors), status_code=422
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse(
+            error_body(exc.status_code, str(exc.detail)),
+            status_code=exc.status_code,
+            headers=exc.headers,
+        )
+
+    @app.exception_handler(ConcurrencyConflict)
+    async def _conflict(request: Request, exc: ConcurrencyConflict) -> JSONResponse:
+        return JSONResponse(
+            error_body(
+                409,
+                "数据已被他人修改，请刷新后重试 (stale version)",
+                stream_id=exc.stream_id,
+                expected_version=exc.expected_version,
+                current_version=exc.actual_version,
+            ),
+            status_code=409,
+        )
+
+    @app.exception_handler(IllegalStep)
+    async def _illegal(request: Request, exc: IllegalStep) -> JSONResponse:
+        return JSONResponse(error_body(409, str(exc)), status_code=409)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled_error", path=request.url.path)
+        return JSONResponse(error_body(500, "服务内部错误 (internal error)"), status_code=500)
+
+    @app.middleware("http")
+    async def _observe(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        correlation_id = request.headers.get(CORRELATION_HEADER) or str(uuid4())
+        if len(correlation_id) > 64:
+            correlation_id = correlation_id[:64]
+        request.state.correlation_id = correlation_id
+        structlog.contextvars.bind_contextvars(correlation_id=correlation_id)
+        started = time.perf_counter()
+        status = 500
+        try:
+            response = await call_next(request)
+            status = response.status_code
+            response.headers[CORRELATION_HEADER] = correlation_id
+            return response
+        finally:
+            metrics.HTTP_LATENCY.labels(
+                service, request.method, _route_template(request), str(status)
+            ).observe(time.perf_counter() - started)
+            structlog.contextvars.unbind_contextvars("correlation_id")
+
+    @app.get("/metrics", include_in_schema=False)
+    async def _metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+def _route_template(request: Request) -> str:
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match == Match.FULL:
+            return str(getattr(route, "path", "unmatched"))
+    return "unmatched"
+
+
+def install_health(app: FastAPI, readiness: Callable[[], Awaitable[dict[str, str]]]) -> None:
+    """``/healthz`` (the process answers) and ``/readyz`` (MongoDB and Kafka reachable)."""
+
+    @app.get("/healthz", tags=["health"])
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"])
+    async def readyz() -> JSONResponse:
+        checks = await readiness()
+        ready = all(v == "ok" for v in checks.values())
+        return JSONResponse(
+            {"status": "ready" if ready else "not_ready", "checks": checks},
+            status_code=200 if ready else 503,
+        )

@@ -1,0 +1,36 @@
+"""Prometheus metrics shared by every service (one definition, labelled by service)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+HTTP_LATENCY = Histogram(
+    "duxue_http_request_seconds",
+    "HTTP request latency",
+    ["service", "method", "route", "status"],
+)
+EVENTS_APPENDED = Counter(
+    "duxue_events_appended_total", "Events stored in the event store", ["service", "type"]
+)
+EVENTS_PRODUCED = Counter(
+    "duxue_events_produced_total", "Events the outbox relay published to Kafka", ["service"]
+)
+OUTBOX_PENDING = Gauge(
+    "duxue_outbox_pending_commits", "Stored commits not yet on Kafka", ["service"]
+)
+EVENTS_CONSUMED = Counter(
+    "duxue_events_consumed_total",
+    "Events a consumer processed, by outcome (applied, duplicate, ignored, dead_lettered)",
+    ["consumer", "outcome"],
+)
+HANDLER_SECONDS = Histogram(
+    "duxue_consumer_batch_seconds", "Time to process and store one batch", ["consumer"]
+)
+CONSUMER_LAG = Gauge(
+    "duxue_consumer_lag_messages",
+    "Messages behind the partition's high water mark",
+    ["consumer", "topic", "partition"],
+)
+DEAD_LETTERS = Counter(
+    "duxue_dead_letters_total", "Messages sent to a dead-letter topic", ["consumer", "reason"]
+)

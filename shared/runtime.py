@@ -1,0 +1,197 @@
+"""The infrastructure one service process holds: MongoDB, Kafka, event store, relay.
+
+Each service's ``bootstrap.py`` builds one :class:`Runtime` in its FastAPI lifespan and
+adds its own parts; tests build the same runtime against the real local servers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Coroutine
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+import structlog
+from aiokafka import AIOKafkaProducer
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+from shared import topics
+from shared.events import EventRegistry
+from shared.eventstore import EventStore
+from shared.kafka import make_producer
+from shared.outbox import OutboxRelay
+from shared.projection import Projection, ProjectionRunner, activate, rebuild
+from shared.settings import ServiceSettings
+
+log = structlog.get_logger(__name__)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def mongo_client(uri: str) -> AsyncMongoClient[dict[str, Any]]:
+    return AsyncMongoClient(uri, tz_aware=True, uuidRepresentation="standard", appname="duxue")
+
+
+class Runtime:
+    """Clients and background tasks of one service; started and stopped as a unit."""
+
+    def __init__(
+        self,
+        service: str,
+        settings: ServiceSettings,
+        registry: EventRegistry,
+        clock: Callable[[], datetime] = utcnow,
+        new_id: Callable[[], UUID] = uuid4,
+    ) -> None:
+        self.service = service
+        self.settings = settings
+        self.registry = registry
+        self.clock = clock
+        self.new_id = new_id
+        self.mongo = mongo_client(settings.mongodb_uri)
+        self.db: AsyncDatabase[dict[str, Any]] = self.mongo[settings.mongodb_database]
+        self.store = EventStore(self.db)
+        self.producer: AIOKafkaProducer = make_producer(
+            settings.kafka_bootstrap_servers, client_id=f"duxue-{service}"
+        )
+        self.relay = OutboxRelay(
+            self.store,
+            self.producer,
+            registry,
+            clock,
+            service,
+            topic_prefix=settings.kafka_topic_prefix,
+        )
+        self._tasks: list[asyncio.Task[None]] = []
+        self._stoppers: list[Callable[[], Awaitable[None]]] = []
+
+    async def start(self) -> None:
+        await self.db.command("ping")
+        await self.store.create_indexes()
+        await topics.ensure_topics(self.settings.kafka_bootstrap_servers, self.topic_specs())
+        await self.producer.start()
+        self.spawn(self.relay.run(), "outbox-relay", self.relay.stop)
+
+    def topic_specs(self) -> list[topics.TopicSpec]:
+        return [
+            topics.event_topic_spec(
+                self.settings.kafka_topic_prefix + name,
+                self.settings.kafka_partitions,
+                self.settings.kafka_replication_factor,
+            )
+            for name in topics.EVENT_TOPICS
+        ]
+
+    def spawn(
+        self,
+        coro: Coroutine[Any, Any, None],
+        name: str,
+        stop: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        """Run a background loop for the life of the service; a crash is logged loudly.
+
+        ``stop`` asks the loop to finish its current unit of work; :meth:`stop` calls it
+        and waits a few seconds before cancelling.
+        """
+        task = asyncio.create_task(coro, name=name)
+        if stop is not None:
+            self._stoppers.append(stop)
+        task.add_done_callback(self._report_crash)
+        self._tasks.append(task)
+
+    @staticmethod
+    def _report_crash(task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background_task_crashed", task=task.get_name(), error=repr(task.exception()))
+
+    async def stop(self) -> None:
+        for stopper in reversed(self._stoppers):
+            await stopper()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(asyncio.shield(task), timeout=5)
+            task.cancel()
+        await self.producer.stop()
+        await self.mongo.close()
+
+    async def readiness(self) -> dict[str, str]:
+        """``ok`` or the reason, for MongoDB and Kafka."""
+        checks: dict[str, str] = {}
+        try:
+            await asyncio.wait_for(self.db.command("ping"), timeout=3)
+            checks["mongodb"] = "ok"
+        except Exception as exc:
+            checks["mongodb"] = f"unreachable: {exc.__class__.__name__}"
+        try:
+            ok = await asyncio.wait_for(self.producer.client.force_metadata_update(), timeout=3)
+            checks["kafka"] = (
+                "ok" if ok and self.producer.client.cluster.brokers() else "no brokers"
+            )
+        except Exception as exc:
+            checks["kafka"] = f"unreachable: {exc.__class__.__name__}"
+        return checks
+
+    async def run_projection(self, projection: Projection) -> LiveProjection:
+        """Keep ``projection``'s active generation up to date for the life of the service."""
+        live = LiveProjection(self, projection)
+        await live.start()
+        self._stoppers.append(live.stop)
+        return live
+
+
+class LiveProjection:
+    """A projection's live runner, which a rebuild replaces with a fresh generation."""
+
+    def __init__(self, runtime: Runtime, projection: Projection) -> None:
+        self._runtime = runtime
+        self.projection = projection
+        self.runner: ProjectionRunner | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._lock = asyncio.Lock()
+
+    def _runner(self, generation: int) -> ProjectionRunner:
+        rt = self._runtime
+        return ProjectionRunner(
+            self.projection,
+            rt.db,
+            rt.registry,
+            rt.settings.kafka_bootstrap_servers,
+            rt.producer,
+            generation,
+            replication_factor=rt.settings.kafka_replication_factor,
+            topic_prefix=rt.settings.kafka_topic_prefix,
+        )
+
+    async def start(self) -> None:
+        generation = await activate(self._runtime.db, self.projection.name)
+        self.runner = self._runner(generation)
+        self._task = asyncio.create_task(self.runner.run(), name=f"proj-{self.projection.name}")
+        self._task.add_done_callback(Runtime._report_crash)
+
+    async def stop(self) -> None:
+        if self.runner is not None and self._task is not None:
+            await self.runner.stop()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def rebuild(self) -> int:
+        """Stop, build a new generation from offset 0, switch to it, resume live."""
+        async with self._lock:
+            await self.stop()
+            rt = self._runtime
+            generation = await rebuild(
+                self.projection,
+                rt.db,
+                rt.registry,
+                rt.settings.kafka_bootstrap_servers,
+                rt.producer,
+                replication_factor=rt.settings.kafka_replication_factor,
+                topic_prefix=rt.settings.kafka_topic_prefix,
+            )
+            await self.start()
+            return generation

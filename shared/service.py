@@ -1,0 +1,91 @@
+"""One way to build a service's FastAPI app, so each ``bootstrap.py`` stays short.
+
+:func:`build_app` owns the lifespan: logging, the :class:`~shared.runtime.Runtime`
+(MongoDB, Kafka producer, outbox relay), the token verifier, the service's own start-up
+hook, and the shared HTTP edge (errors, metrics, health).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+
+import shared.contracts  # noqa: F401  (registers every event contract)
+from shared.auth import Principal, TokenVerifier
+from shared.commands import CommandContext
+from shared.envelope import Actor
+from shared.events import registry
+from shared.http import install_edge, install_health
+from shared.logs import configure_logging
+from shared.runtime import Runtime
+from shared.settings import ServiceSettings
+
+StartHook = Callable[[Runtime, FastAPI], Awaitable[None]]
+
+
+def build_app(
+    service: str,
+    title: str,
+    settings: ServiceSettings,
+    routers: Sequence[APIRouter],
+    on_start: StartHook | None = None,
+    runtime_factory: Callable[[], Runtime] | None = None,
+) -> FastAPI:
+    """A service app whose infrastructure starts in its lifespan (never at import)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(service, settings.log_level)
+        runtime = runtime_factory() if runtime_factory else Runtime(service, settings, registry)
+        app.state.runtime = runtime
+        app.state.token_verifier = TokenVerifier(
+            settings.auth_public_key_file.read_bytes(),
+            settings.auth_issuer,
+            settings.auth_audience,
+        )
+        await runtime.start()
+        if on_start is not None:
+            await on_start(runtime, app)
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(title=title, version="0.1.0", lifespan=lifespan)
+    install_edge(app, service)
+
+    async def readiness() -> dict[str, str]:
+        runtime: Runtime = app.state.runtime
+        return await runtime.readiness()
+
+    install_health(app, readiness)
+
+    @app.get("/events/catalogue", tags=["events"])
+    async def catalogue() -> list[dict[str, Any]]:
+        """Every event type on the platform's topics with its JSON Schema."""
+        return registry.catalogue()
+
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+def command_context(request: Request, principal: Principal) -> CommandContext:
+    """The context a command brings: the caller, the clock's now, the correlation id."""
+    runtime: Runtime = request.app.state.runtime
+    return CommandContext(
+        actor=Actor(user_id=principal.user_id, role=principal.main_role),
+        now=runtime.clock(),
+        correlation_id=request.state.correlation_id,
+    )
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]

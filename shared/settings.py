@@ -1,0 +1,34 @@
+"""Per-service settings, read from the environment and validated at start-up.
+
+Each service composes its own settings class from these parts; nothing is built at
+import time. ``KAFKA_BOOTSTRAP_SERVERS`` and ``MONGODB_URI`` point a service at a real
+cluster and replica set in production; their defaults are the local infrastructure
+that ``deploy/local/infra.sh`` starts.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ServiceSettings(BaseSettings):
+    """What every service needs: where Kafka, MongoDB and the token keys are."""
+
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore")
+
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    kafka_replication_factor: int = Field(default=1, ge=1)
+    kafka_partitions: int = Field(default=6, ge=1)
+    kafka_topic_prefix: str = Field(default="", pattern=r"^[a-z0-9._-]*$")
+    mongodb_uri: str = "mongodb://127.0.0.1:27017/?directConnection=true"
+    mongodb_database: str = "duxue"
+    auth_public_key_file: Path = REPO_ROOT / ".state" / "keys" / "jwt-public.pem"
+    auth_issuer: str = "duxue-auth"
+    auth_audience: str = "duxue-platform"
+    log_level: str = "INFO"
+    public_rate_limit_per_minute: int = Field(default=30, ge=1)

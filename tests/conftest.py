@@ -1,0 +1,122 @@
+"""Fixtures: the real local Kafka and MongoDB-wire server, keys, tokens, running apps.
+
+The session starts the infrastructure with ``deploy/local/infra.sh up`` (which reuses
+what is already running, and provisions nothing when ``KAFKA_BOOTSTRAP_SERVERS`` and
+``MONGODB_URI`` point elsewhere). Each session uses its own topic prefix and each test
+its own databases and ids, so tests never see each other's data.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+from uuid import uuid4
+
+import httpx
+import pytest
+from aiokafka.admin import AIOKafkaAdminClient
+from fastapi import FastAPI
+
+from shared.auth import Principal, Role, TokenIssuer, ensure_keypair
+from shared.jurisdiction import Jurisdiction
+from shared.settings import ServiceSettings
+
+REPO = Path(__file__).resolve().parent.parent
+ISSUER, AUDIENCE = "duxue-test", "duxue-platform"
+S = TypeVar("S", bound=ServiceSettings)
+
+
+@dataclass(frozen=True)
+class Infra:
+    kafka: str
+    mongodb_uri: str
+    topic_prefix: str
+
+
+@pytest.fixture(scope="session")
+async def infra() -> AsyncIterator[Infra]:
+    subprocess.run(["bash", str(REPO / "deploy/local/infra.sh"), "up"], check=True)  # noqa: ASYNC221
+    found = Infra(
+        kafka=os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
+        mongodb_uri=os.environ.get(
+            "MONGODB_URI", "mongodb://127.0.0.1:27017/?directConnection=true"
+        ),
+        topic_prefix=f"t{uuid4().hex[:8]}.",
+    )
+    yield found
+    admin = AIOKafkaAdminClient(bootstrap_servers=found.kafka)
+    await admin.start()
+    try:
+        mine = [t for t in await admin.list_topics() if t.startswith(found.topic_prefix)]
+        if mine:
+            await admin.delete_topics(mine)
+    finally:
+        await admin.close()
+
+
+@pytest.fixture(scope="session")
+def keys(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return ensure_keypair(tmp_path_factory.mktemp("keys"))
+
+
+@pytest.fixture(scope="session")
+def issuer(keys: tuple[Path, Path]) -> TokenIssuer:
+    return TokenIssuer(keys[0].read_bytes(), ISSUER, AUDIENCE)
+
+
+Mint = Callable[..., dict[str, str]]
+
+
+@pytest.fixture(scope="session")
+def auth_header(issuer: TokenIssuer) -> Mint:
+    """``auth_header(Role.county_office, province=…, city=…, county=…)`` → headers."""
+
+    def mint(*roles: Role, **where: str) -> dict[str, str]:
+        principal = Principal(
+            user_id=f"user-{uuid4().hex[:6]}",
+            name="测试用户",
+            roles=frozenset(roles),
+            jurisdiction=Jurisdiction(**where),
+        )
+        token = issuer.mint(principal, datetime.now(UTC), timedelta(hours=1))
+        return {"Authorization": f"Bearer {token}"}
+
+    return mint
+
+
+@pytest.fixture
+def settings_for(infra: Infra, keys: tuple[Path, Path]) -> Callable[..., Any]:
+    """Settings of a service class, on its own fresh database for this test."""
+    run = uuid4().hex[:8]
+
+    def make(cls: type[S], **overrides: Any) -> S:
+        values: dict[str, Any] = {
+            "kafka_bootstrap_servers": infra.kafka,
+            "kafka_topic_prefix": infra.topic_prefix,
+            "kafka_partitions": 3,
+            "mongodb_uri": infra.mongodb_uri,
+            "mongodb_database": f"t_{run}_{cls.__name__.lower()[:12]}",
+            "auth_public_key_file": keys[1],
+            "auth_issuer": ISSUER,
+            "auth_audience": AUDIENCE,
+            "log_level": "WARNING",
+        }
+        values.update(overrides)
+        return cls(**values)
+
+    return make
+
+
+@asynccontextmanager
+async def serve(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """Run an app's lifespan (real Kafka, real MongoDB) and talk to it over ASGI."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://svc") as client:
+            yield client

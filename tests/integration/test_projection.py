@@ -1,0 +1,242 @@
+"""The projection helper against the real MongoDB-wire server (and Kafka for dead letters).
+
+Property: whatever the batching, duplicated deliveries (the outbox relay re-sending) and
+crashes at any write step, the stored read model equals the plain fold of the unique
+events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+from uuid import uuid4
+
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pymongo.asynchronous.database import AsyncDatabase
+
+import shared.contracts  # noqa: F401
+from services.reporting.school_counts import SchoolCounts
+from shared.consumer import Delivery, decode
+from shared.contracts.directory import SchoolDetailsCorrected, SchoolKind, SchoolRegistered
+from shared.envelope import EventEnvelope
+from shared.events import EventPayload, registry
+from shared.jurisdiction import Jurisdiction
+from shared.kafka import make_producer
+from shared.projection import DocRef, ProjectionRunner, View, collection_name
+from shared.runtime import mongo_client
+from shared.topics import dead_letter_topic_spec, ensure_topics
+from tests.conftest import Infra
+from tests.factories import envelope
+
+TOPIC = "duxue.directory.events"
+
+
+class Crash(Exception):
+    pass
+
+
+@pytest.fixture
+async def db(infra: Infra) -> AsyncIterator[AsyncDatabase[dict[str, Any]]]:
+    client = mongo_client(infra.mongodb_uri)
+    name = f"t_proj_{uuid4().hex[:8]}"
+    yield client[name]
+    await client.drop_database(name)
+    await client.close()
+
+
+@pytest.fixture
+async def producer(infra: Infra) -> AsyncIterator[AIOKafkaProducer]:
+    p = make_producer(infra.kafka, "test")
+    await p.start()
+    yield p
+    await p.stop()
+
+
+def school_event(i: int, county: str, kind: str) -> EventEnvelope:
+    where = Jurisdiction(province="510000", city="510700", county=county, school=f"s{i}")
+    payload = SchoolRegistered(
+        school_id=f"s{i}",
+        name=f"学校{i}",
+        kind=SchoolKind(kind),
+        province="510000",
+        city="510700",
+        county=county,
+        zone_id=None,
+        address="地址",
+        city_direct=False,
+        principal_name=None,
+        location=None,
+    )
+    return envelope(payload, f"school-s{i}", 1, where)
+
+
+def correction_event(i: int, county: str, kind: str) -> EventEnvelope:
+    where = Jurisdiction(province="510000", city="510700", county=county, school=f"s{i}")
+    payload = SchoolDetailsCorrected(school_id=f"s{i}", kind=SchoolKind(kind), reason="改制")
+    return envelope(payload, f"school-s{i}", 2, where)
+
+
+def record(event: EventEnvelope | bytes, offset: int) -> ConsumerRecord[bytes, bytes]:
+    value = event if isinstance(event, bytes) else event.to_bytes()
+    return ConsumerRecord(TOPIC, 0, offset, 0, 0, b"k", value, None, 1, len(value), [])
+
+
+def reference(events: list[EventEnvelope]) -> dict[DocRef, dict[str, Any]]:
+    """The read model by plain in-memory fold of each unique event once."""
+    proj, docs, seen = SchoolCounts(), {}, set()  # type: ignore[var-annotated]
+    for e in events:
+        if e.event_id in seen:
+            continue
+        seen.add(e.event_id)
+        payload: EventPayload = registry.parse(e)
+        for ref in proj.keys(e, payload):
+            docs.setdefault(ref, None)
+        view = View(docs)
+        proj.apply(e, payload, view)
+        view._commit()
+    return {ref: {**doc, "_id": ref.id} for ref, doc in docs.items() if doc is not None}
+
+
+async def stored(db: AsyncDatabase[dict[str, Any]], name: str) -> dict[DocRef, dict[str, Any]]:
+    out = {}
+    for coll in SchoolCounts.collections:
+        async for doc in db[collection_name(name, 1, coll)].find():
+            out[DocRef(coll, str(doc["_id"]))] = doc
+    return out
+
+
+class Named(SchoolCounts):
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+@st.composite
+def logs(draw: st.DrawFn) -> tuple[list[EventEnvelope], list[int], list[int | None]]:
+    """Events (with later re-sends of some), batch sizes, and crash points per batch."""
+    n = draw(st.integers(1, 25))
+    originals: list[EventEnvelope] = []
+    for i in range(n):
+        county = draw(st.sampled_from(["510703", "510704", "510705"]))
+        kind = draw(st.sampled_from(["primary", "junior", "kindergarten"]))
+        originals.append(school_event(i, county, kind))
+        if draw(st.booleans()):
+            originals.append(
+                correction_event(i, county, draw(st.sampled_from(["senior", "primary"])))
+            )
+    log: list[EventEnvelope] = []
+    for event in originals:
+        log.append(event)
+        if draw(st.integers(0, 4)) == 0:
+            log.append(draw(st.sampled_from(log)))  # the relay sent an earlier event again
+    sizes = draw(st.lists(st.integers(1, 8), min_size=1, max_size=10))
+    crashes = draw(st.lists(st.none() | st.integers(0, 1), min_size=len(sizes), max_size=20))
+    return log, sizes, crashes
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(case=logs())
+def test_read_model_is_exact_under_duplicates_batching_and_crashes(
+    infra: Infra, case: tuple[list[EventEnvelope], list[int], list[int | None]]
+) -> None:
+    asyncio.run(_replay_with_crashes(infra, *case))
+
+
+async def _replay_with_crashes(
+    infra: Infra, log: list[EventEnvelope], sizes: list[int], crashes: list[int | None]
+) -> None:
+    client = mongo_client(infra.mongodb_uri)
+    name = f"p{uuid4().hex[:8]}"
+    db = client[f"t_prop_{name}"]
+    producer = make_producer(infra.kafka, "prop")
+    await producer.start()
+    deliveries = [decode(record(e, i), registry) for i, e in enumerate(log)]
+
+    def runner() -> ProjectionRunner:
+        return ProjectionRunner(Named(name), db, registry, "", producer, generation=1)
+
+    try:
+        current = runner()
+        await current.recover()
+        step = 0
+        while (start := current.positions.get(f"{TOPIC}:0", 0)) < len(deliveries):
+            size, crash = sizes[step % len(sizes)], crashes[step % len(crashes)]
+            step += 1
+            if crash is None:
+                await current.process(deliveries[start : start + size])
+                continue
+            _arm_crash(current, crash)
+            with pytest.raises(Crash):
+                await current.process(deliveries[start : start + size])
+            current = runner()  # a new process after the crash
+            await current.recover()
+        assert await stored(db, name) == reference(log)
+    finally:
+        await client.drop_database(db.name)
+        await client.close()
+        await producer.stop()
+
+
+def _arm_crash(runner: ProjectionRunner, point: int) -> None:
+    """Make the next batch die after its redo record (0) or after its documents (1)."""
+    original = runner._write
+
+    async def crashing(writes: list[dict[str, Any]], processed: list[str], positions: Any) -> None:
+        if point == 1:
+            await original(writes, processed, {})  # documents stored, positions not moved
+        raise Crash()
+
+    runner._write = crashing  # type: ignore[method-assign]
+
+
+async def test_undecodable_and_unknown_events_go_to_the_dead_letter_topic(
+    db: AsyncDatabase[dict[str, Any]], producer: AIOKafkaProducer, infra: Infra
+) -> None:
+    name = f"p{uuid4().hex[:8]}"
+    prefix = f"{infra.topic_prefix}{name}."
+    runner = ProjectionRunner(
+        Named(name), db, registry, infra.kafka, producer, generation=1, topic_prefix=prefix
+    )
+    await ensure_topics(infra.kafka, [dead_letter_topic_spec(runner._dead_letters.topic, 1)])
+    good = school_event(1, "510704", "primary")
+    unknown = good.model_copy(update={"event_type": "cn.duxue.nope", "event_id": uuid4()})
+    batch = [record(b"{broken", 0), record(unknown, 1), record(good, 2)]
+    await runner.process([decode(r, registry) for r in batch])
+
+    assert (await stored(db, name)).keys() == reference([good]).keys()
+    consumer = AIOKafkaConsumer(
+        runner._dead_letters.topic, bootstrap_servers=infra.kafka, auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    try:
+        fetched = await consumer.getmany(timeout_ms=10_000, max_records=10)
+        parked = [r for rs in fetched.values() for r in rs]
+    finally:
+        await consumer.stop()
+    reasons = sorted(dict(r.headers)["dlq-reason"].decode().split(":")[0] for r in parked)
+    assert reasons == ["undecodable", "unknown_type"]
+    assert runner.positions == {f"{TOPIC}:0": 3}
+
+
+async def test_positions_and_redo_survive_a_restart(
+    db: AsyncDatabase[dict[str, Any]], producer: AIOKafkaProducer
+) -> None:
+    name = f"p{uuid4().hex[:8]}"
+    events = [school_event(i, "510704", "primary") for i in range(3)]
+    deliveries: list[Delivery] = [decode(record(e, i), registry) for i, e in enumerate(events)]
+    first = ProjectionRunner(Named(name), db, registry, "", producer, generation=1)
+    await first.recover()
+    _arm_crash(first, 0)
+    with pytest.raises(Crash):
+        await first.process(deliveries)
+    second = ProjectionRunner(Named(name), db, registry, "", producer, generation=1)
+    await second.recover()  # finishes the batch from its redo record
+    assert second.positions == {f"{TOPIC}:0": 3}
+    assert await stored(db, name) == reference(events)
