@@ -145,3 +145,55 @@ def schema_urn(event_type: str, schema_version: int) -> str:
 
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def cloudevent_json_schema() -> dict[str, Any]:
+    """JSON Schema of the value of every message on an event topic (published in docs)."""
+    string = {"type": "string", "minLength": 1}
+    timestamp = {"type": "string", "format": "date-time"}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "urn:duxue:schema:envelope:1",
+        "title": "duxue event (CloudEvents 1.0, structured mode)",
+        "type": "object",
+        "required": [
+            "specversion",
+            "id",
+            "source",
+            "type",
+            "subject",
+            "time",
+            "datacontenttype",
+            "dataschema",
+            "schemaversion",
+            "streamversion",
+            "partitionkey",
+            "recordedtime",
+            "actorid",
+            "actorrole",
+            "jurisdiction",
+            "correlationid",
+            "data",
+        ],
+        "additionalProperties": False,
+        "properties": {
+            "specversion": {"const": SPEC_VERSION},
+            "id": {"type": "string", "format": "uuid"},
+            "source": string,
+            "type": {"type": "string", "pattern": r"^cn\.duxue\.[a-z_]+\.[a-z_]+$"},
+            "subject": string,
+            "time": timestamp,
+            "datacontenttype": {"const": "application/json"},
+            "dataschema": {"type": "string", "pattern": "^urn:duxue:schema:"},
+            "schemaversion": {"type": "integer", "minimum": 1},
+            "streamversion": {"type": "integer", "minimum": 1},
+            "partitionkey": string,
+            "recordedtime": timestamp,
+            "actorid": string,
+            "actorrole": string,
+            "jurisdiction": {"type": "string", "pattern": r"^province:[^/]+(/[a-z]+:[^/]+)*$"},
+            "correlationid": string,
+            "causationid": string,
+            "data": {"type": "object"},
+        },
+    }

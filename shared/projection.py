@@ -342,13 +342,14 @@ class ProjectionRunner:
         )
 
 
-def _positions_to_doc(positions: dict[str, int]) -> list[list[str | int]]:
-    """Stored as pairs: MongoDB-wire servers may refuse dots (topic names) in keys."""
-    return [[key, offset] for key, offset in sorted(positions.items())]
+def _positions_to_doc(positions: dict[str, int]) -> list[dict[str, str | int]]:
+    """A list of ``{partition, offset}``: FerretDB refuses dots (topic names) in keys
+    and nested arrays, so neither shape is used."""
+    return [{"partition": key, "offset": offset} for key, offset in sorted(positions.items())]
 
 
-def _positions_from_doc(stored: list[list[Any]]) -> dict[str, int]:
-    return {str(key): int(offset) for key, offset in stored}
+def _positions_from_doc(stored: list[dict[str, Any]]) -> dict[str, int]:
+    return {str(p["partition"]): int(p["offset"]) for p in stored}
 
 
 async def activate(db: AsyncDatabase[Doc], projection: str) -> int:

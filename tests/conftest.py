@@ -8,9 +8,10 @@ its own databases and ids, so tests never see each other's data.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -120,3 +121,16 @@ async def serve(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://svc") as client:
             yield client
+
+
+async def eventually(check: Callable[[], Awaitable[Any]], within: float = 30) -> Any:
+    """Poll an async check until it returns a truthy value (read models lag a little)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while True:
+        result = await check()
+        if result:
+            return result
+        if loop.time() > deadline:
+            raise AssertionError(f"condition not reached within {within}s")
+        await asyncio.sleep(0.2)
