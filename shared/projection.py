@@ -317,6 +317,11 @@ class ProjectionRunner:
     async def _write(
         self, writes: list[Doc], processed: list[str], positions: dict[str, int]
     ) -> None:
+        await self._store_documents(writes, processed)
+        await self._advance(positions)
+
+    async def _store_documents(self, writes: list[Doc], processed: list[str]) -> None:
+        """Full-document upserts and deletes, and the applied event ids: idempotent."""
         by_collection: dict[str, list[ReplaceOne[Doc] | DeleteOne]] = {}
         for w in writes:
             op: ReplaceOne[Doc] | DeleteOne = (
@@ -335,6 +340,9 @@ class ProjectionRunner:
             except BulkWriteError as exc:
                 if any(e.get("code") != DUPLICATE_KEY for e in exc.details["writeErrors"]):
                     raise
+
+    async def _advance(self, positions: dict[str, int]) -> None:
+        """Move the checkpoint and clear the redo record (one document write)."""
         await self._db[CHECKPOINTS].update_one(
             {"_id": self._checkpoint_id},
             {"$set": {"positions": _positions_to_doc(positions), "pending": None}},
