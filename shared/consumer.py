@@ -8,6 +8,7 @@ offset committed.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 import structlog
@@ -79,17 +80,27 @@ class DeadLetters:
 
 
 async def all_partitions(
-    consumer: AIOKafkaConsumer, topic_names: tuple[str, ...]
+    consumer: AIOKafkaConsumer, topic_names: tuple[str, ...], wait_seconds: float = 20
 ) -> list[TopicPartition]:
-    """Every partition of the given topics (they must exist: nothing is auto-created)."""
-    await consumer.topics()  # refreshes the cluster metadata
-    out: list[TopicPartition] = []
-    for name in topic_names:
-        partitions = consumer.partitions_for_topic(name)
-        if not partitions:
-            raise RuntimeError(f"topic {name} does not exist")
-        out.extend(TopicPartition(name, p) for p in sorted(partitions))
-    return out
+    """Every partition of the given topics (they must exist: nothing is auto-created).
+
+    A topic created a moment ago may take a little while to show in the metadata.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait_seconds
+    while True:
+        metadata = await consumer._client.fetch_all_metadata()
+        found = {name: metadata.partitions_for_topic(name) for name in topic_names}
+        missing = [name for name, partitions in found.items() if not partitions]
+        if not missing:
+            return [
+                TopicPartition(name, p)
+                for name, partitions in found.items()
+                for p in sorted(partitions or ())
+            ]
+        if loop.time() > deadline:
+            raise RuntimeError(f"topics do not exist: {', '.join(missing)}")
+        await asyncio.sleep(0.5)
 
 
 async def record_lag(consumer: AIOKafkaConsumer, name: str, assigned: list[TopicPartition]) -> None:

@@ -168,12 +168,33 @@ class LiveProjection:
         )
 
     async def start(self) -> None:
+        self._stopped = asyncio.Event()
         generation = await activate(self._runtime.db, self.projection.name)
         self.runner = self._runner(generation)
-        self._task = asyncio.create_task(self.runner.run(), name=f"proj-{self.projection.name}")
+        self._task = asyncio.create_task(
+            self._supervise(generation), name=f"proj-{self.projection.name}"
+        )
         self._task.add_done_callback(Runtime._report_crash)
 
+    async def _supervise(self, generation: int) -> None:
+        """Run the runner; after a failure (Kafka or MongoDB away) start a fresh one
+        from the stored checkpoint, with growing pauses, until stopped."""
+        backoff = 0.5
+        while not self._stopped.is_set():
+            runner = self.runner
+            assert runner is not None
+            try:
+                await runner.run()
+                return  # stopped on request
+            except Exception:
+                log.exception("projection_failed", projection=self.projection.name)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopped.wait(), timeout=backoff)
+            backoff = min(backoff * 2, 30.0)
+            self.runner = self._runner(generation)
+
     async def stop(self) -> None:
+        self._stopped.set()
         if self.runner is not None and self._task is not None:
             await self.runner.stop()
             with contextlib.suppress(asyncio.CancelledError):

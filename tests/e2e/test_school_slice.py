@@ -149,3 +149,41 @@ async def test_health_readiness_metrics_and_catalogue(
         assert "duxue_http_request_seconds" in (await client.get("/metrics")).text
         types = {e["type"] for e in (await client.get("/events/catalogue")).json()}
         assert "cn.duxue.directory.school_registered" in types
+
+
+async def test_a_rebuild_from_offset_zero_equals_the_live_read_model(
+    settings_for: Callable[..., Any], auth_header: Mint
+) -> None:
+    county = new_county()
+    office = auth_header(Role.county_office, province=PROVINCE, city=CITY, county=county)
+    province = auth_header(Role.province_office, province=PROVINCE)
+    app = reporting_app(settings_for(ReportingSettings))
+    async with serve(visits_app(settings_for(VisitsSettings))) as visits, serve(app) as reporting:
+        for i, kind in enumerate(["primary", "senior", "primary"]):
+            body = school_body(f"{county}-r{i}", county, kind)
+            assert (await visits.post("/schools", json=body, headers=office)).status_code == 201
+        fix = {"reason": "改制", "kind": "junior"}
+        r = await visits.patch(f"/schools/{county}-r0", json=fix, headers=office)
+        assert r.status_code == 200
+
+        async def caught_up() -> bool:
+            r = await reporting.get(f"/reports/counties/{county}/schools", headers=office)
+            return r.status_code == 200 and r.json()["by_kind"].get("junior") == 1
+
+        await eventually(caught_up)
+        assert (
+            await reporting.post("/admin/projections/school_counts/rebuild", headers=office)
+        ).status_code == 403
+        r = await reporting.post("/admin/projections/school_counts/rebuild", headers=province)
+        assert r.status_code == 200 and r.json()["active_generation"] == 2
+
+        db = app.state.runtime.db
+        for collection in ("units", "schools", "_processed"):
+            live = await db[f"rm_school_counts_g1_{collection}"].find().sort("_id").to_list()
+            rebuilt = await db[f"rm_school_counts_g2_{collection}"].find().sort("_id").to_list()
+            assert rebuilt == live and live
+        r = await reporting.get(f"/reports/counties/{county}/schools", headers=office)
+        assert r.json()["by_kind"] == {"junior": 1, "senior": 1, "primary": 1}
+        assert (
+            await reporting.post("/admin/projections/nope/rebuild", headers=province)
+        ).status_code == 404
