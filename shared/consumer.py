@@ -103,10 +103,16 @@ async def all_partitions(
         await asyncio.sleep(0.5)
 
 
-async def record_lag(consumer: AIOKafkaConsumer, name: str, assigned: list[TopicPartition]) -> None:
-    """Set ``duxue_consumer_lag_messages`` from the high water marks of the last fetch."""
+def record_lag(
+    consumer: AIOKafkaConsumer,
+    name: str,
+    assigned: list[TopicPartition],
+    positions: dict[str, int],
+) -> None:
+    """Set ``duxue_consumer_lag_messages`` from the last fetch's high water marks and
+    the positions the consumer has stored."""
     for tp in assigned:
         high = consumer.highwater(tp)
         if high is not None:
-            position = await consumer.position(tp)
-            metrics.CONSUMER_LAG.labels(name, tp.topic, str(tp.partition)).set(high - position)
+            done = positions.get(f"{tp.topic}:{tp.partition}", 0)
+            metrics.CONSUMER_LAG.labels(name, tp.topic, str(tp.partition)).set(high - done)

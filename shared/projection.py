@@ -32,7 +32,7 @@ from typing import Any, Protocol
 import bson
 import structlog
 from aiokafka import AIOKafkaProducer, TopicPartition
-from pymongo import DeleteOne, ReplaceOne
+from pymongo import ReplaceOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
@@ -51,6 +51,7 @@ META = "projection_meta"
 CHECKPOINTS = "projection_checkpoints"
 MAX_REDO_BYTES = 12 * 1024 * 1024  # below MongoDB's 16 MiB document limit
 DUPLICATE_KEY = 11000
+WRITE_CHUNK = 50
 
 
 @dataclass(frozen=True, order=True)
@@ -130,6 +131,7 @@ def collection_name(projection: str, generation: int, collection: str) -> str:
 @dataclass
 class _Batch:
     docs: dict[DocRef, Doc | None] = field(default_factory=dict)
+    existing: set[DocRef] = field(default_factory=set)
     changed: set[DocRef] = field(default_factory=set)
     processed: list[str] = field(default_factory=list)
     positions: dict[str, int] = field(default_factory=dict)
@@ -219,7 +221,7 @@ class ProjectionRunner:
                     await consumer.commit(
                         {TopicPartition(r.topic, r.partition): r.offset + 1 for r in records}
                     )
-                await record_lag(consumer, f"projection.{self._name}", assigned)
+                record_lag(consumer, f"projection.{self._name}", assigned, self.positions)
         finally:
             await consumer.stop()
 
@@ -237,7 +239,12 @@ class ProjectionRunner:
             return
         batch = await self._apply(deliveries)
         writes = [
-            {"c": ref.collection, "id": ref.id, "doc": batch.docs[ref]}
+            {
+                "c": ref.collection,
+                "id": ref.id,
+                "doc": batch.docs[ref],
+                "new": ref not in batch.existing,
+            }
             for ref in sorted(batch.changed)
         ]
         redo = {
@@ -271,6 +278,7 @@ class ProjectionRunner:
         seen = await self._already_processed([str(e.event_id) for e, _ in relevant])
         refs = {ref for e, p in relevant for ref in proj.keys(e, p)}
         batch.docs = await self._load(refs)
+        batch.existing = {ref for ref, doc in batch.docs.items() if doc is not None}
         for d in deliveries:
             batch.positions[d.position_key] = d.record.offset + 1
             if d.error is not None or d.envelope is None or d.payload is None:
@@ -321,25 +329,33 @@ class ProjectionRunner:
         await self._advance(positions)
 
     async def _store_documents(self, writes: list[Doc], processed: list[str]) -> None:
-        """Full-document upserts and deletes, and the applied event ids: idempotent."""
-        by_collection: dict[str, list[ReplaceOne[Doc] | DeleteOne]] = {}
+        """Write the batch's documents and applied event ids; safe to repeat.
+
+        Documents the batch created are inserted in one call (a repeat after a crash
+        meets duplicate keys, which means "already written"); existing ones are
+        replaced in chunks of :data:`WRITE_CHUNK` (FerretDB 1.24 stalls on an update
+        command of 100 or more upserts), deleted ones removed in one call.
+        """
+        by_collection: dict[str, dict[str, list[Doc]]] = {}
         for w in writes:
-            op: ReplaceOne[Doc] | DeleteOne = (
-                DeleteOne({"_id": w["id"]})
-                if w["doc"] is None
-                else ReplaceOne({"_id": w["id"]}, w["doc"], upsert=True)
-            )
-            by_collection.setdefault(w["c"], []).append(op)
-        for name, ops in by_collection.items():
-            await self._coll(name).bulk_write(ops, ordered=False)
+            kind = "delete" if w["doc"] is None else ("insert" if w["new"] else "replace")
+            by_collection.setdefault(w["c"], {}).setdefault(kind, []).append(w)
+        for name, kinds in by_collection.items():
+            coll = self._coll(name)
+            if kinds.get("insert"):
+                await _insert_ignoring_duplicates(coll, [w["doc"] for w in kinds["insert"]])
+            replaces = [
+                ReplaceOne({"_id": w["id"]}, w["doc"], upsert=True)
+                for w in kinds.get("replace", [])
+            ]
+            for start in range(0, len(replaces), WRITE_CHUNK):
+                await coll.bulk_write(replaces[start : start + WRITE_CHUNK], ordered=False)
+            if kinds.get("delete"):
+                await coll.delete_many({"_id": {"$in": [w["id"] for w in kinds["delete"]]}})
         if processed:
-            try:
-                await self._coll("_processed").insert_many(
-                    [{"_id": i} for i in processed], ordered=False
-                )
-            except BulkWriteError as exc:
-                if any(e.get("code") != DUPLICATE_KEY for e in exc.details["writeErrors"]):
-                    raise
+            await _insert_ignoring_duplicates(
+                self._coll("_processed"), [{"_id": i} for i in processed]
+            )
 
     async def _advance(self, positions: dict[str, int]) -> None:
         """Move the checkpoint and clear the redo record (one document write)."""
@@ -348,6 +364,14 @@ class ProjectionRunner:
             {"$set": {"positions": _positions_to_doc(positions), "pending": None}},
             upsert=True,
         )
+
+
+async def _insert_ignoring_duplicates(coll: AsyncCollection[Doc], docs: list[Doc]) -> None:
+    try:
+        await coll.insert_many(docs, ordered=False)
+    except BulkWriteError as exc:
+        if any(e.get("code") != DUPLICATE_KEY for e in exc.details["writeErrors"]):
+            raise
 
 
 def _positions_to_doc(positions: dict[str, int]) -> list[dict[str, str | int]]:

@@ -242,3 +242,20 @@ async def test_positions_and_redo_survive_a_restart(
     await second.recover()  # finishes the batch from its redo record
     assert second.positions == {f"{TOPIC}:0": 3}
     assert await stored(db, name) == reference(events)
+
+
+async def test_a_batch_rewriting_many_existing_documents_completes(
+    db: AsyncDatabase[dict[str, Any]], producer: AIOKafkaProducer
+) -> None:
+    """FerretDB 1.24 stalls on one update command of 100+ upserts: writes are chunked."""
+    name = f"p{uuid4().hex[:8]}"
+    counties = [f"{510000 + i}" for i in range(150)]
+    first = [school_event(i, c, "primary") for i, c in enumerate(counties)]
+    second = [correction_event(i, c, "junior") for i, c in enumerate(counties)]
+    runner = ProjectionRunner(Named(name), db, registry, "", producer, generation=1)
+    await runner.recover()
+    log = first + second
+    deliveries = [decode(record(e, i), registry) for i, e in enumerate(log)]
+    await asyncio.wait_for(runner.process(deliveries[:150]), timeout=60)
+    await asyncio.wait_for(runner.process(deliveries[150:]), timeout=60)
+    assert await stored(db, name) == reference(log)
