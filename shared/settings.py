@@ -31,4 +31,3 @@ class ServiceSettings(BaseSettings):
     auth_issuer: str = "duxue-auth"
     auth_audience: str = "duxue-platform"
     log_level: str = "INFO"
-    public_rate_limit_per_minute: int = Field(default=30, ge=1)

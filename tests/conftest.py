@@ -23,9 +23,11 @@ import httpx
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 from fastapi import FastAPI
+from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.auth import Principal, Role, TokenIssuer, ensure_keypair
 from shared.jurisdiction import Jurisdiction
+from shared.runtime import mongo_client
 from shared.settings import ServiceSettings
 
 REPO = Path(__file__).resolve().parent.parent
@@ -112,6 +114,16 @@ def settings_for(infra: Infra, keys: tuple[Path, Path]) -> Callable[..., Any]:
         return cls(**values)
 
     return make
+
+
+@pytest.fixture
+async def db(infra: Infra) -> AsyncIterator[AsyncDatabase[dict[str, Any]]]:
+    """A fresh database on the real MongoDB-wire server, dropped afterwards."""
+    client = mongo_client(infra.mongodb_uri)
+    name = f"t_{uuid4().hex[:10]}"
+    yield client[name]
+    await client.drop_database(name)
+    await client.close()
 
 
 @asynccontextmanager

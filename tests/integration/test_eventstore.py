@@ -1,9 +1,7 @@
 """The event store against the real MongoDB-wire server."""
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
-from uuid import uuid4
 
 import pytest
 from pymongo.asynchronous.database import AsyncDatabase
@@ -11,20 +9,9 @@ from pymongo.asynchronous.database import AsyncDatabase
 from shared.contracts.directory import SchoolDetailsCorrected
 from shared.eventstore import ConcurrencyConflict, EventStore
 from shared.jurisdiction import Jurisdiction
-from shared.runtime import mongo_client
-from tests.conftest import Infra
 from tests.factories import envelope
 
 HERE = Jurisdiction(province="510000", city="510700", county="510704")
-
-
-@pytest.fixture
-async def db(infra: Infra) -> AsyncIterator[AsyncDatabase[dict[str, Any]]]:
-    client = mongo_client(infra.mongodb_uri)
-    name = f"t_store_{uuid4().hex[:8]}"
-    yield client[name]
-    await client.drop_database(name)
-    await client.close()
 
 
 def correction(n: int) -> SchoolDetailsCorrected:

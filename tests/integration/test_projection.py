@@ -40,15 +40,6 @@ class Crash(Exception):
 
 
 @pytest.fixture
-async def db(infra: Infra) -> AsyncIterator[AsyncDatabase[dict[str, Any]]]:
-    client = mongo_client(infra.mongodb_uri)
-    name = f"t_proj_{uuid4().hex[:8]}"
-    yield client[name]
-    await client.drop_database(name)
-    await client.close()
-
-
-@pytest.fixture
 async def producer(infra: Infra) -> AsyncIterator[AIOKafkaProducer]:
     p = make_producer(infra.kafka, "test")
     await p.start()

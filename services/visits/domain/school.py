@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 
 from shared.commands import IllegalStep
 from shared.contracts.directory import (
@@ -71,21 +71,7 @@ def register(state: School, cmd: RegisterSchool) -> list[EventPayload]:
             "市直学校不属于县(区)，其他学校必须属于县(区) "
             "(a city-direct school has no county; every other school has one)"
         )
-    return [
-        SchoolRegistered(
-            school_id=cmd.school_id,
-            name=cmd.name,
-            kind=cmd.kind,
-            province=cmd.province,
-            city=cmd.city,
-            county=cmd.county,
-            zone_id=cmd.zone_id,
-            address=cmd.address,
-            city_direct=cmd.city_direct,
-            principal_name=cmd.principal_name,
-            location=cmd.location,
-        )
-    ]
+    return [SchoolRegistered(**asdict(cmd))]
 
 
 def correct(state: School, cmd: CorrectSchoolDetails) -> list[EventPayload]:
