@@ -3,6 +3,6 @@
 Importing this package registers every contract in :data:`shared.events.registry`.
 """
 
-from shared.contracts import directory
+from shared.contracts import directory, visits
 
-__all__ = ["directory"]
+__all__ = ["directory", "visits"]
