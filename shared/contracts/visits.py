@@ -74,6 +74,13 @@ class EvidenceRef(EventPayload):
     media_type: str
 
 
+class PlannedItem(EventPayload):
+    """A checklist item a visit covers, with its title as the checklist worded it."""
+
+    code: str
+    title: str
+
+
 class ItemAssignment(EventPayload):
     """Which team member takes which checklist item (comprehensive visits)."""
 
@@ -156,7 +163,7 @@ class VisitPlanned(_VisitEvent):
     item_assignments: list[ItemAssignment]
     checklist_id: str
     checklist_version: int
-    item_codes: list[str]
+    items: list[PlannedItem]
     campaign_id: str | None = None
     plan_id: str | None = None
     follows_up: list[str] = Field(default_factory=list)
