@@ -26,6 +26,22 @@ class IllegalStep(Exception):
     """The command is not allowed in the aggregate's current state (HTTP 409)."""
 
 
+class InvalidField(ValueError):
+    """A request names something that does not exist or does not fit (HTTP 422).
+
+    ``field`` is the request field at fault, e.g. ``body.team[1]`` or ``body.evidence[0]``.
+    """
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+class NotFound(LookupError):
+    """The addressed thing does not exist (HTTP 404); the message says what, in zh-CN."""
+
+
 @dataclass(frozen=True)
 class CommandContext:
     """Who asks, when, and as part of what (brought by the command, never read inside)."""
@@ -40,6 +56,8 @@ class CommandContext:
 class Loaded(Generic[S]):
     state: S
     version: int
+    jurisdiction: Jurisdiction | None = None
+    """Where the stream's first event happened (a stream never moves)."""
 
 
 class StreamHandler(Generic[S]):
@@ -70,7 +88,8 @@ class StreamHandler(Generic[S]):
         events = await self._store.load(stream_id)
         for envelope in events:
             state = self._evolve(state, self._registry.parse(envelope))
-        return Loaded(state, len(events))
+        where = events[0].jurisdiction if events else None
+        return Loaded(state, len(events), where)
 
     async def append(
         self,

@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from shared import metrics
-from shared.commands import IllegalStep
+from shared.commands import IllegalStep, InvalidField, NotFound
 from shared.eventstore import ConcurrencyConflict
 
 log = structlog.get_logger(__name__)
@@ -70,6 +70,15 @@ def install_edge(app: FastAPI, service: str) -> None:
             status_code=exc.status_code,
             headers=exc.headers,
         )
+
+    @app.exception_handler(InvalidField)
+    async def _invalid(request: Request, exc: InvalidField) -> JSONResponse:
+        errors = [{"field": exc.field, "message": exc.message, "type": "invalid_reference"}]
+        return JSONResponse(error_body(422, exc.message, errors=errors), status_code=422)
+
+    @app.exception_handler(NotFound)
+    async def _not_found(request: Request, exc: NotFound) -> JSONResponse:
+        return JSONResponse(error_body(404, str(exc)), status_code=404)
 
     @app.exception_handler(ConcurrencyConflict)
     async def _conflict(request: Request, exc: ConcurrencyConflict) -> JSONResponse:

@@ -296,7 +296,7 @@ def round_trip(events: list[EventPayload]) -> list[EventPayload]:
     return [type(e).model_validate_json(e.model_dump_json()) for e in events]
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_no_command_sequence_reaches_an_illegal_state(data: st.DataObject) -> None:
     state = v.Visit()
