@@ -70,9 +70,7 @@ async def world(settings_for: Callable[..., Any], auth_header: Mint) -> AsyncIte
             return (await client.get(f"/schools/{school_id}", headers=office)).status_code == 200
 
         await eventually(visible)
-        yield World(
-            client, app, county, school_id, office, auth_header(Role.inspector, **where)
-        )
+        yield World(client, app, county, school_id, office, auth_header(Role.inspector, **where))
 
 
 def png(size: int) -> bytes:
