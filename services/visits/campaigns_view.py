@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from services.visits.plans_view import local_day
 from shared import topics
 from shared.contracts.checklists import CampaignAmended, CampaignClosed, CampaignIssued
 from shared.contracts.visits import VisitCancelled, VisitClosed, VisitPlanned, VisitRescheduled
@@ -93,7 +94,7 @@ class CampaignsView:
                     "campaign_id": payload.campaign_id,
                     "school_id": payload.school_id,
                     "status": "closed",
-                    "closed_on": event.occurred_at.date().isoformat(),
+                    "closed_on": local_day(event.occurred_at),
                 },
             )
 

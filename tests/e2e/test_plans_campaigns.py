@@ -127,6 +127,7 @@ async def test_checklists_as_data_and_a_campaign_with_its_progress(
         return r.json() if ok else None
 
     template = await eventually(lambda: routine(1))
+    assert await application.state.checklists.seed_defaults(datetime.now(UTC)) is False
     assert template["owner_scope"] == "platform" and len(template["items"]) == 8
     assert template["items"][0]["title"] == "校务管理和制度执行"
 
