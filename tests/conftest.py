@@ -78,11 +78,11 @@ Mint = Callable[..., dict[str, str]]
 
 @pytest.fixture(scope="session")
 def auth_header(issuer: TokenIssuer) -> Mint:
-    """``auth_header(Role.county_office, province=…, city=…, county=…)`` → headers."""
+    """``auth_header(Role.county_office, province=…, county=…, user_id=…)`` → headers."""
 
-    def mint(*roles: Role, **where: str) -> dict[str, str]:
+    def mint(*roles: Role, user_id: str | None = None, **where: str) -> dict[str, str]:
         principal = Principal(
-            user_id=f"user-{uuid4().hex[:6]}",
+            user_id=user_id or f"user-{uuid4().hex[:6]}",
             name="测试用户",
             roles=frozenset(roles),
             jurisdiction=Jurisdiction(**where),
