@@ -21,7 +21,13 @@ from services.visits.checklist_lookup import ReadModelChecklists
 from services.visits.settings import VisitsSettings
 from shared.auth import Role
 from shared.commands import CommandContext, StreamHandler
-from shared.contracts.visits import InspectorSignedIn, VisitClosed, VisitKind, VisitPlanned
+from shared.contracts.visits import (
+    InspectorSignedIn,
+    PlannedItem,
+    VisitClosed,
+    VisitKind,
+    VisitPlanned,
+)
 from shared.envelope import Actor
 from shared.events import EventPayload, registry
 from shared.jurisdiction import Jurisdiction
@@ -79,7 +85,7 @@ def _planned(visit_id: str, school_id: str, inspector: str, campaign: str | None
         item_assignments=[],
         checklist_id="routine",
         checklist_version=2,
-        item_codes=["canteen_hygiene"],
+        items=[PlannedItem(code="canteen_hygiene", title="食堂卫生")],
         campaign_id=campaign,
         purpose="食品安全专项督导",
     )
@@ -201,7 +207,8 @@ async def test_checklists_as_data_and_a_campaign_with_its_progress(
     async def progress(visited: int) -> dict[str, Any] | None:
         r = await client.get(f"/campaigns/{cid}/progress", headers=office)
         ok = r.status_code == 200 and r.json()["visited"] == visited
-        return r.json() if ok else None
+        amended = ok and r.json()["ends_on"] == "2026-10-15"  # the amendment is projected too
+        return r.json() if amended else None
 
     before = await eventually(lambda: progress(0))
     assert before["targets"] == 3 and before["planned"] == 0 and before["ends_on"] == "2026-10-15"

@@ -7,6 +7,7 @@ from services.visits.campaigns_view import CampaignsView
 from services.visits.plans_view import PlansView, signin_key
 from shared.contracts.visits import (
     InspectorSignedIn,
+    PlannedItem,
     VisitCancelled,
     VisitClosed,
     VisitKind,
@@ -32,7 +33,7 @@ def planned(visit_id: str, campaign_id: str | None) -> VisitPlanned:
         item_assignments=[],
         checklist_id="routine",
         checklist_version=1,
-        item_codes=["safety"],
+        items=[PlannedItem(code="safety", title="安全")],
         campaign_id=campaign_id,
         purpose="开学检查",
     )
