@@ -27,6 +27,7 @@ from services.visits.roster_import import ImportOutcome, RosterImporter, RosterI
 from shared.auth import CurrentPrincipal, ensure_role, ensure_within
 from shared.contracts.directory import DivisionLevel
 from shared.http import error_body
+from shared.jurisdiction import Jurisdiction
 from shared.service import RuntimeDep, command_context
 
 router = APIRouter(prefix="/directory/imports", tags=["directory"])
@@ -99,7 +100,13 @@ async def import_roster(
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT, "请用 ?county= 指定县(区) (county is required)"
         )
-    target = jurisdiction_of(code, DivisionLevel.county)
+    derived = jurisdiction_of(code, DivisionLevel.county)
+    mine = principal.jurisdiction
+    target = Jurisdiction(
+        province=mine.province,
+        city=mine.city or derived.city,
+        county=code,
+    )
     ensure_within(principal, target)
     limit = int(getattr(runtime.settings, "roster_max_bytes", DEFAULT_MAX_BYTES))
     data, file_name = await _read_upload(request, limit)

@@ -297,3 +297,75 @@ def write_csv(sheets: Mapping[str, Iterable[Mapping[str, object]]]) -> bytes:
         for values in sheets.get(kind, ()):
             writer.writerow([kind, *(cell_text(values.get(n)) for n in union)])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+Entry = Mapping[str, object]
+_ENGLISH: dict[str, dict[str, str]] = {
+    ZONE: {
+        "zone_id": "责任区编号",
+        "name": "责任区名称",
+        "leader_id": "组长督学编号",
+        "bureau_liaison": "联系局领导",
+    },
+    INSPECTOR: {
+        "inspector_id": "督学编号",
+        "name": "姓名",
+        "employment": "专兼职",
+        "phone": "电话",
+        "email": "邮箱",
+        "title": "职称",
+        "duties": "督学职责",
+    },
+    SCHOOL: {
+        "school_id": "学校编号",
+        "name": "学校名称",
+        "kind": "学校类型",
+        "zone_id": "责任区编号",
+        "address": "地址",
+        "principal_name": "校长",
+    },
+    LISTING: {
+        "inspector_id": "督学编号",
+        "school_id": "学校编号",
+        "starts_on": "挂牌日期",
+        "duties": "挂牌职责",
+    },
+}
+_LABELS = {
+    "full_time": "专职",
+    "part_time": "兼职",
+    "kindergarten": "幼儿园",
+    "primary": "小学",
+    "junior": "初中",
+    "senior": "高中",
+    "nine_year": "九年一贯制",
+    "vocational": "职业学校",
+}
+
+
+def to_sheets(
+    zones: Iterable[Entry] = (),
+    inspectors: Iterable[Entry] = (),
+    schools: Iterable[Entry] = (),
+    listings: Iterable[Entry] = (),
+) -> dict[str, list[dict[str, object]]]:
+    """Entries with the contracts' English field names as roster rows (Chinese columns,
+    Chinese labels for employment and school kind)."""
+
+    def rows(kind: str, entries: Iterable[Entry]) -> list[dict[str, object]]:
+        names = _ENGLISH[kind]
+        return [
+            {
+                names[k]: _LABELS.get(v, v) if isinstance(v, str) else v
+                for k, v in e.items()
+                if k in names and v is not None
+            }
+            for e in entries
+        ]
+
+    return {
+        ZONE: rows(ZONE, zones),
+        INSPECTOR: rows(INSPECTOR, inspectors),
+        SCHOOL: rows(SCHOOL, schools),
+        LISTING: rows(LISTING, listings),
+    }

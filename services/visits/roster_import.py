@@ -112,8 +112,8 @@ class RosterImporter:
         errors = read.errors + errors
         if not errors and not read.rows:
             errors.append(RowError("", 1, "", "文件中没有任何数据行 (no data rows)"))
-        if not errors and started is None:
-            errors = check(roster, await self._existing(roster), county)
+        if started is None:
+            errors += check(roster, await self._existing(roster), county)
         if errors:
             raise RosterInvalid(errors)
         if dry_run:

@@ -91,6 +91,9 @@ class Roster:
     inspectors: list[InspectorEntry] = field(default_factory=list)
     schools: list[SchoolEntry] = field(default_factory=list)
     listings: list[ListingEntry] = field(default_factory=list)
+    invalid_ids: set[str] = field(default_factory=set)
+    """Ids of zones, inspectors and schools on rows with errors: references to them are
+    not reported again (the row's own error says what to fix)."""
 
     def counts(self) -> dict[str, int]:
         return {
@@ -167,7 +170,9 @@ def _zone(c: _Cells, roster: Roster) -> None:
     name = c.text("责任区名称", True)
     leader = c.code("组长督学编号", required=False)
     liaison = c.text("联系局领导", False, 50)
-    if c.ok and zone_id and name:
+    if not (c.ok and zone_id and name):
+        roster.invalid_ids.add(zone_id or "")
+    elif zone_id and name:
         roster.zones.append(ZoneEntry(c.row.number, zone_id, name, leader, liaison))
 
 
@@ -179,7 +184,9 @@ def _inspector(c: _Cells, roster: Roster) -> None:
     email = c.pattern("邮箱", EMAIL, False, "邮箱")
     title = c.text("职称", False)
     duties = c.text("督学职责", False, 500)
-    if c.ok and inspector_id and name and phone:
+    if not (c.ok and inspector_id and name and phone):
+        roster.invalid_ids.add(inspector_id or "")
+    elif inspector_id and name and phone:
         roster.inspectors.append(
             InspectorEntry(
                 c.row.number,
@@ -201,7 +208,9 @@ def _school(c: _Cells, roster: Roster) -> None:
     zone_id = c.code("责任区编号")
     address = c.text("地址", True, 200)
     principal = c.text("校长", False, 50)
-    if c.ok and school_id and name and zone_id and address:
+    if not (c.ok and school_id and name and zone_id and address):
+        roster.invalid_ids.add(school_id or "")
+    elif school_id and name and zone_id and address:
         roster.schools.append(
             SchoolEntry(
                 c.row.number, school_id, name, SCHOOL_KINDS[kind], zone_id, address, principal
@@ -291,13 +300,13 @@ def check(roster: Roster, existing: Existing, county: Jurisdiction) -> list[RowE
 
     file_inspectors = {i.inspector_id for i in roster.inspectors}
     file_zones = {z.zone_id for z in roster.zones}
-    file_schools = {s.school_id for s in roster.schools}
+    file_schools = {s.school_id for s in roster.schools} | roster.invalid_ids
     zone_where = county
 
     def inspector_ref(
         kind: str, row: int, column: str, inspector_id: str, ok: Callable[[Jurisdiction], bool]
     ) -> None:
-        if inspector_id in file_inspectors:
+        if inspector_id in file_inspectors or inspector_id in roster.invalid_ids:
             return
         office = existing.inspectors.get(inspector_id)
         if office is None:
@@ -321,7 +330,7 @@ def check(roster: Roster, existing: Existing, county: Jurisdiction) -> list[RowE
                 ZONE, z.row, "组长督学编号", z.leader_id, lambda o: may_lead(o, zone_where)
             )
     for s in roster.schools:
-        if s.zone_id in file_zones:
+        if s.zone_id in file_zones or s.zone_id in roster.invalid_ids:
             continue
         known = existing.zones.get(s.zone_id)
         if known is None:
