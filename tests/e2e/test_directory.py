@@ -397,3 +397,38 @@ async def test_divisions_name_the_tree(visits: App, auth_header: Mint) -> None:
 
     [county] = await eventually(named)
     assert county["name"] == "游仙区" and county["parent_code"] == CITY
+
+
+async def test_an_interrupted_import_resumes_when_posted_again(
+    visits: App, auth_header: Mint, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, app = visits
+    county = new_county()
+    office = office_of(auth_header, county)
+    directory = app.state.directory
+    real = directory.register_school
+    calls = 0
+
+    async def crash_on_third(*args: Any, **kwargs: Any) -> int:
+        nonlocal calls
+        calls += 1
+        if calls == 3:
+            raise RuntimeError("simulated crash mid-import")
+        return int(await real(*args, **kwargs))
+
+    monkeypatch.setattr(directory, "register_school", crash_on_third)
+    data = roster_xlsx(county)
+    with pytest.raises(RuntimeError, match="simulated crash"):  # the in-process ASGI client
+        await client.post("/directory/imports", files=upload(data), headers=office)
+    store = app.state.runtime.store
+    assert await store.version(f"school-{county}-s2") == 1
+    assert await store.version(f"school-{county}-s3") == 0
+
+    monkeypatch.setattr(directory, "register_school", real)
+    r = await client.post("/directory/imports", files=upload(data), headers=office)
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert body["status"] == "resumed"
+    assert (body["written"], body["skipped"]) == (17, 7)  # 3 inspectors, 2 zones, 2 schools
+    assert await store.version(f"school-{county}-s3") == 2
+    assert await store.version(f"school-{county}-s1") == 2  # listed once, not twice
