@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -280,8 +281,33 @@ def write_xlsx(sheets: Mapping[str, Iterable[Mapping[str, object]]], notes: bool
             cell.font = Font(bold=True)
         for values in sheets.get(kind, ()):
             sheet.append([values.get(c.name) for c in columns])
+    book.properties.created = FIXED_TIME
     out = io.BytesIO()
     book.save(out)
+    return _deterministic(out.getvalue())
+
+
+FIXED_TIME = datetime(2024, 1, 1)
+_MODIFIED = re.compile(rb"<dcterms:modified([^>]*)>[^<]*</dcterms:modified>")
+
+
+def _deterministic(xlsx: bytes) -> bytes:
+    """The same rows give the same bytes (so the same import id): fixed zip entry times
+    and a fixed modification time in the document properties."""
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(xlsx)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = _MODIFIED.sub(
+                    rb"<dcterms:modified\1>2024-01-01T00:00:00Z</dcterms:modified>", data
+                )
+            target.writestr(
+                zipfile.ZipInfo(info.filename, (1980, 1, 1, 0, 0, 0)), data, zipfile.ZIP_DEFLATED
+            )
     return out.getvalue()
 
 
