@@ -52,9 +52,19 @@ async def imported(client: httpx.AsyncClient, county: str, headers: dict[str, st
     r = await client.post("/directory/imports", files=upload(roster_xlsx(county)), headers=headers)
     assert r.status_code == 201, r.text
 
+    await settled(client, county, headers)
+
+
+async def settled(client: httpx.AsyncClient, county: str, headers: dict[str, str]) -> None:
+    """Wait until the read model holds the whole standard roster."""
+
     async def visible() -> bool:
-        r = await client.get(f"/directory/gaps?county={county}&on={ON}", headers=headers)
-        return r.status_code == 200 and r.json()["schools"] == 10
+        schools = await client.get(f"/schools?county={county}", headers=headers)
+        listings = await client.get(f"/listings?county={county}", headers=headers)
+        zones = await client.get(f"/zones?county={county}", headers=headers)
+        inspectors = await client.get(f"/inspectors?county={county}", headers=headers)
+        counts = [len(r.json()) for r in (schools, listings, zones, inspectors)]
+        return counts == [10, 9, 2, 3]
 
     await eventually(visible)
 
@@ -86,12 +96,10 @@ async def test_an_xlsx_roster_fills_a_county(
     assert again.json()["import_id"] == summary["import_id"]
     assert await store.version(f"school-{county}-s1") == 2
 
-    async def gaps() -> dict[str, Any] | None:
-        r = await client.get(f"/directory/gaps?county={county}&on={ON}", headers=office)
-        body = r.json()
-        return body if r.status_code == 200 and body["schools"] == 10 else None
-
-    found = await eventually(gaps)
+    await settled(client, county, office)
+    r = await client.get(f"/directory/gaps?county={county}&on={ON}", headers=office)
+    found = r.json()
+    assert r.status_code == 200 and found["schools"] == 10
     assert [s["school_id"] for s in found["schools_without_listing"]] == [f"{county}-s10"]
     assert found["zones_without_leader"] == [] and found["schools_without_zone"] == []
     before = await client.get(f"/directory/gaps?county={county}&on=2026-08-31", headers=office)
@@ -132,11 +140,14 @@ async def test_the_plate_is_public_and_rate_limited(visits: App, auth_header: Mi
     )
     assert r.status_code == 201, r.text
 
-    async def plate() -> dict[str, Any] | None:
-        r = await client.get(f"/public/schools/{county}-s4/plate")
-        return r.json() if r.status_code == 200 and r.json()["inspectors"] else None
+    async def listed() -> bool:  # wait on an authenticated read: the plate is rate-limited
+        r = await client.get(f"/schools/{county}-s4/listings", headers=office)
+        return r.status_code == 200 and bool(r.json()["active"])
 
-    shown = await eventually(plate, within=1.5)
+    await eventually(listed)
+    r = await client.get(f"/public/schools/{county}-s4/plate")
+    assert r.status_code == 200, r.text
+    shown = r.json()
     [person] = shown["inspectors"]
     assert person["name"] == "李督学" and person["employment_label"] == "兼职督学"
     assert person["phone"] == "0816-2220000" and person["duties"] == "每月至少一次随访"
@@ -186,7 +197,12 @@ async def test_a_csv_roster_in_another_county_and_jurisdiction(
 
     async def history() -> dict[str, Any] | None:
         r = await client.get(f"/schools/{there}-s1/listings", headers=principal)
-        return r.json() if r.status_code == 200 and r.json()["active"] else None
+        body = r.json()
+        return (
+            body
+            if r.status_code == 200 and body["active"] and body["active"][0]["inspector"]
+            else None
+        )
 
     own = await eventually(history)
     assert own["active"][0]["inspector"]["name"] == "张督学"
@@ -369,8 +385,13 @@ async def test_zone_and_inspector_corrections(visits: App, auth_header: Mint) ->
         return bool(r.json()["zone_id"] == z2)
 
     await eventually(moved)
-    person = (await client.get(f"/inspectors/{county}-insp-1", headers=office)).json()
-    assert person["phone"] == "13800000000" and person["version"] == 2
+
+    async def corrected() -> dict[str, Any] | None:
+        r = await client.get(f"/inspectors/{county}-insp-1", headers=office)
+        return r.json() if r.json()["version"] == 2 else None
+
+    person = await eventually(corrected)
+    assert person["phone"] == "13800000000"
 
 
 async def test_divisions_name_the_tree(visits: App, auth_header: Mint) -> None:
