@@ -1,17 +1,22 @@
-"""The demo county: 四川省绵阳市游仙区, two zones, ten schools, and its users.
+"""The demo county: 四川省绵阳市游仙区, seeded through the roster import, and its users.
 
 Codes are real GB/T 2260 division codes; school ids, names and people are invented.
-A second county (涪城区) has two schools, so that a county token can be seen refused.
+游仙区 gets two zones with leaders, ten schools, three inspectors (whose ids are the
+demo inspector users' ids) and listings at nine schools — 游仙区高级中学 is left
+unlisted so that ``GET /directory/gaps?county=510704`` shows one gap. A second county
+(涪城区) has two schools, so that a county token can be seen refused.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import httpx
 
+from services.visits.roster_format import to_sheets, write_xlsx
 from shared.auth import Principal, Role
 from shared.jurisdiction import Jurisdiction
 
 PROVINCE, CITY, COUNTY, NEIGHBOUR = "510000", "510700", "510704", "510703"
+LISTED_FROM = "2024-09-01"
 
 _YX = [
     ("yx-sy-xx", "游仙区实验小学", "primary", "yx-z1"),
@@ -29,27 +34,89 @@ _FC = [
     ("fc-sy-xx", "涪城区实验小学", "primary", "fc-z1"),
     ("fc-yz", "涪城区第一中学", "junior", "fc-z1"),
 ]
+# inspector id (= demo user id), name, employment, phone, schools listed at
+_YX_INSPECTORS = [
+    ("yx-inspector-zhang", "张督学", "full_time", "0816-2210001", _YX[0:3]),
+    ("yx-inspector-li", "李督学", "part_time", "0816-2210002", _YX[3:6]),
+    ("yx-inspector-wang", "王督学", "full_time", "0816-2210003", _YX[6:9]),
+]
+_FC_INSPECTORS = [("fc-inspector-zhao", "赵督学", "full_time", "0816-2220001", _FC)]
+
+DIVISIONS = [
+    {"code": PROVINCE, "name": "四川省", "level": "province"},
+    {"code": CITY, "name": "绵阳市", "level": "city"},
+    {"code": COUNTY, "name": "游仙区", "level": "county"},
+    {"code": NEIGHBOUR, "name": "涪城区", "level": "county"},
+]
 
 
-def schools() -> list[dict[str, Any]]:
-    """Registration bodies for the visits service."""
-    out = []
-    for county, rows in ((COUNTY, _YX), (NEIGHBOUR, _FC)):
-        for school_id, name, kind, zone in rows:
-            out.append(
+def roster(county: str) -> bytes:
+    """The county's roster workbook, as an office would upload it."""
+    yx = county == COUNTY
+    schools, inspectors = (_YX, _YX_INSPECTORS) if yx else (_FC, _FC_INSPECTORS)
+    zones = (
+        [
+            {"zone_id": "yx-z1", "name": "游仙区第一督学责任区",
+             "leader_id": "yx-inspector-zhang", "bureau_liaison": "陈副局长"},
+            {"zone_id": "yx-z2", "name": "游仙区第二督学责任区",
+             "leader_id": "yx-inspector-wang", "bureau_liaison": "刘副局长"},
+        ]
+        if yx
+        else [{"zone_id": "fc-z1", "name": "涪城区第一督学责任区",
+               "leader_id": "fc-inspector-zhao"}]
+    )  # fmt: skip
+    return write_xlsx(
+        to_sheets(
+            zones=zones,
+            inspectors=[
+                {"inspector_id": i, "name": n, "employment": e, "phone": p, "title": "责任督学"}
+                for i, n, e, p, _ in inspectors
+            ],
+            schools=[
                 {
                     "school_id": school_id,
                     "name": name,
                     "kind": kind,
-                    "province": PROVINCE,
-                    "city": CITY,
-                    "county": county,
                     "zone_id": zone,
                     "address": f"四川省绵阳市{name}",
                     "principal_name": "校长" + name[-4:-2],
                 }
-            )
-    return out
+                for school_id, name, kind, zone in schools
+            ],
+            listings=[
+                {"inspector_id": i, "school_id": s[0], "starts_on": LISTED_FROM}
+                for i, _, _, _, listed in inspectors
+                for s in listed
+            ],
+        )
+    )
+
+
+def seed(client: httpx.Client, tokens: dict[str, str]) -> list[str]:
+    """Name the divisions, then import both counties' rosters; returns warnings.
+
+    Safe to run again: divisions answer 409 and an imported roster "already_imported".
+    """
+
+    def auth(user: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {tokens[user]}"}
+
+    warnings = []
+    for body in DIVISIONS:
+        r = client.post("/divisions", json=body, headers=auth("sc-office"))
+        if r.status_code not in (201, 409):
+            raise SystemExit(f"error: demo division {body['code']}: {r.text}")
+    for county, office in ((COUNTY, "yx-office"), (NEIGHBOUR, "fc-office")):
+        r = client.post(
+            "/directory/imports",
+            files={"file": (f"{county}.xlsx", roster(county))},
+            headers=auth(office),
+        )
+        if r.status_code == 422:  # e.g. data from an older demo in .state
+            warnings.append(f"demo roster {county} not imported: {r.json()['message']}")
+        elif r.status_code not in (200, 201):
+            raise SystemExit(f"error: demo roster {county}: {r.text}")
+    return warnings
 
 
 def _user(user_id: str, name: str, role: Role, **where: str) -> Principal:
@@ -58,33 +125,18 @@ def _user(user_id: str, name: str, role: Role, **where: str) -> Principal:
     )
 
 
-_IN_CITY = {"province": PROVINCE, "city": CITY}
+_IN_COUNTY = {"province": PROVINCE, "city": CITY, "county": COUNTY}
 
 USERS: list[Principal] = [
-    _user(
-        "yx-office",
-        "游仙区教育督导室",
-        Role.county_office,
-        province=PROVINCE,
-        city=CITY,
-        county=COUNTY,
-    ),
-    _user(
-        "yx-inspector-zhang",
-        "张督学",
-        Role.inspector,
-        province=PROVINCE,
-        city=CITY,
-        county=COUNTY,
-        zone="yx-z1",
-    ),
+    _user("yx-office", "游仙区教育督导室", Role.county_office, **_IN_COUNTY),
+    _user("yx-inspector-zhang", "张督学", Role.inspector, **_IN_COUNTY, zone="yx-z1"),
+    _user("yx-inspector-li", "李督学", Role.inspector, **_IN_COUNTY),
+    _user("yx-inspector-wang", "王督学", Role.inspector, **_IN_COUNTY, zone="yx-z2"),
     _user(
         "yx-principal-sy",
         "实验小学校长",
         Role.principal,
-        province=PROVINCE,
-        city=CITY,
-        county=COUNTY,
+        **_IN_COUNTY,
         zone="yx-z1",
         school="yx-sy-xx",
     ),

@@ -60,15 +60,10 @@ def wait_ready(procs: dict[str, subprocess.Popen[bytes]], timeout: float = 90) -
 
 
 def load_demo(tokens: dict[str, str]) -> None:
-    """Register the demo schools (already registered ones answer 409 and are kept)."""
-    with httpx.Client(base_url=f"http://127.0.0.1:{SERVICES['visits']}", timeout=10) as client:
-        for body in demo.schools():
-            office = "yx-office" if body["county"] == demo.COUNTY else "fc-office"
-            r = client.post(
-                "/schools", json=body, headers={"Authorization": f"Bearer {tokens[office]}"}
-            )
-            if r.status_code not in (201, 409):
-                raise SystemExit(f"error: demo school {body['school_id']}: {r.text}")
+    """Name the divisions and import the demo rosters (again: nothing is duplicated)."""
+    with httpx.Client(base_url=f"http://127.0.0.1:{SERVICES['visits']}", timeout=30) as client:
+        for warning in demo.seed(client, tokens):
+            print(f"warning: {warning}", file=sys.stderr)
 
 
 def stop(procs: dict[str, subprocess.Popen[bytes]]) -> None:

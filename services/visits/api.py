@@ -8,8 +8,21 @@ from fastapi import APIRouter, Header, HTTPException, Query, Request, Response, 
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.visits.directory import DirectoryService, UnknownSchool
+from services.visits.directory_access import (
+    READERS,
+    directory_service,
+    ensure_sees,
+    parse_if_match,
+    read_model,
+    scope_query,
+)
 from services.visits.directory_view import DirectoryView
-from services.visits.domain.school import CorrectSchoolDetails, RegisterSchool, jurisdiction_of
+from services.visits.domain.school import (
+    ChangeSchoolZone,
+    CorrectSchoolDetails,
+    RegisterSchool,
+    jurisdiction_of,
+)
 from shared.auth import CurrentPrincipal, Role, ensure_role, ensure_within
 from shared.contracts.directory import Location, SchoolKind
 from shared.jurisdiction import Jurisdiction
@@ -55,21 +68,18 @@ class Accepted(BaseModel):
     version: int
 
 
+class ZoneChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    zone_id: str = Field(pattern=ID)
+    reason: str = Field(min_length=2, max_length=500)
+
+
 def _service(request: Request) -> DirectoryService:
-    service: DirectoryService = request.app.state.directory
-    return service
+    return directory_service(request)
 
 
-def _parse_if_match(if_match: str | None) -> int | None:
-    if if_match is None:
-        return None
-    try:
-        return int(if_match.strip().strip('W/"').strip('"'))
-    except ValueError:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            "If-Match 必须是版本号 (If-Match must be a version)",
-        ) from None
+_parse_if_match = parse_if_match
 
 
 def school_jurisdiction(doc: dict[str, Any]) -> Jurisdiction:
@@ -130,9 +140,69 @@ async def get_school(
     doc = await schools.find_one({"_id": school_id})
     if doc is None:
         raise HTTPException(404, f"学校 {school_id} 不存在 (unknown school)")
-    ensure_within(principal, school_jurisdiction(doc))
+    ensure_sees(principal, school_jurisdiction(doc))
     doc.pop("_id")
     return doc
+
+
+@router.post("/{school_id}/zone", response_model=Accepted)
+async def change_zone(
+    school_id: Annotated[str, Field(pattern=ID)],
+    body: ZoneChange,
+    principal: CurrentPrincipal,
+    request: Request,
+    response: Response,
+    if_match: Annotated[str | None, Header()] = None,
+) -> Accepted:
+    """调整责任区 — move a school to another zone of its county (or city)."""
+    ensure_role(principal, *OFFICES)
+    cmd = ChangeSchoolZone(school_id=school_id, **body.model_dump())
+    try:
+        version = await _service(request).change_school_zone(
+            cmd,
+            _parse_if_match(if_match),
+            command_context(request, principal),
+            authorize=lambda where: ensure_within(principal, where),
+        )
+    except UnknownSchool:
+        raise HTTPException(404, f"学校 {school_id} 不存在 (unknown school)") from None
+    response.headers["ETag"] = f'"{version}"'
+    return Accepted(school_id=school_id, version=version)
+
+
+@router.get("/{school_id}/listings")
+async def school_listings(
+    school_id: str, principal: CurrentPrincipal, runtime: RuntimeDep
+) -> dict[str, Any]:
+    """挂牌记录 — every listing at a school, current and ended, each with its history,
+    and the listed inspectors' names and phones."""
+    ensure_role(principal, *READERS)
+    schools = await read_model(runtime, "schools")
+    doc = await schools.find_one({"_id": school_id})
+    if doc is None:
+        raise HTTPException(404, f"学校 {school_id} 不存在 (unknown school)")
+    ensure_sees(principal, school_jurisdiction(doc))
+    listings = await read_model(runtime, "listings")
+    found = [
+        d
+        async for d in listings.find({"school_id": school_id}, projection={"_id": False}).sort(
+            "listing_id"
+        )
+    ]
+    inspectors = await read_model(runtime, "inspectors")
+    people = {}
+    for inspector_id in {d["inspector_id"] for d in found}:
+        person = await inspectors.find_one({"_id": inspector_id})
+        if person is not None:
+            people[inspector_id] = {"name": person["name"], "phone": person.get("phone")}
+    for d in found:
+        d["inspector"] = people.get(d["inspector_id"])
+    return {
+        "school_id": school_id,
+        "name": doc["name"],
+        "active": [d for d in found if d["status"] == "active"],
+        "ended": [d for d in found if d["status"] == "ended"],
+    }
 
 
 @router.get("")
@@ -144,20 +214,7 @@ async def list_schools(
     skip: Annotated[int, Query(ge=0)] = 0,
 ) -> list[dict[str, Any]]:
     """Schools inside the caller's jurisdiction, optionally of one county."""
-    query: dict[str, Any] = {}
-    mine = principal.jurisdiction
-    for level in ("province", "city", "county"):
-        value = getattr(mine, level)
-        if value is not None:
-            query[level] = value
-    if county is not None:
-        if mine.county not in (None, county):
-            raise HTTPException(403, "超出您的管辖范围 (outside your jurisdiction)")
-        query["county"] = county
-    if mine.zone is not None:
-        query["zone_id"] = mine.zone
-    if mine.school is not None:
-        query["school_id"] = mine.school
+    query = scope_query(principal, county)
     schools = await ReadModels(runtime.db, DirectoryView.name).collection("schools")
     cursor = schools.find(query, projection={"_id": False}).sort("school_id").skip(skip)
     return [doc async for doc in cursor.limit(limit)]

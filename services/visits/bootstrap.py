@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from services.visits import api_directory, api_roster, public, visit_documents, visits_api
 from services.visits.api import router
 from services.visits.campaigns import CampaignService
 from services.visits.campaigns_api import router as campaigns_router
@@ -13,6 +14,7 @@ from services.visits.checklists import ChecklistService
 from services.visits.checklists_api import router as checklists_router
 from services.visits.checklists_view import ChecklistsView
 from services.visits.directory import DirectoryService
+from services.visits.directory_lookup import ReadModelDirectory
 from services.visits.directory_view import DirectoryView
 from services.visits.evidence_api import router as evidence_router
 from services.visits.evidence_api import start_evidence
@@ -20,32 +22,67 @@ from services.visits.plans import PlanService
 from services.visits.plans_api import router as plans_router
 from services.visits.plans_report import PlanReports
 from services.visits.plans_view import PlansView
+from services.visits.roster_import import RosterImporter
 from services.visits.settings import VisitsSettings
+from services.visits.visit_service import VisitService
+from services.visits.visit_view import VisitView
+from shared.ratelimit import RateLimiter
 from shared.runtime import Runtime
-from shared.service import build_app
+from shared.service import StartHook, build_app
 
 
-async def _start(runtime: Runtime, app: FastAPI) -> None:
-    app.state.directory = DirectoryService(runtime)
-    await runtime.run_projection(DirectoryView())
-    await start_evidence(runtime, app)
-    # checklists, campaigns, monthly plans
-    app.state.checklists = ChecklistService(runtime)
-    await app.state.checklists.seed_defaults(runtime.clock())
-    app.state.campaigns = CampaignService(runtime, app.state.checklists, app.state.directory)
-    app.state.plans = PlanService(runtime, app.state.campaigns, app.state.directory)
-    app.state.plan_reports = PlanReports(runtime.db)
-    app.state.checklist_lookup = ReadModelChecklists(runtime.db)
-    for projection in (ChecklistsView(), CampaignsView(), PlansView()):
-        await runtime.run_projection(projection)
+def _wire(settings: VisitsSettings) -> StartHook:
+    async def start(runtime: Runtime, app: FastAPI) -> None:
+        # the directory: schools, zones, inspectors, listings, roster imports
+        app.state.directory = DirectoryService(runtime)
+        app.state.directory_lookup = ReadModelDirectory(runtime.db)
+        app.state.roster_importer = RosterImporter(runtime, app.state.directory)
+        await runtime.run_projection(DirectoryView())
+        # evidence storage
+        await start_evidence(runtime, app)
+        # checklists, campaigns, monthly plans
+        app.state.checklists = ChecklistService(runtime)
+        await app.state.checklists.seed_defaults(runtime.clock())
+        app.state.campaigns = CampaignService(runtime, app.state.checklists, app.state.directory)
+        app.state.plans = PlanService(runtime, app.state.campaigns, app.state.directory)
+        app.state.plan_reports = PlanReports(runtime.db)
+        app.state.checklist_lookup = ReadModelChecklists(runtime.db)
+        for projection in (ChecklistsView(), CampaignsView(), PlansView()):
+            await runtime.run_projection(projection)
+        # the visit lifecycle
+        app.state.visits = VisitService(
+            runtime,
+            app.state.directory_lookup,
+            app.state.checklist_lookup,
+            app.state.evidence,
+            radius_m=settings.signin_radius_m,
+        )
+        await runtime.run_projection(VisitView())
+
+    return start
 
 
 def create_app(settings: VisitsSettings | None = None) -> FastAPI:
     settings = settings or VisitsSettings()
-    return build_app(
+    app = build_app(
         "visits",
         "督导走访服务 Visits",
         settings,
-        [router, checklists_router, campaigns_router, plans_router, evidence_router],
-        on_start=_start,
+        [
+            router,
+            api_directory.router,
+            api_roster.router,
+            public.router,
+            checklists_router,
+            campaigns_router,
+            plans_router,
+            evidence_router,
+            visits_api.router,
+            visit_documents.router,
+        ],
+        on_start=_wire(settings),
     )
+    app.state.public_limiter = RateLimiter(
+        per_minute=settings.public_rate_per_minute, burst=settings.public_rate_burst
+    )
+    return app

@@ -6,10 +6,14 @@ from dataclasses import asdict, dataclass, replace
 
 from shared.commands import IllegalStep
 from shared.contracts.directory import (
+    InspectorListed,
+    ListingCorrected,
+    ListingEnded,
     Location,
     SchoolDetailsCorrected,
     SchoolKind,
     SchoolRegistered,
+    SchoolZoneChanged,
 )
 from shared.events import EventPayload
 from shared.jurisdiction import Jurisdiction
@@ -21,6 +25,7 @@ class School:
 
     registered: bool = False
     jurisdiction: Jurisdiction | None = None
+    zone_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,13 @@ class RegisterSchool:
     city_direct: bool
     principal_name: str | None
     location: Location | None
+
+
+@dataclass(frozen=True)
+class ChangeSchoolZone:
+    school_id: str
+    zone_id: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -93,9 +105,50 @@ def correct(state: School, cmd: CorrectSchoolDetails) -> list[EventPayload]:
     return [SchoolDetailsCorrected(school_id=cmd.school_id, reason=cmd.reason, **changes)]
 
 
+def moved(where: Jurisdiction, zone_id: str) -> Jurisdiction:
+    """A school's jurisdiction after it moved to ``zone_id`` (city-direct: no zone level)."""
+    return where.model_copy(update={"zone": zone_id if where.county else None})
+
+
+def change_zone(
+    state: School, cmd: ChangeSchoolZone, zone_where: Jurisdiction | None
+) -> list[EventPayload]:
+    """``zone_where``: the target zone's jurisdiction, ``None`` if it does not exist."""
+    if not state.registered or state.jurisdiction is None:
+        raise IllegalStep(f"学校 {cmd.school_id} 未登记 (school not registered)")
+    if zone_where is None:
+        raise IllegalStep(f"责任区 {cmd.zone_id} 不存在 (zone not established)")
+    here = state.jurisdiction
+    if (zone_where.province, zone_where.city, zone_where.county) != (
+        here.province,
+        here.city,
+        here.county,
+    ):
+        raise IllegalStep(f"责任区 {cmd.zone_id} 不在该校所在的县(区)或市 (the zone is elsewhere)")
+    if state.zone_id == cmd.zone_id:
+        raise IllegalStep(f"学校已在责任区 {cmd.zone_id} (already in that zone)")
+    return [
+        SchoolZoneChanged(
+            school_id=cmd.school_id,
+            zone_id=cmd.zone_id,
+            previous_zone_id=state.zone_id,
+            reason=cmd.reason,
+        )
+    ]
+
+
 def evolve(state: School, event: EventPayload) -> School:
     if isinstance(event, SchoolRegistered):
-        return replace(state, registered=True, jurisdiction=jurisdiction_of(event))
-    if isinstance(event, SchoolDetailsCorrected):
-        return state
+        return replace(
+            state, registered=True, jurisdiction=jurisdiction_of(event), zone_id=event.zone_id
+        )
+    if isinstance(event, SchoolZoneChanged):
+        assert state.jurisdiction is not None
+        return replace(
+            state, jurisdiction=moved(state.jurisdiction, event.zone_id), zone_id=event.zone_id
+        )
+    if isinstance(
+        event, SchoolDetailsCorrected | InspectorListed | ListingCorrected | ListingEnded
+    ):
+        return state  # listings share the stream; see services.visits.domain.listing
     raise ValueError(f"a school stream cannot hold {event.event_type}")

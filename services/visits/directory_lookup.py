@@ -1,0 +1,77 @@
+""":class:`~services.visits.ports.DirectoryLookup` over the ``visits_directory`` read model."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from services.visits.ports import InspectorFacts, SchoolFacts
+from shared.contracts.directory import Location
+from shared.jurisdiction import Jurisdiction
+from shared.projection import ReadModels
+
+VIEW = "visits_directory"
+
+
+def listing_active_on(doc: dict[str, Any], on: date) -> bool:
+    """A listing document is active on ``on`` (``ends_on`` is the last day listed)."""
+    day = on.isoformat()
+    return bool(doc["starts_on"] <= day and (doc.get("ends_on") is None or day <= doc["ends_on"]))
+
+
+class ReadModelDirectory:
+    """Facts about schools, inspectors, listings and zones for the visit lifecycle."""
+
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+        self._models = ReadModels(db, VIEW)
+
+    async def _find(self, collection: str, entry_id: str) -> dict[str, Any] | None:
+        coll = await self._models.collection(collection)
+        doc: dict[str, Any] | None = await coll.find_one({"_id": entry_id})
+        return doc
+
+    async def school(self, school_id: str) -> SchoolFacts | None:
+        doc = await self._find("schools", school_id)
+        if doc is None:
+            return None
+        county = doc.get("county")
+        return SchoolFacts(
+            school_id=school_id,
+            name=doc["name"],
+            jurisdiction=Jurisdiction(
+                province=doc["province"],
+                city=doc["city"],
+                county=county,
+                zone=doc.get("zone_id") if county else None,
+                school=school_id,
+            ),
+            location=Location(**doc["location"]) if doc.get("location") else None,
+            principal_name=doc.get("principal_name"),
+            zone_id=doc.get("zone_id"),
+        )
+
+    async def inspector(self, inspector_id: str) -> InspectorFacts | None:
+        doc = await self._find("inspectors", inspector_id)
+        if doc is None:
+            return None
+        return InspectorFacts(
+            inspector_id=inspector_id,
+            name=doc["name"],
+            jurisdiction=Jurisdiction(
+                province=doc["province"], city=doc["city"], county=doc.get("county")
+            ),
+            phone=doc.get("phone"),
+        )
+
+    async def listed_inspectors(self, school_id: str, on: date) -> list[str]:
+        """Ids of the inspectors listed (挂牌) at the school on that day."""
+        listings = await self._models.collection("listings")
+        cursor = listings.find({"school_id": school_id}).sort("listing_id")
+        return [doc["inspector_id"] async for doc in cursor if listing_active_on(doc, on)]
+
+    async def zone_leader(self, zone_id: str) -> str | None:
+        """The inspector id of the zone's leader (组长), if one is named."""
+        doc = await self._find("zones", zone_id)
+        return None if doc is None else doc.get("leader_id")

@@ -1,0 +1,467 @@
+"""The visit lifecycle end to end through HTTP, against the real Kafka and MongoDB-wire server.
+
+A county office imports its roster (2 zones, 10 schools, 3 inspectors); an inspector
+files a monthly plan and takes a routine visit through all five steps, including a
+dispute; two inspectors take a comprehensive visit that the zone leader merges. Every
+step must be on Kafka, in order for its stream. Permissions and bad input are checked
+on the way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from pypdf import PdfReader
+
+from services.visits.bootstrap import create_app
+from services.visits.settings import VisitsSettings
+from shared import topics
+from shared.auth import Role
+from tests.conftest import Infra, Mint, eventually, serve
+from tests.factories import CITY, PROVINCE, new_county
+from tests.rosters import roster_xlsx, upload
+
+DAY = date.today()
+SCHOOL_AT = {"latitude": 31.4676, "longitude": 104.7320}
+NEAR = {"latitude": 31.4680, "longitude": 104.7325}
+FAR = {"latitude": 31.5676, "longitude": 104.7320}
+
+
+@dataclass
+class County:
+    client: httpx.AsyncClient
+    code: str
+    office: dict[str, str]
+    mint: Mint
+
+    def inspector(self, n: int, *extra: Role) -> dict[str, str]:
+        return self.as_user(f"{self.code}-insp-{n}", Role.inspector, *extra)
+
+    def principal(self, school: int) -> dict[str, str]:
+        return self.as_user(
+            f"principal-{self.code}-{school}",
+            Role.principal,
+            zone=f"{self.code}-z{1 if school <= 5 else 2}",
+            school=f"{self.code}-s{school}",
+        )
+
+    def as_user(self, user_id: str, *roles: Role, **deeper: str) -> dict[str, str]:
+        headers: dict[str, str] = self.mint(
+            *roles, user_id=user_id, province=PROVINCE, city=CITY, county=self.code, **deeper
+        )
+        return headers
+
+    def school(self, n: int) -> str:
+        return f"{self.code}-s{n}"
+
+
+@pytest.fixture
+async def county(settings_for: Callable[..., Any], auth_header: Mint) -> AsyncIterator[County]:
+    code = new_county()
+    office = auth_header(Role.county_office, province=PROVINCE, city=CITY, county=code)
+    async with serve(create_app(settings_for(VisitsSettings))) as client:
+        r = await client.post(
+            f"/directory/imports?county={code}", files=upload(roster_xlsx(code)), headers=office
+        )
+        assert r.status_code == 201, r.text
+        c = County(client, code, office, auth_header)
+        for n in (1, 2):
+            await _locate(c, n)
+        yield c
+
+
+async def _locate(c: County, n: int) -> None:
+    async def version() -> int | None:
+        r = await c.client.get(f"/schools/{c.school(n)}", headers=c.office)
+        return r.json()["version"] if r.status_code == 200 else None
+
+    current = await eventually(version)
+    r = await c.client.patch(
+        f"/schools/{c.school(n)}",
+        json={"reason": "补录学校坐标", "location": SCHOOL_AT},
+        headers={**c.office, "If-Match": f'"{current}"'},
+    )
+    assert r.status_code == 200, r.text
+
+    async def located() -> bool:
+        r = await c.client.get(f"/schools/{c.school(n)}", headers=c.office)
+        return r.status_code == 200 and r.json().get("location") is not None
+
+    await eventually(located)
+
+
+def _problem(item: str, notes: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "item_code": item,
+        "verdict": "problem",
+        "notes": notes,
+        "methods": ["campus_walk"],
+        "severity": "general",
+        "requirement": "立即整改并报送整改材料",
+        "proposed_deadline": "2026-12-31",
+        **extra,
+    }
+
+
+async def _ok(r: httpx.Response, status: int = 200) -> dict[str, Any]:
+    assert r.status_code == status, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
+async def _visit(c: County, visit_id: str, headers: dict[str, str], stage: str) -> dict[str, Any]:
+    async def reached() -> dict[str, Any] | None:
+        r = await c.client.get(f"/visits/{visit_id}", headers=headers)
+        return r.json() if r.status_code == 200 and r.json()["stage"] == stage else None
+
+    doc: dict[str, Any] = await eventually(reached)
+    return doc
+
+
+async def _events_on_kafka(infra: Infra, streams: set[str]) -> dict[str, list[dict[str, Any]]]:
+    consumer = AIOKafkaConsumer(bootstrap_servers=infra.kafka, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        topic = f"{infra.topic_prefix}{topics.VISITS}"
+        parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        if not parts:
+            await consumer._client.force_metadata_update()
+            parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        consumer.assign(parts)
+        await consumer.seek_to_beginning(*parts)
+        ends = await consumer.end_offsets(parts)
+        found: dict[str, list[dict[str, Any]]] = {s: [] for s in streams}
+        while any(await consumer.position(p) < ends[p] for p in parts):
+            batch = await consumer.getmany(timeout_ms=1000)
+            for messages in batch.values():
+                for m in messages:
+                    event = json.loads(m.value)
+                    if event["subject"] in streams:
+                        found[event["subject"]].append(event)
+        return found
+    finally:
+        await consumer.stop()
+
+
+async def test_a_routine_visit_through_the_five_steps_with_a_dispute(
+    county: County, infra: Infra
+) -> None:
+    c = county
+    insp1 = c.inspector(1)
+    school = c.school(1)
+
+    # Not listed at school 1 (inspector 3 is listed at 7–9): may not plan there.
+    stranger = c.inspector(3)
+    plan = {"school_id": school, "planned_on": DAY.isoformat(), "purpose": "月度随访督导"}
+    assert (await c.client.post("/visits", json=plan, headers=stranger)).status_code == 403
+
+    planned = await _ok(await c.client.post("/visits", json=plan, headers=insp1), 201)
+    vid = planned["visit_id"]
+
+    # Step 2: on site. Only team members sign in; a far sign-in is flagged, not refused.
+    r = await c.client.post(f"/visits/{vid}/sign-in", json={"location": NEAR}, headers=stranger)
+    assert r.status_code == 403
+    await _ok(await c.client.post(f"/visits/{vid}/sign-in", json={"location": FAR}, headers=insp1))
+    again = await c.client.post(f"/visits/{vid}/sign-in", json={"location": NEAR}, headers=insp1)
+    assert again.status_code == 409 and "已签到" in again.json()["message"]
+
+    photo = b"\x89PNG\r\n\x1a\n" + b"\x00" * 4096
+    sha = hashlib.sha256(photo).hexdigest()
+    ev = await _ok(
+        await c.client.post(
+            "/evidence",
+            data={"school_id": school, "visit_id": vid, "sha256": sha},
+            files={"file": ("消防通道.png", photo, "image/png")},
+            headers=insp1,
+        ),
+        201,
+    )
+    evidence = {k: ev[k] for k in ("evidence_id", "sha256", "size", "media_type")}
+    forged = {**evidence, "sha256": "0" * 64}
+    bad = await c.client.post(
+        f"/visits/{vid}/findings",
+        json=_problem("safety", "消防通道堵塞", evidence=[forged]),
+        headers=insp1,
+    )
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "body.evidence[0]"
+    missing = await c.client.post(
+        f"/visits/{vid}/findings", json={**_problem("safety", "x"), "requirement": None}, headers=insp1
+    )
+    assert missing.status_code == 409
+
+    await _ok(
+        await c.client.post(
+            f"/visits/{vid}/findings",
+            json={
+                "item_code": "administration",
+                "verdict": "highlight",
+                "notes": "校务公开栏内容完整",
+                "methods": ["document_review"],
+            },
+            headers=insp1,
+        ),
+        201,
+    )
+    major = await _ok(
+        await c.client.post(
+            f"/visits/{vid}/findings",
+            json=_problem(
+                "6",
+                "消防通道堵塞",
+                severity="major",
+                major_kind="safety_hazard",
+                evidence=[evidence],
+            ),
+            headers=insp1,
+        ),
+        201,
+    )
+    second = await _ok(
+        await c.client.post(
+            f"/visits/{vid}/findings", json=_problem("learning_load", "作业量偏大"), headers=insp1
+        ),
+        201,
+    )
+    stale = await c.client.patch(
+        f"/visits/{vid}/findings/{second['finding_id']}",
+        json={"reason": "补充", "notes": "三年级作业量偏大"},
+        headers={**insp1, "If-Match": '"1"'},
+    )
+    assert stale.status_code == 409
+    await _ok(
+        await c.client.patch(
+            f"/visits/{vid}/findings/{second['finding_id']}",
+            json={"reason": "补充", "notes": "三年级作业量偏大"},
+            headers={**insp1, "If-Match": f'"{second["version"]}"'},
+        )
+    )
+
+    # Step 3: the feedback list; the principal disputes point 2; the inspector amends it.
+    await _ok(
+        await c.client.post(f"/visits/{vid}/feedback", json={"summary": "总体良好"}, headers=insp1)
+    )
+    other_principal = c.principal(2)
+    r = await c.client.post(
+        f"/visits/{vid}/disputes",
+        json={"points": [{"point_no": 2, "reason": "已调整"}]},
+        headers=other_principal,
+    )
+    assert r.status_code == 403
+    await _ok(
+        await c.client.post(
+            f"/visits/{vid}/disputes",
+            json={"points": [{"point_no": 2, "reason": "作业已按规定控制在一小时内"}]},
+            headers=c.principal(1),
+        )
+    )
+    await _ok(
+        await c.client.post(
+            f"/visits/{vid}/dispute-resolution",
+            json={
+                "resolutions": [
+                    {
+                        "point_no": 2,
+                        "outcome": "amended",
+                        "note": "经核实部分属实，延长期限",
+                        "deadline": "2027-01-31",
+                    }
+                ]
+            },
+            headers=insp1,
+        )
+    )
+    await _ok(await c.client.post(f"/visits/{vid}/close", json={"summary": "办结"}, headers=insp1))
+
+    doc = await _visit(c, vid, c.principal(1), "closed")
+    assert doc["sign_ins"][0]["flagged"] is True
+    assert doc["sign_ins"][0]["distance_m"] > 10_000
+    assert [p["deadline"] for p in doc["agreed_problems"]] == ["2026-12-31", "2027-01-31"]
+    assert doc["agreed_problems"][0]["finding_id"] == major["finding_id"]
+    assert doc["agreed_problems"][0]["major_kind"] == "safety_hazard"
+
+    # Another school's principal cannot see it; the timeline has every step.
+    assert (await c.client.get(f"/visits/{vid}", headers=c.principal(2))).status_code == 403
+    timeline = await _ok(await c.client.get(f"/visits/{vid}/timeline", headers=c.office))
+    types = [e["type"].rsplit(".", 1)[1] for e in timeline]
+    assert types == [
+        "visit_planned",
+        "inspector_signed_in",
+        "finding_recorded",
+        "finding_recorded",
+        "finding_recorded",
+        "finding_corrected",
+        "feedback_issued",
+        "feedback_disputed",
+        "dispute_resolved",
+        "visit_closed",
+    ]
+
+    # The documents users know, in Chinese.
+    for name, words in (("record.pdf", "消防通道堵塞"), ("feedback.pdf", "整改要求")):
+        r = await c.client.get(f"/visits/{vid}/{name}", headers=c.office)
+        assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+
+        text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(r.content)).pages)
+        assert words in text.replace(" ", "").replace("\n", "")
+
+    # Every step is on Kafka, in order for its stream.
+    async def on_kafka() -> list[dict[str, Any]] | None:
+        events = (await _events_on_kafka(infra, {f"visit-{vid}"}))[f"visit-{vid}"]
+        return events if len(events) == len(timeline) else None
+
+    events = await eventually(on_kafka)
+    assert [e["streamversion"] for e in events] == list(range(1, len(timeline) + 1))
+    assert [e["type"] for e in events] == [e["type"] for e in timeline]
+
+
+async def test_a_comprehensive_visit_by_two_inspectors_merged_by_the_zone_leader(
+    county: County, infra: Infra
+) -> None:
+    c = county
+    leader = c.inspector(1, Role.zone_leader)  # inspector 1 leads zone 1
+    member = c.inspector(2)
+    plan = {
+        "kind": "comprehensive",
+        "school_id": c.school(2),
+        "planned_on": DAY.isoformat(),
+        "purpose": "学期综合督导",
+        "team": [f"{c.code}-insp-1", f"{c.code}-insp-2"],
+        "item_codes": ["administration", "enrolment", "safety"],
+        "assignments": {"1": f"{c.code}-insp-1", "2": f"{c.code}-insp-2", "6": f"{c.code}-insp-2"},
+        "announced": False,
+    }
+    vid = (await _ok(await c.client.post("/visits", json=plan, headers=leader), 201))["visit_id"]
+
+    # Unannounced: the school does not see it before the inspectors arrive.
+    async def planned() -> bool:
+        r = await c.client.get(f"/visits/{vid}", headers=c.office)
+        return r.status_code == 200
+
+    await eventually(planned)
+    assert (await c.client.get(f"/visits/{vid}", headers=c.principal(2))).status_code == 404
+
+    for who in (leader, member):
+        await _ok(
+            await c.client.post(f"/visits/{vid}/sign-in", json={"location": NEAR}, headers=who)
+        )
+    wrong_item = await c.client.post(
+        f"/visits/{vid}/findings",
+        json={"item_code": "administration", "verdict": "fine", "notes": "", "methods": ["interview"]},
+        headers=member,
+    )
+    assert wrong_item.status_code == 409  # item 1 is the leader's
+    await _ok(
+        await c.client.post(
+            f"/visits/{vid}/findings",
+            json={
+                "item_code": "administration",
+                "verdict": "fine",
+                "notes": "制度齐全",
+                "methods": ["interview"],
+            },
+            headers=leader,
+        ),
+        201,
+    )
+    await _ok(
+        await c.client.post(
+            f"/visits/{vid}/findings", json=_problem("enrolment", "收费公示不全"), headers=member
+        ),
+        201,
+    )
+    early = await c.client.post(f"/visits/{vid}/merge", json={"summary": "x"}, headers=leader)
+    assert early.status_code == 409 and "safety" in early.json()["message"]
+    await _ok(
+        await c.client.post(
+            f"/visits/{vid}/findings",
+            json={
+                "item_code": "safety",
+                "verdict": "highlight",
+                "notes": "安全演练扎实",
+                "methods": ["campus_walk"],
+            },
+            headers=member,
+        ),
+        201,
+    )
+    assert (
+        await c.client.post(f"/visits/{vid}/merge", json={"summary": "x"}, headers=member)
+    ).status_code == 403
+    await _ok(
+        await c.client.post(f"/visits/{vid}/merge", json={"summary": "汇总报告"}, headers=leader)
+    )
+    await _ok(
+        await c.client.post(f"/visits/{vid}/feedback", json={"summary": "综合意见"}, headers=leader)
+    )
+    await _ok(
+        await c.client.post(
+            f"/visits/{vid}/acknowledgement", json={"signer_name": "刘校长"}, headers=c.principal(2)
+        )
+    )
+    await _ok(await c.client.post(f"/visits/{vid}/close", json={"summary": "办结"}, headers=leader))
+    doc = await _visit(c, vid, c.principal(2), "closed")
+    assert doc["merge"]["merged_by"] == f"{c.code}-insp-1"
+    assert len(doc["agreed_problems"]) == 1
+    assert doc["agreed_problems"][0]["inspector_id"] == f"{c.code}-insp-2"
+
+    async def on_kafka() -> list[dict[str, Any]] | None:
+        events = (await _events_on_kafka(infra, {f"visit-{vid}"}))[f"visit-{vid}"]
+        return events if len(events) == 10 else None
+
+    events = await eventually(on_kafka)
+    assert [e["streamversion"] for e in events] == list(range(1, 11))
+
+
+async def test_bad_requests_get_clear_errors(county: County) -> None:
+    c = county
+    insp1 = c.inspector(1)
+    r = await c.client.post(
+        "/visits",
+        json={"school_id": c.school(1), "planned_on": "not-a-date", "purpose": "x"},
+        headers=insp1,
+    )
+    assert r.status_code == 422
+    assert {e["field"] for e in r.json()["errors"]} >= {"body.planned_on", "body.purpose"}
+    r = await c.client.post(
+        "/visits",
+        json={"school_id": "nope-school", "planned_on": DAY.isoformat(), "purpose": "随访"},
+        headers=insp1,
+    )
+    assert r.status_code == 404
+    r = await c.client.post(
+        "/visits",
+        json={
+            "school_id": c.school(1),
+            "planned_on": DAY.isoformat(),
+            "purpose": "随访",
+            "item_codes": ["99"],
+        },
+        headers=insp1,
+    )
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.item_codes[0]"
+    assert (await c.client.get("/visits/nope", headers=c.office)).status_code == 404
+    other = c.mint(Role.county_office, province=PROVINCE, city=CITY, county=new_county())
+    vid = (
+        await _ok(
+            await c.client.post(
+                "/visits",
+                json={"school_id": c.school(1), "planned_on": DAY.isoformat(), "purpose": "随访"},
+                headers=insp1,
+            ),
+            201,
+        )
+    )["visit_id"]
+    r = await c.client.post(f"/visits/{vid}/cancel", json={"reason": "临时调整"}, headers=other)
+    assert r.status_code == 403
+    assert (
+        await c.client.post(f"/visits/{vid}/close", json={"summary": "x"}, headers=insp1)
+    ).status_code == 409

@@ -1,0 +1,182 @@
+"""Reading and validating roster files, without any infrastructure."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pytest
+from openpyxl import Workbook
+
+from services.visits.roster_format import (
+    UnknownFormat,
+    read_roster,
+    write_csv,
+    write_xlsx,
+)
+from services.visits.roster_validate import Existing, ExistingListing, check, parse
+from shared.jurisdiction import Jurisdiction
+from tests.rosters import roster_csv, roster_xlsx, standard_roster
+
+COUNTY = Jurisdiction(province="510000", city="510700", county="510704")
+NEIGHBOUR = Jurisdiction(province="510000", city="510700", county="510703")
+
+
+def errors_of(
+    data: bytes, name: str, existing: Existing | None = None
+) -> set[tuple[str, int, str]]:
+    read = read_roster(data, name)
+    roster, errors = parse(read.rows)
+    errors = read.errors + errors + check(roster, existing or Existing(), COUNTY)
+    assert all(e.message for e in errors)
+    return {(e.sheet, e.row, e.column) for e in errors}
+
+
+def workbook(sheets: dict[str, list[list[object]]]) -> bytes:
+    book = Workbook()
+    book.remove(book.worksheets[0])
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("build,name", [(roster_xlsx, "r.xlsx"), (roster_csv, "r.csv")])
+def test_the_standard_roster_is_valid_in_both_formats(build: object, name: str) -> None:
+    data = build("510704")  # type: ignore[operator]
+    read = read_roster(data, name)
+    roster, errors = parse(read.rows)
+    assert read.errors == [] and errors == []
+    assert roster.counts() == {"zones": 2, "inspectors": 3, "schools": 10, "listings": 9}
+    assert check(roster, Existing(), COUNTY) == []
+    assert roster.listings[0].starts_on == date(2026, 9, 1)
+    assert {i.employment.value for i in roster.inspectors} == {"full_time", "part_time"}
+
+
+def test_excel_cells_numbers_and_dates_are_read_as_text() -> None:
+    data = workbook(
+        {
+            "督学": [
+                ["序号", "督学编号", "姓名", "专兼职", "电话"],
+                [1, "insp-1", "张督学", "专职", 13800000000],
+            ],
+            "挂牌": [
+                ["督学编号", "学校编号", "挂牌日期"],
+                ["insp-1", "s-1", date(2026, 9, 1)],
+                [None, None, None],  # an empty row is skipped
+            ],
+            "学校": [["学校编号", "学校名称", "学校类型", "责任区编号", "地址"]],
+            "说明": [["随便写"]],
+        }
+    )
+    read = read_roster(data, "x.xlsx")
+    roster, errors = parse(read.rows)
+    assert read.errors == [] and errors == []
+    assert roster.inspectors[0].phone == "13800000000"
+    assert roster.listings[0].starts_on == date(2026, 9, 1)
+    assert errors_of(data, "x.xlsx") == {("挂牌", 2, "学校编号")}  # s-1 is nowhere
+
+
+def test_every_row_error_is_listed_with_sheet_row_and_column() -> None:
+    data = workbook(
+        {
+            "责任区": [
+                ["责任区编号", "责任区名称", "组长督学编号"],
+                ["z1", "一区", "ghost"],
+                ["z1", "一区again", None],
+                ["坏 编号", "二区", None],
+            ],
+            "督学": [
+                ["督学编号", "姓名", "专兼职", "电话", "邮箱"],
+                ["i1", "张", "临时", "12", "not-an-email"],
+            ],
+            "学校": [
+                ["学校编号", "学校名称", "学校类型", "责任区编号", "地址"],
+                ["s1", None, "城堡", "z9", "路"],
+                ["s2", "二小", "小学", "z1", "路"],
+            ],
+            "挂牌": [
+                ["督学编号", "学校编号", "挂牌日期"],
+                ["i1", "s2", "2026-02-30"],
+                ["i9", "s9", "2026-09-01"],
+                ["i9", "s2", "2026-09-01"],
+                ["i9", "s2", "2026-10-01"],
+            ],
+            "杂项": [["x"]],
+        }
+    )
+    assert errors_of(data, "bad.xlsx") == {
+        ("杂项", 1, ""),
+        ("责任区", 2, "组长督学编号"),
+        ("责任区", 3, "责任区编号"),
+        ("责任区", 4, "责任区编号"),
+        ("督学", 2, "专兼职"),
+        ("督学", 2, "电话"),
+        ("督学", 2, "邮箱"),
+        ("学校", 2, "学校名称"),
+        ("学校", 2, "学校类型"),
+        ("挂牌", 2, "挂牌日期"),
+        ("挂牌", 3, "督学编号"),
+        ("挂牌", 3, "学校编号"),
+        ("挂牌", 4, "督学编号"),
+        ("挂牌", 5, "督学编号"),  # unknown inspector, and a duplicate of row 4
+    }
+
+
+def test_missing_and_unknown_columns_are_header_errors() -> None:
+    data = workbook({"学校": [["学校编号", "学校名字", "学校类型"], ["s1", "一小", "小学"]]})
+    found = errors_of(data, "x.xlsx")
+    assert {("学校", 1, "学校名字"), ("学校", 1, "学校名称"), ("学校", 1, "地址")} <= found
+
+
+def test_the_directory_decides_already_registered_and_jurisdiction() -> None:
+    base = standard_roster("c")
+    data = roster_xlsx(
+        "c",
+        zones=[],
+        inspectors=[],
+        schools=[base["schools"][0], {**base["schools"][1], "zone_id": "their-zone"}],
+        listings=[
+            {"inspector_id": "their-insp", "school_id": "c-s1", "starts_on": "2026-09-01"},
+            {"inspector_id": "c-insp-1", "school_id": "their-school", "starts_on": "2026-09-01"},
+            {"inspector_id": "c-insp-1", "school_id": "old", "starts_on": "2026-09-01"},
+        ],
+    )
+    existing = Existing(
+        zones={"c-z1": COUNTY, "their-zone": NEIGHBOUR},
+        inspectors={"c-insp-1": COUNTY, "their-insp": NEIGHBOUR},
+        schools={"c-s1": COUNTY, "their-school": NEIGHBOUR, "old": COUNTY},
+        listings={"old": [ExistingListing("c-insp-1", date(2026, 3, 1), None)]},
+    )
+    assert errors_of(data, "x.xlsx", existing) == {
+        ("学校", 2, "学校编号"),  # c-s1 already registered
+        ("学校", 3, "责任区编号"),  # zone of another county
+        ("挂牌", 2, "督学编号"),  # inspector of another county
+        ("挂牌", 3, "学校编号"),  # school of another county
+        ("挂牌", 4, "挂牌日期"),  # overlaps an open listing
+    }
+
+
+def test_csv_kinds_encodings_and_unknown_formats() -> None:
+    text = "类型,学校编号,学校名称,学校类型,责任区编号,地址\n学校,s1,一小,小学,z1,路\n食堂,s2,,,,\n"
+    for encoding in ("utf-8", "utf-8-sig", "gb18030"):
+        found = errors_of(text.encode(encoding), "x.csv")
+        assert found == {("CSV", 3, "类型"), ("学校", 2, "责任区编号")}
+    assert errors_of("学校编号\ns1\n".encode(), "x.csv") == {("CSV", 1, "类型")}
+    with pytest.raises(UnknownFormat, match="xls"):
+        read_roster(b"\xd0\xcf\x11\xe0" + bytes(64), "old.xls")
+    with pytest.raises(UnknownFormat):
+        read_roster(b"PK\x03\x04not really a zip", "x.xlsx")
+    with pytest.raises(UnknownFormat):
+        read_roster(b"\x00\x01\x02", "x.bin")
+
+
+def test_the_template_and_the_csv_writer_round_trip() -> None:
+    template = read_roster(write_xlsx({}, notes=True), "t.xlsx")
+    assert template.rows == [] and template.errors == []
+    sheets = {"学校": [{"学校编号": "s1", "学校名称": "一小", "学校类型": "小学"}]}
+    read = read_roster(write_csv(sheets), "x.csv")
+    assert [dict(r.values) for r in read.rows] == [sheets["学校"][0]]
