@@ -30,7 +30,7 @@ from tests.conftest import Infra, Mint, eventually, serve
 from tests.factories import CITY, PROVINCE, new_county
 from tests.rosters import roster_xlsx, upload
 
-DAY = date.today()
+DAY = date(2026, 11, 16)  # after the roster's listings start (2026-09-01)
 SCHOOL_AT = {"latitude": 31.4676, "longitude": 104.7320}
 NEAR = {"latitude": 31.4680, "longitude": 104.7325}
 FAR = {"latitude": 31.5676, "longitude": 104.7320}
@@ -140,7 +140,11 @@ async def _events_on_kafka(infra: Infra, streams: set[str]) -> dict[str, list[di
         await consumer.seek_to_beginning(*parts)
         ends = await consumer.end_offsets(parts)
         found: dict[str, list[dict[str, Any]]] = {s: [] for s in streams}
-        while any(await consumer.position(p) < ends[p] for p in parts):
+
+        async def behind() -> bool:
+            return any([await consumer.position(p) < ends[p] for p in parts])
+
+        while await behind():
             batch = await consumer.getmany(timeout_ms=1000)
             for messages in batch.values():
                 for m in messages:
@@ -164,13 +168,30 @@ async def test_a_routine_visit_through_the_five_steps_with_a_dispute(
     plan = {"school_id": school, "planned_on": DAY.isoformat(), "purpose": "月度随访督导"}
     assert (await c.client.post("/visits", json=plan, headers=stranger)).status_code == 403
 
-    planned = await _ok(await c.client.post("/visits", json=plan, headers=insp1), 201)
+    # Step 1: the monthly plan is filed (备案) with the county office, then the visit planned.
+    filing = {
+        "month": DAY.isoformat()[:7],
+        "entries": [{"school_id": school, "planned_on": DAY.isoformat(), "kind": "routine"}],
+        "note": "本月随访计划",
+    }
+    filed = await _ok(await c.client.post("/plans", json=filing, headers=insp1), 201)
+
+    async def office_sees_plan() -> bool:
+        r = await c.client.get(f"/plans?county={c.code}&month={filing['month']}", headers=c.office)
+        return r.status_code == 200 and filed["plan_id"] in str(r.json())
+
+    await eventually(office_sees_plan)
+    planned = await _ok(
+        await c.client.post("/visits", json={**plan, "plan_id": filed["plan_id"]}, headers=insp1),
+        201,
+    )
     vid = planned["visit_id"]
 
     # Step 2: on site. Only team members sign in; a far sign-in is flagged, not refused.
     r = await c.client.post(f"/visits/{vid}/sign-in", json={"location": NEAR}, headers=stranger)
     assert r.status_code == 403
-    await _ok(await c.client.post(f"/visits/{vid}/sign-in", json={"location": FAR}, headers=insp1))
+    signed = await c.client.post(f"/visits/{vid}/sign-in", json={"location": FAR}, headers=insp1)
+    await _ok(signed)
     again = await c.client.post(f"/visits/{vid}/sign-in", json={"location": NEAR}, headers=insp1)
     assert again.status_code == 409 and "已签到" in again.json()["message"]
 
@@ -194,7 +215,9 @@ async def test_a_routine_visit_through_the_five_steps_with_a_dispute(
     )
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "body.evidence[0]"
     missing = await c.client.post(
-        f"/visits/{vid}/findings", json={**_problem("safety", "x"), "requirement": None}, headers=insp1
+        f"/visits/{vid}/findings",
+        json={**_problem("safety", "x"), "requirement": None},
+        headers=insp1,
     )
     assert missing.status_code == 409
 
@@ -215,7 +238,7 @@ async def test_a_routine_visit_through_the_five_steps_with_a_dispute(
         await c.client.post(
             f"/visits/{vid}/findings",
             json=_problem(
-                "6",
+                "safety",
                 "消防通道堵塞",
                 severity="major",
                 major_kind="safety_hazard",
@@ -336,7 +359,11 @@ async def test_a_comprehensive_visit_by_two_inspectors_merged_by_the_zone_leader
         "purpose": "学期综合督导",
         "team": [f"{c.code}-insp-1", f"{c.code}-insp-2"],
         "item_codes": ["administration", "enrolment", "safety"],
-        "assignments": {"1": f"{c.code}-insp-1", "2": f"{c.code}-insp-2", "6": f"{c.code}-insp-2"},
+        "assignments": {
+            "administration": f"{c.code}-insp-1",
+            "enrolment": f"{c.code}-insp-2",
+            "safety": f"{c.code}-insp-2",
+        },
         "announced": False,
     }
     vid = (await _ok(await c.client.post("/visits", json=plan, headers=leader), 201))["visit_id"]
@@ -355,7 +382,12 @@ async def test_a_comprehensive_visit_by_two_inspectors_merged_by_the_zone_leader
         )
     wrong_item = await c.client.post(
         f"/visits/{vid}/findings",
-        json={"item_code": "administration", "verdict": "fine", "notes": "", "methods": ["interview"]},
+        json={
+            "item_code": "administration",
+            "verdict": "fine",
+            "notes": "",
+            "methods": ["interview"],
+        },
         headers=member,
     )
     assert wrong_item.status_code == 409  # item 1 is the leader's
