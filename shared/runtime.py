@@ -67,6 +67,8 @@ class Runtime:
             service,
             topic_prefix=settings.kafka_topic_prefix,
         )
+        self.projections: dict[str, LiveProjection] = {}
+        """The service's live read models by name (the admin rebuild endpoint uses it)."""
         self._tasks: list[asyncio.Task[None]] = []
         self._stoppers: list[Callable[[], Awaitable[None]]] = []
 
@@ -141,6 +143,7 @@ class Runtime:
         live = LiveProjection(self, projection)
         await live.start()
         self._stoppers.append(live.stop)
+        self.projections[projection.name] = live
         return live
 
 

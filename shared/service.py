@@ -11,10 +11,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 
 import shared.contracts  # noqa: F401  (registers every event contract)
-from shared.auth import Principal, TokenVerifier
+from shared.auth import CurrentPrincipal, Principal, Role, TokenVerifier, ensure_role
 from shared.commands import CommandContext
 from shared.envelope import Actor
 from shared.events import registry
@@ -67,6 +67,17 @@ def build_app(
     async def catalogue() -> list[dict[str, Any]]:
         """Every event type on the platform's topics with its JSON Schema."""
         return registry.catalogue()
+
+    @app.post("/admin/projections/{name}/rebuild", tags=["admin"])
+    async def rebuild_projection(name: str, principal: CurrentPrincipal) -> dict[str, Any]:
+        """Rebuild a read model from offset 0 into a fresh generation, then switch to it."""
+        ensure_role(principal, Role.admin, Role.province_office)
+        runtime: Runtime = app.state.runtime
+        live = runtime.projections.get(name)
+        if live is None:
+            raise HTTPException(404, f"没有名为 {name} 的读模型 (unknown projection)")
+        generation = await live.rebuild()
+        return {"projection": name, "active_generation": generation}
 
     for router in routers:
         app.include_router(router)

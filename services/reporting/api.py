@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request
+from fastapi import APIRouter, HTTPException, Path, Query
 from pydantic import BaseModel
 
 from services.reporting.school_counts import SchoolCounts
-from shared.auth import CurrentPrincipal, Role, ensure_role, ensure_within
+from shared.auth import CurrentPrincipal, ensure_within
 from shared.jurisdiction import Jurisdiction
 from shared.projection import ReadModels
-from shared.runtime import LiveProjection
 from shared.service import RuntimeDep
 
 router = APIRouter(tags=["reports"])
@@ -70,16 +69,3 @@ async def county_schools(
         principal, Jurisdiction(province=doc["province"], city=doc["city"], county=county)
     )
     return doc
-
-
-@router.post("/admin/projections/{name}/rebuild")
-async def rebuild_projection(
-    name: str, principal: CurrentPrincipal, request: Request
-) -> dict[str, Any]:
-    """Rebuild a read model from offset 0 into a fresh generation, then switch to it."""
-    ensure_role(principal, Role.admin, Role.province_office)
-    live: dict[str, LiveProjection] = request.app.state.projections
-    if name not in live:
-        raise HTTPException(404, f"没有名为 {name} 的读模型 (unknown projection)")
-    generation = await live[name].rebuild()
-    return {"projection": name, "active_generation": generation}

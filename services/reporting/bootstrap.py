@@ -12,7 +12,7 @@ from shared.service import build_app
 
 
 async def _start(runtime: Runtime, app: FastAPI) -> None:
-    app.state.projections = {SchoolCounts.name: await runtime.run_projection(SchoolCounts())}
+    await runtime.run_projection(SchoolCounts())
 
 
 def create_app(settings: ReportingSettings | None = None) -> FastAPI:
