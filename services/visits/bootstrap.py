@@ -45,7 +45,7 @@ def _wire(settings: VisitsSettings) -> StartHook:
         await app.state.checklists.seed_defaults(runtime.clock())
         app.state.campaigns = CampaignService(runtime, app.state.checklists, app.state.directory)
         app.state.plans = PlanService(runtime, app.state.campaigns, app.state.directory)
-        app.state.plan_reports = PlanReports(runtime.db)
+        app.state.plan_reports = PlanReports(runtime.db, app.state.directory_lookup)
         app.state.checklist_lookup = ReadModelChecklists(runtime.db)
         for projection in (ChecklistsView(), CampaignsView(), PlansView()):
             await runtime.run_projection(projection)

@@ -71,6 +71,24 @@ class ReadModelDirectory:
         cursor = listings.find({"school_id": school_id}).sort("listing_id")
         return [doc["inspector_id"] async for doc in cursor if listing_active_on(doc, on)]
 
+    async def listed_schools(self, inspector_id: str, month: str) -> list[str]:
+        """Schools the inspector is listed at (挂牌) on any day of ``month`` (YYYY-MM).
+
+        Used by the monthly plan report for the rule "every listed school at least one
+        visit day a month".
+        """
+        first = date.fromisoformat(f"{month}-01")
+        following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+        start, end = first.isoformat(), following.isoformat()
+        listings = await self._models.collection("listings")
+        cursor = listings.find({"inspector_id": inspector_id}).sort("school_id")
+        schools = [
+            doc["school_id"]
+            async for doc in cursor
+            if doc["starts_on"] < end and (doc.get("ends_on") is None or doc["ends_on"] >= start)
+        ]
+        return sorted(set(schools))
+
     async def zone_leader(self, zone_id: str) -> str | None:
         """The inspector id of the zone's leader (组长), if one is named."""
         doc = await self._find("zones", zone_id)

@@ -176,11 +176,14 @@ async def test_a_routine_visit_through_the_five_steps_with_a_dispute(
     }
     filed = await _ok(await c.client.post("/plans", json=filing, headers=insp1), 201)
 
-    async def office_sees_plan() -> bool:
-        r = await c.client.get(f"/plans?county={c.code}&month={filing['month']}", headers=c.office)
-        return r.status_code == 200 and filed["plan_id"] in str(r.json())
+    async def office_sees_plan() -> dict[str, Any] | None:
+        r = await c.client.get(f"/plans/{filed['plan_id']}", headers=c.office)
+        return r.json() if r.status_code == 200 else None
 
-    await eventually(office_sees_plan)
+    report = await eventually(office_sees_plan)
+    # Listed at s1–s3, planned only s1: the office sees the two schools left out.
+    missing = {f["school_id"] for f in report["findings"] if f["rule"] == "listed_school_days"}
+    assert missing == {c.school(2), c.school(3)}
     planned = await _ok(
         await c.client.post("/visits", json={**plan, "plan_id": filed["plan_id"]}, headers=insp1),
         201,
