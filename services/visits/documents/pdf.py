@@ -164,7 +164,7 @@ def render(story: list[Flowable], title: str, header_text: str) -> bytes:
         rightMargin=MARGIN,
         topMargin=16 * mm,
         bottomMargin=16 * mm,
-        title=title,
+        title=clean(title),
         author="责任督学挂牌督导平台",
         lang="zh-CN",
     )
