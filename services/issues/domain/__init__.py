@@ -1,0 +1,1 @@
+"""The pure domain core of the issues service (整改)."""
