@@ -476,20 +476,20 @@ def correct_finding(state: Visit, cmd: CorrectFinding) -> list[EventPayload]:
         raise IllegalStep("只能更正自己的记录 (only the recording inspector may correct it)")
     if state.merged:
         raise IllegalStep("督导报告已汇总，不能再更正 (findings already merged)")
-    verdict = cmd.verdict or current.verdict
-    problem = verdict == Verdict.problem
-    after = replace(
-        current,
-        verdict=verdict,
-        notes=cmd.notes if cmd.notes is not None else current.notes,
-        methods=cmd.methods if cmd.methods is not None else current.methods,
-        severity=(cmd.severity or current.severity) if problem else None,
-        major_kind=(cmd.major_kind or current.major_kind) if problem else None,
-        requirement=(cmd.requirement or current.requirement) if problem else None,
-        proposed_deadline=(cmd.proposed_deadline or current.proposed_deadline) if problem else None,
+    # What the finding would become: the same fold that replays use.
+    requested = FindingCorrected(
+        visit_id=state.visit_id,
+        finding_id=cmd.finding_id,
+        reason=cmd.reason,
+        verdict=cmd.verdict,
+        notes=cmd.notes,
+        methods=list(cmd.methods) if cmd.methods is not None else None,
+        severity=cmd.severity,
+        major_kind=cmd.major_kind,
+        requirement=cmd.requirement,
+        proposed_deadline=cmd.proposed_deadline,
     )
-    if after.severity != Severity.major:
-        after = replace(after, major_kind=None)
+    after = _corrected(current, requested)
     if not cmd.withdrawn:
         _check_finding_fields(
             after.verdict,
