@@ -13,7 +13,7 @@ from typing import Any
 from uuid import uuid4
 
 import structlog
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, HTTPException, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -44,6 +44,19 @@ _STATUS_CODES = {
 
 def error_body(status_code: int, message: str, **extra: Any) -> dict[str, Any]:
     return {"error": _STATUS_CODES.get(status_code, "error"), "message": message, **extra}
+
+
+def parse_if_match(if_match: str | None) -> int | None:
+    """The stream version a client's ``If-Match`` names (``"3"``, ``W/"3"``); 422 otherwise."""
+    if if_match is None:
+        return None
+    try:
+        return int(if_match.strip().removeprefix("W/").strip('"'))
+    except ValueError:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            "If-Match 必须是版本号 (If-Match must be a version)",
+        ) from None
 
 
 def install_edge(app: FastAPI, service: str) -> None:

@@ -12,7 +12,6 @@ from services.visits.directory_access import (
     READERS,
     directory_service,
     ensure_sees,
-    parse_if_match,
     read_model,
     scope_query,
 )
@@ -25,6 +24,7 @@ from services.visits.domain.school import (
 )
 from shared.auth import CurrentPrincipal, Role, ensure_role, ensure_within
 from shared.contracts.directory import Location, SchoolKind
+from shared.http import parse_if_match
 from shared.jurisdiction import Jurisdiction
 from shared.projection import ReadModels
 from shared.service import RuntimeDep, command_context
@@ -79,9 +79,6 @@ def _service(request: Request) -> DirectoryService:
     return directory_service(request)
 
 
-_parse_if_match = parse_if_match
-
-
 def school_jurisdiction(doc: dict[str, Any]) -> Jurisdiction:
     return Jurisdiction(
         province=doc["province"],
@@ -121,7 +118,7 @@ async def correct_school(
     try:
         version = await _service(request).correct_school(
             cmd,
-            _parse_if_match(if_match),
+            parse_if_match(if_match),
             command_context(request, principal),
             authorize=lambda where: ensure_within(principal, where),
         )
@@ -160,7 +157,7 @@ async def change_zone(
     try:
         version = await _service(request).change_school_zone(
             cmd,
-            _parse_if_match(if_match),
+            parse_if_match(if_match),
             command_context(request, principal),
             authorize=lambda where: ensure_within(principal, where),
         )

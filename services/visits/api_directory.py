@@ -22,7 +22,6 @@ from services.visits.directory_access import (
     ensure_sees,
     find_doc,
     not_found,
-    parse_if_match,
     read_model,
     scope_query,
     today,
@@ -36,6 +35,7 @@ from services.visits.domain.listing import CorrectListing, EndListing, ListInspe
 from services.visits.domain.zone import CorrectZone, EstablishZone
 from shared.auth import CurrentPrincipal, Principal, Role, ensure_role, ensure_within
 from shared.contracts.directory import DivisionLevel, Employment, ZoneLevel
+from shared.http import parse_if_match
 from shared.jurisdiction import Jurisdiction
 from shared.service import RuntimeDep, command_context
 

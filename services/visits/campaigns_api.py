@@ -15,7 +15,6 @@ from services.visits.checklists_http import (
     OFFICES,
     not_found,
     office_of,
-    parse_if_match,
     related,
     unprocessable,
 )
@@ -30,6 +29,7 @@ from services.visits.domain.campaign import (
 from services.visits.domain.checklist import FieldProblem
 from shared.auth import CurrentPrincipal, Principal, ensure_role, ensure_within
 from shared.contracts.checklists import CampaignTheme
+from shared.http import parse_if_match
 from shared.jurisdiction import Jurisdiction
 from shared.projection import ReadModels
 from shared.runtime import Runtime

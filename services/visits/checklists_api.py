@@ -14,7 +14,6 @@ from services.visits.checklists_http import (
     OFFICES,
     not_found,
     office_of,
-    parse_if_match,
     unprocessable,
 )
 from services.visits.checklists_view import ChecklistsView, version_key
@@ -28,6 +27,7 @@ from services.visits.domain.checklist import (
 )
 from shared.auth import CurrentPrincipal, Principal, Role, ensure_role
 from shared.contracts.checklists import PLATFORM_SCOPE, ChecklistItem
+from shared.http import parse_if_match
 from shared.projection import ReadModels
 from shared.service import RuntimeDep, command_context
 

@@ -25,18 +25,6 @@ def not_found(what: str) -> HTTPException:
     return HTTPException(status.HTTP_404_NOT_FOUND, what)
 
 
-def parse_if_match(if_match: str | None) -> int | None:
-    if if_match is None:
-        return None
-    try:
-        return int(if_match.strip().removeprefix("W/").strip('"'))
-    except ValueError:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            "If-Match 必须是版本号 (If-Match must be a version)",
-        ) from None
-
-
 def office_of(principal: Principal) -> Jurisdiction:
     """The caller's office jurisdiction; 403 for a zone- or school-level account."""
     where = principal.jurisdiction

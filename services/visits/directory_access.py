@@ -71,18 +71,6 @@ def where_of(doc: dict[str, Any]) -> Jurisdiction:
     )
 
 
-def parse_if_match(if_match: str | None) -> int | None:
-    if if_match is None:
-        return None
-    try:
-        return int(if_match.strip().removeprefix("W/").strip('"'))
-    except ValueError:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            "If-Match 必须是版本号 (If-Match must be a version)",
-        ) from None
-
-
 def not_found(kind: str, entry_id: str) -> HTTPException:
     names = {
         "school": "学校",

@@ -12,7 +12,6 @@ from services.visits.checklists_http import (
     OFFICES,
     not_found,
     office_of,
-    parse_if_match,
     unprocessable,
 )
 from services.visits.domain import plan
@@ -24,6 +23,7 @@ from services.visits.plans_report import PlanReports
 from services.visits.plans_view import PlansView
 from shared.auth import CurrentPrincipal, Principal, Role, ensure_role, ensure_within
 from shared.contracts.plans import MONTH, PlanEntry
+from shared.http import parse_if_match
 from shared.jurisdiction import Jurisdiction
 from shared.projection import ReadModels
 from shared.service import RuntimeDep, command_context

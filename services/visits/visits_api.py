@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, HTTPException, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.visits.api import ID, _parse_if_match
+from services.visits.api import ID, school_jurisdiction
 from services.visits.domain import visit as v
 from services.visits.visit_service import PlanRequest, VisitService
 from services.visits.visit_view import VisitView
@@ -29,7 +29,7 @@ from shared.contracts.visits import (
     Verdict,
     VisitKind,
 )
-from shared.jurisdiction import Jurisdiction
+from shared.http import parse_if_match
 from shared.projection import ReadModels
 from shared.service import RuntimeDep, command_context
 
@@ -189,7 +189,7 @@ async def reschedule_visit(
     """改期 — move a visit that has not started."""
     cmd = v.RescheduleVisit(planned_on=body.planned_on, reason=body.reason)
     version = await _service(request).reschedule(
-        visit_id, cmd, principal, command_context(request, principal), _parse_if_match(if_match)
+        visit_id, cmd, principal, command_context(request, principal), parse_if_match(if_match)
     )
     return _accepted(response, visit_id, version)
 
@@ -209,7 +209,7 @@ async def cancel_visit(
         v.CancelVisit(reason=body.reason),
         principal,
         command_context(request, principal),
-        _parse_if_match(if_match),
+        parse_if_match(if_match),
     )
     return _accepted(response, visit_id, version)
 
@@ -255,7 +255,7 @@ async def record_finding(
         checks_finding_id=body.checks_finding_id,
     )
     version = await _service(request).record_finding(
-        visit_id, cmd, principal, command_context(request, principal), _parse_if_match(if_match)
+        visit_id, cmd, principal, command_context(request, principal), parse_if_match(if_match)
     )
     return _accepted(response, visit_id, version, finding_id=finding_id)
 
@@ -286,7 +286,7 @@ async def correct_finding(
         withdrawn=body.withdrawn,
     )
     version = await _service(request).correct_finding(
-        visit_id, cmd, principal, command_context(request, principal), _parse_if_match(if_match)
+        visit_id, cmd, principal, command_context(request, principal), parse_if_match(if_match)
     )
     return _accepted(response, visit_id, version, finding_id=finding_id)
 
@@ -395,22 +395,12 @@ def _visible(principal: Principal, doc: dict[str, Any]) -> bool:
     return bool(doc.get("announced")) or doc.get("stage") not in ("planned", "cancelled")
 
 
-def visit_jurisdiction(doc: dict[str, Any]) -> Jurisdiction:
-    return Jurisdiction(
-        province=doc["province"],
-        city=doc["city"],
-        county=doc["county"],
-        zone=doc["zone_id"],
-        school=doc["school_id"],
-    )
-
-
 async def visit_doc(runtime: Any, visit_id: str, principal: Principal) -> dict[str, Any]:
     visits = await ReadModels(runtime.db, VisitView.name).collection("visits")
     doc = await visits.find_one({"_id": visit_id}, projection={"_id": False})
     if doc is None:
         raise HTTPException(404, f"督导 {visit_id} 不存在 (unknown visit)")
-    ensure_within(principal, visit_jurisdiction(doc))
+    ensure_within(principal, school_jurisdiction(doc))  # a visit sits where its school is
     if not _visible(principal, doc):
         raise HTTPException(404, f"督导 {visit_id} 不存在 (unknown visit)")
     return doc
