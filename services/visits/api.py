@@ -15,7 +15,7 @@ from services.visits.directory_access import (
     read_model,
     scope_query,
 )
-from services.visits.directory_view import DirectoryView
+from services.visits.directory_view import VIEW as DIRECTORY_VIEW
 from services.visits.domain.school import (
     ChangeSchoolZone,
     CorrectSchoolDetails,
@@ -133,7 +133,7 @@ async def get_school(
     school_id: str, principal: CurrentPrincipal, runtime: RuntimeDep
 ) -> dict[str, Any]:
     """A school as the directory shows it."""
-    schools = await ReadModels(runtime.db, DirectoryView.name).collection("schools")
+    schools = await ReadModels(runtime.db, DIRECTORY_VIEW).collection("schools")
     doc = await schools.find_one({"_id": school_id})
     if doc is None:
         raise HTTPException(404, f"学校 {school_id} 不存在 (unknown school)")
@@ -212,6 +212,6 @@ async def list_schools(
 ) -> list[dict[str, Any]]:
     """Schools inside the caller's jurisdiction, optionally of one county."""
     query = scope_query(principal, county)
-    schools = await ReadModels(runtime.db, DirectoryView.name).collection("schools")
+    schools = await ReadModels(runtime.db, DIRECTORY_VIEW).collection("schools")
     cursor = schools.find(query, projection={"_id": False}).sort("school_id").skip(skip)
     return [doc async for doc in cursor.limit(limit)]

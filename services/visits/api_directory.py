@@ -27,7 +27,6 @@ from services.visits.directory_access import (
     today,
     where_of,
 )
-from services.visits.directory_lookup import listing_active_on
 from services.visits.domain import division, zone
 from services.visits.domain.division import RegisterDivision, RenameDivision
 from services.visits.domain.inspector import CorrectInspector, RegisterInspector
@@ -35,6 +34,7 @@ from services.visits.domain.listing import CorrectListing, EndListing, ListInspe
 from services.visits.domain.zone import CorrectZone, EstablishZone
 from shared.auth import CurrentPrincipal, Principal, Role, ensure_role, ensure_within
 from shared.contracts.directory import DivisionLevel, Employment, ZoneLevel
+from shared.directory.lookup import listing_active_on
 from shared.http import parse_if_match
 from shared.jurisdiction import Jurisdiction
 from shared.service import RuntimeDep, command_context

@@ -14,8 +14,8 @@ from services.visits.checklists import ChecklistService
 from services.visits.checklists_api import router as checklists_router
 from services.visits.checklists_view import ChecklistsView
 from services.visits.directory import DirectoryService
-from services.visits.directory_lookup import ReadModelDirectory
-from services.visits.directory_view import DirectoryView
+from services.visits.directory_view import VIEW as DIRECTORY_VIEW
+from services.visits.directory_view import directory_view
 from services.visits.evidence_api import router as evidence_router
 from services.visits.evidence_api import start_evidence
 from services.visits.plans import PlanService
@@ -26,6 +26,7 @@ from services.visits.roster_import import RosterImporter
 from services.visits.settings import VisitsSettings
 from services.visits.visit_service import VisitService
 from services.visits.visit_view import VisitView
+from shared.directory.lookup import ReadModelDirectory
 from shared.ratelimit import RateLimiter
 from shared.runtime import Runtime
 from shared.service import StartHook, build_app
@@ -35,9 +36,9 @@ def _wire(settings: VisitsSettings) -> StartHook:
     async def start(runtime: Runtime, app: FastAPI) -> None:
         # the directory: schools, zones, inspectors, listings, roster imports
         app.state.directory = DirectoryService(runtime)
-        app.state.directory_lookup = ReadModelDirectory(runtime.db)
+        app.state.directory_lookup = ReadModelDirectory(runtime.db, DIRECTORY_VIEW)
         app.state.roster_importer = RosterImporter(runtime, app.state.directory)
-        await runtime.run_projection(DirectoryView())
+        await runtime.run_projection(directory_view())
         # evidence storage
         await start_evidence(runtime, app)
         # checklists, campaigns, monthly plans

@@ -18,7 +18,7 @@ from services.visits.checklists_http import (
     related,
     unprocessable,
 )
-from services.visits.directory_view import DirectoryView
+from services.visits.directory_view import VIEW as DIRECTORY_VIEW
 from services.visits.domain.campaign import (
     AmendCampaign,
     CampaignVisit,
@@ -228,7 +228,7 @@ async def _zone_schools(runtime: Runtime, office: Jurisdiction, zone_ids: list[s
         value = getattr(office, level)
         if value is not None:
             query[level] = value
-    schools = await ReadModels(runtime.db, DirectoryView.name).collection("schools")
+    schools = await ReadModels(runtime.db, DIRECTORY_VIEW).collection("schools")
     return [str(d["school_id"]) async for d in schools.find(query, projection=["school_id"])]
 
 

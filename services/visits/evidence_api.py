@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel
 
 from services.visits.api import ID, school_jurisdiction
-from services.visits.directory_view import DirectoryView
+from services.visits.directory_view import VIEW as DIRECTORY_VIEW
 from services.visits.evidence import EvidenceCorrupted, GridFSEvidence, StoredEvidence
 from services.visits.evidence_types import EXTENSIONS, SizeClass, safe_file_name
 from services.visits.evidence_upload import Received, Refused, receive
@@ -90,7 +90,7 @@ def _refused(exc: Refused) -> JSONResponse:
 
 
 async def _school_doc(runtime: Runtime, school_id: str) -> dict[str, Any] | None:
-    schools = await ReadModels(runtime.db, DirectoryView.name).collection("schools")
+    schools = await ReadModels(runtime.db, DIRECTORY_VIEW).collection("schools")
     return await schools.find_one({"_id": school_id})
 
 

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.visits.checklists_data import default_rules
-from services.visits.directory_view import DirectoryView
+from services.visits.directory_view import VIEW as DIRECTORY_VIEW
 from services.visits.domain.frequency import (
     FrequencyRules,
     InspectorLevel,
@@ -43,7 +43,7 @@ class PlanReports:
         self, db: AsyncDatabase[dict[str, Any]], listings: ListedSchools | None = None
     ) -> None:
         self._plans = ReadModels(db, PlansView.name)
-        self._directory = ReadModels(db, DirectoryView.name)
+        self._directory = ReadModels(db, DIRECTORY_VIEW)
         self._listings = listings
 
     async def rules_for(self, office: str) -> tuple[FrequencyRules, str]:

@@ -16,41 +16,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
-from shared.contracts.directory import Location
+from shared.directory.lookup import DirectoryLookup, InspectorFacts, SchoolFacts
 from shared.jurisdiction import Jurisdiction
 
-
-@dataclass(frozen=True)
-class SchoolFacts:
-    school_id: str
-    name: str
-    jurisdiction: Jurisdiction
-    location: Location | None
-    principal_name: str | None
-    zone_id: str | None
-
-
-@dataclass(frozen=True)
-class InspectorFacts:
-    inspector_id: str
-    name: str
-    jurisdiction: Jurisdiction
-    """The office the inspector belongs to (a county, or a city for city inspectors)."""
-    phone: str | None
-
-
-class DirectoryLookup(Protocol):
-    async def school(self, school_id: str) -> SchoolFacts | None: ...
-
-    async def inspector(self, inspector_id: str) -> InspectorFacts | None: ...
-
-    async def listed_inspectors(self, school_id: str, on: date) -> list[str]:
-        """Ids of the inspectors listed (挂牌) at the school on that day."""
-        ...
-
-    async def zone_leader(self, zone_id: str) -> str | None:
-        """The inspector id of the zone's leader (组长), if one is named."""
-        ...
+__all__ = ["DirectoryLookup", "InspectorFacts", "SchoolFacts"]
 
 
 @dataclass(frozen=True)

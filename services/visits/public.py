@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException
 
 from services.visits.directory_access import read_model, today
-from services.visits.directory_lookup import listing_active_on
+from shared.directory.lookup import listing_active_on
 from shared.ratelimit import rate_limited
 from shared.service import RuntimeDep
 

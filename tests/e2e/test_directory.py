@@ -15,9 +15,9 @@ import pytest
 from fastapi import FastAPI
 
 from services.visits.bootstrap import create_app
-from services.visits.directory_lookup import ReadModelDirectory
 from services.visits.settings import VisitsSettings
 from shared.auth import Principal, Role, TokenIssuer
+from shared.directory.lookup import ReadModelDirectory
 from shared.jurisdiction import Jurisdiction
 from tests.conftest import Mint, eventually, serve
 from tests.factories import CITY, PROVINCE, new_county, school_body
@@ -113,7 +113,7 @@ async def test_an_xlsx_roster_fills_a_county(
     inspectors = (await client.get("/inspectors", headers=office)).json()
     assert {i["employment"] for i in inspectors} == {"full_time", "part_time"}
 
-    lookup = ReadModelDirectory(app.state.runtime.db)
+    lookup = ReadModelDirectory(app.state.runtime.db, "visits_directory")
     assert await lookup.listed_inspectors(f"{county}-s1", ON) == [f"{county}-insp-1"]
     assert await lookup.listed_inspectors(f"{county}-s1", date(2026, 8, 1)) == []
     assert await lookup.zone_leader(f"{county}-z2") == f"{county}-insp-3"

@@ -1,18 +1,53 @@
-""":class:`~services.visits.ports.DirectoryLookup` over the ``visits_directory`` read model."""
+"""What services ask of the directory, answered from their own directory read model.
+
+Identity rule: an inspector's ``inspector_id`` is the user id (``sub``) of their account,
+so a token's principal can be matched against listings directly.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.visits.ports import InspectorFacts, SchoolFacts
 from shared.contracts.directory import Location
 from shared.jurisdiction import Jurisdiction
 from shared.projection import ReadModels
 
-VIEW = "visits_directory"
+
+@dataclass(frozen=True)
+class SchoolFacts:
+    school_id: str
+    name: str
+    jurisdiction: Jurisdiction
+    location: Location | None
+    principal_name: str | None
+    zone_id: str | None
+
+
+@dataclass(frozen=True)
+class InspectorFacts:
+    inspector_id: str
+    name: str
+    jurisdiction: Jurisdiction
+    """The office the inspector belongs to (a county, or a city for city inspectors)."""
+    phone: str | None
+
+
+class DirectoryLookup(Protocol):
+    async def school(self, school_id: str) -> SchoolFacts | None: ...
+
+    async def inspector(self, inspector_id: str) -> InspectorFacts | None: ...
+
+    async def listed_inspectors(self, school_id: str, on: date) -> list[str]:
+        """Ids of the inspectors listed (挂牌) at the school on that day."""
+        ...
+
+    async def zone_leader(self, zone_id: str) -> str | None:
+        """The inspector id of the zone's leader (组长), if one is named."""
+        ...
 
 
 def listing_active_on(doc: dict[str, Any], on: date) -> bool:
@@ -24,8 +59,8 @@ def listing_active_on(doc: dict[str, Any], on: date) -> bool:
 class ReadModelDirectory:
     """Facts about schools, inspectors, listings and zones for the visit lifecycle."""
 
-    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
-        self._models = ReadModels(db, VIEW)
+    def __init__(self, db: AsyncDatabase[dict[str, Any]], view: str) -> None:
+        self._models = ReadModels(db, view)
 
     async def _find(self, collection: str, entry_id: str) -> dict[str, Any] | None:
         coll = await self._models.collection(collection)
