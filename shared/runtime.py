@@ -24,6 +24,7 @@ from shared.eventstore import EventStore
 from shared.kafka import make_producer
 from shared.outbox import OutboxRelay
 from shared.projection import Projection, ProjectionRunner, activate, rebuild
+from shared.reactor import LiveReactor, Reactor, ReactorRunner
 from shared.settings import ServiceSettings
 
 log = structlog.get_logger(__name__)
@@ -137,6 +138,25 @@ class Runtime:
         except Exception as exc:
             checks["kafka"] = f"unreachable: {exc.__class__.__name__}"
         return checks
+
+    async def run_reactor(self, reactor: Reactor) -> LiveReactor:
+        """Feed ``reactor`` its events for the life of the service (see :mod:`shared.reactor`)."""
+
+        def make_runner() -> ReactorRunner:
+            return ReactorRunner(
+                reactor,
+                self.db,
+                self.registry,
+                self.settings.kafka_bootstrap_servers,
+                self.producer,
+                replication_factor=self.settings.kafka_replication_factor,
+                topic_prefix=self.settings.kafka_topic_prefix,
+            )
+
+        live = LiveReactor(make_runner)
+        live.start()
+        self._stoppers.append(live.stop)
+        return live
 
     async def run_projection(self, projection: Projection) -> LiveProjection:
         """Keep ``projection``'s active generation up to date for the life of the service."""

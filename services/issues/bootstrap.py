@@ -1,17 +1,29 @@
-"""The one place where the issues service is wired together.
-
-The service starts with the shared backbone (event store, outbox relay, health,
-metrics, the event catalogue); its domain arrives with its own issue on the tracker.
-"""
+"""The one place where the issues service is wired together."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
+from services.issues.directory_view import VIEW as DIRECTORY_VIEW
+from services.issues.directory_view import directory_view
+from services.issues.issue_service import IssueService
 from services.issues.settings import IssuesSettings
-from shared.service import build_app
+from shared.directory.lookup import ReadModelDirectory
+from shared.runtime import Runtime
+from shared.service import StartHook, build_app
+
+
+def _wire(settings: IssuesSettings) -> StartHook:
+    async def start(runtime: Runtime, app: FastAPI) -> None:
+        # the directory, as this service's own read model
+        app.state.directory_lookup = ReadModelDirectory(runtime.db, DIRECTORY_VIEW)
+        await runtime.run_projection(directory_view())
+        # rectification issues
+        app.state.issues = IssueService(runtime, app.state.directory_lookup)
+
+    return start
 
 
 def create_app(settings: IssuesSettings | None = None) -> FastAPI:
     settings = settings or IssuesSettings()
-    return build_app("issues", "整改问题服务 Issues", settings, [])
+    return build_app("issues", "整改问题服务 Issues", settings, [], on_start=_wire(settings))
