@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from services.issues import issues_api, issues_query, overdue_api
 from services.issues.directory_view import VIEW as DIRECTORY_VIEW
 from services.issues.directory_view import directory_view
 from services.issues.issue_service import IssueService
+from services.issues.issue_view import IssueView
+from services.issues.opener import IssueOpener
+from services.issues.overdue import OverdueSweep
 from services.issues.settings import IssuesSettings
 from shared.directory.lookup import ReadModelDirectory
 from shared.runtime import Runtime
@@ -20,10 +24,21 @@ def _wire(settings: IssuesSettings) -> StartHook:
         await runtime.run_projection(directory_view())
         # rectification issues
         app.state.issues = IssueService(runtime, app.state.directory_lookup)
+        await runtime.run_projection(IssueView())
+        app.state.opener = await runtime.run_reactor(IssueOpener(app.state.issues))
+        sweep = OverdueSweep(runtime, app.state.issues, settings.overdue_sweep_seconds)
+        app.state.overdue_sweep = sweep
+        runtime.spawn(sweep.run(), "overdue-sweep", sweep.stop)
 
     return start
 
 
 def create_app(settings: IssuesSettings | None = None) -> FastAPI:
     settings = settings or IssuesSettings()
-    return build_app("issues", "整改问题服务 Issues", settings, [], on_start=_wire(settings))
+    return build_app(
+        "issues",
+        "整改问题服务 Issues",
+        settings,
+        [issues_query.router, issues_api.router, overdue_api.router],
+        on_start=_wire(settings),
+    )

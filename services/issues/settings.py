@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from shared.settings import ServiceSettings
 
 
 class IssuesSettings(ServiceSettings):
     port: int = 8002
     mongodb_database: str = "duxue_issues"
+
+    # The overdue sweep: how often it looks for deadlines crossed.
+    overdue_sweep_seconds: float = Field(default=60, gt=0)
