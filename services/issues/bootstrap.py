@@ -12,6 +12,7 @@ from services.issues.issue_view import IssueView
 from services.issues.opener import IssueOpener
 from services.issues.overdue import OverdueSweep
 from services.issues.settings import IssuesSettings
+from services.issues.visit_origins import VisitOriginsView
 from shared.directory.lookup import ReadModelDirectory
 from shared.runtime import Runtime
 from shared.service import StartHook, build_app
@@ -25,6 +26,7 @@ def _wire(settings: IssuesSettings) -> StartHook:
         # rectification issues
         app.state.issues = IssueService(runtime, app.state.directory_lookup)
         await runtime.run_projection(IssueView())
+        await runtime.run_projection(VisitOriginsView())
         app.state.opener = await runtime.run_reactor(IssueOpener(app.state.issues))
         sweep = OverdueSweep(runtime, app.state.issues, settings.overdue_sweep_seconds)
         app.state.overdue_sweep = sweep

@@ -3,8 +3,9 @@
 Lists and documents come from the ``issues_issues`` read model, always narrowed to the
 caller's jurisdiction (a principal sees their school's issues, a zone leader their
 zone's, an office its area). The timeline is the issue's stream itself, so it is
-complete the moment a command is accepted; its first entry names the cause (the visit
-finding, complaint or self-inspection report) with the id of the event that caused it.
+complete the moment a command is accepted; its ``cause`` names the visit finding,
+complaint or self-inspection report, the id of the event that caused the issue, and for
+a visit finding the visit's steps that led to it (``issues_visit_origins``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from fastapi import APIRouter, HTTPException, Query
 
 from services.issues.domain import issue as i
 from services.issues.issue_view import VIEW, as_dict
+from services.issues.visit_origins import VIEW as ORIGINS
+from services.issues.visit_origins import origin_of
 from shared.auth import CurrentPrincipal, Principal, ensure_within
 from shared.contracts.issues import IssueSource
 from shared.contracts.visits import Severity
@@ -157,9 +160,14 @@ async def timeline(
         raise HTTPException(404, f"整改问题 {issue_id} 不存在 (unknown issue)")
     ensure_within(principal, events[0].jurisdiction)
     first = events[0]
+    cause = {**cause_of(first.payload), "caused_by_event": first.causation_id}
+    if cause.get("visit_id"):
+        visits = await ReadModels(runtime.db, ORIGINS).collection("visits")
+        found = await visits.find_one({"_id": cause["visit_id"]})
+        cause["origin"] = origin_of(found, str(cause.get("finding_id")))
     return {
         "issue_id": issue_id,
-        "cause": {**cause_of(first.payload), "caused_by_event": first.causation_id},
+        "cause": cause,
         "events": [
             {
                 "version": e.stream_version,

@@ -133,6 +133,19 @@ async def test_two_problems_become_two_issues_one_closed_one_overdue_escalated_r
     assert timeline["cause"]["finding_id"] == findings[0]
     assert timeline["cause"]["caused_by_event"] is not None
 
+    async def origin() -> list[str] | None:
+        r = await p.issues.get(f"/issues/{mid}/timeline", headers=principal)
+        steps = [entry["event"] for entry in r.json()["cause"]["origin"]]
+        return steps if "feedback_acknowledged" in steps else None
+
+    assert await eventually(origin) == [
+        "visit_planned",
+        "inspector_signed_in",
+        "finding_recorded",
+        "feedback_issued",
+        "feedback_acknowledged",
+    ]
+
     # The major problem: plan, progress, verification, closed (销号).
     plan = {
         "steps": [{"description": "清理消防通道杂物", "owner": "总务处", "due_on": "2026-12-01"}],
