@@ -13,7 +13,7 @@ Layout in the service's database (GridFS bucket ``evidence``)::
     evidence.chunks   {files_id: evidence_id, n, data}        (GridFS, 255 KiB each)
     evidence.pending  {_id: evidence_id, started_at}          (an upload in progress)
 
-An upload is written only after every check passed (see ``evidence_upload``). While its
+An upload is written only after every check passed (see :mod:`shared.evidence.upload`). While its
 chunks are being written a ``pending`` marker exists; GridFS writes the files document
 last. A process that dies mid-write leaves chunks without a files document and a
 marker: :meth:`GridFSEvidence.sweep_interrupted` (run at start-up) deletes them.
