@@ -13,9 +13,16 @@ from services.issues.opener import IssueOpener
 from services.issues.overdue import OverdueSweep
 from services.issues.settings import IssuesSettings
 from services.issues.visit_origins import VisitOriginsView
+from shared.auth import Role
 from shared.directory.lookup import ReadModelDirectory
+from shared.evidence.api import FIELD_STAFF_AND_OFFICES, start_evidence
+from shared.evidence.api import router as evidence_router
 from shared.runtime import Runtime
 from shared.service import StartHook, build_app
+
+EVIDENCE_UPLOADERS = (Role.principal, *FIELD_STAFF_AND_OFFICES)
+"""The principal of the school (its own school only) and inspectors and offices within
+the school's jurisdiction (see ``shared.evidence.api.EvidenceAccess``)."""
 
 
 def _wire(settings: IssuesSettings) -> StartHook:
@@ -23,6 +30,10 @@ def _wire(settings: IssuesSettings) -> StartHook:
         # the directory, as this service's own read model
         app.state.directory_lookup = ReadModelDirectory(runtime.db, DIRECTORY_VIEW)
         await runtime.run_projection(directory_view())
+        # evidence of rectification (the school's progress, the inspector's verification)
+        await start_evidence(
+            runtime, app, directory=app.state.directory_lookup, uploaders=EVIDENCE_UPLOADERS
+        )
         # rectification issues
         app.state.issues = IssueService(runtime, app.state.directory_lookup)
         await runtime.run_projection(IssueView())
@@ -41,6 +52,6 @@ def create_app(settings: IssuesSettings | None = None) -> FastAPI:
         "issues",
         "整改问题服务 Issues",
         settings,
-        [issues_query.router, issues_api.router, overdue_api.router],
+        [issues_query.router, issues_api.router, overdue_api.router, evidence_router],
         on_start=_wire(settings),
     )

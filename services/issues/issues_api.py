@@ -18,8 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.issues.domain import issue as i
 from services.issues.issue_service import CallerCommand, IssueService
 from shared.auth import CurrentPrincipal, Principal
-from shared.commands import InvalidField
 from shared.contracts.visits import EvidenceRef
+from shared.evidence.lookup import check_evidence_refs
 from shared.http import parse_if_match
 from shared.service import command_context
 
@@ -108,23 +108,9 @@ def _service(request: Request) -> IssueService:
 
 async def _check_evidence(request: Request, issue_id: str, refs: list[EvidenceRef]) -> None:
     """Each reference must name evidence stored for this issue's school, bytes unchanged."""
-    if not refs:
-        return
-    store = getattr(request.app.state, "evidence", None)
-    current = await _service(request).load(issue_id)
-    for n, ref in enumerate(refs):
-        field = f"body.evidence[{n}]"
-        stored = None if store is None else await store.evidence(ref.evidence_id)
-        if stored is None:
-            raise InvalidField(field, f"证据 {ref.evidence_id} 不存在 (unknown evidence)")
-        if stored.school_id != current.state.school_id:
-            raise InvalidField(field, "证据不属于该校 (evidence of another school)")
-        if (stored.sha256, stored.size, stored.media_type) != (
-            ref.sha256,
-            ref.size,
-            ref.media_type,
-        ):
-            raise InvalidField(field, "证据的哈希、大小或类型与存储不符 (does not match the store)")
+    if refs:
+        current = await _service(request).load(issue_id)
+        await check_evidence_refs(request.app.state.evidence, refs, current.state.school_id)
 
 
 async def _step(

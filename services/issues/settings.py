@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from shared.evidence.settings import EvidenceSettings
 from shared.settings import ServiceSettings
 
 
-class IssuesSettings(ServiceSettings):
+class IssuesSettings(ServiceSettings, EvidenceSettings):
+    """Evidence of rectification progress (documents, photos): the ``EVIDENCE_*`` limits."""
+
     port: int = 8002
     mongodb_database: str = "duxue_issues"
 

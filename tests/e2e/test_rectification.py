@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from hashlib import sha256
 from typing import Any
 
 import httpx
@@ -157,11 +158,24 @@ async def test_two_problems_become_two_issues_one_closed_one_overdue_escalated_r
         f"/issues/{mid}/progress", json={"note": "已清理完毕", "extra": 1}, headers=principal
     )
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.extra"
-    await ok(
+    photo = b"\x89PNG\r\n\x1a\n" + b"\x01" * 2048
+    upload_form = {"school_id": p.school(1), "issue_id": mid, "sha256": sha256(photo).hexdigest()}
+    stored = await ok(
         await p.issues.post(
-            f"/issues/{mid}/progress", json={"note": "已清理完毕"}, headers=principal
-        )
+            "/evidence",
+            data=upload_form,
+            files={"file": ("通道已清理.png", photo, "image/png")},
+            headers=principal,
+        ),
+        201,
     )
+    ref = {k: stored[k] for k in ("evidence_id", "sha256", "size", "media_type")}
+    forged = {**ref, "size": ref["size"] + 1}
+    r = await p.issues.post(
+        f"/issues/{mid}/progress", json={"note": "已清理", "evidence": [forged]}, headers=principal
+    )
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.evidence[0]"
+    await _post(p, f"/issues/{mid}/progress", {"note": "已清理完毕", "evidence": [ref]}, principal)
     done = await ok(
         await p.issues.post(
             f"/issues/{mid}/submission", json={"note": "申请验收"}, headers=principal
@@ -186,6 +200,7 @@ async def test_two_problems_become_two_issues_one_closed_one_overdue_escalated_r
         )
     )
     closed = await _doc(p, mid, stage="closed")
+    assert closed["progress"][0]["evidence"] == [ref]
     assert closed["verification"]["by"] == p.inspector_id(1)
 
     # The other problem's deadline passes: one overdue event, not two; none for the closed one.
