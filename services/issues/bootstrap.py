@@ -11,6 +11,9 @@ from services.issues.issue_service import IssueService
 from services.issues.issue_view import IssueView
 from services.issues.opener import IssueOpener
 from services.issues.overdue import OverdueSweep
+from services.issues.self_inspection import SelfInspectionService, SelfInspectionTracker
+from services.issues.self_inspection_api import router as self_inspection_router
+from services.issues.self_inspection_view import SelfInspectionView
 from services.issues.settings import IssuesSettings
 from services.issues.visit_origins import VisitOriginsView
 from shared.auth import Role
@@ -42,6 +45,15 @@ def _wire(settings: IssuesSettings) -> StartHook:
         sweep = OverdueSweep(runtime, app.state.issues, settings.overdue_sweep_seconds)
         app.state.overdue_sweep = sweep
         runtime.spawn(sweep.run(), "overdue-sweep", sweep.stop)
+        # monthly self-inspection reports and their weekly zone consolidation
+        app.state.self_inspections = SelfInspectionService(
+            runtime,
+            app.state.directory_lookup,
+            app.state.issues,
+            due_day=settings.self_inspection_due_day,
+        )
+        await runtime.run_projection(SelfInspectionView())
+        await runtime.run_reactor(SelfInspectionTracker(app.state.self_inspections))
 
     return start
 
@@ -52,6 +64,12 @@ def create_app(settings: IssuesSettings | None = None) -> FastAPI:
         "issues",
         "整改问题服务 Issues",
         settings,
-        [issues_query.router, issues_api.router, overdue_api.router, evidence_router],
+        [
+            issues_query.router,
+            issues_api.router,
+            overdue_api.router,
+            evidence_router,
+            self_inspection_router,
+        ],
         on_start=_wire(settings),
     )

@@ -16,3 +16,5 @@ class IssuesSettings(ServiceSettings, EvidenceSettings):
 
     # The overdue sweep: how often it looks for deadlines crossed.
     overdue_sweep_seconds: float = Field(default=60, gt=0)
+    self_inspection_due_day: int = Field(default=5, ge=1, le=28)
+    """A month's self-inspection report (月自查) is due by this day of the next month."""

@@ -205,9 +205,10 @@ async def test_two_problems_become_two_issues_one_closed_one_overdue_escalated_r
 
     # The other problem's deadline passes: one overdue event, not two; none for the closed one.
     p.clock.set("2027-01-02T09:00:00+08:00")
-    assert await _sweep(p) == [gid]
+    marked = await _sweep(p)  # (issues of other tests' counties may be swept too)
+    assert gid in marked and mid not in marked
     await _doc(p, gid, overdue=True)
-    assert await _sweep(p) == []
+    assert gid not in await _sweep(p)
     overdue = await ok(await p.issues.get("/issues?overdue=true", headers=p.office))
     assert [doc["issue_id"] for doc in overdue["items"]] == [gid]
 
@@ -228,7 +229,7 @@ async def test_two_problems_become_two_issues_one_closed_one_overdue_escalated_r
     soon = await ok(await p.issues.get("/issues?due_within_days=60", headers=principal))
     assert [doc["issue_id"] for doc in soon["items"]] == [gid]
     p.clock.set("2027-03-01T09:00:00+08:00")
-    assert await _sweep(p) == [gid]
+    assert gid in await _sweep(p)
     lapsed = await _doc(p, gid, overdue=True)
     assert lapsed["overdue_deadlines"] == ["2026-12-31", "2027-02-28"]
 
