@@ -289,6 +289,12 @@ async def test_schools_file_and_the_zone_consolidates_weekly(
         assert issue.state.responsible_inspector_id == f"{county}-insp-1"
         assert issue.state.deadline.isoformat() == "2026-12-20"
         assert issue.jurisdiction.school == s1 and issue.version == 1
+        # its timeline leads back to the school's report
+        timeline = await api.get(f"/issues/{issue_id}/timeline", headers=leader)
+        assert timeline.status_code == 200, timeline.text
+        cause = timeline.json()["cause"]
+        assert cause["kind"] == "self_inspection" and cause["ref"] == rid1
+        assert cause["origin"][0]["event"] == "self_inspection_filed"
 
         # the week is consolidated once; an amendment needs a reason
         repeat = await api.post(url, json=consolidation, headers=leader)
