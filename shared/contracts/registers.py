@@ -26,7 +26,7 @@ class NumberKind(StrEnum):
 
 @registry.register
 class NumberAssigned(EventPayload):
-    """An office's number book gave its next number to a subject (编号登记), e.g. 游教督整〔2026〕3号.
+    """An office's number book gave its next number to a subject (编号登记), e.g. 游隐〔2026〕007号.
 
     ``seq`` counts from 1 per (kind, office, year) without gaps; ``number`` is the
     number as printed; ``subject_id`` is what it numbers (the issue's id), once per book.
