@@ -182,6 +182,9 @@ async def test_notices_are_numbered_printed_and_received_and_hazards_registered(
     assert again.status_code == 409 and "已下发整改通知书" in again.json()["message"]
     minor = await c.post(f"/issues/{general}/notice", json=body, headers=w.office)
     assert minor.status_code == 409 and "重大问题" in minor.json()["message"]
+    fourth = await w.open(5)  # the refusals burnt no number: the next notice is 4号
+    r = await c.post(f"/issues/{fourth}/notice", json=body, headers=w.office)
+    assert r.status_code == 201 and r.json()["notice_no"] == f"游教督整〔{year}〕4号", r.text
 
     # the PDF, from the issue's events and the directory
     pdf = await c.get(f"/issues/{first}/notice.pdf", headers=w.principal_of(1))
@@ -209,17 +212,17 @@ async def test_notices_are_numbered_printed_and_received_and_hazards_registered(
     text = _text((await c.get(f"/issues/{first}/notice.pdf", headers=w.office)).content)
     assert "签收人（签字）李主任" in text
 
-    # the hazard register: every safety issue numbered 001…004 in the county's book
+    # the hazard register: every safety issue numbered 001…005 in the county's book
     async def registered() -> list[dict[str, Any]] | None:
         r = await c.get(f"/hazards?county={w.code}", headers=w.office)
         rows: list[dict[str, Any]] = r.json()
-        return rows if len(rows) == 4 and all(row["hazard_no"] for row in rows) else None
+        return rows if len(rows) == 5 and all(row["hazard_no"] for row in rows) else None
 
     rows = await eventually(registered)
     assert sorted(row["hazard_no"] for row in rows) == [
-        f"游隐〔{year}〕00{n}号" for n in (1, 2, 3, 4)
+        f"游隐〔{year}〕00{n}号" for n in (1, 2, 3, 4, 5)
     ]
-    assert [row["seq"] for row in rows] == [1, 2, 3, 4]
+    assert [row["seq"] for row in rows] == [1, 2, 3, 4, 5]
     by_issue = {row["issue_id"]: row for row in rows}
     assert by_issue[first]["school_name"] == "测试第1学校"
     assert by_issue[first]["notice_no"] == number
@@ -252,12 +255,12 @@ async def test_notices_are_numbered_printed_and_received_and_hazards_registered(
     sheet = await c.get(f"/hazards.csv?county={w.code}", headers=w.office)
     assert sheet.status_code == 200 and sheet.content.startswith(b"\xef\xbb\xbf")
     table = list(csv.reader(io.StringIO(sheet.content.decode("utf-8-sig"))))
-    assert table[0][:2] == ["隐患编号", "学校"] and len(table) == 5
+    assert table[0][:2] == ["隐患编号", "学校"] and len(table) == 6
     assert any(line[0] == done["hazard_no"] and "已消号" in line for line in table)
 
     # a rebuild from the log gives the very same register
     live = await _all(w)
-    assert len(live) == 4
+    assert len(live) == 5
     admin = w.mint(Role.province_office, province=w.province)
     r = await c.post("/admin/projections/issues_hazards/rebuild", headers=admin)
     assert r.status_code == 200, r.text
