@@ -7,8 +7,13 @@ from fastapi import FastAPI
 from services.issues import issues_api, issues_query, overdue_api
 from services.issues.directory_view import VIEW as DIRECTORY_VIEW
 from services.issues.directory_view import directory_view
+from services.issues.hazards import HazardNumbering, hazard_register
+from services.issues.hazards_api import router as hazards_router
 from services.issues.issue_service import IssueService
 from services.issues.issue_view import IssueView
+from services.issues.notices import NoticeService
+from services.issues.notices_api import router as notices_router
+from services.issues.number_books import NumberBooks, OfficeNames
 from services.issues.opener import IssueOpener
 from services.issues.overdue import OverdueSweep
 from services.issues.self_inspection import SelfInspectionService, SelfInspectionTracker
@@ -54,6 +59,20 @@ def _wire(settings: IssuesSettings) -> StartHook:
         )
         await runtime.run_projection(SelfInspectionView())
         await runtime.run_reactor(SelfInspectionTracker(app.state.self_inspections))
+        # notices (督导整改通知书) and the hazard register (隐患台账)
+        office_names = OfficeNames(runtime.db, settings.office_abbreviations)
+        app.state.number_books = NumberBooks(runtime, office_names)
+        app.state.notices = NoticeService(
+            app.state.issues,
+            app.state.number_books,
+            office_names,
+            app.state.directory_lookup,
+            runtime.store,
+            runtime.registry,
+            settings.notice_legal_basis,
+        )
+        await runtime.run_reactor(HazardNumbering(app.state.number_books, runtime.clock))
+        await runtime.run_projection(hazard_register())
 
     return start
 
@@ -66,10 +85,12 @@ def create_app(settings: IssuesSettings | None = None) -> FastAPI:
         settings,
         [
             issues_query.router,
+            notices_router,
             issues_api.router,
             overdue_api.router,
             evidence_router,
             self_inspection_router,
+            hazards_router,
         ],
         on_start=_wire(settings),
     )
