@@ -21,7 +21,7 @@ from uuid import uuid4
 import structlog
 
 from services.issues.domain import issue as i
-from services.issues.issue_service import SYSTEM, IssueService
+from services.issues.issue_service import SYSTEM, IssueService, UnknownIssue
 from services.issues.issue_view import VIEW
 from shared.commands import CommandContext
 from shared.projection import ReadModels
@@ -48,11 +48,13 @@ class OverdueSweep:
         )
         candidates = [doc["_id"] async for doc in due]
         ctx = CommandContext(actor=SYSTEM, now=now, correlation_id=f"overdue-sweep-{uuid4()}")
-        marked = [
-            issue_id
-            for issue_id in candidates
-            if await self._issues.mark_overdue(issue_id, now, ctx)
-        ]
+        marked = []
+        for issue_id in candidates:
+            try:
+                if await self._issues.mark_overdue(issue_id, now, ctx):
+                    marked.append(issue_id)
+            except UnknownIssue:  # in the read model, not in this store: another writer's
+                log.warning("overdue_unknown_issue", issue_id=issue_id)
         if marked:
             log.info("issues_overdue", count=len(marked), day=today)
         return marked
