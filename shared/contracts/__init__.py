@@ -3,6 +3,6 @@
 Importing this package registers every contract in :data:`shared.events.registry`.
 """
 
-from shared.contracts import checklists, directory, issues, plans, visits
+from shared.contracts import checklists, complaints, directory, issues, plans, visits
 
-__all__ = ["checklists", "directory", "issues", "plans", "visits"]
+__all__ = ["checklists", "complaints", "directory", "issues", "plans", "visits"]
