@@ -16,6 +16,7 @@ complainant gave one.
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -85,7 +86,7 @@ M = TypeVar("M", bound=BaseModel)
 
 router = APIRouter(prefix="/complaints", tags=["complaints"])
 public_router = APIRouter(
-    prefix="/public/complaints",
+    prefix="/public",
     tags=["public"],
     dependencies=[Depends(rate_limited(LIMITER))],
 )
@@ -202,8 +203,14 @@ def _accepted(response: Response, complaint_id: str, version: int, state: str) -
 # ---------------------------------------------------------------- the public form
 
 
-async def read_body(request: Request, model: type[M], limit: int) -> M:
-    """The JSON body as ``model``: 413 beyond ``limit`` bytes (never read whole), 422 per field."""
+async def read_body(
+    request: Request, model: type[M], limit: int, fixed: dict[str, Any] | None = None
+) -> M:
+    """The JSON body as ``model``: 413 beyond ``limit`` bytes (never read whole), 422 per field.
+
+    ``fixed`` are values the URL already gives (the school of a plate's QR code); the body
+    may repeat them but not contradict them.
+    """
     declared = request.headers.get("content-length", "")
     too_large = HTTPException(
         status.HTTP_413_CONTENT_TOO_LARGE,
@@ -217,24 +224,30 @@ async def read_body(request: Request, model: type[M], limit: int) -> M:
         if len(raw) > limit:
             raise too_large
     try:
-        return model.model_validate_json(bytes(raw))
+        data = json.loads(bytes(raw))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise _invalid((), "请求内容不是有效的 JSON (body is not JSON)", "json_invalid") from None
+    if isinstance(data, dict):
+        for key, value in (fixed or {}).items():
+            if data.setdefault(key, value) != value:
+                raise _invalid((key,), f"与地址中的 {key} 不一致 (contradicts the URL)", "mismatch")
+    try:
+        return model.model_validate(data)
     except ValidationError as exc:
         errors = [{**err, "loc": ("body", *err["loc"])} for err in exc.errors(include_url=False)]
         raise RequestValidationError(errors) from None
 
 
-@public_router.post("", status_code=status.HTTP_201_CREATED)
-async def submit_public(request: Request, response: Response) -> dict[str, Any]:
-    """提交举报投诉 — the public form (no account; limited per IP).
+def _invalid(loc: tuple[str, ...], message: str, kind: str) -> RequestValidationError:
+    return RequestValidationError([{"loc": ("body", *loc), "msg": message, "type": kind}])
 
-    Body: ``school_id``, ``category`` (enrolment, teaching, teacher_ethics,
-    learning_load, administration, surroundings, safety, other), ``subject``,
-    ``content``, ``channel`` (online | qr_code), ``anonymous``, ``contact``
-    (``name``, ``phone``, ``email``, ``address``; phone or e-mail unless anonymous).
-    Keep the tracking number and query code: they are the only way to follow the case.
-    """
+
+async def _submit_public(
+    request: Request, response: Response, fixed: dict[str, Any] | None = None
+) -> dict[str, Any]:
     service = _service(request)
-    body = await read_body(request, PublicComplaintBody, request.app.state.complaint_max_body)
+    limit = request.app.state.complaint_max_body
+    body = await read_body(request, PublicComplaintBody, limit, fixed)
     runtime = request.app.state.runtime
     ctx = CommandContext(
         actor=PUBLIC, now=runtime.clock(), correlation_id=request.state.correlation_id
@@ -246,13 +259,37 @@ async def submit_public(request: Request, response: Response) -> dict[str, Any]:
         "query_code": receipt.query_code,
         "answer_due_on": receipt.answer_due_on.isoformat(),
         "message": (
-            "您的投诉已受理登记并转交责任督学办理。请妥善保存受理编号和查询码，"
-            f"可凭此查询办理进度；我们将在 {receipt.answer_due_on.isoformat()} 前答复。"
+            "您的投诉已登记并转交责任督学办理。请妥善保存受理编号和查询码，"
+            f"凭此查询办理进度；我们将在 {receipt.answer_due_on.isoformat()} 前答复。"
         ),
     }
 
 
-@public_router.get("/{tracking_no}")
+@public_router.post("/complaints", status_code=status.HTTP_201_CREATED)
+async def submit_public(request: Request, response: Response) -> dict[str, Any]:
+    """提交举报投诉 — the public form (no account; limited per IP).
+
+    Body: ``school_id``, ``category`` (enrolment, teaching, teacher_ethics,
+    learning_load, administration, surroundings, safety, other), ``subject``,
+    ``content``, ``channel`` (online | qr_code), ``anonymous``, ``contact``
+    (``name``, ``phone``, ``email``, ``address``; phone or e-mail unless anonymous).
+    Keep the tracking number and query code: they are the only way to follow the case.
+    """
+    return await _submit_public(request, response)
+
+
+@public_router.post("/schools/{school_id}/complaints", status_code=status.HTTP_201_CREATED)
+async def submit_from_plate(
+    school_id: Annotated[str, Path(pattern=ID)], request: Request, response: Response
+) -> dict[str, Any]:
+    """扫码投诉 — the form behind the plate's QR code (``complaints_url`` of the plate):
+    the same body, the school from the URL, channel ``qr_code``."""
+    return await _submit_public(
+        request, response, {"school_id": school_id, "channel": ComplaintChannel.qr_code.value}
+    )
+
+
+@public_router.get("/complaints/{tracking_no}")
 async def public_status(
     tracking_no: Annotated[str, Path(pattern=TRACKING_NO)],
     code: Annotated[str, Query(pattern=QUERY_CODE, description="查询码")],
