@@ -175,8 +175,19 @@ class IssueBody(_Body):
     description: str = Field(min_length=2, max_length=2000)
     requirement: str = Field(min_length=2, max_length=1000)
     severity: Severity
-    major_kind: MajorKind | None = None
+    major_kind: MajorKind | None = Field(default=None, validate_default=True)
     deadline: date
+
+    @field_validator("major_kind")
+    @classmethod
+    def _major_kind_fits(cls, value: MajorKind | None, info: ValidationInfo) -> MajorKind | None:
+        if (info.data.get("severity") == Severity.major) != (value is not None):
+            raise PydanticCustomError(
+                "major_kind",
+                "重大问题须注明类别（违法违规或安全隐患），其他问题不注明 "
+                "(major_kind for, and only for, a major problem)",
+            )
+        return value
 
 
 class AnswerBody(_Body):
@@ -225,7 +236,7 @@ async def read_body(
             raise too_large
     try:
         data = json.loads(bytes(raw))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise _invalid((), "请求内容不是有效的 JSON (body is not JSON)", "json_invalid") from None
     if isinstance(data, dict):
         for key, value in (fixed or {}).items():

@@ -227,6 +227,10 @@ async def a_qr_complaint_is_routed_verified_linked_answered_and_closed(w: World)
         "severity": "general",
         "deadline": "2026-12-15",
     }
+    r = await w.client.post(
+        f"/complaints/{cid}/issue", json={**issue_body, "severity": "major"}, headers=insp1
+    )
+    assert r.status_code == 422 and fields(r) == {"body.major_kind"}
     early = await w.client.post(f"/complaints/{cid}/issue", json=issue_body, headers=insp1)
     assert early.status_code == 409 and "不能立项整改" in early.json()["message"]
     verified = {
@@ -305,14 +309,19 @@ async def bad_input_unknown_ids_rate_limit_and_roles(w: World) -> None:
             "/public/complaints", content=b"{not json", headers={"Content-Type": "application/json"}
         )
         assert r.status_code == 422 and fields(r) == {"body"}
-        r = await anyone.get("/public/complaints/TS20261116000000", params={"code": "ABCDEFGH"})
-        assert r.status_code == 404
+        deep = b"[" * 2000 + b"]" * 2000  # nesting beyond the JSON parser's recursion
+        r = await anyone.post("/public/complaints", content=deep)
+        assert r.status_code == 422 and fields(r) == {"body"}
         r = await anyone.get("/public/complaints/TS20261116000000", params={"code": "ABCDEFGH"})
         assert r.status_code == 429 and int(r.headers["Retry-After"]) >= 1
         assert "请求过于频繁" in r.json()["message"]
     async with w.public("10.0.1.2") as neighbour:  # the limit is per IP
         r = await neighbour.post(f"/public/schools/{s1}/complaints", json=form(w.school(2)))
         assert r.status_code == 422 and fields(r) == {"body.school_id"}
+        r = await neighbour.get("/public/complaints/TS20261116000000", params={"code": "ABCDEFGH"})
+        assert r.status_code == 404
+        r = await neighbour.get("/public/complaints/TS20261116000000", params={"code": "short"})
+        assert r.status_code == 422 and fields(r) == {"query.code"}
 
     # Staff intake: roles and jurisdiction.
     staff = form(s1, channel="letter")
