@@ -172,6 +172,10 @@ class LiveReactor:
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
+        """Start (or, after :meth:`stop`, start again from the stored positions)."""
+        if self._stopped.is_set():
+            self._stopped = asyncio.Event()
+            self.runner = self._make_runner()
         self._task = asyncio.create_task(self._supervise(), name=f"reactor-{self.name}")
 
     @property

@@ -9,6 +9,10 @@ unlisted so that ``GET /directory/gaps?county=510704`` shows one gap. A second c
 
 from __future__ import annotations
 
+import time
+from datetime import date, timedelta
+from typing import Any
+
 import httpx
 
 from services.visits.roster_format import to_sheets, write_xlsx
@@ -117,6 +121,65 @@ def seed(client: httpx.Client, tokens: dict[str, str]) -> list[str]:
         elif r.status_code not in (200, 201):
             raise SystemExit(f"error: demo roster {county}: {r.text}")
     return warnings
+
+
+DEMO_VISIT = "demo-visit-yx-sy-1"
+
+
+def seed_visit(client: httpx.Client, tokens: dict[str, str], today: date) -> str | None:
+    """One routine visit to 游仙区实验小学 with two problems (one a major safety hazard),
+    signed by the principal, so the issues service opens two rectification issues.
+
+    Safe to run again: the visit has a fixed id and an existing one is left alone.
+    Returns a warning, or None.
+    """
+
+    def auth(user: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {tokens[user]}"}
+
+    inspector, principal = auth("yx-inspector-zhang"), auth("yx-principal-sy")
+    plan = {
+        "visit_id": DEMO_VISIT,
+        "school_id": "yx-sy-xx",
+        "planned_on": today.isoformat(),
+        "purpose": "月度常规督导",
+    }
+    for _ in range(60):  # the directory read model may still be catching up
+        r = client.post("/visits", json=plan, headers=inspector)
+        if r.status_code != 403:
+            break
+        time.sleep(0.5)
+    if r.status_code == 409:
+        return None
+    if r.status_code != 201:
+        return f"demo visit not planned: {r.text}"
+    base = f"/visits/{DEMO_VISIT}"
+    problems = [
+        ("safety", "教学楼东侧消防通道堆放杂物，通道堵塞", "major", "safety_hazard"),
+        ("learning_load", "三年级书面作业量超过规定时长", "general", None),
+    ]
+    steps: list[tuple[str, dict[str, Any], dict[str, str]]] = [("sign-in", {}, inspector)]
+    for item, notes, severity, major_kind in problems:
+        finding = {
+            "item_code": item,
+            "verdict": "problem",
+            "notes": notes,
+            "methods": ["campus_walk", "interview"],
+            "severity": severity,
+            "major_kind": major_kind,
+            "requirement": "限期整改并报送整改材料",
+            "proposed_deadline": (today + timedelta(days=30)).isoformat(),
+        }
+        steps.append(("findings", finding, inspector))
+    steps += [
+        ("feedback", {"summary": "总体规范，存在两项问题需整改"}, inspector),
+        ("acknowledgement", {"signer_name": "实验小学校长"}, principal),
+    ]
+    for path, body, who in steps:
+        r = client.post(f"{base}/{path}", json=body, headers=who)
+        if r.status_code not in (200, 201):
+            return f"demo visit step {path}: {r.text}"
+    return None
 
 
 def _user(user_id: str, name: str, role: Role, **where: str) -> Principal:

@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import date
 
 import httpx
 
@@ -62,7 +63,9 @@ def wait_ready(procs: dict[str, subprocess.Popen[bytes]], timeout: float = 90) -
 def load_demo(tokens: dict[str, str]) -> None:
     """Name the divisions and import the demo rosters (again: nothing is duplicated)."""
     with httpx.Client(base_url=f"http://127.0.0.1:{SERVICES['visits']}", timeout=30) as client:
-        for warning in demo.seed(client, tokens):
+        warnings = demo.seed(client, tokens)
+        visit = demo.seed_visit(client, tokens, date.today())
+        for warning in [*warnings, *([visit] if visit else [])]:
             print(f"warning: {warning}", file=sys.stderr)
 
 
@@ -87,6 +90,8 @@ def banner(tokens: dict[str, str]) -> str:
         "Try (游仙区 county office token):",
         f"  curl -H 'Authorization: Bearer {tokens['yx-office'][:24]}…' "
         f"http://127.0.0.1:{SERVICES['reporting']}/reports/schools-per-county",
+        f"  curl -H 'Authorization: Bearer …' http://127.0.0.1:{SERVICES['issues']}/issues"
+        "   # the demo visit's two rectification issues",
         "",
         "Demo tokens (also: make tokens):",
     ]

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
-
 from fastapi import FastAPI
 
+from services.issues import issues_api, issues_query, overdue_api
 from services.issues.complaints import ComplaintService
 from services.issues.complaints_api import LIMITER as COMPLAINT_LIMITER
 from services.issues.complaints_api import public_router as public_complaints_router
@@ -15,12 +13,22 @@ from services.issues.complaints_view import ComplaintsView
 from services.issues.directory_view import VIEW as DIRECTORY_VIEW
 from services.issues.directory_view import directory_view
 from services.issues.issue_service import IssueService
+from services.issues.issue_view import IssueView
+from services.issues.opener import IssueOpener
+from services.issues.overdue import OverdueSweep
 from services.issues.settings import IssuesSettings
+from services.issues.visit_origins import VisitOriginsView
+from shared.auth import Role
 from shared.directory.lookup import ReadModelDirectory
-from shared.events import registry
+from shared.evidence.api import FIELD_STAFF_AND_OFFICES, start_evidence
+from shared.evidence.api import router as evidence_router
 from shared.ratelimit import RateLimiter
-from shared.runtime import Runtime, utcnow
+from shared.runtime import Runtime
 from shared.service import StartHook, build_app
+
+EVIDENCE_UPLOADERS = (Role.principal, *FIELD_STAFF_AND_OFFICES)
+"""The principal of the school (its own school only) and inspectors and offices within
+the school's jurisdiction (see ``shared.evidence.api.EvidenceAccess``)."""
 
 
 def _wire(settings: IssuesSettings) -> StartHook:
@@ -28,8 +36,18 @@ def _wire(settings: IssuesSettings) -> StartHook:
         # the directory, as this service's own read model
         app.state.directory_lookup = ReadModelDirectory(runtime.db, DIRECTORY_VIEW)
         await runtime.run_projection(directory_view())
+        # evidence of rectification (the school's progress, the inspector's verification)
+        await start_evidence(
+            runtime, app, directory=app.state.directory_lookup, uploaders=EVIDENCE_UPLOADERS
+        )
         # rectification issues
         app.state.issues = IssueService(runtime, app.state.directory_lookup)
+        await runtime.run_projection(IssueView())
+        await runtime.run_projection(VisitOriginsView())
+        app.state.opener = await runtime.run_reactor(IssueOpener(app.state.issues))
+        sweep = OverdueSweep(runtime, app.state.issues, settings.overdue_sweep_seconds)
+        app.state.overdue_sweep = sweep
+        runtime.spawn(sweep.run(), "overdue-sweep", sweep.stop)
         # complaints (举报投诉)
         app.state.complaints = ComplaintService(
             runtime,
@@ -42,25 +60,25 @@ def _wire(settings: IssuesSettings) -> StartHook:
     return start
 
 
-def create_app(
-    settings: IssuesSettings | None = None, clock: Callable[[], datetime] = utcnow
-) -> FastAPI:
-    """The issues app; tests pass ``clock`` to move time (never sleep)."""
+def create_app(settings: IssuesSettings | None = None) -> FastAPI:
     settings = settings or IssuesSettings()
     app = build_app(
         "issues",
         "整改问题服务 Issues",
         settings,
-        [complaints_router, public_complaints_router],
+        [
+            issues_query.router,
+            issues_api.router,
+            overdue_api.router,
+            evidence_router,
+            complaints_router,
+            public_complaints_router,
+        ],
         on_start=_wire(settings),
-        runtime_factory=lambda: Runtime("issues", settings, registry, clock=clock),
     )
-    setattr(
-        app.state,
-        COMPLAINT_LIMITER,
-        RateLimiter(
-            per_minute=settings.complaint_rate_per_minute, burst=settings.complaint_rate_burst
-        ),
+    limiter = RateLimiter(
+        per_minute=settings.complaint_rate_per_minute, burst=settings.complaint_rate_burst
     )
+    setattr(app.state, COMPLAINT_LIMITER, limiter)
     app.state.complaint_max_body = settings.complaint_max_body_bytes
     return app

@@ -77,7 +77,7 @@ def forbidden(message: str) -> HTTPException:
 class IssueService:
     def __init__(self, runtime: Runtime, directory: DirectoryLookup) -> None:
         self._directory = directory
-        self._clock = runtime.clock
+        self._runtime = runtime
         self._issues = StreamHandler[i.Issue](
             runtime.store,
             registry,
@@ -174,7 +174,7 @@ class IssueService:
         if who == current.state.responsible_inspector_id:
             return True
         school_id = current.state.school_id
-        today = i.local_day(self._clock())
+        today = i.local_day(self._runtime.clock())
         if who in await self._directory.listed_inspectors(school_id, today):
             return True
         school = await self._directory.school(school_id)

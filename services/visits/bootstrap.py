@@ -16,8 +16,6 @@ from services.visits.checklists_view import ChecklistsView
 from services.visits.directory import DirectoryService
 from services.visits.directory_view import VIEW as DIRECTORY_VIEW
 from services.visits.directory_view import directory_view
-from services.visits.evidence_api import router as evidence_router
-from services.visits.evidence_api import start_evidence
 from services.visits.plans import PlanService
 from services.visits.plans_api import router as plans_router
 from services.visits.plans_report import PlanReports
@@ -27,6 +25,8 @@ from services.visits.settings import VisitsSettings
 from services.visits.visit_service import VisitService
 from services.visits.visit_view import VisitView
 from shared.directory.lookup import ReadModelDirectory
+from shared.evidence.api import FIELD_STAFF_AND_OFFICES, start_evidence
+from shared.evidence.api import router as evidence_router
 from shared.ratelimit import RateLimiter
 from shared.runtime import Runtime
 from shared.service import StartHook, build_app
@@ -40,7 +40,9 @@ def _wire(settings: VisitsSettings) -> StartHook:
         app.state.roster_importer = RosterImporter(runtime, app.state.directory)
         await runtime.run_projection(directory_view())
         # evidence storage
-        await start_evidence(runtime, app)
+        await start_evidence(
+            runtime, app, directory=app.state.directory_lookup, uploaders=FIELD_STAFF_AND_OFFICES
+        )
         # checklists, campaigns, monthly plans
         app.state.checklists = ChecklistService(runtime)
         await app.state.checklists.seed_defaults(runtime.clock())

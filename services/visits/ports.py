@@ -17,9 +17,10 @@ from datetime import date
 from typing import Protocol
 
 from shared.directory.lookup import DirectoryLookup, InspectorFacts, SchoolFacts
+from shared.evidence.lookup import EvidenceFacts, EvidenceLookup
 from shared.jurisdiction import Jurisdiction
 
-__all__ = ["DirectoryLookup", "InspectorFacts", "SchoolFacts"]
+__all__ = ["DirectoryLookup", "EvidenceFacts", "EvidenceLookup", "InspectorFacts", "SchoolFacts"]
 
 
 @dataclass(frozen=True)
@@ -56,19 +57,3 @@ class ChecklistLookup(Protocol):
         ...
 
     async def campaign(self, campaign_id: str) -> CampaignFacts | None: ...
-
-
-@dataclass(frozen=True)
-class EvidenceFacts:
-    evidence_id: str
-    sha256: str
-    size: int
-    media_type: str
-    file_name: str
-    school_id: str
-
-
-class EvidenceLookup(Protocol):
-    async def evidence(self, evidence_id: str) -> EvidenceFacts | None:
-        """Evidence already stored (uploaded and hash-checked) — never its bytes."""
-        ...

@@ -30,8 +30,9 @@ from services.visits.ports import (
 from shared.auth import Principal, Role, ensure_role, ensure_within
 from shared.commands import CommandContext, InvalidField, NotFound, StreamHandler
 from shared.contracts.directory import Location
-from shared.contracts.visits import EvidenceRef, VisitKind
+from shared.contracts.visits import VisitKind
 from shared.events import registry
+from shared.evidence.lookup import check_evidence_refs
 from shared.jurisdiction import Jurisdiction
 from shared.runtime import Runtime
 
@@ -246,28 +247,6 @@ class VisitService:
         cmd = v.SignIn(principal.user_id, ctx.now, location, school.location, self._radius_m)
         return await self._execute(visit_id, principal, ctx, None, cmd)
 
-    async def _checked_evidence(
-        self, refs: tuple[EvidenceRef, ...], school_id: str
-    ) -> tuple[EvidenceRef, ...]:
-        for i, ref in enumerate(refs):
-            stored = await self._evidence.evidence(ref.evidence_id)
-            if stored is None:
-                raise InvalidField(f"body.evidence[{i}]", f"证据 {ref.evidence_id} 不存在")
-            if (stored.sha256, stored.size, stored.media_type) != (
-                ref.sha256,
-                ref.size,
-                ref.media_type,
-            ):
-                raise InvalidField(
-                    f"body.evidence[{i}]",
-                    "证据的哈希、大小或类型与存储不符 (evidence does not match)",
-                )
-            if stored.school_id != school_id:
-                raise InvalidField(
-                    f"body.evidence[{i}]", "证据不属于该校 (evidence of another school)"
-                )
-        return refs
-
     async def record_finding(
         self,
         visit_id: str,
@@ -277,7 +256,7 @@ class VisitService:
         expected: int | None,
     ) -> int:
         current = await self._team_member(visit_id, principal)
-        await self._checked_evidence(cmd.evidence, current.state.school_id)
+        await check_evidence_refs(self._evidence, cmd.evidence, current.state.school_id)
         cmd = replace(cmd, inspector_id=principal.user_id)
         return await self._execute(visit_id, principal, ctx, expected, cmd)
 
@@ -291,7 +270,7 @@ class VisitService:
     ) -> int:
         current = await self._team_member(visit_id, principal)
         if cmd.evidence is not None:
-            await self._checked_evidence(cmd.evidence, current.state.school_id)
+            await check_evidence_refs(self._evidence, cmd.evidence, current.state.school_id)
         cmd = replace(cmd, inspector_id=principal.user_id)
         return await self._execute(visit_id, principal, ctx, expected, cmd)
 

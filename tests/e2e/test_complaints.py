@@ -96,8 +96,7 @@ async def world(settings_for: Callable[..., Any], auth_header: Mint) -> AsyncIte
             complaint_rate_burst=6,
             complaint_rate_per_minute=1,
             complaint_max_body_bytes=4096,
-        ),
-        clock=clock,
+        )
     )
     async with (
         serve(create_visits(settings_for(VisitsSettings))) as visits,
@@ -107,6 +106,7 @@ async def world(settings_for: Callable[..., Any], auth_header: Mint) -> AsyncIte
             f"/directory/imports?county={code}", files=upload(roster_xlsx(code)), headers=office
         )
         assert r.status_code == 201, r.text
+        issues.state.runtime.clock = clock  # time moves with the test, never by sleeping
         lookup = issues.state.directory_lookup
 
         async def directory_arrived() -> bool:

@@ -20,9 +20,9 @@ import pytest
 from fastapi import FastAPI
 
 from services.visits.bootstrap import create_app
-from services.visits.evidence import GridFSEvidence
 from services.visits.settings import VisitsSettings
 from shared.auth import Role
+from shared.evidence.store import GridFSEvidence
 from tests.conftest import Mint, eventually, serve
 from tests.factories import CITY, PROVINCE, new_county, school_body
 

@@ -4,11 +4,8 @@ start it again: every school is counted, none twice."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import socket
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,39 +16,15 @@ from services.reporting.settings import ReportingSettings
 from services.visits.bootstrap import create_app as visits_app
 from services.visits.settings import VisitsSettings
 from shared.auth import Role
-from tests.conftest import REPO, Mint, eventually, serve
+from tests.conftest import Mint, eventually, serve
 from tests.factories import CITY, PROVINCE, new_county, school_body
+from tests.processes import free_port, start_service
 
 SCHOOLS = 150
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _start_reporting(settings: ReportingSettings, port: int, log: Path) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "PORT": str(port),
-        "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
-        "KAFKA_TOPIC_PREFIX": settings.kafka_topic_prefix,
-        "KAFKA_PARTITIONS": str(settings.kafka_partitions),
-        "MONGODB_URI": settings.mongodb_uri,
-        "MONGODB_DATABASE": settings.mongodb_database,
-        "AUTH_PUBLIC_KEY_FILE": str(settings.auth_public_key_file),
-        "AUTH_ISSUER": settings.auth_issuer,
-        "AUTH_AUDIENCE": settings.auth_audience,
-        "LOG_LEVEL": "WARNING",
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "services.reporting"],
-        cwd=REPO,
-        env=env,
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-    )
+    return start_service("services.reporting", settings, port, log)
 
 
 async def test_reporting_survives_sigkill_mid_stream(
@@ -60,7 +33,7 @@ async def test_reporting_survives_sigkill_mid_stream(
     county = new_county()
     office = auth_header(Role.county_office, province=PROVINCE, city=CITY, county=county)
     reporting_settings: ReportingSettings = settings_for(ReportingSettings)
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "reporting.log"
     reporting = _start_reporting(reporting_settings, port, log)
     url = f"http://127.0.0.1:{port}/reports/counties/{county}/schools"

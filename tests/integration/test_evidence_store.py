@@ -10,7 +10,7 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.visits.evidence import EvidenceCorrupted, GridFSEvidence
+from shared.evidence.store import EvidenceCorrupted, GridFSEvidence
 
 NOW = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
 

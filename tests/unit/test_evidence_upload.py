@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.visits.evidence_api import content_disposition
-from services.visits.evidence_types import (
+from shared.evidence.api import content_disposition
+from shared.evidence.media import (
     DOCX,
     XLSX,
     SizeClass,
@@ -21,7 +21,7 @@ from services.visits.evidence_types import (
     office_kind_matches,
     safe_file_name,
 )
-from services.visits.evidence_upload import Received, Refused, receive
+from shared.evidence.upload import Received, Refused, receive
 
 LIMITS = {SizeClass.image: 1000, SizeClass.audio: 5000, SizeClass.document: 2000}
 BOUNDARY = "----duxue-test-boundary"

@@ -20,7 +20,7 @@ from typing import Any
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from services.visits.evidence_types import (
+from shared.evidence.media import (
     HEAD_BYTES,
     SIZE_CLASS,
     SizeClass,
@@ -29,7 +29,7 @@ from services.visits.evidence_types import (
     office_kind_matches,
 )
 
-FIELDS = ("school_id", "visit_id", "sha256")
+FIELDS = ("school_id", "visit_id", "issue_id", "sha256")
 MAX_FIELD_BYTES = 256
 MAX_PARTS = 8
 SPOOL_MEMORY_BYTES = 1024 * 1024

@@ -1,12 +1,19 @@
-"""HTTP routes of the evidence store: upload, download (integrity-checked), metadata."""
+"""HTTP routes of the evidence store: upload, download (integrity-checked), metadata.
+
+The same routes serve every service that takes evidence; what differs per service is
+set once at start-up by :func:`start_evidence` on ``app.state``: the store (its own
+GridFS bucket in its own database), the size limits (``EvidenceSettings``), where its
+schools are (its own directory read model) and who may upload.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from tempfile import SpooledTemporaryFile
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import quote
 from uuid import uuid4
 
@@ -14,29 +21,30 @@ from fastapi import APIRouter, FastAPI, Header, HTTPException, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel
 
-from services.visits.api import ID, school_jurisdiction
-from services.visits.directory_view import VIEW as DIRECTORY_VIEW
-from services.visits.evidence import EvidenceCorrupted, GridFSEvidence, StoredEvidence
-from services.visits.evidence_types import EXTENSIONS, SizeClass, safe_file_name
-from services.visits.evidence_upload import Received, Refused, receive
-from services.visits.settings import VisitsSettings
 from shared.auth import CurrentPrincipal, Principal, Role, ensure_role, ensure_within
+from shared.directory.lookup import DirectoryLookup
+from shared.evidence.media import EXTENSIONS, safe_file_name
+from shared.evidence.settings import EvidenceSettings
+from shared.evidence.store import EvidenceCorrupted, GridFSEvidence, StoredEvidence
+from shared.evidence.upload import Received, Refused, receive
 from shared.http import error_body
 from shared.jurisdiction import Jurisdiction
-from shared.projection import ReadModels
 from shared.runtime import Runtime
 from shared.service import RuntimeDep
 
 router = APIRouter(prefix="/evidence", tags=["evidence"])
 
-UPLOADERS = (
+FIELD_STAFF_AND_OFFICES = (
     Role.inspector,
     Role.zone_leader,
     Role.county_office,
     Role.city_office,
     Role.province_office,
 )
-VISIT_ID = re.compile(r"^[0-9A-Za-z_-]{2,64}$")
+"""Who uploads in the visits service (the inspectors on site and the offices)."""
+
+SCHOOL_ID = re.compile(r"^[0-9A-Za-z_-]{2,40}$")
+LABEL_ID = re.compile(r"^[0-9A-Za-z_-]{2,64}$")
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 INLINE = ("image/", "audio/", "application/pdf")
 SWEEP_AFTER = timedelta(hours=1)
@@ -48,6 +56,29 @@ CORRUPTED_MESSAGE = (
 )
 
 
+@dataclass(frozen=True)
+class EvidenceAccess:
+    """Where the service's schools are and who may upload there.
+
+    Every caller is scoped by the school's jurisdiction (403 outside it). A caller who
+    may upload only as :attr:`Role.principal` must moreover be the principal *of that
+    school* (their token's ``school`` is the upload's ``school_id``).
+    """
+
+    directory: DirectoryLookup
+    uploaders: tuple[Role, ...]
+
+    def ensure_may_upload(self, principal: Principal, school_id: str, where: Jurisdiction) -> None:
+        ensure_within(principal, where)
+        others = tuple(r for r in self.uploaders if r is not Role.principal)
+        if principal.has_any(*others):
+            return
+        if principal.jurisdiction.school != school_id:
+            raise HTTPException(
+                403, "校长只能为本校上传证据 (a principal uploads for their own school only)"
+            )
+
+
 class EvidenceOut(BaseModel):
     evidence_id: str
     sha256: str
@@ -56,30 +87,46 @@ class EvidenceOut(BaseModel):
     file_name: str
     school_id: str
     visit_id: str | None
+    issue_id: str | None
     uploaded_by: str
     uploaded_at: str
     created: bool = True
     """False when the same bytes were already stored for this school (that one is returned)."""
 
 
-async def start_evidence(runtime: Runtime, app: FastAPI) -> None:
-    """Wire the evidence store into the app (called from ``bootstrap``)."""
+async def start_evidence(
+    runtime: Runtime,
+    app: FastAPI,
+    *,
+    directory: DirectoryLookup,
+    uploaders: tuple[Role, ...],
+) -> GridFSEvidence:
+    """Wire the evidence store into the app (called from the service's ``bootstrap``).
+
+    ``runtime.settings`` must include :class:`EvidenceSettings`; ``directory`` is the
+    service's own directory read model (``ReadModelDirectory(db, "<service>_directory")``).
+    Afterwards ``app.state.evidence`` is the store (and the ``EvidenceLookup``).
+    """
     settings = runtime.settings
-    assert isinstance(settings, VisitsSettings)
+    if not isinstance(settings, EvidenceSettings):  # pragma: no cover - a wiring mistake
+        raise TypeError(f"{type(settings).__name__} does not include EvidenceSettings")
     store = GridFSEvidence(runtime.db, chunk_size_bytes=settings.evidence_chunk_bytes)
     await store.prepare()
     await store.sweep_interrupted(runtime.clock() - SWEEP_AFTER)
     app.state.evidence = store
-    app.state.evidence_limits = {
-        SizeClass.image: settings.evidence_max_image_bytes,
-        SizeClass.audio: settings.evidence_max_audio_bytes,
-        SizeClass.document: settings.evidence_max_document_bytes,
-    }
+    app.state.evidence_limits = settings.evidence_limits()
+    app.state.evidence_access = EvidenceAccess(directory, uploaders)
+    return store
 
 
 def _store(request: Request) -> GridFSEvidence:
     store: GridFSEvidence = request.app.state.evidence
     return store
+
+
+def _access(request: Request) -> EvidenceAccess:
+    access: EvidenceAccess = request.app.state.evidence_access
+    return access
 
 
 def _refused(exc: Refused) -> JSONResponse:
@@ -89,14 +136,9 @@ def _refused(exc: Refused) -> JSONResponse:
     return JSONResponse(body, status_code=exc.status)
 
 
-async def _school_doc(runtime: Runtime, school_id: str) -> dict[str, Any] | None:
-    schools = await ReadModels(runtime.db, DIRECTORY_VIEW).collection("schools")
-    return await schools.find_one({"_id": school_id})
-
-
 def _school_id(fields: Mapping[str, str]) -> str:
     school_id = fields.get("school_id", "")
-    if not re.fullmatch(ID, school_id):
+    if not SCHOOL_ID.fullmatch(school_id):
         raise Refused(422, "body.school_id", "学校标识无效或缺失 (school_id is missing or invalid)")
     return school_id
 
@@ -110,11 +152,11 @@ def _declared_sha256(fields: Mapping[str, str]) -> str:
     return declared
 
 
-def _visit_id(fields: Mapping[str, str]) -> str | None:
-    visit_id = fields.get("visit_id") or None
-    if visit_id is not None and not VISIT_ID.fullmatch(visit_id):
-        raise Refused(422, "body.visit_id", "走访标识无效 (visit_id is invalid)")
-    return visit_id
+def _label(fields: Mapping[str, str], name: str, what: str) -> str | None:
+    value = fields.get(name) or None
+    if value is not None and not LABEL_ID.fullmatch(value):
+        raise Refused(422, f"body.{name}", f"{what}标识无效 ({name} is invalid)")
+    return value
 
 
 _UPLOAD_BODY = {
@@ -128,7 +170,8 @@ _UPLOAD_BODY = {
                     "properties": {
                         "file": {"type": "string", "format": "binary"},
                         "school_id": {"type": "string"},
-                        "visit_id": {"type": "string"},
+                        "visit_id": {"type": "string", "description": "what it is for"},
+                        "issue_id": {"type": "string", "description": "what it is for"},
                         "sha256": {"type": "string", "description": "the client's hash"},
                     },
                 }
@@ -148,19 +191,20 @@ _UPLOAD_BODY = {
 async def upload_evidence(
     request: Request, principal: CurrentPrincipal, runtime: RuntimeDep
 ) -> Response:
-    """上传证据 — upload a photo, recording or document of a visit (multipart).
+    """上传证据 — upload a photo, recording or document (multipart).
 
     Images up to 10 MiB, audio 50 MiB, documents 20 MiB (settings). The declared
     ``sha256`` must match the bytes. Uploading the same bytes for the same school again
     returns the evidence already stored (200, ``created: false``).
     """
-    ensure_role(principal, *UPLOADERS)
+    access = _access(request)
+    ensure_role(principal, *access.uploaders)
     where: list[Jurisdiction] = []
 
     async def admit(fields: Mapping[str, str]) -> None:
         # The fields usually precede the file: refuse before reading its bytes.
         if "school_id" in fields and not where:
-            where.append(await _authorize(runtime, principal, fields))
+            where.append(await _authorize(access, principal, fields))
 
     length = request.headers.get("content-length")
     try:
@@ -175,26 +219,26 @@ async def upload_evidence(
         return _refused(exc)
     with received.spool:
         try:
-            return await _keep(request, runtime, principal, received, where)
+            return await _keep(request, runtime, access, principal, received, where)
         except Refused as exc:
             return _refused(exc)
 
 
 async def _authorize(
-    runtime: Runtime, principal: Principal, fields: Mapping[str, str]
+    access: EvidenceAccess, principal: Principal, fields: Mapping[str, str]
 ) -> Jurisdiction:
     school_id = _school_id(fields)
-    doc = await _school_doc(runtime, school_id)
-    if doc is None:
+    school = await access.directory.school(school_id)
+    if school is None:
         raise Refused(404, "body.school_id", f"学校 {school_id} 不存在 (unknown school)")
-    jurisdiction = school_jurisdiction(doc)
-    ensure_within(principal, jurisdiction)
-    return jurisdiction
+    access.ensure_may_upload(principal, school_id, school.jurisdiction)
+    return school.jurisdiction
 
 
 async def _keep(
     request: Request,
     runtime: Runtime,
+    access: EvidenceAccess,
     principal: Principal,
     received: Received,
     where: list[Jurisdiction],
@@ -202,8 +246,9 @@ async def _keep(
     fields = received.fields
     school_id = _school_id(fields)
     declared = _declared_sha256(fields)
-    visit_id = _visit_id(fields)
-    jurisdiction = where[0] if where else await _authorize(runtime, principal, fields)
+    visit_id = _label(fields, "visit_id", "走访")
+    issue_id = _label(fields, "issue_id", "整改问题")
+    jurisdiction = where[0] if where else await _authorize(access, principal, fields)
     if declared != received.sha256:
         raise Refused(
             422,
@@ -224,6 +269,7 @@ async def _keep(
         media_type=received.media_type,
         school_id=school_id,
         visit_id=visit_id,
+        issue_id=issue_id,
         uploaded_by=principal.user_id,
         jurisdiction=jurisdiction.path,
         now=runtime.clock(),
@@ -240,14 +286,12 @@ def _answer(stored: StoredEvidence, created: bool) -> JSONResponse:
     )
 
 
-async def _visible(
-    request: Request, runtime: Runtime, principal: Principal, evidence_id: str
-) -> StoredEvidence:
+async def _visible(request: Request, principal: Principal, evidence_id: str) -> StoredEvidence:
     stored = await _store(request).record(evidence_id)
     if stored is None:
         raise HTTPException(404, f"证据 {evidence_id} 不存在 (unknown evidence)")
-    doc = await _school_doc(runtime, stored.school_id)
-    where = school_jurisdiction(doc) if doc else Jurisdiction.from_path(stored.jurisdiction)
+    school = await _access(request).directory.school(stored.school_id)
+    where = school.jurisdiction if school else Jurisdiction.from_path(stored.jurisdiction)
     ensure_within(principal, where)
     return stored
 
@@ -275,7 +319,6 @@ async def download_evidence(
     evidence_id: str,
     principal: CurrentPrincipal,
     request: Request,
-    runtime: RuntimeDep,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     """下载证据 — the bytes, checked against their sha256 before they are sent.
@@ -284,7 +327,7 @@ async def download_evidence(
     (the store behind this service returned something other than what was recorded:
     a server-side fault, not the caller's, and not one a retry fixes).
     """
-    stored: StoredEvidence = await _visible(request, runtime, principal, evidence_id)
+    stored: StoredEvidence = await _visible(request, principal, evidence_id)
     etag = f'"{stored.sha256}"'
     if if_none_match is not None and etag in {t.strip() for t in if_none_match.split(",")}:
         return Response(status_code=304, headers={"ETag": etag})
@@ -312,8 +355,8 @@ async def download_evidence(
 
 @router.get("/{evidence_id}/meta", response_model=EvidenceOut)
 async def evidence_meta(
-    evidence_id: str, principal: CurrentPrincipal, request: Request, runtime: RuntimeDep
+    evidence_id: str, principal: CurrentPrincipal, request: Request
 ) -> EvidenceOut:
     """证据信息 — what was recorded about a piece of evidence (never its bytes)."""
-    stored: StoredEvidence = await _visible(request, runtime, principal, evidence_id)
+    stored: StoredEvidence = await _visible(request, principal, evidence_id)
     return EvidenceOut(**stored.public())

@@ -1,22 +1,25 @@
-"""The evidence store: photos, audio and documents of visits, in GridFS.
+"""The evidence store: photos, audio and documents, in the service's own GridFS bucket.
 
-Bytes never travel in events: a ``FindingRecorded`` carries only an
-:class:`~shared.contracts.visits.EvidenceRef` (id, sha256, size, media type), and the
-visit lifecycle checks those refs against :class:`GridFSEvidence` (the
-:class:`~services.visits.ports.EvidenceLookup` port).
+Bytes never travel in events: a ``FindingRecorded`` or a ``ProgressReported`` carries
+only an :class:`~shared.contracts.visits.EvidenceRef` (id, sha256, size, media type),
+and the lifecycle checks those refs against :class:`GridFSEvidence` (the
+:class:`~shared.evidence.lookup.EvidenceLookup` port).
 
 Layout in the service's database (GridFS bucket ``evidence``)::
 
     evidence.files    {_id: evidence_id, filename, length, chunkSize, uploadDate,
-                       metadata: {school_id, visit_id, sha256, media_type,
+                       metadata: {school_id, visit_id, issue_id, sha256, media_type,
                                   uploaded_by, jurisdiction}}
     evidence.chunks   {files_id: evidence_id, n, data}        (GridFS, 255 KiB each)
     evidence.pending  {_id: evidence_id, started_at}          (an upload in progress)
 
-An upload is written only after every check passed (see ``evidence_upload``). While its
+An upload is written only after every check passed (see :mod:`shared.evidence.upload`). While its
 chunks are being written a ``pending`` marker exists; GridFS writes the files document
 last. A process that dies mid-write leaves chunks without a files document and a
 marker: :meth:`GridFSEvidence.sweep_interrupted` (run at start-up) deletes them.
+
+``visit_id`` / ``issue_id`` only label what the upload was for (either may be absent);
+what a piece of evidence is cited by is recorded in the events that cite it.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from gridfs.errors import CorruptGridFile, NoFile
 from prometheus_client import Counter
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.visits.ports import EvidenceFacts
+from shared.evidence.lookup import EvidenceFacts
 
 log = structlog.get_logger(__name__)
 
@@ -63,6 +66,7 @@ class StoredEvidence:
     uploaded_at: datetime
     jurisdiction: str
     """The school's jurisdiction path when it was uploaded (a fallback for scoping)."""
+    issue_id: str | None = None
 
     @property
     def facts(self) -> EvidenceFacts:
@@ -84,6 +88,7 @@ class StoredEvidence:
             "file_name": self.file_name,
             "school_id": self.school_id,
             "visit_id": self.visit_id,
+            "issue_id": self.issue_id,
             "uploaded_by": self.uploaded_by,
             "uploaded_at": self.uploaded_at.isoformat(),
         }
@@ -111,11 +116,12 @@ def _stored(doc: Doc) -> StoredEvidence:
         uploaded_by=meta["uploaded_by"],
         uploaded_at=doc["uploadDate"],
         jurisdiction=meta["jurisdiction"],
+        issue_id=meta.get("issue_id"),
     )
 
 
 class GridFSEvidence:
-    """Evidence in a GridFS bucket of the visits database; also the ``EvidenceLookup``."""
+    """Evidence in a GridFS bucket of the service's database; also the ``EvidenceLookup``."""
 
     def __init__(
         self,
@@ -165,11 +171,13 @@ class GridFSEvidence:
         uploaded_by: str,
         jurisdiction: str,
         now: datetime,
+        issue_id: str | None = None,
     ) -> StoredEvidence:
         """Write checked bytes; on any failure GridFS removes the chunks it wrote."""
         metadata = {
             "school_id": school_id,
             "visit_id": visit_id,
+            "issue_id": issue_id,
             "sha256": sha256,
             "media_type": media_type,
             "uploaded_by": uploaded_by,

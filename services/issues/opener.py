@@ -1,0 +1,60 @@
+"""The opener: every agreed problem of a visit's feedback list becomes an issue, once.
+
+A reactor (:mod:`shared.reactor`) on the visits topic. When a principal acknowledges a
+feedback list (:class:`FeedbackAcknowledged`) or an inspector resolves a dispute
+(:class:`DisputeResolved`), the event carries the problems that stand; withdrawn points
+are not in it, so they open nothing. Each problem opens the issue whose id is derived
+from the visit and the finding (:func:`issue_id_for`), so a replayed or twice-delivered
+event finds its issues already open and appends nothing.
+
+The issue keeps the visit's where (the school's jurisdiction), and the visit event's
+correlation id; its causation id is the visit event's id, so an issue's timeline leads
+back to the feedback that caused it.
+"""
+
+from __future__ import annotations
+
+import structlog
+
+from services.issues.domain import issue as i
+from services.issues.issue_service import SYSTEM, IssueService, issue_id_for
+from shared import topics
+from shared.commands import CommandContext
+from shared.contracts.visits import DisputeResolved, FeedbackAcknowledged
+from shared.envelope import EventEnvelope
+from shared.events import EventPayload
+
+log = structlog.get_logger(__name__)
+
+
+def visit_issue_id(visit_id: str, finding_id: str) -> str:
+    return issue_id_for("visit_finding", visit_id, finding_id)
+
+
+class IssueOpener:
+    name = "issues_opener"
+    topics: tuple[str, ...] = (topics.VISITS,)
+    handles = frozenset({FeedbackAcknowledged.event_type, DisputeResolved.event_type})
+
+    def __init__(self, issues: IssueService) -> None:
+        self._issues = issues
+
+    async def react(self, event: EventEnvelope, payload: EventPayload) -> None:
+        if not isinstance(payload, FeedbackAcknowledged | DisputeResolved):
+            return
+        ctx = CommandContext(
+            actor=SYSTEM,
+            now=event.occurred_at,
+            correlation_id=event.correlation_id,
+            causation_id=str(event.event_id),
+        )
+        for problem in payload.problems:
+            issue_id = visit_issue_id(payload.visit_id, problem.finding_id)
+            cmd = i.open_from_agreed(issue_id, payload.visit_id, payload.school_id, problem)
+            opened = await self._issues.open(cmd, ctx, event.jurisdiction)
+            log.info(
+                "issue_opened" if opened else "issue_already_open",
+                issue_id=issue_id,
+                visit_id=payload.visit_id,
+                finding_id=problem.finding_id,
+            )

@@ -1,0 +1,321 @@
+"""Issue 4's acceptance, end to end through HTTP and Kafka, against the real servers.
+
+The visits service and the issues service run side by side (each its own database),
+talking only through the Kafka topics. A visit finds two problems, one major; the
+principal signs the feedback list; the issues service opens two issues on its own.
+The major one is rectified (plan, progress with evidence, verification) and closed; the
+other goes overdue when the issues service's clock passes its deadline, is extended,
+goes overdue again, is escalated to the county's housing bureau, answered, and closed.
+Then the opener replays the visits topic from the beginning: no duplicate issue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from hashlib import sha256
+from typing import Any
+
+import httpx
+import pytest
+
+from services.issues.bootstrap import create_app as issues_app
+from services.issues.settings import IssuesSettings
+from services.visits.bootstrap import create_app as visits_app
+from services.visits.settings import VisitsSettings
+from shared.auth import Role
+from tests.conftest import Mint, eventually, serve
+from tests.factories import new_county
+from tests.rosters import roster_xlsx, upload
+from tests.visit_driver import Platform, acknowledged_visit, ok, problem
+
+
+class MovableClock:
+    """The issues service's clock, moved by the test (never by sleeping)."""
+
+    def __init__(self) -> None:
+        self.now: datetime | None = None
+
+    def __call__(self) -> datetime:
+        return self.now or datetime.now(UTC)
+
+    def set(self, iso: str) -> None:
+        self.now = datetime.fromisoformat(iso)
+
+
+@dataclass
+class Both(Platform):
+    issues: httpx.AsyncClient
+    issues_app: Any
+    clock: MovableClock
+
+
+@pytest.fixture
+async def both(settings_for: Callable[..., Any], auth_header: Mint) -> AsyncIterator[Both]:
+    code = new_county()
+    async with AsyncExitStack() as stack:
+        visits = await stack.enter_async_context(serve(visits_app(settings_for(VisitsSettings))))
+        app = issues_app(settings_for(IssuesSettings, overdue_sweep_seconds=3600))
+        issues = await stack.enter_async_context(serve(app))
+        clock = MovableClock()
+        app.state.runtime.clock = clock
+        p = Both(visits, code, auth_header, issues, app, clock)
+        r = await visits.post(
+            f"/directory/imports?county={code}", files=upload(roster_xlsx(code)), headers=p.office
+        )
+        assert r.status_code == 201, r.text
+
+        async def directory_arrived() -> bool:
+            return await app.state.directory_lookup.school(p.school(1)) is not None
+
+        await eventually(directory_arrived)
+        yield p
+
+
+async def _issues_of(p: Both, vid: str, count: int) -> list[dict[str, Any]]:
+    async def opened() -> list[dict[str, Any]] | None:
+        r = await p.issues.get(f"/issues?visit_id={vid}", headers=p.office)
+        items: list[dict[str, Any]] = r.json()["items"] if r.status_code == 200 else []
+        return items if len(items) == count else None
+
+    found: list[dict[str, Any]] = await eventually(opened)
+    return found
+
+
+async def _doc(p: Both, issue_id: str, **expect: Any) -> dict[str, Any]:
+    async def reached() -> dict[str, Any] | None:
+        r = await p.issues.get(f"/issues/{issue_id}", headers=p.office)
+        doc: dict[str, Any] = r.json()
+        return doc if all(doc.get(k) == v for k, v in expect.items()) else None
+
+    found: dict[str, Any] = await eventually(reached)
+    return found
+
+
+async def _post(p: Both, path: str, body: dict[str, Any], who: dict[str, str]) -> dict[str, Any]:
+    return await ok(await p.issues.post(path, json=body, headers=who))
+
+
+async def _sweep(p: Both) -> list[str]:
+    body = await ok(await p.issues.post("/admin/overdue-sweep", headers=p.office))
+    marked: list[str] = body["issue_ids"]
+    return marked
+
+
+async def test_two_problems_become_two_issues_one_closed_one_overdue_escalated_resolved(
+    both: Both,
+) -> None:
+    p = both
+    vid, findings = await acknowledged_visit(
+        p,
+        school=1,
+        inspector=1,
+        problems=[
+            problem("safety", "消防通道堵塞", severity="major", major_kind="safety_hazard"),
+            problem("learning_load", "三年级作业量偏大", deadline="2026-12-31"),
+        ],
+    )
+    issues = await _issues_of(p, vid, 2)
+    by_finding = {doc["finding_id"]: doc for doc in issues}
+    major, general = by_finding[findings[0]], by_finding[findings[1]]
+    assert major["severity"] == "major" and major["safety"] is True
+    assert major["responsible_inspector_id"] == p.inspector_id(1)
+    assert general["item_code"] == "learning_load" and general["deadline"] == "2026-12-31"
+    assert {doc["stage"] for doc in issues} == {"open"}
+
+    principal, insp = p.principal(1), p.inspector(1)
+    mid, gid = major["issue_id"], general["issue_id"]
+
+    # The timeline leads back to the visit finding that caused the issue.
+    timeline = await ok(await p.issues.get(f"/issues/{mid}/timeline", headers=principal))
+    assert timeline["cause"]["visit_id"] == vid
+    assert timeline["cause"]["finding_id"] == findings[0]
+    assert timeline["cause"]["caused_by_event"] is not None
+
+    async def origin() -> list[str] | None:
+        r = await p.issues.get(f"/issues/{mid}/timeline", headers=principal)
+        steps = [entry["event"] for entry in r.json()["cause"]["origin"]]
+        return steps if "feedback_acknowledged" in steps else None
+
+    assert await eventually(origin) == [
+        "visit_planned",
+        "inspector_signed_in",
+        "finding_recorded",
+        "feedback_issued",
+        "feedback_acknowledged",
+    ]
+
+    # The major problem: plan, progress, verification, closed (销号).
+    plan = {
+        "steps": [{"description": "清理消防通道杂物", "owner": "总务处", "due_on": "2026-12-01"}],
+        "timetable": False,
+    }
+    assert (await p.issues.post(f"/issues/{mid}/plan", json=plan, headers=insp)).status_code == 403
+    await ok(await p.issues.post(f"/issues/{mid}/plan", json=plan, headers=principal))
+    r = await p.issues.post(
+        f"/issues/{mid}/progress", json={"note": "已清理完毕", "extra": 1}, headers=principal
+    )
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.extra"
+    photo = b"\x89PNG\r\n\x1a\n" + b"\x01" * 2048
+    upload_form = {"school_id": p.school(1), "issue_id": mid, "sha256": sha256(photo).hexdigest()}
+    stored = await ok(
+        await p.issues.post(
+            "/evidence",
+            data=upload_form,
+            files={"file": ("通道已清理.png", photo, "image/png")},
+            headers=principal,
+        ),
+        201,
+    )
+    ref = {k: stored[k] for k in ("evidence_id", "sha256", "size", "media_type")}
+    forged = {**ref, "size": ref["size"] + 1}
+    r = await p.issues.post(
+        f"/issues/{mid}/progress", json={"note": "已清理", "evidence": [forged]}, headers=principal
+    )
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.evidence[0]"
+    await _post(p, f"/issues/{mid}/progress", {"note": "已清理完毕", "evidence": [ref]}, principal)
+    done = await ok(
+        await p.issues.post(
+            f"/issues/{mid}/submission", json={"note": "申请验收"}, headers=principal
+        )
+    )
+    stale = await p.issues.post(
+        f"/issues/{mid}/verification",
+        json={"note": "回访核实"},
+        headers={**insp, "If-Match": f'"{done["version"] - 1}"'},
+    )
+    assert stale.status_code == 409
+    outsider = p.inspector(3)  # listed at schools 7–9, not the school's zone leader
+    r = await p.issues.post(
+        f"/issues/{mid}/verification", json={"note": "回访核实"}, headers=outsider
+    )
+    assert r.status_code == 403
+    await ok(
+        await p.issues.post(
+            f"/issues/{mid}/verification",
+            json={"note": "回访核实，通道畅通"},
+            headers={**insp, "If-Match": f'"{done["version"]}"'},
+        )
+    )
+    closed = await _doc(p, mid, stage="closed")
+    assert closed["progress"][0]["evidence"] == [ref]
+    assert closed["verification"]["by"] == p.inspector_id(1)
+
+    # The other problem's deadline passes: one overdue event, not two; none for the closed one.
+    p.clock.set("2027-01-02T09:00:00+08:00")
+    assert await _sweep(p) == [gid]
+    await _doc(p, gid, overdue=True)
+    assert await _sweep(p) == []
+    overdue = await ok(await p.issues.get("/issues?overdue=true", headers=p.office))
+    assert [doc["issue_id"] for doc in overdue["items"]] == [gid]
+
+    # An extension is approved; when it lapses too, that is a second crossing.
+    await ok(
+        await p.issues.post(
+            f"/issues/{gid}/extension",
+            json={"new_deadline": "2027-02-28", "reason": "需统筹调整课后服务安排"},
+            headers=principal,
+        )
+    )
+    await ok(
+        await p.issues.post(
+            f"/issues/{gid}/extension/approval", json={"note": "同意延期"}, headers=insp
+        )
+    )
+    await _doc(p, gid, deadline="2027-02-28", overdue=False)
+    soon = await ok(await p.issues.get("/issues?due_within_days=60", headers=principal))
+    assert [doc["issue_id"] for doc in soon["items"]] == [gid]
+    p.clock.set("2027-03-01T09:00:00+08:00")
+    assert await _sweep(p) == [gid]
+    lapsed = await _doc(p, gid, overdue=True)
+    assert lapsed["overdue_deadlines"] == ["2026-12-31", "2027-02-28"]
+
+    # The school cannot fix it alone: escalated, received, answered; then rectified and closed.
+    await ok(
+        await p.issues.post(
+            f"/issues/{gid}/escalation",
+            json={"to_body": "区人民政府", "report": "课后服务师资不足，需区政府统筹解决"},
+            headers=principal,
+        )
+    )
+    await ok(
+        await p.issues.post(f"/issues/{gid}/plan", json=plan, headers=principal),
+    )
+    await ok(
+        await p.issues.post(
+            f"/issues/{gid}/progress", json={"note": "已调整作业"}, headers=principal
+        )
+    )
+    await ok(
+        await p.issues.post(
+            f"/issues/{gid}/submission", json={"note": "申请验收"}, headers=principal
+        )
+    )
+    early = await p.issues.post(f"/issues/{gid}/verification", json={"note": "核实"}, headers=insp)
+    assert early.status_code == 409 and "上报" in early.json()["message"]
+    await ok(
+        await p.issues.post(
+            f"/issues/{gid}/escalation/receipt", json={"received_by": "区政府办"}, headers=p.office
+        )
+    )
+    await ok(
+        await p.issues.post(
+            f"/issues/{gid}/escalation/answer",
+            json={"answered_by": "区政府办", "answer": "已调配两名教师"},
+            headers=p.office,
+        )
+    )
+    await ok(
+        await p.issues.post(f"/issues/{gid}/verification", json={"note": "回访核实"}, headers=insp)
+    )
+    resolved = await _doc(p, gid, stage="closed")
+    assert resolved["escalation"]["status"] == "answered" and resolved["overdue"] is False
+
+    # Scoping: another school's principal sees none of it; an unknown issue is 404.
+    other = p.principal(2)
+    assert (await p.issues.get(f"/issues/{gid}", headers=other)).status_code == 403
+    assert (await ok(await p.issues.get("/issues", headers=other)))["total"] == 0
+    assert (await p.issues.get("/issues/nope", headers=p.office)).status_code == 404
+    r = await p.issues.post("/issues/nope/plan", json=plan, headers=principal)
+    assert r.status_code == 404
+
+    # A rebuilt read model equals the live one.
+    live = await ok(await p.issues.get(f"/issues?visit_id={vid}", headers=p.office))
+    admin = p.as_user("admin-1", Role.admin)
+    await ok(await p.issues.post("/admin/projections/issues_issues/rebuild", headers=admin))
+    rebuilt = await ok(await p.issues.get(f"/issues?visit_id={vid}", headers=p.office))
+    assert rebuilt == live
+
+
+async def test_replaying_the_visits_topic_opens_no_duplicate(both: Both) -> None:
+    p = both
+    vid, _ = await acknowledged_visit(
+        p, school=4, inspector=2, problems=[problem("canteen_hygiene", "留样记录不全")]
+    )
+    [first] = await _issues_of(p, vid, 1)
+    runtime = p.issues_app.state.runtime
+    before = await runtime.store.load(f"issue-{first['issue_id']}")
+
+    # Forget the opener's positions: it reads the visits topic again from offset 0.
+    live = await runtime.db["reactor_checkpoints"].find_one({"_id": "issues_opener"})
+    assert live is not None
+    await runtime.db["reactor_checkpoints"].delete_one({"_id": "issues_opener"})
+    reactor = p.issues_app.state.opener
+    await reactor.stop()
+    reactor.start()
+
+    async def replayed() -> bool:
+        again = await runtime.db["reactor_checkpoints"].find_one({"_id": "issues_opener"})
+        if again is None:
+            return False
+        reached = {(r["topic"], r["partition"]): r["offset"] for r in again["positions"]}
+        return all(
+            reached.get((r["topic"], r["partition"]), -1) >= r["offset"] for r in live["positions"]
+        )
+
+    await eventually(replayed)
+    after = await runtime.store.load(f"issue-{first['issue_id']}")
+    assert [e.event_id for e in after] == [e.event_id for e in before]
+    assert len(await _issues_of(p, vid, 1)) == 1
