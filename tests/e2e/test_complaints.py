@@ -30,7 +30,7 @@ from services.visits.bootstrap import create_app as create_visits
 from services.visits.settings import VisitsSettings
 from shared.auth import Role
 from shared.contracts.issues import IssueSource
-from tests.conftest import Mint, eventually, serve
+from tests.conftest import Infra, Mint, eventually, serve
 from tests.factories import CITY, PROVINCE, new_county
 from tests.rosters import roster_xlsx, upload
 
@@ -85,8 +85,13 @@ class World:
 
 
 @pytest.fixture
-async def world(settings_for: Callable[..., Any], auth_header: Mint) -> AsyncIterator[World]:
+async def world(
+    settings_for: Callable[..., Any], auth_header: Mint, infra: Infra
+) -> AsyncIterator[World]:
     code = new_county()
+    # Topics of their own: the linked issue must not reach other tests' issue read models
+    # (their overdue sweeps would find an issue their event store does not hold).
+    topics = {"kafka_topic_prefix": f"{infra.topic_prefix}complaints."}
     office = auth_header(Role.county_office, province=PROVINCE, city=CITY, county=code)
     clock = Clock()
     issues = create_issues(
@@ -96,10 +101,11 @@ async def world(settings_for: Callable[..., Any], auth_header: Mint) -> AsyncIte
             complaint_rate_burst=6,
             complaint_rate_per_minute=1,
             complaint_max_body_bytes=4096,
+            **topics,
         )
     )
     async with (
-        serve(create_visits(settings_for(VisitsSettings))) as visits,
+        serve(create_visits(settings_for(VisitsSettings, **topics))) as visits,
         serve(issues) as client,
     ):
         r = await visits.post(
