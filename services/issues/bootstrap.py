@@ -12,10 +12,18 @@ from services.issues.complaints_api import router as complaints_router
 from services.issues.complaints_view import ComplaintsView
 from services.issues.directory_view import VIEW as DIRECTORY_VIEW
 from services.issues.directory_view import directory_view
+from services.issues.hazards import HazardNumbering, hazard_register
+from services.issues.hazards_api import router as hazards_router
 from services.issues.issue_service import IssueService
 from services.issues.issue_view import IssueView
+from services.issues.notices import NoticeService
+from services.issues.notices_api import router as notices_router
+from services.issues.number_books import NumberBooks, OfficeNames
 from services.issues.opener import IssueOpener
 from services.issues.overdue import OverdueSweep
+from services.issues.self_inspection import SelfInspectionService, SelfInspectionTracker
+from services.issues.self_inspection_api import router as self_inspection_router
+from services.issues.self_inspection_view import SelfInspectionView
 from services.issues.settings import IssuesSettings
 from services.issues.visit_origins import VisitOriginsView
 from shared.auth import Role
@@ -48,6 +56,29 @@ def _wire(settings: IssuesSettings) -> StartHook:
         sweep = OverdueSweep(runtime, app.state.issues, settings.overdue_sweep_seconds)
         app.state.overdue_sweep = sweep
         runtime.spawn(sweep.run(), "overdue-sweep", sweep.stop)
+        # monthly self-inspection reports and their weekly zone consolidation
+        app.state.self_inspections = SelfInspectionService(
+            runtime,
+            app.state.directory_lookup,
+            app.state.issues,
+            due_day=settings.self_inspection_due_day,
+        )
+        await runtime.run_projection(SelfInspectionView())
+        await runtime.run_reactor(SelfInspectionTracker(app.state.self_inspections))
+        # notices (督导整改通知书) and the hazard register (隐患台账)
+        office_names = OfficeNames(runtime.db, settings.office_abbreviations)
+        app.state.number_books = NumberBooks(runtime, office_names)
+        app.state.notices = NoticeService(
+            app.state.issues,
+            app.state.number_books,
+            office_names,
+            app.state.directory_lookup,
+            runtime.store,
+            runtime.registry,
+            settings.notice_legal_basis,
+        )
+        await runtime.run_reactor(HazardNumbering(app.state.number_books, runtime.clock))
+        await runtime.run_projection(hazard_register())
         # complaints (举报投诉)
         app.state.complaints = ComplaintService(
             runtime,
@@ -68,9 +99,12 @@ def create_app(settings: IssuesSettings | None = None) -> FastAPI:
         settings,
         [
             issues_query.router,
+            notices_router,
             issues_api.router,
             overdue_api.router,
             evidence_router,
+            self_inspection_router,
+            hazards_router,
             complaints_router,
             public_complaints_router,
         ],

@@ -136,6 +136,13 @@ async def get_issue(issue_id: str, principal: CurrentPrincipal, runtime: Runtime
     return as_dict(doc)
 
 
+SOURCE_STREAMS = {
+    IssueSource.complaint: "complaint-",
+    IssueSource.self_inspection: "self-inspection-",
+}
+"""The stream of the complaint or report an issue came from, by its ``source_ref``."""
+
+
 def cause_of(opened: dict[str, Any]) -> dict[str, Any]:
     """What caused the issue, as ids the other services answer for."""
     source = opened.get("source")
@@ -165,6 +172,17 @@ async def timeline(
         visits = await ReadModels(runtime.db, ORIGINS).collection("visits")
         found = await visits.find_one({"_id": cause["visit_id"]})
         cause["origin"] = origin_of(found, str(cause.get("finding_id")))
+    elif cause.get("ref") and cause["kind"] in SOURCE_STREAMS:
+        source = await runtime.store.load(SOURCE_STREAMS[cause["kind"]] + str(cause["ref"]))
+        cause["origin"] = [
+            {
+                "event": e.event_type.rsplit(".", 1)[-1],
+                "at": e.occurred_at.isoformat(),
+                "by": e.actor.user_id,
+                "event_id": str(e.event_id),
+            }
+            for e in source
+        ]
     return {
         "issue_id": issue_id,
         "cause": cause,

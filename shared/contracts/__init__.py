@@ -3,6 +3,24 @@
 Importing this package registers every contract in :data:`shared.events.registry`.
 """
 
-from shared.contracts import checklists, complaints, directory, issues, plans, visits
+from shared.contracts import (
+    checklists,
+    complaints,
+    directory,
+    issues,
+    plans,
+    registers,
+    self_inspection,
+    visits,
+)
 
-__all__ = ["checklists", "complaints", "directory", "issues", "plans", "visits"]
+__all__ = [
+    "checklists",
+    "complaints",
+    "directory",
+    "issues",
+    "plans",
+    "registers",
+    "self_inspection",
+    "visits",
+]

@@ -227,6 +227,8 @@ class RectificationNoticeIssued(_IssueEvent):
     issued_on: date
     deadline: date
     """The notice's deadline, the issue's deadline from now on."""
+    note: str = ""
+    """Further requirements the office wrote on the notice (其他要求), if any."""
 
 
 @registry.register

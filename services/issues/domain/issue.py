@@ -246,6 +246,7 @@ class IssueNotice:
     notice_no: str
     issued_on: date
     deadline: date
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -583,6 +584,7 @@ def issue_notice(state: Issue, cmd: IssueNotice) -> list[EventPayload]:
             issued_by=cmd.by,
             issued_on=cmd.issued_on,
             deadline=cmd.deadline,
+            note=cmd.note,
         )
     ]
 

@@ -6,7 +6,7 @@ from reportlab.platypus import Flowable
 
 from services.visits.documents.labels import DISPUTE_OUTCOME, MAJOR_KIND, SEVERITY
 from services.visits.documents.models import DisputeEntry, HighlightEntry, ProblemEntry
-from services.visits.documents.pdf import BODY, heading, para, table, zh_date
+from shared.pdf import BODY, heading, para, table, zh_date
 
 
 def problems_table(problems: tuple[ProblemEntry, ...]) -> Flowable:

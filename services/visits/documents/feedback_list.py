@@ -11,7 +11,7 @@ from services.visits.documents.common import (
     signature_lines,
 )
 from services.visits.documents.models import FeedbackList
-from services.visits.documents.pdf import (
+from shared.pdf import (
     BODY,
     NOTE,
     TITLE,

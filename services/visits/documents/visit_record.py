@@ -12,7 +12,7 @@ from services.visits.documents.common import (
 )
 from services.visits.documents.labels import METHOD, VERDICT, VISIT_KIND, announced_label
 from services.visits.documents.models import SignInEntry, VisitRecord
-from services.visits.documents.pdf import (
+from shared.pdf import (
     BODY,
     SUBTITLE,
     TITLE,

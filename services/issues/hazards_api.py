@@ -1,0 +1,160 @@
+"""HTTP routes of the hazard register (隐患台账): the list and its Excel-friendly CSV.
+
+``GET /hazards?county=&status=&school=&year=``  hazards in the caller's reach
+``GET /hazards.csv`` (same filters)             the register as UTF-8 CSV with a BOM
+
+Reads are scoped by jurisdiction with zones ignored (inspectors see their county,
+principals their school); a ``county`` or ``school`` outside the caller's reach is 403.
+Names (school, who closed the number) come from the directory read model at read time.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, HTTPException, Query, Request, Response, status
+
+from services.issues.hazards import VIEW, HazardStatus
+from shared.auth import CurrentPrincipal, Principal
+from shared.directory.lookup import DirectoryLookup
+from shared.projection import ReadModels
+from shared.runtime import Runtime
+from shared.service import RuntimeDep
+
+router = APIRouter(tags=["hazards"])
+
+Code = Annotated[str | None, Query(pattern=r"^[0-9A-Za-z_-]{1,40}$")]
+FORBIDDEN = "超出您的管辖范围 (outside your jurisdiction)"
+SEVERITY = {"minor": "轻微", "general": "一般", "serious": "较重", "major": "重大"}
+COLUMNS = (
+    ("hazard_no", "隐患编号"),
+    ("school_name", "学校"),
+    ("item_title", "督导事项"),
+    ("description", "隐患描述"),
+    ("requirement", "整改要求"),
+    ("severity_label", "问题等级"),
+    ("opened_on", "发现日期"),
+    ("deadline", "整改期限"),
+    ("status_label", "状态"),
+    ("notice_no", "整改通知书"),
+    ("verified_on", "消号日期"),
+    ("verified_by_name", "消号人"),
+)
+
+
+def scope(
+    principal: Principal, county: str | None, school: str | None, status_: HazardStatus | None
+) -> dict[str, Any]:
+    """The read-model filter: the caller's reach (zone ignored), narrowed as asked."""
+    mine = principal.jurisdiction
+    query: dict[str, Any] = {"stage": {"$exists": True}}
+    for level in ("province", "city", "county"):
+        value = getattr(mine, level)
+        if value is not None:
+            query[level] = value
+    if mine.school is not None:
+        query["school_id"] = mine.school
+    if county is not None:
+        if mine.county not in (None, county):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, FORBIDDEN)
+        query["county"] = county
+    if school is not None:
+        if mine.school not in (None, school):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, FORBIDDEN)
+        query["school_id"] = school
+    if status_ is not None:
+        query["status"] = status_.value
+    return query
+
+
+class _Names:
+    def __init__(self, directory: DirectoryLookup) -> None:
+        self._directory = directory
+        self._schools: dict[str, str] = {}
+        self._people: dict[str, str] = {}
+
+    async def school(self, school_id: str) -> str:
+        if school_id not in self._schools:
+            facts = await self._directory.school(school_id)
+            self._schools[school_id] = facts.name if facts else school_id
+        return self._schools[school_id]
+
+    async def person(self, user_id: str | None) -> str | None:
+        if user_id is None:
+            return None
+        if user_id not in self._people:
+            facts = await self._directory.inspector(user_id)
+            self._people[user_id] = facts.name if facts else user_id
+        return self._people[user_id]
+
+
+async def _hazards(
+    runtime: Runtime,
+    directory: DirectoryLookup,
+    query: dict[str, Any],
+    year: int | None,
+    limit: int,
+    skip: int,
+) -> list[dict[str, Any]]:
+    if year is not None:
+        query["year"] = year
+    coll = await ReadModels(runtime.db, VIEW).collection("hazards")
+    cursor = (
+        coll.find(query, projection={"_id": False})
+        .sort([("county", 1), ("year", 1), ("seq", 1), ("issue_id", 1)])
+        .skip(skip)
+        .limit(limit)
+    )
+    names = _Names(directory)
+    rows = []
+    async for doc in cursor:
+        doc["school_name"] = await names.school(doc["school_id"])
+        doc["verified_by_name"] = await names.person(doc.get("verified_by"))
+        doc["severity_label"] = SEVERITY.get(doc.get("severity", ""), doc.get("severity"))
+        rows.append(doc)
+    return rows
+
+
+@router.get("/hazards")
+async def list_hazards(
+    principal: CurrentPrincipal,
+    runtime: RuntimeDep,
+    request: Request,
+    county: Code = None,
+    school: Code = None,
+    status: Annotated[HazardStatus | None, Query(description="pending 待整改 …")] = None,
+    year: Annotated[int | None, Query(ge=2000, le=2999)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    skip: Annotated[int, Query(ge=0)] = 0,
+) -> list[dict[str, Any]]:
+    """隐患台账 — safety hazards with their register numbers and status (已消号 when closed)."""
+    query = scope(principal, county, school, status)
+    return await _hazards(runtime, request.app.state.directory_lookup, query, year, limit, skip)
+
+
+@router.get("/hazards.csv", response_class=Response)
+async def hazards_csv(
+    principal: CurrentPrincipal,
+    runtime: RuntimeDep,
+    request: Request,
+    county: Code = None,
+    school: Code = None,
+    status: Annotated[HazardStatus | None, Query()] = None,
+    year: Annotated[int | None, Query(ge=2000, le=2999)] = None,
+) -> Response:
+    """隐患台账 as CSV (UTF-8 with BOM, so Excel opens the Chinese text)."""
+    query = scope(principal, county, school, status)
+    rows = await _hazards(runtime, request.app.state.directory_lookup, query, year, 100_000, 0)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([title for _, title in COLUMNS])
+    for row in rows:
+        writer.writerow(["" if row.get(key) is None else row[key] for key, _ in COLUMNS])
+    return Response(
+        ("\ufeff" + out.getvalue()).encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote('隐患台账.csv')}"},
+    )

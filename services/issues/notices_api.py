@@ -1,0 +1,104 @@
+"""HTTP routes of rectification notices (《督导整改通知书》): issue, print, receipt.
+
+``POST /issues/{id}/notice``           an office issues the numbered notice (201)
+``GET  /issues/{id}/notice.pdf``        the notice with its receipt slip, zh-CN A4
+``POST /issues/{id}/notice/receipt``    the school's receipt (回执) is recorded (201)
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Path, Request, Response, status
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from starlette.concurrency import run_in_threadpool
+
+from services.issues.documents import render_notice
+from services.issues.notices import NoticeService
+from shared.auth import CurrentPrincipal
+from shared.service import command_context
+
+router = APIRouter(prefix="/issues", tags=["notices"])
+
+IssueId = Annotated[str, Path(pattern=r"^[0-9A-Za-z_-]{1,64}$", description="整改问题编号")]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+
+
+class NoticeBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    deadline: date = Field(description="限期整改的最后一天")
+    note: Text = Field(default="", description="其他要求（可选）")
+
+
+class ReceiptBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    received_by: Name = Field(description="学校签收人姓名")
+    received_on: date = Field(description="签收日期")
+
+
+def notice_service(request: Request) -> NoticeService:
+    service: NoticeService = request.app.state.notices
+    return service
+
+
+@router.post("/{issue_id}/notice", status_code=status.HTTP_201_CREATED)
+async def issue_notice(
+    issue_id: IssueId,
+    body: NoticeBody,
+    principal: CurrentPrincipal,
+    request: Request,
+    response: Response,
+) -> dict[str, Any]:
+    """下发《督导整改通知书》 — a county (city, province) office orders a major problem fixed
+    by a deadline; the notice is numbered per office and year (e.g. 游教督整〔2026〕3号)."""
+    issued = await notice_service(request).issue(
+        issue_id, body.deadline, body.note, principal, command_context(request, principal)
+    )
+    response.headers["ETag"] = f'"{issued.version}"'
+    response.headers["Location"] = f"/issues/{issue_id}/notice.pdf"
+    return {
+        "issue_id": issue_id,
+        "notice_no": issued.notice_no,
+        "issued_on": issued.issued_on.isoformat(),
+        "deadline": issued.deadline.isoformat(),
+        "version": issued.version,
+    }
+
+
+@router.get("/{issue_id}/notice.pdf", response_class=Response)
+async def notice_pdf(issue_id: IssueId, principal: CurrentPrincipal, request: Request) -> Response:
+    """《督导整改通知书》 as a PDF (A4, zh-CN) with the tear-off receipt (回执)."""
+    document = await notice_service(request).document(issue_id, principal)
+    data = await run_in_threadpool(render_notice, document)
+    name = quote(f"督导整改通知书-{document.notice_no}.pdf")
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f"inline; filename*=UTF-8''{name}"},
+    )
+
+
+@router.post("/{issue_id}/notice/receipt", status_code=status.HTTP_201_CREATED)
+async def record_receipt(
+    issue_id: IssueId,
+    body: ReceiptBody,
+    principal: CurrentPrincipal,
+    request: Request,
+    response: Response,
+) -> dict[str, Any]:
+    """登记通知书回执 — the school's principal (or an office) records who received it, when."""
+    version = await notice_service(request).record_receipt(
+        issue_id, body.received_by, body.received_on, principal, command_context(request, principal)
+    )
+    response.headers["ETag"] = f'"{version}"'
+    return {
+        "issue_id": issue_id,
+        "received_by": body.received_by,
+        "received_on": body.received_on.isoformat(),
+        "version": version,
+    }

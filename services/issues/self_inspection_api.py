@@ -1,0 +1,378 @@
+"""HTTP routes of monthly self-inspection (月自查问题报告单) and weekly zone consolidation."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Header, HTTPException, Path, Query, Request, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.issues.domain import self_inspection as si
+from services.issues.issue_service import OFFICES
+from services.issues.self_inspection import SelfInspectionService, ZoneFacts
+from shared.auth import CurrentPrincipal, Principal, Role, ensure_role
+from shared.commands import InvalidField
+from shared.contracts.self_inspection import MONTH, WEEK, SelfInspectionItem
+from shared.directory.lookup import ReadModelDirectory
+from shared.http import parse_if_match
+from shared.jurisdiction import Jurisdiction
+from shared.service import command_context
+
+router = APIRouter(tags=["self-inspection"])
+
+ID = r"^[0-9A-Za-z_-]{2,40}$"
+REPORT_ID = r"^[0-9A-Za-z_-]{2,40}-[0-9]{4}-(0[1-9]|1[0-2])$"
+DIVISION_CODE = r"^[0-9]{6}$"
+READERS = (*OFFICES, Role.inspector, Role.zone_leader, Role.integrator, Role.principal)
+FORBIDDEN = "超出您的管辖范围 (outside your jurisdiction)"
+
+
+class ProblemCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    item_code: SelfInspectionItem
+    description: str = Field(min_length=2, max_length=1000, description="问题描述")
+    measures: str = Field(min_length=2, max_length=1000, description="整改措施（已采取或拟采取）")
+    planned_completion_on: date = Field(description="完成时限")
+    safety_hazard: bool = Field(default=False, description="是否安全隐患")
+
+
+class ProblemRevision(ProblemCreate):
+    problem_no: int | None = Field(
+        default=None,
+        ge=1,
+        le=10_000,
+        description="the number of a kept problem; omit for a new one",
+    )
+
+
+class ReportCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    school_id: str = Field(pattern=ID)
+    month: str = Field(pattern=MONTH, examples=["2026-11"])
+    problems: list[ProblemCreate] = Field(default_factory=list, max_length=50)
+    no_problems: bool = Field(default=False, description="本月自查未发现问题")
+    note: str = Field(default="", max_length=2000)
+
+
+class ReportRevision(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    problems: list[ProblemRevision] = Field(default_factory=list, max_length=50)
+    no_problems: bool = False
+    reason: str = Field(min_length=2, max_length=500)
+
+
+class TrackIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    report_id: str = Field(pattern=REPORT_ID)
+    problem_no: int = Field(ge=1, le=10_000)
+
+
+class ConsolidationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    week: str = Field(pattern=WEEK, examples=["2026-W48"])
+    note: str = Field(default="", max_length=2000)
+    track: list[TrackIn] = Field(default_factory=list, max_length=200)
+    amendment: bool = Field(default=False, description="补充汇总: amend a recorded week")
+    reason: str = Field(default="", max_length=500)
+
+
+def _service(request: Request) -> SelfInspectionService:
+    service: SelfInspectionService = request.app.state.self_inspections
+    return service
+
+
+def _directory(request: Request) -> ReadModelDirectory:
+    directory: ReadModelDirectory = request.app.state.directory_lookup
+    return directory
+
+
+def _problems(items: list[ProblemCreate] | list[ProblemRevision]) -> list[si.ProblemIn]:
+    return [
+        si.ProblemIn(
+            item_code=p.item_code,
+            description=p.description,
+            measures=p.measures,
+            planned_completion_on=p.planned_completion_on,
+            safety_hazard=p.safety_hazard,
+            problem_no=getattr(p, "problem_no", None),
+        )
+        for p in items
+    ]
+
+
+def _reach(principal: Principal) -> Jurisdiction:
+    """What the caller may read: their jurisdiction without its zone (schools change zones)."""
+    return principal.jurisdiction.model_copy(update={"zone": None})
+
+
+def _ensure_sees(principal: Principal, where: Jurisdiction) -> None:
+    ensure_role(principal, *READERS)
+    if not _reach(principal).contains(where.model_copy(update={"zone": None})):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, FORBIDDEN)
+
+
+def _week(text: str, field: str) -> si.Week:
+    try:
+        return si.parse_week(text)
+    except ValueError:
+        raise InvalidField(field, f"{text} 不是有效的 ISO 周 (no such ISO week)") from None
+
+
+def _report_out(report: si.Report, version: int) -> dict[str, Any]:
+    return {
+        "report_id": report.report_id,
+        "version": version,
+        "revision": report.revision,
+        "late": report.late,
+        "deadline": report.deadline,
+        "problem_nos": [p.problem_no for p in report.problems],
+    }
+
+
+@router.post("/self-inspections", status_code=status.HTTP_201_CREATED)
+async def file_report(
+    body: ReportCreate, principal: CurrentPrincipal, request: Request, response: Response
+) -> dict[str, Any]:
+    """报送月自查问题报告单 — the school's principal files the month's report (once)."""
+    ensure_role(principal, Role.principal)
+    if principal.jurisdiction.school != body.school_id:
+        raise HTTPException(403, "只能报送本校的自查报告 (only your own school's report)")
+    school = await _directory(request).school(body.school_id)
+    if school is None:
+        raise InvalidField("body.school_id", f"学校 {body.school_id} 不存在 (unknown school)")
+    if not _reach(principal).contains(school.jurisdiction.model_copy(update={"zone": None})):
+        raise HTTPException(403, FORBIDDEN)
+    version, report = await _service(request).file(
+        school,
+        body.month,
+        _problems(body.problems),
+        body.no_problems,
+        body.note,
+        command_context(request, principal),
+    )
+    response.headers["ETag"] = f'"{version}"'
+    response.headers["Location"] = f"/self-inspections/{report.report_id}"
+    return _report_out(report, version)
+
+
+@router.post("/self-inspections/{report_id}/revisions")
+async def revise_report(
+    report_id: Annotated[str, Path(pattern=REPORT_ID)],
+    body: ReportRevision,
+    principal: CurrentPrincipal,
+    request: Request,
+    response: Response,
+    if_match: Annotated[str | None, Header()] = None,
+) -> dict[str, Any]:
+    """修订自查报告 — the principal replaces the problem list, with a reason (``If-Match``)."""
+    ensure_role(principal, Role.principal)
+    service = _service(request)
+    state, _, _ = await service.load(report_id)
+    if principal.jurisdiction.school != state.school_id:
+        raise HTTPException(403, "只能修订本校的自查报告 (only your own school's report)")
+    version, report = await service.revise(
+        report_id,
+        _problems(body.problems),
+        body.no_problems,
+        body.reason,
+        parse_if_match(if_match),
+        command_context(request, principal),
+    )
+    response.headers["ETag"] = f'"{version}"'
+    return _report_out(report, version)
+
+
+def _scope(principal: Principal, county: str | None, school: str | None) -> dict[str, Any]:
+    ensure_role(principal, *READERS)
+    mine = _reach(principal)
+    query: dict[str, Any] = {}
+    for level in ("province", "city", "county"):
+        value = getattr(mine, level)
+        if value is not None:
+            query[level] = value
+    if county is not None:
+        if mine.county not in (None, county):
+            raise HTTPException(403, FORBIDDEN)
+        query["county"] = county
+    if mine.school is not None:
+        if school not in (None, mine.school):
+            raise HTTPException(403, FORBIDDEN)
+        query["school_id"] = mine.school
+    elif school is not None:
+        query["school_id"] = school
+    return query
+
+
+@router.get("/self-inspections")
+async def list_reports(
+    principal: CurrentPrincipal,
+    request: Request,
+    school: Annotated[str | None, Query(pattern=ID)] = None,
+    county: Annotated[str | None, Query(pattern=DIVISION_CODE)] = None,
+    zone: Annotated[str | None, Query(pattern=ID)] = None,
+    month: Annotated[str | None, Query(pattern=MONTH)] = None,
+    report_status: Annotated[Literal["filed", "late"] | None, Query(alias="status")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 200,
+) -> list[dict[str, Any]]:
+    """Reports in the caller's jurisdiction (a principal: their school's), newest month first."""
+    query = _scope(principal, county, school)
+    if zone is not None:
+        query["zone_id"] = zone
+    if month is not None:
+        query["month"] = month
+    if report_status is not None:
+        query["status"] = report_status
+    coll = await _service(request).read_models.collection("reports")
+    cursor = coll.find(query, projection={"history": False}).sort([("month", -1), ("_id", 1)])
+    return [_public(d) async for d in cursor.limit(limit)]
+
+
+def _public(doc: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in doc.items() if k != "_id"}
+
+
+@router.get("/self-inspections/{report_id}")
+async def get_report(
+    report_id: Annotated[str, Path(pattern=REPORT_ID)],
+    principal: CurrentPrincipal,
+    request: Request,
+    response: Response,
+) -> dict[str, Any]:
+    """One report with its current problems, what is tracked, and its history."""
+    coll = await _service(request).read_models.collection("reports")
+    doc = await coll.find_one({"_id": report_id})
+    if doc is None:
+        raise HTTPException(404, f"自查报告 {report_id} 不存在 (unknown self-inspection report)")
+    where = Jurisdiction(
+        province=doc["province"],
+        city=doc["city"],
+        county=doc.get("county"),
+        school=doc["school_id"],
+    )
+    _ensure_sees(principal, where)
+    response.headers["ETag"] = f'"{doc["version"]}"'
+    return _public(doc)
+
+
+async def _zone_for(request: Request, principal: Principal, zone_id: str) -> ZoneFacts:
+    ensure_role(principal, *OFFICES, Role.inspector, Role.zone_leader)
+    service = _service(request)
+    zone = await service.zone(zone_id)
+    if not await service.may_read_zone(principal, zone):
+        raise HTTPException(
+            403,
+            "只有责任区组长、该责任区的挂牌督学或所属督导室可以查看 "
+            "(only the zone's leader, its listed inspectors or its office)",
+        )
+    return zone
+
+
+@router.get("/zones/{zone_id}/self-inspections")
+async def zone_week(
+    zone_id: Annotated[str, Path(pattern=ID)],
+    principal: CurrentPrincipal,
+    request: Request,
+    week: Annotated[str, Query(pattern=WEEK, examples=["2026-W48"])],
+) -> dict[str, Any]:
+    """责任区每周汇总 — every school of the zone with its report status for the months the
+    ISO week touches (filed / late / missing / not_due), problems by item, safety hazards,
+    and the week's recorded consolidation if there is one."""
+    service = _service(request)
+    zone = await _zone_for(request, principal, zone_id)
+    parsed = _week(week, "query.week")
+    summary, docs, names = await service.week_view(zone, parsed)
+    rows = []
+    for row in summary.rows:
+        doc = docs.get(si.report_id(row.school_id, row.month))
+        entry: dict[str, Any] = {
+            "school_id": row.school_id,
+            "school_name": names.get(row.school_id),
+            "month": row.month,
+            "status": row.status,
+            "report_id": None,
+        }
+        if doc is not None:
+            entry.update(
+                report_id=doc["report_id"],
+                revision=doc["revision"],
+                filed_at=doc["filed_at"],
+                no_problems=doc["no_problems"],
+                problem_count=doc["problem_count"],
+                safety_hazards=doc["safety_hazards"],
+                by_item=doc["by_item"],
+                problems=doc["problems"],
+                tracked=doc["tracked"],
+            )
+        rows.append(entry)
+    consolidation = await service.consolidation(zone_id, parsed)
+    return {
+        "zone_id": zone_id,
+        "zone_name": zone.name,
+        "week": parsed.label,
+        "week_starts_on": parsed.starts_on,
+        "week_ends_on": parsed.ends_on,
+        "months": list(parsed.months),
+        "deadlines": {m: service.deadline(m) for m in parsed.months},
+        "as_of": service.today(),
+        "counts": summary.status_counts(),
+        "problems": summary.problems,
+        "safety_hazards": summary.safety_hazards,
+        "problems_by_item": summary.problems_by_item(),
+        "schools": rows,
+        "consolidation": None if consolidation is None else _public(consolidation),
+    }
+
+
+@router.post("/zones/{zone_id}/self-inspection-consolidations", status_code=201)
+async def record_consolidation(
+    zone_id: Annotated[str, Path(pattern=ID)],
+    body: ConsolidationCreate,
+    principal: CurrentPrincipal,
+    request: Request,
+    response: Response,
+    if_match: Annotated[str | None, Header()] = None,
+) -> dict[str, Any]:
+    """记录每周汇总 — the zone leader (or the zone's office) records the week's consolidation,
+    taking up listed problems for tracking (each opens a rectification issue). A week is
+    consolidated once; later changes are ``amendment: true`` with a ``reason``."""
+    ensure_role(principal, Role.inspector, Role.zone_leader, Role.county_office, Role.city_office)
+    service = _service(request)
+    zone = await service.zone(zone_id)
+    if not service.may_consolidate(principal, zone):
+        raise HTTPException(
+            403,
+            "只有该责任区组长或所属督导室可以汇总 (only the zone's leader or its office)",
+        )
+    week = _week(body.week, "body.week")
+    result = await service.consolidate(
+        zone,
+        week,
+        [(t.report_id, t.problem_no) for t in body.track],
+        body.note,
+        body.amendment,
+        body.reason,
+        parse_if_match(if_match),
+        command_context(request, principal),
+    )
+    event = result.event
+    response.headers["ETag"] = f'"{result.version}"'
+    response.headers["Location"] = f"/zones/{zone_id}/self-inspections?week={week.label}"
+    return {
+        "consolidation_id": event.consolidation_id,
+        "version": result.version,
+        "week": event.week,
+        "amendment": getattr(event, "amendment", 0),
+        "reports": len(event.reports),
+        "unfiled": [u.model_dump(mode="json") for u in event.unfiled],
+        "problems": event.problems,
+        "safety_hazards": event.safety_hazards,
+        "problems_by_item": event.problems_by_item,
+        "tracked": [t.issue_id for t in event.tracked],
+        "already_tracked": list(result.already_tracked),
+    }
