@@ -163,7 +163,12 @@ async def test_two_problems_become_two_issues_one_closed_one_overdue_escalated_r
     receipt = {"received_by": "王校长", "received_on": "2026-11-26"}
     r = await p.issues.post(f"/issues/{mid}/notice/receipt", json=receipt, headers=principal)
     assert r.status_code == 201, r.text
-    noticed = await _doc(p, mid, deadline="2026-12-20")
+
+    async def received() -> dict[str, Any] | None:
+        doc = await _doc(p, mid, deadline="2026-12-20")
+        return doc if (doc["notice"] or {}).get("received_by") else None
+
+    noticed = await eventually(received)
     assert noticed["notice"]["received_by"] == "王校长"
 
     # Then plan, progress, verification, closed (销号).

@@ -9,6 +9,7 @@ on the way.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import json
@@ -84,12 +85,16 @@ async def _locate(c: County, n: int) -> None:
         r = await c.client.get(f"/schools/{c.school(n)}", headers=c.office)
         return r.json()["version"] if r.status_code == 200 else None
 
-    current = await eventually(version)
-    r = await c.client.patch(
-        f"/schools/{c.school(n)}",
-        json={"reason": "补录学校坐标", "location": SCHOOL_AT},
-        headers={**c.office, "If-Match": f'"{current}"'},
-    )
+    for _ in range(20):  # the read model may not show the listings' versions yet
+        current = await eventually(version)
+        r = await c.client.patch(
+            f"/schools/{c.school(n)}",
+            json={"reason": "补录学校坐标", "location": SCHOOL_AT},
+            headers={**c.office, "If-Match": f'"{current}"'},
+        )
+        if r.status_code != 409:
+            break
+        await asyncio.sleep(0.2)
     assert r.status_code == 200, r.text
 
     async def located() -> bool:
