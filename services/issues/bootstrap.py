@@ -5,6 +5,11 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.issues import issues_api, issues_query, overdue_api
+from services.issues.complaints import ComplaintService
+from services.issues.complaints_api import LIMITER as COMPLAINT_LIMITER
+from services.issues.complaints_api import public_router as public_complaints_router
+from services.issues.complaints_api import router as complaints_router
+from services.issues.complaints_view import ComplaintsView
 from services.issues.directory_view import VIEW as DIRECTORY_VIEW
 from services.issues.directory_view import directory_view
 from services.issues.hazards import HazardNumbering, hazard_register
@@ -25,6 +30,7 @@ from shared.auth import Role
 from shared.directory.lookup import ReadModelDirectory
 from shared.evidence.api import FIELD_STAFF_AND_OFFICES, start_evidence
 from shared.evidence.api import router as evidence_router
+from shared.ratelimit import RateLimiter
 from shared.runtime import Runtime
 from shared.service import StartHook, build_app
 
@@ -73,13 +79,21 @@ def _wire(settings: IssuesSettings) -> StartHook:
         )
         await runtime.run_reactor(HazardNumbering(app.state.number_books, runtime.clock))
         await runtime.run_projection(hazard_register())
+        # complaints (举报投诉)
+        app.state.complaints = ComplaintService(
+            runtime,
+            app.state.directory_lookup,
+            app.state.issues,
+            answer_days=settings.complaint_answer_days,
+        )
+        await runtime.run_projection(ComplaintsView())
 
     return start
 
 
 def create_app(settings: IssuesSettings | None = None) -> FastAPI:
     settings = settings or IssuesSettings()
-    return build_app(
+    app = build_app(
         "issues",
         "整改问题服务 Issues",
         settings,
@@ -91,6 +105,14 @@ def create_app(settings: IssuesSettings | None = None) -> FastAPI:
             evidence_router,
             self_inspection_router,
             hazards_router,
+            complaints_router,
+            public_complaints_router,
         ],
         on_start=_wire(settings),
     )
+    limiter = RateLimiter(
+        per_minute=settings.complaint_rate_per_minute, burst=settings.complaint_rate_burst
+    )
+    setattr(app.state, COMPLAINT_LIMITER, limiter)
+    app.state.complaint_max_body = settings.complaint_max_body_bytes
+    return app

@@ -25,3 +25,11 @@ class IssuesSettings(ServiceSettings, EvidenceSettings):
     of the division's name in the directory (env: JSON object)."""
     notice_legal_basis: str = "根据《教育督导条例》和《中小学校责任督学挂牌督导办法》的有关规定"
     """The legal basis line printed on every 《督导整改通知书》."""
+
+    # Complaints (举报投诉): the answer's time limit and the public form's limits.
+    complaint_answer_days: int = Field(default=15, ge=1, le=365)
+    """Calendar days from the day of receipt to the last day of the answer (答复期限)."""
+    complaint_rate_per_minute: float = Field(default=6, gt=0)
+    complaint_rate_burst: int = Field(default=5, ge=1)
+    """Per client IP, for the public form and the public status look-up together."""
+    complaint_max_body_bytes: int = Field(default=16 * 1024, ge=1024)

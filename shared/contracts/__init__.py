@@ -5,6 +5,7 @@ Importing this package registers every contract in :data:`shared.events.registry
 
 from shared.contracts import (
     checklists,
+    complaints,
     directory,
     issues,
     plans,
@@ -15,6 +16,7 @@ from shared.contracts import (
 
 __all__ = [
     "checklists",
+    "complaints",
     "directory",
     "issues",
     "plans",

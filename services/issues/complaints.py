@@ -1,0 +1,430 @@
+"""Application service of complaints (举报投诉): intake, routing, handling, the linked issue.
+
+The legality of each step lives in the pure :mod:`services.issues.domain.complaint`;
+this module does the I/O around it and answers **who may**:
+
+- staff intake: an inspector, zone leader or county office whose county holds the school;
+- public intake: anyone (the route is rate-limited); the actor is ``public``;
+- accept, reject, verify, open the linked issue, answer, close: a *handler* — an
+  inspector the complaint is routed to or who accepted it, or the school's county office;
+- re-route: the school's county office only.
+
+**Personal data** never enters an event. The complainant's contact is written to
+``complainant_contacts`` (``_id`` = complaint id) *before* the ``ComplaintReceived``
+event is appended, so an event never points at a contact that was not stored; the
+write is an upsert of the whole document, so a retry stores the same thing. Only
+handlers read it (:meth:`ComplaintService.contact_for`). The query code that lets a
+complainant follow the case without an account is kept apart too
+(``complaint_codes``, ``_id`` = tracking number, salted sha256 of the code).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from fastapi import HTTPException
+from pymongo.errors import DuplicateKeyError
+
+from services.issues.domain import complaint as c
+from services.issues.domain import issue as i
+from services.issues.issue_service import IssueService, issue_id_for
+from shared.auth import Principal, Role, ensure_role
+from shared.commands import CommandContext, InvalidField, NotFound, StreamHandler
+from shared.contracts.complaints import ComplaintCategory, ComplaintChannel
+from shared.contracts.issues import IssueSource
+from shared.contracts.visits import MajorKind, Severity
+from shared.directory.lookup import DirectoryLookup, SchoolFacts
+from shared.envelope import Actor
+from shared.events import registry
+from shared.jurisdiction import Jurisdiction
+from shared.runtime import Runtime
+
+CONTACTS = "complainant_contacts"
+CODES = "complaint_codes"
+PUBLIC = Actor(user_id="public", role="public")
+"""The actor of a complaint filed through the public form (no account)."""
+STAFF_INTAKE = (Role.inspector, Role.zone_leader, Role.county_office)
+CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+FORBIDDEN = "超出您的管辖范围 (outside your jurisdiction)"
+NOT_HANDLER = (
+    "只有承办该投诉的责任督学或学校所在县督导室可以办理 "
+    "(only the inspector handling the complaint or the county office)"
+)
+
+ROUTINE_ITEMS = {
+    "administration": "校务管理和制度执行",
+    "enrolment": "招生、收费、择校",
+    "curriculum": "课程开设和课堂教学",
+    "learning_load": "学生学习、体育锻炼和课业负担",
+    "teacher_ethics": "教师师德和专业发展",
+    "safety": "校园及周边安全、学生交通安全",
+    "canteen_hygiene": "食堂、食品、饮水及宿舍卫生",
+    "ethos": "校风、教风、学风建设",
+}
+"""The routine checklist's item titles (the eight 经常性督导事项), for the linked issue."""
+
+ITEM_FOR_CATEGORY: dict[ComplaintCategory, str] = {
+    ComplaintCategory.enrolment: "enrolment",
+    ComplaintCategory.teaching: "curriculum",
+    ComplaintCategory.teacher_ethics: "teacher_ethics",
+    ComplaintCategory.learning_load: "learning_load",
+    ComplaintCategory.administration: "administration",
+    ComplaintCategory.surroundings: "safety",
+    ComplaintCategory.safety: "safety",
+    ComplaintCategory.other: "administration",
+}
+"""The checklist item a complaint's issue falls under unless the handler names another."""
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    address: str | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not any((self.name, self.phone, self.email, self.address))
+
+
+@dataclass(frozen=True)
+class Intake:
+    school_id: str
+    channel: ComplaintChannel
+    category: ComplaintCategory
+    subject: str
+    content: str
+    anonymous: bool
+    contact: Contact | None = None
+
+
+@dataclass(frozen=True)
+class Receipt:
+    complaint_id: str
+    tracking_no: str
+    query_code: str
+    version: int
+    routed_to: tuple[str, ...]
+    unlisted: bool
+    answer_due_on: date
+
+
+@dataclass(frozen=True)
+class IssueRequest:
+    description: str
+    requirement: str
+    severity: Severity
+    deadline: date
+    major_kind: MajorKind | None = None
+    item_code: str | None = None
+    item_title: str | None = None
+
+
+@dataclass(frozen=True)
+class LoadedComplaint:
+    state: c.Complaint
+    version: int
+    jurisdiction: Jurisdiction
+
+
+class UnknownComplaint(NotFound):
+    def __init__(self, complaint_id: str) -> None:
+        super().__init__(f"举报投诉 {complaint_id} 不存在 (unknown complaint)")
+
+
+def without_zone(where: Jurisdiction) -> Jurisdiction:
+    return where.model_copy(update={"zone": None})
+
+
+def sees(principal: Principal, where: Jurisdiction) -> bool:
+    """``where`` lies in the caller's jurisdiction, zones ignored (they move)."""
+    return without_zone(principal.jurisdiction).contains(without_zone(where))
+
+
+def ensure_sees(principal: Principal, where: Jurisdiction) -> None:
+    if not sees(principal, where):
+        raise HTTPException(403, FORBIDDEN)
+
+
+def is_county_office_of(principal: Principal, where: Jurisdiction) -> bool:
+    """The caller is the county office of the place (not a city or province office)."""
+    mine = principal.jurisdiction
+    return (
+        Role.county_office in principal.roles
+        and mine.county is not None
+        and mine.county == where.county
+        and sees(principal, where)
+    )
+
+
+def is_handler(principal: Principal, state: c.Complaint, where: Jurisdiction) -> bool:
+    """Handles the case: an inspector it is routed to or who accepted it, or the county office.
+
+    Roles are checked literally (an admin or an integrator is not a handler).
+    """
+    if is_county_office_of(principal, where):
+        return True
+    if not principal.roles.intersection({Role.inspector, Role.zone_leader}):
+        return False
+    return principal.user_id in state.routed_to or principal.user_id == state.accepted_by
+
+
+def _hash(code: str, salt: str) -> str:
+    return hashlib.sha256(f"{salt}:{code}".encode()).hexdigest()
+
+
+class ComplaintService:
+    def __init__(
+        self,
+        runtime: Runtime,
+        directory: DirectoryLookup,
+        issues: IssueService,
+        answer_days: int,
+    ) -> None:
+        self._runtime = runtime
+        self._directory = directory
+        self._issues = issues
+        self._answer_days = answer_days
+        self._contacts = runtime.db[CONTACTS]
+        self._codes = runtime.db[CODES]
+        self._streams = StreamHandler[c.Complaint](
+            runtime.store,
+            registry,
+            source="/duxue/issues",
+            initial=c.Complaint(),
+            evolve=c.evolve,
+            new_id=runtime.new_id,
+            on_append=runtime.relay.notify,
+            service=runtime.service,
+        )
+
+    def today(self) -> date:
+        return i.local_day(self._runtime.clock())
+
+    # ------------------------------------------------------------ intake
+
+    async def receive(
+        self, intake: Intake, ctx: CommandContext, principal: Principal | None = None
+    ) -> Receipt:
+        """Record a complaint and route it; ``principal`` is ``None`` for the public form."""
+        school = await self._school(intake.school_id)
+        if principal is not None:
+            ensure_role(principal, *STAFF_INTAKE)
+            ensure_sees(principal, school.jurisdiction)
+        received_on = i.local_day(ctx.now)
+        contact = intake.contact if intake.contact and not intake.contact.empty else None
+        complaint_id, tracking_no, code = await self._reserve_number(received_on, ctx)
+        if contact is not None:
+            await self._store_contact(complaint_id, school, contact, ctx)
+        listed = await self._directory.listed_inspectors(school.school_id, received_on)
+        cmd = c.ReceiveComplaint(
+            complaint_id=complaint_id,
+            tracking_no=tracking_no,
+            school_id=school.school_id,
+            school_name=school.name,
+            channel=intake.channel,
+            category=intake.category,
+            subject=intake.subject,
+            content=intake.content,
+            anonymous=intake.anonymous,
+            has_contact=contact is not None,
+            received_by=principal.user_id if principal is not None else PUBLIC.user_id,
+            received_on=received_on,
+            answer_days=self._answer_days,
+            listed_inspector_ids=tuple(listed),
+        )
+        events = c.decide(c.Complaint(), cmd)
+        version = await self._streams.append(
+            c.stream_id(complaint_id), 0, events, ctx, school.jurisdiction
+        )
+        return Receipt(
+            complaint_id=complaint_id,
+            tracking_no=tracking_no,
+            query_code=code,
+            version=version,
+            routed_to=tuple(dict.fromkeys(listed)),
+            unlisted=not listed,
+            answer_due_on=c.due_on(received_on, self._answer_days),
+        )
+
+    async def _school(self, school_id: str) -> SchoolFacts:
+        school = await self._directory.school(school_id)
+        if school is None:
+            raise InvalidField("body.school_id", f"学校 {school_id} 不存在 (unknown school)")
+        return school
+
+    async def _reserve_number(self, day: date, ctx: CommandContext) -> tuple[str, str, str]:
+        """A new complaint id, its tracking number and query code (stored hashed)."""
+        for _ in range(5):
+            complaint_id = self._runtime.new_id().hex
+            tracking_no = f"TS{day:%Y%m%d}{int(complaint_id, 16) % 10**6:06d}"
+            code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+            salt = secrets.token_hex(8)
+            try:
+                await self._codes.insert_one(
+                    {
+                        "_id": tracking_no,
+                        "complaint_id": complaint_id,
+                        "salt": salt,
+                        "code_sha256": _hash(code, salt),
+                        "created_at": ctx.now,
+                    }
+                )
+            except DuplicateKeyError:
+                continue  # the same number today already: draw another
+            return complaint_id, tracking_no, code
+        raise RuntimeError("no free tracking number")  # pragma: no cover
+
+    async def _store_contact(
+        self, complaint_id: str, school: SchoolFacts, contact: Contact, ctx: CommandContext
+    ) -> None:
+        await self._contacts.replace_one(
+            {"_id": complaint_id},
+            {
+                "_id": complaint_id,
+                "name": contact.name,
+                "phone": contact.phone,
+                "email": contact.email,
+                "address": contact.address,
+                "school_id": school.school_id,
+                "stored_at": ctx.now,
+            },
+            upsert=True,
+        )
+
+    # ------------------------------------------------------------ loading and reading
+
+    async def load(self, complaint_id: str) -> LoadedComplaint:
+        loaded = await self._streams.load(c.stream_id(complaint_id))
+        if loaded.state.status == c.Status.none or loaded.jurisdiction is None:
+            raise UnknownComplaint(complaint_id)
+        return LoadedComplaint(loaded.state, loaded.version, loaded.jurisdiction)
+
+    async def contact_for(
+        self, principal: Principal, current: LoadedComplaint
+    ) -> dict[str, Any] | None:
+        """The complainant's contact if the caller handles the case (else ``None``)."""
+        if not current.state.has_contact or not is_handler(
+            principal, current.state, current.jurisdiction
+        ):
+            return None
+        doc = await self._contacts.find_one({"_id": current.state.complaint_id})
+        if doc is None:
+            return {"erased": True}
+        return {k: doc.get(k) for k in ("name", "phone", "email", "address")}
+
+    async def public_status(self, tracking_no: str, code: str) -> LoadedComplaint:
+        """The complaint for its tracking number and query code; 404 for either wrong."""
+        unknown = NotFound(f"未找到受理编号为 {tracking_no} 的投诉，或查询码不正确 (not found)")
+        entry = await self._codes.find_one({"_id": tracking_no})
+        if entry is None or not hmac.compare_digest(
+            entry["code_sha256"], _hash(code.strip().upper(), entry["salt"])
+        ):
+            raise unknown
+        try:
+            return await self.load(entry["complaint_id"])
+        except UnknownComplaint:
+            raise unknown from None  # reserved, but the complaint was never recorded
+
+    # ------------------------------------------------------------ handling
+
+    async def act(
+        self,
+        complaint_id: str,
+        cmd: c.Accept | c.Reject | c.Verify | c.Answer | c.Close,
+        principal: Principal,
+        ctx: CommandContext,
+        expected: int | None = None,
+    ) -> int:
+        current = await self._authorized(complaint_id, principal)
+        return await self._append(current, cmd, ctx, expected)
+
+    async def reroute(
+        self,
+        complaint_id: str,
+        cmd: c.Reroute,
+        principal: Principal,
+        ctx: CommandContext,
+        expected: int | None = None,
+    ) -> int:
+        current = await self.load(complaint_id)
+        ensure_sees(principal, current.jurisdiction)
+        if not is_county_office_of(principal, current.jurisdiction):
+            raise HTTPException(403, "只有学校所在县督导室可以改派 (only the county office)")
+        for n, inspector_id in enumerate(cmd.inspector_ids):
+            facts = await self._directory.inspector(inspector_id)
+            if facts is None or not facts.jurisdiction.contains(
+                without_zone(current.jurisdiction).model_copy(update={"school": None})
+            ):
+                raise InvalidField(
+                    f"body.inspector_ids[{n}]",
+                    f"督学 {inspector_id} 不存在或不属于该县 (unknown inspector here)",
+                )
+        return await self._append(current, cmd, ctx, expected)
+
+    async def open_issue(
+        self,
+        complaint_id: str,
+        req: IssueRequest,
+        principal: Principal,
+        ctx: CommandContext,
+        expected: int | None = None,
+    ) -> tuple[str, bool]:
+        """Open the linked rectification issue (idempotent); ``(issue_id, newly linked)``."""
+        current = await self._authorized(complaint_id, principal)
+        state = current.state
+        issue_id = issue_id_for("complaint", complaint_id)
+        cmd = c.LinkIssue(by=principal.user_id, issue_id=issue_id)
+        if not c.decide(state, cmd):
+            return issue_id, False  # linked already
+        if req.deadline < i.local_day(ctx.now):
+            raise InvalidField("body.deadline", "整改期限不能早于今天 (deadline in the past)")
+        item_code = req.item_code or ITEM_FOR_CATEGORY[state.category]
+        item_title = req.item_title or ROUTINE_ITEMS.get(item_code)
+        if item_title is None:
+            raise InvalidField("body.item_title", "请填写整改事项名称 (item_title required)")
+        opening = i.OpenIssue(
+            issue_id=issue_id,
+            source=IssueSource.complaint,
+            school_id=state.school_id,
+            item_code=item_code,
+            item_title=item_title,
+            description=req.description,
+            requirement=req.requirement,
+            severity=req.severity,
+            major_kind=req.major_kind,
+            deadline=req.deadline,
+            responsible_inspector_id=state.handling_inspector or principal.user_id,
+            source_ref=complaint_id,
+        )
+        await self._issues.open(opening, ctx, current.jurisdiction)
+        await self._append(current, cmd, ctx, expected)
+        return issue_id, True
+
+    async def _authorized(self, complaint_id: str, principal: Principal) -> LoadedComplaint:
+        current = await self.load(complaint_id)
+        ensure_sees(principal, current.jurisdiction)
+        if not is_handler(principal, current.state, current.jurisdiction):
+            raise HTTPException(403, NOT_HANDLER)
+        return current
+
+    async def _append(
+        self,
+        current: LoadedComplaint,
+        cmd: c.Command,
+        ctx: CommandContext,
+        expected: int | None,
+    ) -> int:
+        stream = c.stream_id(current.state.complaint_id)
+        StreamHandler.check_expected(stream, expected, current.version)
+        events = c.decide(current.state, cmd)
+        if not events:
+            return current.version
+        where = current.jurisdiction
+        return await self._streams.append(stream, current.version, events, ctx, where)

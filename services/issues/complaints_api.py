@@ -1,0 +1,629 @@
+"""HTTP routes of complaints (举报投诉).
+
+``/public/complaints`` needs no token: the form behind the plate's QR code. It is limited
+per client IP, its body is read with a size cap (413) and validated strictly (422 naming
+the field: unknown fields refused, lengths, phone and e-mail formats, the school must
+exist). It answers a tracking number and a query code; with both, anyone can read the
+status and the answer — never the internal handling.
+
+``/complaints`` is for staff: intake of a complaint received by phone, visit, letter or
+e-mail; the handling steps (each answers ``ETag`` = the stream's version, and takes
+``If-Match``); the list (from the ``issues_complaints`` read model) and one complaint
+(folded from its stream, with the timeline). The complainant's contact is added for
+those handling the case only; principals see neither the contact nor whether the
+complainant gave one.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Annotated, Any, Literal, TypeVar
+
+from fastapi import (
+    APIRouter,
+    Depends,
+    Header,
+    HTTPException,
+    Path,
+    Query,
+    Request,
+    Response,
+    status,
+)
+from fastapi.exceptions import RequestValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from services.issues.complaints import (
+    PUBLIC,
+    ComplaintService,
+    Contact,
+    Intake,
+    IssueRequest,
+    LoadedComplaint,
+    is_county_office_of,
+    is_handler,
+    without_zone,
+)
+from services.issues.complaints_view import COLLECTION, VIEW, fold
+from services.issues.domain import complaint as c
+from shared.auth import CurrentPrincipal, Principal, Role, ensure_role
+from shared.commands import CommandContext
+from shared.contracts.complaints import (
+    AnswerMethod,
+    ComplaintCategory,
+    ComplaintChannel,
+    VerificationOutcome,
+)
+from shared.contracts.visits import MajorKind, Severity
+from shared.http import parse_if_match
+from shared.projection import ReadModels
+from shared.ratelimit import rate_limited
+from shared.service import RuntimeDep, command_context
+
+LIMITER = "complaint_limiter"
+ID = r"^[0-9A-Za-z_-]{2,40}$"
+COMPLAINT_ID = r"^[0-9a-f]{32}$"
+PHONE = r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})$"
+"""A mainland mobile number (11 digits) or a landline with its area code."""
+EMAIL = r"^[^@\s]{1,64}@[^@\s]{1,190}\.[A-Za-z]{2,24}$"
+TRACKING_NO = r"^TS[0-9]{14}$"
+QUERY_CODE = r"^[0-9A-Za-z]{8}$"
+OFFICES = (Role.county_office, Role.city_office, Role.province_office)
+READERS = (*OFFICES, Role.inspector, Role.zone_leader, Role.principal, Role.integrator)
+STAFF = (*OFFICES, Role.inspector, Role.zone_leader, Role.integrator)
+HIDDEN_FROM_SCHOOL = ("anonymous", "has_contact", "received_by", "contact")
+FORBIDDEN = "超出您的管辖范围 (outside your jurisdiction)"
+M = TypeVar("M", bound=BaseModel)
+
+router = APIRouter(prefix="/complaints", tags=["complaints"])
+public_router = APIRouter(
+    prefix="/public",
+    tags=["public"],
+    dependencies=[Depends(rate_limited(LIMITER))],
+)
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ContactBody(_Body):
+    name: str | None = Field(default=None, min_length=1, max_length=50)
+    phone: str | None = Field(default=None, pattern=PHONE)
+    email: str | None = Field(default=None, max_length=254, pattern=EMAIL)
+    address: str | None = Field(default=None, min_length=2, max_length=200)
+
+
+class _ComplaintBody(_Body):
+    school_id: str = Field(pattern=ID)
+    category: ComplaintCategory
+    subject: str = Field(min_length=2, max_length=100, description="投诉事项")
+    content: str = Field(min_length=10, max_length=3000, description="投诉内容")
+    anonymous: bool = False
+    contact: ContactBody | None = Field(default=None, validate_default=True)
+
+    @field_validator("contact")
+    @classmethod
+    def _contact_fits(cls, value: ContactBody | None, info: ValidationInfo) -> ContactBody | None:
+        anonymous = info.data.get("anonymous", False)
+        given = value is not None and any(value.model_dump().values())
+        if anonymous and given:
+            raise PydanticCustomError(
+                "anonymous_with_contact", "匿名投诉请不要填写联系方式 (anonymous: no contact)"
+            )
+        if not anonymous and (value is None or not (value.phone or value.email)):
+            raise PydanticCustomError(
+                "contact_required",
+                "实名投诉请至少留下电话或电子邮箱，以便答复 (phone or e-mail required)",
+            )
+        return value
+
+    def intake(self, channel: ComplaintChannel) -> Intake:
+        contact = Contact(**self.contact.model_dump()) if self.contact is not None else None
+        return Intake(
+            school_id=self.school_id,
+            channel=channel,
+            category=self.category,
+            subject=self.subject,
+            content=self.content,
+            anonymous=self.anonymous,
+            contact=contact,
+        )
+
+
+class PublicComplaintBody(_ComplaintBody):
+    channel: Literal["online", "qr_code"] = "online"
+
+
+class StaffComplaintBody(_ComplaintBody):
+    channel: ComplaintChannel
+
+
+class NoteBody(_Body):
+    note: str = Field(default="", max_length=1000)
+
+
+class ReasonBody(_Body):
+    reason: str = Field(min_length=2, max_length=1000)
+
+
+class RerouteBody(ReasonBody):
+    inspector_ids: list[Annotated[str, Field(pattern=ID)]] = Field(
+        default_factory=list, max_length=5
+    )
+    """Empty: the county office handles it itself."""
+
+
+class VerifyBody(_Body):
+    outcome: VerificationOutcome
+    findings: str = Field(min_length=2, max_length=3000)
+    visit_id: str | None = Field(default=None, pattern=ID)
+
+
+class IssueBody(_Body):
+    item_code: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]{1,39}$")
+    item_title: str | None = Field(default=None, min_length=2, max_length=100)
+    description: str = Field(min_length=2, max_length=2000)
+    requirement: str = Field(min_length=2, max_length=1000)
+    severity: Severity
+    major_kind: MajorKind | None = Field(default=None, validate_default=True)
+    deadline: date
+
+    @field_validator("major_kind")
+    @classmethod
+    def _major_kind_fits(cls, value: MajorKind | None, info: ValidationInfo) -> MajorKind | None:
+        if (info.data.get("severity") == Severity.major) != (value is not None):
+            raise PydanticCustomError(
+                "major_kind",
+                "重大问题须注明类别（违法违规或安全隐患），其他问题不注明 "
+                "(major_kind for, and only for, a major problem)",
+            )
+        return value
+
+
+class AnswerBody(_Body):
+    answer: str = Field(min_length=2, max_length=3000)
+    method: AnswerMethod
+
+
+class Accepted(BaseModel):
+    complaint_id: str
+    version: int
+    status: str
+
+
+def _service(request: Request) -> ComplaintService:
+    service: ComplaintService = request.app.state.complaints
+    return service
+
+
+def _accepted(response: Response, complaint_id: str, version: int, state: str) -> Accepted:
+    response.headers["ETag"] = f'"{version}"'
+    return Accepted(complaint_id=complaint_id, version=version, status=state)
+
+
+# ---------------------------------------------------------------- the public form
+
+
+async def read_body(
+    request: Request, model: type[M], limit: int, fixed: dict[str, Any] | None = None
+) -> M:
+    """The JSON body as ``model``: 413 beyond ``limit`` bytes (never read whole), 422 per field.
+
+    ``fixed`` are values the URL already gives (the school of a plate's QR code); the body
+    may repeat them but not contradict them.
+    """
+    declared = request.headers.get("content-length", "")
+    too_large = HTTPException(
+        status.HTTP_413_CONTENT_TOO_LARGE,
+        f"提交内容过大，不能超过 {limit} 字节 (body larger than {limit} bytes)",
+    )
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large
+    raw = bytearray()
+    async for chunk in request.stream():
+        raw.extend(chunk)
+        if len(raw) > limit:
+            raise too_large
+    try:
+        data = json.loads(bytes(raw))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        raise _invalid((), "请求内容不是有效的 JSON (body is not JSON)", "json_invalid") from None
+    if isinstance(data, dict):
+        for key, value in (fixed or {}).items():
+            if data.setdefault(key, value) != value:
+                raise _invalid((key,), f"与地址中的 {key} 不一致 (contradicts the URL)", "mismatch")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        errors = [{**err, "loc": ("body", *err["loc"])} for err in exc.errors(include_url=False)]
+        raise RequestValidationError(errors) from None
+
+
+def _invalid(loc: tuple[str, ...], message: str, kind: str) -> RequestValidationError:
+    return RequestValidationError([{"loc": ("body", *loc), "msg": message, "type": kind}])
+
+
+async def _submit_public(
+    request: Request, response: Response, fixed: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    service = _service(request)
+    limit = request.app.state.complaint_max_body
+    body = await read_body(request, PublicComplaintBody, limit, fixed)
+    runtime = request.app.state.runtime
+    ctx = CommandContext(
+        actor=PUBLIC, now=runtime.clock(), correlation_id=request.state.correlation_id
+    )
+    receipt = await service.receive(body.intake(ComplaintChannel(body.channel)), ctx)
+    response.headers["Location"] = f"/public/complaints/{receipt.tracking_no}"
+    return {
+        "tracking_no": receipt.tracking_no,
+        "query_code": receipt.query_code,
+        "answer_due_on": receipt.answer_due_on.isoformat(),
+        "message": (
+            "您的投诉已登记并转交责任督学办理。请妥善保存受理编号和查询码，"
+            f"凭此查询办理进度；我们将在 {receipt.answer_due_on.isoformat()} 前答复。"
+        ),
+    }
+
+
+@public_router.post("/complaints", status_code=status.HTTP_201_CREATED)
+async def submit_public(request: Request, response: Response) -> dict[str, Any]:
+    """提交举报投诉 — the public form (no account; limited per IP).
+
+    Body: ``school_id``, ``category`` (enrolment, teaching, teacher_ethics,
+    learning_load, administration, surroundings, safety, other), ``subject``,
+    ``content``, ``channel`` (online | qr_code), ``anonymous``, ``contact``
+    (``name``, ``phone``, ``email``, ``address``; phone or e-mail unless anonymous).
+    Keep the tracking number and query code: they are the only way to follow the case.
+    """
+    return await _submit_public(request, response)
+
+
+@public_router.post("/schools/{school_id}/complaints", status_code=status.HTTP_201_CREATED)
+async def submit_from_plate(
+    school_id: Annotated[str, Path(pattern=ID)], request: Request, response: Response
+) -> dict[str, Any]:
+    """扫码投诉 — the form behind the plate's QR code (``complaints_url`` of the plate):
+    the same body, the school from the URL, channel ``qr_code``."""
+    return await _submit_public(
+        request, response, {"school_id": school_id, "channel": ComplaintChannel.qr_code.value}
+    )
+
+
+@public_router.get("/complaints/{tracking_no}")
+async def public_status(
+    tracking_no: Annotated[str, Path(pattern=TRACKING_NO)],
+    code: Annotated[str, Query(pattern=QUERY_CODE, description="查询码")],
+    request: Request,
+) -> dict[str, Any]:
+    """查询办理进度 — status and answer only (with the query code); nothing internal."""
+    current = await _service(request).public_status(tracking_no, code)
+    return public_answer(current)
+
+
+def public_answer(current: LoadedComplaint) -> dict[str, Any]:
+    s = current.state
+    shown: dict[str, Any] = {
+        "tracking_no": s.tracking_no,
+        "status": s.status.value,
+        "status_label": c.STATUS_LABELS.get(s.status, s.status.value),
+        "received_on": s.received_on.isoformat() if s.received_on else None,
+        "answer_due_on": s.answer_due_on.isoformat() if s.answer_due_on else None,
+        "answer": None,
+    }
+    if s.answer is not None:
+        shown["answer"] = {
+            "answer": s.answer,
+            "method": s.answer_method.value if s.answer_method else None,
+            "answered_on": s.answered_on.isoformat() if s.answered_on else None,
+        }
+    if s.status == c.Status.rejected:
+        shown["answer"] = {"answer": f"不予受理：{s.rejection_reason}", "method": None}
+    return shown
+
+
+# ---------------------------------------------------------------- staff: intake and steps
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def submit_staff(
+    body: StaffComplaintBody, principal: CurrentPrincipal, request: Request, response: Response
+) -> dict[str, Any]:
+    """登记举报投诉 — record a complaint received by phone, visit, letter, e-mail …"""
+    ensure_role(principal, Role.inspector, Role.zone_leader, Role.county_office)
+    ctx = command_context(request, principal)
+    receipt = await _service(request).receive(body.intake(body.channel), ctx, principal)
+    response.headers["ETag"] = f'"{receipt.version}"'
+    response.headers["Location"] = f"/complaints/{receipt.complaint_id}"
+    return {
+        "complaint_id": receipt.complaint_id,
+        "tracking_no": receipt.tracking_no,
+        "query_code": receipt.query_code,
+        "version": receipt.version,
+        "status": c.Status.routed.value,
+        "routed_to": list(receipt.routed_to),
+        "unlisted": receipt.unlisted,
+        "answer_due_on": receipt.answer_due_on.isoformat(),
+    }
+
+
+IfMatch = Annotated[str | None, Header()]
+ComplaintId = Annotated[str, Path(pattern=COMPLAINT_ID)]
+
+
+async def _step(
+    request: Request,
+    response: Response,
+    principal: Principal,
+    complaint_id: str,
+    cmd: c.Accept | c.Reject | c.Verify | c.Answer | c.Close,
+    if_match: str | None,
+    state: c.Status,
+) -> Accepted:
+    version = await _service(request).act(
+        complaint_id, cmd, principal, command_context(request, principal), parse_if_match(if_match)
+    )
+    return _accepted(response, complaint_id, version, state.value)
+
+
+@router.post("/{complaint_id}/accept", response_model=Accepted)
+async def accept(
+    complaint_id: ComplaintId,
+    body: NoteBody,
+    principal: CurrentPrincipal,
+    request: Request,
+    response: Response,
+    if_match: IfMatch = None,
+) -> Accepted:
+    """受理 — the routed inspector (or the county office) accepts the complaint."""
+    current = await _service(request).load(complaint_id)
+    as_office = principal.user_id not in current.state.routed_to and is_county_office_of(
+        principal, current.jurisdiction
+    )
+    cmd = c.Accept(by=principal.user_id, as_office=as_office, note=body.note)
+    return await _step(request, response, principal, complaint_id, cmd, if_match, c.Status.accepted)
+
+
+@router.post("/{complaint_id}/reject", response_model=Accepted)
+async def reject(
+    complaint_id: ComplaintId,
+    body: ReasonBody,
+    principal: CurrentPrincipal,
+    request: Request,
+    response: Response,
+    if_match: IfMatch = None,
+) -> Accepted:
+    """不予受理 — not admissible, with the reason the complainant will read."""
+    cmd = c.Reject(by=principal.user_id, reason=body.reason)
+    return await _step(request, response, principal, complaint_id, cmd, if_match, c.Status.rejected)
+
+
+@router.post("/{complaint_id}/verify", response_model=Accepted)
+async def verify(
+    complaint_id: ComplaintId,
+    body: VerifyBody,
+    principal: CurrentPrincipal,
+    request: Request,
+    response: Response,
+    if_match: IfMatch = None,
+) -> Accepted:
+    """核实 — substantiated, partly or not, with the findings (and the visit, if any)."""
+    cmd = c.Verify(
+        by=principal.user_id, outcome=body.outcome, findings=body.findings, visit_id=body.visit_id
+    )
+    return await _step(request, response, principal, complaint_id, cmd, if_match, c.Status.verified)
+
+
+@router.post("/{complaint_id}/answer", response_model=Accepted)
+async def answer(
+    complaint_id: ComplaintId,
+    body: AnswerBody,
+    principal: CurrentPrincipal,
+    request: Request,
+    response: Response,
+    if_match: IfMatch = None,
+) -> Accepted:
+    """答复 — answer the complainant (what and how)."""
+    service = _service(request)
+    cmd = c.Answer(by=principal.user_id, answer=body.answer, method=body.method, on=service.today())
+    return await _step(request, response, principal, complaint_id, cmd, if_match, c.Status.answered)
+
+
+@router.post("/{complaint_id}/close", response_model=Accepted)
+async def close(
+    complaint_id: ComplaintId,
+    body: NoteBody,
+    principal: CurrentPrincipal,
+    request: Request,
+    response: Response,
+    if_match: IfMatch = None,
+) -> Accepted:
+    """办结 — close an answered complaint."""
+    cmd = c.Close(by=principal.user_id, note=body.note)
+    return await _step(request, response, principal, complaint_id, cmd, if_match, c.Status.closed)
+
+
+@router.post("/{complaint_id}/reroute", response_model=Accepted)
+async def reroute(
+    complaint_id: ComplaintId,
+    body: RerouteBody,
+    principal: CurrentPrincipal,
+    request: Request,
+    response: Response,
+    if_match: IfMatch = None,
+) -> Accepted:
+    """改派 — the county office routes the complaint to other inspectors (or to itself)."""
+    targets = tuple(body.inspector_ids)
+    cmd = c.Reroute(by=principal.user_id, inspector_ids=targets, reason=body.reason)
+    version = await _service(request).reroute(
+        complaint_id, cmd, principal, command_context(request, principal), parse_if_match(if_match)
+    )
+    return _accepted(response, complaint_id, version, c.Status.routed.value)
+
+
+@router.post("/{complaint_id}/issue")
+async def open_issue(
+    complaint_id: ComplaintId,
+    body: IssueBody,
+    principal: CurrentPrincipal,
+    request: Request,
+    response: Response,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    """立项整改 — open the linked rectification issue (once; a repeat answers the same id)."""
+    req = IssueRequest(
+        description=body.description,
+        requirement=body.requirement,
+        severity=body.severity,
+        major_kind=body.major_kind,
+        deadline=body.deadline,
+        item_code=body.item_code,
+        item_title=body.item_title,
+    )
+    issue_id, created = await _service(request).open_issue(
+        complaint_id, req, principal, command_context(request, principal), parse_if_match(if_match)
+    )
+    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    response.headers["Location"] = f"/issues/{issue_id}"
+    return {"complaint_id": complaint_id, "issue_id": issue_id, "created": created}
+
+
+# ---------------------------------------------------------------- staff: reads
+
+
+def _school_side(principal: Principal) -> bool:
+    """A principal without any staff role: sees the complaint, not who made it."""
+    return Role.principal in principal.roles and not principal.roles.intersection(STAFF)
+
+
+def _redact(principal: Principal, doc: dict[str, Any]) -> dict[str, Any]:
+    if _school_side(principal):
+        for key in HIDDEN_FROM_SCHOOL:
+            doc.pop(key, None)
+    return doc
+
+
+def _with_overdue(doc: dict[str, Any], today: date) -> dict[str, Any]:
+    doc["status_label"] = c.STATUS_LABELS.get(c.Status(doc["status"]), doc["status"])
+    doc["answer_overdue"] = (
+        doc["status"] in c.AWAITING_ANSWER and doc["answer_due_on"] < today.isoformat()
+    )
+    return doc
+
+
+@router.get("/{complaint_id}")
+async def get_complaint(
+    complaint_id: ComplaintId, principal: CurrentPrincipal, request: Request, runtime: RuntimeDep
+) -> dict[str, Any]:
+    """一件投诉 — its state (from its stream), the timeline, the linked issue; the contact for
+    handlers only."""
+    ensure_role(principal, *READERS)
+    service = _service(request)
+    current = await service.load(complaint_id)
+    if not without_zone(principal.jurisdiction).contains(without_zone(current.jurisdiction)):
+        raise HTTPException(403, FORBIDDEN)
+    events = await runtime.store.load(c.stream_id(complaint_id))
+    doc = fold(events, runtime.registry) or {}
+    doc = _with_overdue(doc, service.today())
+    doc["handler"] = is_handler(principal, current.state, current.jurisdiction)
+    contact = await service.contact_for(principal, current)
+    if contact is not None:
+        doc["contact"] = contact
+    school_side = _school_side(principal)
+    doc["timeline"] = [
+        {
+            "version": e.stream_version,
+            "type": e.event_type,
+            "occurred_at": e.occurred_at.isoformat(),
+            "actor": {"user_id": e.actor.user_id, "role": e.actor.role},
+            "correlation_id": e.correlation_id,
+            "causation_id": e.causation_id,
+            "event_id": str(e.event_id),
+            "payload": {
+                k: v for k, v in e.payload.items() if not (school_side and k in HIDDEN_FROM_SCHOOL)
+            },
+        }
+        for e in events
+    ]
+    return _redact(principal, doc)
+
+
+@router.get("")
+async def list_complaints(
+    principal: CurrentPrincipal,
+    request: Request,
+    runtime: RuntimeDep,
+    school_id: Annotated[str | None, Query(pattern=ID)] = None,
+    county: Annotated[str | None, Query(pattern=r"^[0-9]{6}$")] = None,
+    status_: Annotated[c.Status | None, Query(alias="status")] = None,
+    channel: Annotated[ComplaintChannel | None, Query()] = None,
+    category: Annotated[ComplaintCategory | None, Query()] = None,
+    answer_overdue: Annotated[bool | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    skip: Annotated[int, Query(ge=0)] = 0,
+) -> list[dict[str, Any]]:
+    """投诉列表 — inside the caller's jurisdiction (a principal: their school), newest first."""
+    ensure_role(principal, *READERS)
+    service = _service(request)
+    query = scope_query(principal, county, school_id)
+    for field, wanted in (
+        ("status", status_.value if status_ else None),
+        ("channel", channel.value if channel else None),
+        ("category", category.value if category else None),
+    ):
+        if wanted is not None:
+            query[field] = wanted
+    today = service.today().isoformat()
+    awaiting = sorted(s.value for s in c.AWAITING_ANSWER)
+    if answer_overdue is True:
+        query["$and"] = [{"status": {"$in": awaiting}}, {"answer_due_on": {"$lt": today}}]
+    elif answer_overdue is False:
+        query["$or"] = [{"status": {"$nin": awaiting}}, {"answer_due_on": {"$gte": today}}]
+    complaints = await ReadModels(runtime.db, VIEW).collection(COLLECTION)
+    cursor = complaints.find(query, projection={"_id": False}).sort("received_at", -1).skip(skip)
+    found = [_with_overdue(doc, service.today()) async for doc in cursor.limit(limit)]
+    for doc in found:
+        if (contact := await _contact_of(service, principal, doc)) is not None:
+            doc["contact"] = contact
+    return [_redact(principal, doc) for doc in found]
+
+
+async def _contact_of(
+    service: ComplaintService, principal: Principal, doc: dict[str, Any]
+) -> dict[str, Any] | None:
+    """The contact for a listed complaint, when the caller handles it (checked on the stream)."""
+    if not doc.get("has_contact") or _school_side(principal):
+        return None
+    involved = (*doc.get("routed_to", []), doc.get("accepted_by"))
+    if principal.user_id not in involved and Role.county_office not in principal.roles:
+        return None  # cheap pre-check; the stream decides
+    return await service.contact_for(principal, await service.load(doc["complaint_id"]))
+
+
+def scope_query(principal: Principal, county: str | None, school_id: str | None) -> dict[str, Any]:
+    """A read-model filter for the caller's jurisdiction (zones ignored), narrowed as asked."""
+    mine = without_zone(principal.jurisdiction)
+    query: dict[str, Any] = {}
+    for level in ("province", "city", "county"):
+        value = getattr(mine, level)
+        if value is not None:
+            query[level] = value
+    if mine.school is not None:
+        query["school_id"] = mine.school
+    for field, wanted in (("county", county), ("school_id", school_id)):
+        if wanted is None:
+            continue
+        if field in query and query[field] != wanted:
+            raise HTTPException(403, FORBIDDEN)
+        query[field] = wanted
+    return query

@@ -1,0 +1,179 @@
+"""The ``issues_complaints`` read model: one document per complaint (collection ``complaints``).
+
+Folded from the complaint events on ``duxue.issues.events``. Holds no personal data
+(the events carry none); the contact is joined on read, for handlers only.
+
+Document::
+
+    {complaint_id, tracking_no, school_id, school_name, province, city, county, zone_id,
+     channel, category, subject, content, anonymous, has_contact, received_by,
+     received_on, received_at, answer_due_on, status,
+     routed_to: [inspector ids], to_county_office, unlisted, routed_at,
+     routing: [{to_inspector_ids, to_county_office, by, at, reason}],
+     accepted_by, accepted_as_office, accepted_at,
+     verification: {outcome, findings, visit_id, verified_by, verified_at} | None,
+     issue_id, answer: {answer, method, answered_by, answered_on, at} | None,
+     rejection: {reason, rejected_by, at} | None, closed_by, closed_at,
+     version, updated_at}
+
+``answer_overdue`` is not stored: it depends on today, so the API computes it (and
+filters on ``answer_due_on`` and ``status``).
+
+:func:`fold` applies the same handlers to a stream's events in memory, so a single
+complaint can be shown from its stream without waiting for the read model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from shared import topics
+from shared.contracts.complaints import (
+    ComplaintAccepted,
+    ComplaintAnswered,
+    ComplaintClosed,
+    ComplaintIssueOpened,
+    ComplaintReceived,
+    ComplaintRejected,
+    ComplaintRouted,
+    ComplaintVerified,
+)
+from shared.envelope import EventEnvelope
+from shared.events import EventPayload, EventRegistry
+from shared.projection import DocRef, View
+
+Doc = dict[str, Any]
+VIEW = "issues_complaints"
+COLLECTION = "complaints"
+_EVENTS = (
+    ComplaintReceived,
+    ComplaintRouted,
+    ComplaintAccepted,
+    ComplaintRejected,
+    ComplaintVerified,
+    ComplaintIssueOpened,
+    ComplaintAnswered,
+    ComplaintClosed,
+)
+
+
+class ComplaintsView:
+    name = VIEW
+    topics: tuple[str, ...] = (topics.ISSUES,)
+    handles = frozenset(cls.event_type for cls in _EVENTS)
+    collections: tuple[str, ...] = (COLLECTION,)
+
+    def keys(self, event: EventEnvelope, payload: EventPayload) -> Iterable[DocRef]:
+        if isinstance(payload, _EVENTS):
+            return [DocRef(COLLECTION, payload.complaint_id)]
+        return []
+
+    def apply(self, event: EventEnvelope, payload: EventPayload, view: View) -> None:
+        if not isinstance(payload, _EVENTS):
+            return
+        ref = DocRef(COLLECTION, payload.complaint_id)
+        current = view.get(ref)
+        if current is None and not isinstance(payload, ComplaintReceived):
+            raise ValueError(f"{event.event_type} for unknown complaint {payload.complaint_id}")
+        doc = change(current or {}, event, payload)
+        view.put(ref, doc)
+
+
+def change(current: Doc, event: EventEnvelope, payload: EventPayload) -> Doc:
+    """The complaint document after ``payload`` (pure)."""
+    at = event.occurred_at.isoformat()
+    doc: Doc = dict(current)
+    match payload:
+        case ComplaintReceived():
+            where = event.jurisdiction
+            doc = {
+                **payload.model_dump(mode="json"),
+                "province": where.province,
+                "city": where.city,
+                "county": where.county,
+                "zone_id": where.zone,
+                "received_at": at,
+                "status": "received",
+                "routed_to": [],
+                "to_county_office": False,
+                "unlisted": False,
+                "routing": [],
+                "accepted_by": None,
+                "accepted_as_office": False,
+                "verification": None,
+                "issue_id": None,
+                "answer": None,
+                "rejection": None,
+                "closed_by": None,
+                "closed_at": None,
+            }
+        case ComplaintRouted():
+            doc.update(
+                status="routed",
+                routed_to=list(payload.to_inspector_ids),
+                to_county_office=payload.to_county_office,
+                unlisted=payload.unlisted,
+                routed_at=at,
+                accepted_by=None,
+                accepted_as_office=False,
+                routing=[
+                    *doc.get("routing", []),
+                    {
+                        "to_inspector_ids": list(payload.to_inspector_ids),
+                        "to_county_office": payload.to_county_office,
+                        "by": payload.routed_by,
+                        "at": at,
+                        "reason": payload.reason,
+                    },
+                ],
+            )
+        case ComplaintAccepted():
+            doc.update(
+                status="accepted",
+                accepted_by=payload.accepted_by,
+                accepted_as_office=payload.as_office,
+                accepted_at=at,
+            )
+        case ComplaintRejected():
+            doc.update(
+                status="rejected",
+                rejection={"reason": payload.reason, "rejected_by": payload.rejected_by, "at": at},
+            )
+        case ComplaintVerified():
+            doc.update(
+                status="verified",
+                verification={
+                    "outcome": payload.outcome.value,
+                    "findings": payload.findings,
+                    "visit_id": payload.visit_id,
+                    "verified_by": payload.verified_by,
+                    "verified_at": at,
+                },
+            )
+        case ComplaintIssueOpened():
+            doc.update(issue_id=payload.issue_id)
+        case ComplaintAnswered():
+            doc.update(
+                status="answered",
+                answer={
+                    "answer": payload.answer,
+                    "method": payload.method.value,
+                    "answered_by": payload.answered_by,
+                    "answered_on": payload.answered_on.isoformat(),
+                    "at": at,
+                },
+            )
+        case ComplaintClosed():
+            doc.update(status="closed", closed_by=payload.closed_by, closed_at=at)
+    doc["version"] = event.stream_version
+    doc["updated_at"] = at
+    return doc
+
+
+def fold(events: Sequence[EventEnvelope], registry: EventRegistry) -> Doc | None:
+    """The document of one complaint from its stream (``None`` for an empty stream)."""
+    doc: Doc | None = None
+    for event in events:
+        doc = change(doc or {}, event, registry.parse(event))
+    return doc
