@@ -223,7 +223,13 @@ async def test_checklists_as_data_and_a_campaign_with_its_progress(
     await _append_visit(runtime, f"{cid}-v1", _planned(f"{cid}-v1", s2, "insp", cid))
     await _append_visit(runtime, f"{cid}-v1", _closed(f"{cid}-v1", s2, cid))
     await _append_visit(runtime, f"{cid}-v2", _planned(f"{cid}-v2", s1, "insp", cid))
-    after = await eventually(lambda: progress(1))
+
+    async def both_projected() -> dict[str, Any] | None:  # v1 closed and v2 planned
+        found = await progress(1)
+        schools = {s["school_id"]: s for s in (found or {}).get("schools", [])}
+        return found if schools.get(s1, {}).get("planned") else None
+
+    after = await eventually(both_projected)
     by_school = {s["school_id"]: s for s in after["schools"]}
     assert by_school[s2]["visited"] and by_school[s1]["planned"] and not by_school[s1]["visited"]
     assert not by_school[s3]["planned"]
