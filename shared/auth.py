@@ -162,12 +162,56 @@ def current_principal(
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
+FORBIDDEN = "超出您的管辖范围 (outside your jurisdiction)"
+
+
 def ensure_within(principal: Principal, where: Jurisdiction) -> None:
     """403 unless ``where`` lies inside the caller's jurisdiction."""
     if not principal.can_access(where):
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN, "超出您的管辖范围 (outside your jurisdiction)"
-        )
+        raise HTTPException(status.HTTP_403_FORBIDDEN, FORBIDDEN)
+
+
+def without_zone(where: Jurisdiction) -> Jurisdiction:
+    return where.model_copy(update={"zone": None})
+
+
+def sees(principal: Principal, where: Jurisdiction) -> bool:
+    """``where`` lies in the caller's jurisdiction with zones ignored: schools move between
+    zones and inspectors work across them, so zones never narrow a read."""
+    return without_zone(principal.jurisdiction).contains(without_zone(where))
+
+
+def ensure_sees(principal: Principal, where: Jurisdiction) -> None:
+    """403 unless the caller :func:`sees` ``where``."""
+    if not sees(principal, where):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, FORBIDDEN)
+
+
+def scope_filter(
+    principal: Principal, *, with_zone: bool = False, **wanted: str | None
+) -> dict[str, Any]:
+    """A read-model filter for the caller's jurisdiction, narrowed to what was asked.
+
+    Documents carry ``province``/``city``/``county`` (and ``zone`` when ``with_zone``)
+    and ``school_id``. ``wanted`` maps such a field to a requested value (``None``: not
+    asked); a request outside the caller's jurisdiction is 403, not an empty answer.
+    """
+    mine = principal.jurisdiction
+    levels = ("province", "city", "county", "zone") if with_zone else ("province", "city", "county")
+    query: dict[str, Any] = {}
+    for level in levels:
+        value = getattr(mine, level)
+        if value is not None:
+            query[level] = value
+    if mine.school is not None:
+        query["school_id"] = mine.school
+    for field, value in wanted.items():
+        if value is None:
+            continue
+        if field in query and query[field] != value:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, FORBIDDEN)
+        query[field] = value
+    return query
 
 
 def ensure_role(principal: Principal, *roles: Role) -> None:

@@ -22,6 +22,7 @@ from starlette.routing import Match
 
 from shared import metrics
 from shared.commands import IllegalStep, InvalidField, NotFound
+from shared.envelope import EventEnvelope
 from shared.eventstore import ConcurrencyConflict
 
 log = structlog.get_logger(__name__)
@@ -44,6 +45,21 @@ _STATUS_CODES = {
 
 def error_body(status_code: int, message: str, **extra: Any) -> dict[str, Any]:
     return {"error": _STATUS_CODES.get(status_code, "error"), "message": message, **extra}
+
+
+def timeline_entry(event: EventEnvelope, payload: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One step of a stream as the ``…/timeline`` routes show it: what, when, who and why
+    (correlation and causation); ``payload`` replaces the event's own (e.g. redacted)."""
+    return {
+        "version": event.stream_version,
+        "type": event.event_type,
+        "occurred_at": event.occurred_at.isoformat(),
+        "actor": {"user_id": event.actor.user_id, "role": event.actor.role},
+        "correlation_id": event.correlation_id,
+        "causation_id": event.causation_id,
+        "event_id": str(event.event_id),
+        "payload": event.payload if payload is None else payload,
+    }
 
 
 def parse_if_match(if_match: str | None) -> int | None:

@@ -33,7 +33,7 @@ from pymongo.errors import DuplicateKeyError
 from services.issues.domain import complaint as c
 from services.issues.domain import issue as i
 from services.issues.issue_service import IssueService, issue_id_for
-from shared.auth import Principal, Role, ensure_role
+from shared.auth import Principal, Role, ensure_role, ensure_sees, sees, without_zone
 from shared.commands import CommandContext, InvalidField, NotFound, StreamHandler
 from shared.contracts.complaints import ComplaintCategory, ComplaintChannel
 from shared.contracts.issues import IssueSource
@@ -50,7 +50,6 @@ PUBLIC = Actor(user_id="public", role="public")
 """The actor of a complaint filed through the public form (no account)."""
 STAFF_INTAKE = (Role.inspector, Role.zone_leader, Role.county_office)
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
-FORBIDDEN = "超出您的管辖范围 (outside your jurisdiction)"
 NOT_HANDLER = (
     "只有承办该投诉的责任督学或学校所在县督导室可以办理 "
     "(only the inspector handling the complaint or the county office)"
@@ -136,20 +135,6 @@ class LoadedComplaint:
 class UnknownComplaint(NotFound):
     def __init__(self, complaint_id: str) -> None:
         super().__init__(f"举报投诉 {complaint_id} 不存在 (unknown complaint)")
-
-
-def without_zone(where: Jurisdiction) -> Jurisdiction:
-    return where.model_copy(update={"zone": None})
-
-
-def sees(principal: Principal, where: Jurisdiction) -> bool:
-    """``where`` lies in the caller's jurisdiction, zones ignored (they move)."""
-    return without_zone(principal.jurisdiction).contains(without_zone(where))
-
-
-def ensure_sees(principal: Principal, where: Jurisdiction) -> None:
-    if not sees(principal, where):
-        raise HTTPException(403, FORBIDDEN)
 
 
 def is_county_office_of(principal: Principal, where: Jurisdiction) -> bool:

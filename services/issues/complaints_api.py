@@ -51,11 +51,17 @@ from services.issues.complaints import (
     LoadedComplaint,
     is_county_office_of,
     is_handler,
-    without_zone,
 )
 from services.issues.complaints_view import COLLECTION, VIEW, fold
 from services.issues.domain import complaint as c
-from shared.auth import CurrentPrincipal, Principal, Role, ensure_role
+from shared.auth import (
+    CurrentPrincipal,
+    Principal,
+    Role,
+    ensure_role,
+    ensure_sees,
+    scope_filter,
+)
 from shared.commands import CommandContext
 from shared.contracts.complaints import (
     AnswerMethod,
@@ -64,7 +70,7 @@ from shared.contracts.complaints import (
     VerificationOutcome,
 )
 from shared.contracts.visits import MajorKind, Severity
-from shared.http import parse_if_match
+from shared.http import parse_if_match, timeline_entry
 from shared.projection import ReadModels
 from shared.ratelimit import rate_limited
 from shared.service import RuntimeDep, command_context
@@ -81,7 +87,6 @@ OFFICES = (Role.county_office, Role.city_office, Role.province_office)
 READERS = (*OFFICES, Role.inspector, Role.zone_leader, Role.principal, Role.integrator)
 STAFF = (*OFFICES, Role.inspector, Role.zone_leader, Role.integrator)
 HIDDEN_FROM_SCHOOL = ("anonymous", "has_contact", "received_by", "contact")
-FORBIDDEN = "超出您的管辖范围 (outside your jurisdiction)"
 M = TypeVar("M", bound=BaseModel)
 
 router = APIRouter(prefix="/complaints", tags=["complaints"])
@@ -530,8 +535,7 @@ async def get_complaint(
     ensure_role(principal, *READERS)
     service = _service(request)
     current = await service.load(complaint_id)
-    if not without_zone(principal.jurisdiction).contains(without_zone(current.jurisdiction)):
-        raise HTTPException(403, FORBIDDEN)
+    ensure_sees(principal, current.jurisdiction)
     events = await runtime.store.load(c.stream_id(complaint_id))
     doc = fold(events, runtime.registry) or {}
     doc = _with_overdue(doc, service.today())
@@ -541,18 +545,10 @@ async def get_complaint(
         doc["contact"] = contact
     school_side = _school_side(principal)
     doc["timeline"] = [
-        {
-            "version": e.stream_version,
-            "type": e.event_type,
-            "occurred_at": e.occurred_at.isoformat(),
-            "actor": {"user_id": e.actor.user_id, "role": e.actor.role},
-            "correlation_id": e.correlation_id,
-            "causation_id": e.causation_id,
-            "event_id": str(e.event_id),
-            "payload": {
-                k: v for k, v in e.payload.items() if not (school_side and k in HIDDEN_FROM_SCHOOL)
-            },
-        }
+        timeline_entry(
+            e,
+            {k: v for k, v in e.payload.items() if not (school_side and k in HIDDEN_FROM_SCHOOL)},
+        )
         for e in events
     ]
     return _redact(principal, doc)
@@ -612,18 +608,4 @@ async def _contact_of(
 
 def scope_query(principal: Principal, county: str | None, school_id: str | None) -> dict[str, Any]:
     """A read-model filter for the caller's jurisdiction (zones ignored), narrowed as asked."""
-    mine = without_zone(principal.jurisdiction)
-    query: dict[str, Any] = {}
-    for level in ("province", "city", "county"):
-        value = getattr(mine, level)
-        if value is not None:
-            query[level] = value
-    if mine.school is not None:
-        query["school_id"] = mine.school
-    for field, wanted in (("county", county), ("school_id", school_id)):
-        if wanted is None:
-            continue
-        if field in query and query[field] != wanted:
-            raise HTTPException(403, FORBIDDEN)
-        query[field] = wanted
-    return query
+    return scope_filter(principal, county=county, school_id=school_id)

@@ -15,10 +15,10 @@ import io
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response
 
 from services.issues.hazards import VIEW, HazardStatus
-from shared.auth import CurrentPrincipal, Principal
+from shared.auth import CurrentPrincipal, Principal, scope_filter
 from shared.directory.lookup import DirectoryLookup
 from shared.projection import ReadModels
 from shared.runtime import Runtime
@@ -27,7 +27,6 @@ from shared.service import RuntimeDep
 router = APIRouter(tags=["hazards"])
 
 Code = Annotated[str | None, Query(pattern=r"^[0-9A-Za-z_-]{1,40}$")]
-FORBIDDEN = "超出您的管辖范围 (outside your jurisdiction)"
 SEVERITY = {"minor": "轻微", "general": "一般", "serious": "较重", "major": "重大"}
 COLUMNS = (
     ("hazard_no", "隐患编号"),
@@ -49,22 +48,8 @@ def scope(
     principal: Principal, county: str | None, school: str | None, status_: HazardStatus | None
 ) -> dict[str, Any]:
     """The read-model filter: the caller's reach (zone ignored), narrowed as asked."""
-    mine = principal.jurisdiction
-    query: dict[str, Any] = {"stage": {"$exists": True}}
-    for level in ("province", "city", "county"):
-        value = getattr(mine, level)
-        if value is not None:
-            query[level] = value
-    if mine.school is not None:
-        query["school_id"] = mine.school
-    if county is not None:
-        if mine.county not in (None, county):
-            raise HTTPException(status.HTTP_403_FORBIDDEN, FORBIDDEN)
-        query["county"] = county
-    if school is not None:
-        if mine.school not in (None, school):
-            raise HTTPException(status.HTTP_403_FORBIDDEN, FORBIDDEN)
-        query["school_id"] = school
+    query = scope_filter(principal, county=county, school_id=school)
+    query["stage"] = {"$exists": True}
     if status_ is not None:
         query["status"] = status_.value
     return query

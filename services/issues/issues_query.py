@@ -19,9 +19,10 @@ from services.issues.domain import issue as i
 from services.issues.issue_view import VIEW, as_dict
 from services.issues.visit_origins import VIEW as ORIGINS
 from services.issues.visit_origins import origin_of
-from shared.auth import CurrentPrincipal, Principal, ensure_within
+from shared.auth import CurrentPrincipal, ensure_within, scope_filter
 from shared.contracts.issues import IssueSource
 from shared.contracts.visits import Severity
+from shared.http import timeline_entry
 from shared.jurisdiction import Jurisdiction
 from shared.projection import ReadModels
 from shared.service import RuntimeDep
@@ -31,28 +32,6 @@ router = APIRouter(prefix="/issues", tags=["issues"])
 ID = r"^[0-9A-Za-z_-]{1,80}$"
 COUNTY = r"^[0-9]{6}$"
 MAX_PAGE = 500
-
-
-def scope(principal: Principal) -> dict[str, Any]:
-    """The read-model filter of the caller's jurisdiction."""
-    mine = principal.jurisdiction
-    query: dict[str, Any] = {}
-    for level in ("province", "city", "county", "zone"):
-        value = getattr(mine, level)
-        if value is not None:
-            query[level] = value
-    if mine.school is not None:
-        query["school_id"] = mine.school
-    return query
-
-
-def _narrow(query: dict[str, Any], field: str, value: str | None) -> None:
-    """Add a filter inside the caller's scope; a filter outside it is 403, not empty."""
-    if value is None:
-        return
-    if field in query and query[field] != value:
-        raise HTTPException(403, "超出您的管辖范围 (outside your jurisdiction)")
-    query[field] = value
 
 
 async def _issues(runtime: Any) -> Any:
@@ -95,10 +74,7 @@ async def list_issues(
     ``due_within_days=N``: open issues whose deadline is within N days and not yet
     passed (即将到期). ``overdue=true``: open issues whose current deadline was crossed.
     """
-    query = scope(principal)
-    _narrow(query, "school_id", school_id)
-    _narrow(query, "zone", zone)
-    _narrow(query, "county", county)
+    query = scope_filter(principal, with_zone=True, school_id=school_id, zone=zone, county=county)
     filters = {
         "stage": stage.value if stage else None,
         "item_code": category,
@@ -186,16 +162,5 @@ async def timeline(
     return {
         "issue_id": issue_id,
         "cause": cause,
-        "events": [
-            {
-                "version": e.stream_version,
-                "type": e.event_type,
-                "occurred_at": e.occurred_at.isoformat(),
-                "actor": {"user_id": e.actor.user_id, "role": e.actor.role},
-                "correlation_id": e.correlation_id,
-                "causation_id": e.causation_id,
-                "payload": e.payload,
-            }
-            for e in events
-        ],
+        "events": [timeline_entry(e) for e in events],
     }

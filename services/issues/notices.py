@@ -24,13 +24,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 
-from fastapi import HTTPException, status
-
 from services.issues.documents import NoticeDocument
 from services.issues.domain import issue as i
 from services.issues.issue_service import OFFICES, IssueService, LoadedIssue
 from services.issues.number_books import NumberBooks, OfficeNames, office_code, office_of
-from shared.auth import Principal, ensure_role, ensure_within
+from shared.auth import Principal, ensure_role, ensure_sees, ensure_within
 from shared.commands import CommandContext, InvalidField, NotFound
 from shared.contracts.issues import (
     IssueOpened,
@@ -42,10 +40,8 @@ from shared.directory.lookup import DirectoryLookup
 from shared.envelope import EventEnvelope
 from shared.events import EventRegistry
 from shared.eventstore import EventStore
-from shared.jurisdiction import Jurisdiction
 
 PLACEHOLDER = "（待编号）"
-FORBIDDEN = "超出您的管辖范围 (outside your jurisdiction)"
 
 
 class NoNotice(NotFound):
@@ -190,11 +186,3 @@ class NoticeService:
             received_by=facts.receipt.received_by if facts.receipt else None,
             received_on=facts.receipt.received_on if facts.receipt else None,
         )
-
-
-def ensure_sees(principal: Principal, where: Jurisdiction) -> None:
-    """403 unless ``where`` lies in the caller's reach; zones never narrow a read
-    (schools move between zones, inspectors work across them)."""
-    mine = principal.jurisdiction.model_copy(update={"zone": None})
-    if not mine.contains(where.model_copy(update={"zone": None})):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, FORBIDDEN)

@@ -33,7 +33,7 @@ from services.issues.domain import self_inspection as si
 from services.issues.issue_service import OFFICES, IssueService, issue_id_for
 from services.issues.self_inspection_view import VIEW, report_from_doc
 from shared import topics
-from shared.auth import Principal, Role
+from shared.auth import Principal, Role, without_zone
 from shared.commands import CommandContext, NotFound, StreamHandler
 from shared.contracts.issues import IssueSource
 from shared.contracts.self_inspection import (
@@ -111,10 +111,6 @@ def open_command(t: TrackedProblem) -> i.OpenIssue:
 
 def forbidden(message: str) -> HTTPException:
     return HTTPException(403, message)
-
-
-def _without_zone(where: Jurisdiction) -> Jurisdiction:
-    return where.model_copy(update={"zone": None})
 
 
 class SelfInspectionService:
@@ -252,7 +248,7 @@ class SelfInspectionService:
 
     async def may_read_zone(self, principal: Principal, zone: ZoneFacts) -> bool:
         """An office over the zone, the zone's leader, or an inspector listed in it today."""
-        if principal.has_any(*OFFICES) and _without_zone(principal.jurisdiction).contains(
+        if principal.has_any(*OFFICES) and without_zone(principal.jurisdiction).contains(
             zone.office
         ):
             return True
@@ -278,7 +274,7 @@ class SelfInspectionService:
         """The zone's leader, or the zone's own office (county; city for a city zone)."""
         if Role.admin in principal.roles or self.may_lead(principal, zone):
             return True
-        own_office = _without_zone(principal.jurisdiction) == zone.office
+        own_office = without_zone(principal.jurisdiction) == zone.office
         return principal.has_any(Role.county_office, Role.city_office) and own_office
 
     async def week_view(

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.issues.domain import self_inspection as si
 from services.issues.issue_service import OFFICES
 from services.issues.self_inspection import SelfInspectionService, ZoneFacts
-from shared.auth import CurrentPrincipal, Principal, Role, ensure_role
+from shared.auth import CurrentPrincipal, Principal, Role, ensure_role, ensure_sees, scope_filter
 from shared.commands import InvalidField
 from shared.contracts.self_inspection import MONTH, WEEK, SelfInspectionItem
 from shared.directory.lookup import ReadModelDirectory
@@ -25,7 +25,6 @@ ID = r"^[0-9A-Za-z_-]{2,40}$"
 REPORT_ID = r"^[0-9A-Za-z_-]{2,40}-[0-9]{4}-(0[1-9]|1[0-2])$"
 DIVISION_CODE = r"^[0-9]{6}$"
 READERS = (*OFFICES, Role.inspector, Role.zone_leader, Role.integrator, Role.principal)
-FORBIDDEN = "超出您的管辖范围 (outside your jurisdiction)"
 
 
 class ProblemCreate(BaseModel):
@@ -106,15 +105,9 @@ def _problems(items: list[ProblemCreate] | list[ProblemRevision]) -> list[si.Pro
     ]
 
 
-def _reach(principal: Principal) -> Jurisdiction:
-    """What the caller may read: their jurisdiction without its zone (schools change zones)."""
-    return principal.jurisdiction.model_copy(update={"zone": None})
-
-
 def _ensure_sees(principal: Principal, where: Jurisdiction) -> None:
     ensure_role(principal, *READERS)
-    if not _reach(principal).contains(where.model_copy(update={"zone": None})):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, FORBIDDEN)
+    ensure_sees(principal, where)
 
 
 def _week(text: str, field: str) -> si.Week:
@@ -146,8 +139,7 @@ async def file_report(
     school = await _directory(request).school(body.school_id)
     if school is None:
         raise InvalidField("body.school_id", f"学校 {body.school_id} 不存在 (unknown school)")
-    if not _reach(principal).contains(school.jurisdiction.model_copy(update={"zone": None})):
-        raise HTTPException(403, FORBIDDEN)
+    ensure_sees(principal, school.jurisdiction)
     version, report = await _service(request).file(
         school,
         body.month,
@@ -190,23 +182,7 @@ async def revise_report(
 
 def _scope(principal: Principal, county: str | None, school: str | None) -> dict[str, Any]:
     ensure_role(principal, *READERS)
-    mine = _reach(principal)
-    query: dict[str, Any] = {}
-    for level in ("province", "city", "county"):
-        value = getattr(mine, level)
-        if value is not None:
-            query[level] = value
-    if county is not None:
-        if mine.county not in (None, county):
-            raise HTTPException(403, FORBIDDEN)
-        query["county"] = county
-    if mine.school is not None:
-        if school not in (None, mine.school):
-            raise HTTPException(403, FORBIDDEN)
-        query["school_id"] = mine.school
-    elif school is not None:
-        query["school_id"] = school
-    return query
+    return scope_filter(principal, county=county, school_id=school)
 
 
 @router.get("/self-inspections")

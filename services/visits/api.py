@@ -11,7 +11,6 @@ from services.visits.directory import DirectoryService, UnknownSchool
 from services.visits.directory_access import (
     READERS,
     directory_service,
-    ensure_sees,
     read_model,
     scope_query,
 )
@@ -22,7 +21,7 @@ from services.visits.domain.school import (
     RegisterSchool,
     jurisdiction_of,
 )
-from shared.auth import CurrentPrincipal, Role, ensure_role, ensure_within
+from shared.auth import CurrentPrincipal, Role, ensure_role, ensure_sees, ensure_within
 from shared.contracts.directory import Location, SchoolKind
 from shared.http import parse_if_match
 from shared.jurisdiction import Jurisdiction

@@ -19,7 +19,6 @@ from services.visits.directory_access import (
     OFFICES,
     READERS,
     directory_service,
-    ensure_sees,
     find_doc,
     not_found,
     read_model,
@@ -32,7 +31,7 @@ from services.visits.domain.division import RegisterDivision, RenameDivision
 from services.visits.domain.inspector import CorrectInspector, RegisterInspector
 from services.visits.domain.listing import CorrectListing, EndListing, ListInspector
 from services.visits.domain.zone import CorrectZone, EstablishZone
-from shared.auth import CurrentPrincipal, Principal, Role, ensure_role, ensure_within
+from shared.auth import CurrentPrincipal, Principal, Role, ensure_role, ensure_sees, ensure_within
 from shared.contracts.directory import DivisionLevel, Employment, ZoneLevel
 from shared.directory.lookup import listing_active_on
 from shared.http import parse_if_match

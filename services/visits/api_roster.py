@@ -17,14 +17,13 @@ from starlette.datastructures import UploadFile
 from services.visits.directory_access import (
     DIVISION_CODE,
     OFFICES,
-    ensure_sees,
     find_doc,
     where_of,
 )
 from services.visits.domain.division import jurisdiction_of
 from services.visits.roster_format import UnknownFormat, write_xlsx
 from services.visits.roster_import import ImportOutcome, RosterImporter, RosterInvalid
-from shared.auth import CurrentPrincipal, ensure_role, ensure_within
+from shared.auth import CurrentPrincipal, ensure_role, ensure_sees, ensure_within
 from shared.contracts.directory import DivisionLevel
 from shared.http import error_body
 from shared.jurisdiction import Jurisdiction

@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import HTTPException, Request, status
 
 from services.visits.directory import DirectoryService
-from shared.auth import Principal, Role
+from shared.auth import Principal, Role, scope_filter
 from shared.jurisdiction import Jurisdiction
 from shared.projection import ReadModels
 from shared.runtime import Runtime
@@ -26,39 +26,11 @@ ID = r"^[0-9A-Za-z_-]{2,40}$"
 VIEW = "visits_directory"
 
 CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
-FORBIDDEN = "超出您的管辖范围 (outside your jurisdiction)"
-
-
-def without_zone(where: Jurisdiction) -> Jurisdiction:
-    return where.model_copy(update={"zone": None})
-
-
-def reach(principal: Principal) -> Jurisdiction:
-    """What the caller may see: their jurisdiction without its zone level."""
-    return without_zone(principal.jurisdiction)
-
-
-def ensure_sees(principal: Principal, where: Jurisdiction) -> None:
-    """403 unless ``where`` (zone ignored) lies inside the caller's reach."""
-    if not reach(principal).contains(without_zone(where)):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, FORBIDDEN)
 
 
 def scope_query(principal: Principal, county: str | None = None) -> dict[str, Any]:
     """A read-model filter for the caller's reach, narrowed to ``county`` if asked."""
-    mine = reach(principal)
-    query: dict[str, Any] = {}
-    for level in ("province", "city", "county"):
-        value = getattr(mine, level)
-        if value is not None:
-            query[level] = value
-    if county is not None:
-        if mine.county not in (None, county):
-            raise HTTPException(status.HTTP_403_FORBIDDEN, FORBIDDEN)
-        query["county"] = county
-    if mine.school is not None:
-        query["school_id"] = mine.school
-    return query
+    return scope_filter(principal, county=county)
 
 
 def where_of(doc: dict[str, Any]) -> Jurisdiction:

@@ -29,7 +29,7 @@ from shared.contracts.visits import (
     Verdict,
     VisitKind,
 )
-from shared.http import parse_if_match
+from shared.http import parse_if_match, timeline_entry
 from shared.projection import ReadModels
 from shared.service import RuntimeDep, command_context
 
@@ -476,16 +476,4 @@ async def timeline(
         first["stage"] = "on_site"
     if not _visible(principal, first):
         raise HTTPException(404, f"督导 {visit_id} 不存在 (unknown visit)")
-    return [
-        {
-            "version": e.stream_version,
-            "type": e.event_type,
-            "occurred_at": e.occurred_at.isoformat(),
-            "actor": {"user_id": e.actor.user_id, "role": e.actor.role},
-            "correlation_id": e.correlation_id,
-            "causation_id": e.causation_id,
-            "event_id": str(e.event_id),
-            "payload": e.payload,
-        }
-        for e in events
-    ]
+    return [timeline_entry(e) for e in events]
