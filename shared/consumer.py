@@ -103,6 +103,22 @@ async def all_partitions(
         await asyncio.sleep(0.5)
 
 
+async def assign_from(
+    consumer: AIOKafkaConsumer, topic_names: tuple[str, ...], positions: dict[str, int]
+) -> list[TopicPartition]:
+    """Assign every partition of the topics, each at its stored position
+    (``"<topic>:<partition>"`` → next offset), or at the beginning when none is stored."""
+    assigned = await all_partitions(consumer, topic_names)
+    consumer.assign(assigned)
+    for tp in assigned:
+        key = f"{tp.topic}:{tp.partition}"
+        if key in positions:
+            consumer.seek(tp, positions[key])
+        else:
+            await consumer.seek_to_beginning(tp)
+    return assigned
+
+
 def record_lag(
     consumer: AIOKafkaConsumer,
     name: str,

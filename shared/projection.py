@@ -38,7 +38,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
 from shared import metrics
-from shared.consumer import DeadLetters, Delivery, all_partitions, decode, record_lag
+from shared.consumer import DeadLetters, Delivery, assign_from, decode, record_lag
 from shared.envelope import EventEnvelope
 from shared.events import EventPayload, EventRegistry
 from shared.kafka import make_consumer
@@ -200,14 +200,7 @@ class ProjectionRunner:
         )
         await consumer.start()
         try:
-            assigned = await all_partitions(consumer, self._topics)
-            consumer.assign(assigned)
-            for tp in assigned:
-                key = f"{tp.topic}:{tp.partition}"
-                if key in self.positions:
-                    consumer.seek(tp, self.positions[key])
-                else:
-                    await consumer.seek_to_beginning(tp)
+            assigned = await assign_from(consumer, self._topics, self.positions)
             end = await consumer.end_offsets(assigned) if until_end else {}
             while not self._stopping.is_set():
                 if until_end and all(

@@ -32,7 +32,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from shared import metrics
 from shared.commands import IllegalStep
-from shared.consumer import DeadLetters, Delivery, all_partitions, decode, record_lag
+from shared.consumer import DeadLetters, Delivery, assign_from, decode, record_lag
 from shared.envelope import EventEnvelope
 from shared.events import EventPayload, EventRegistry
 from shared.kafka import make_consumer
@@ -106,14 +106,7 @@ class ReactorRunner:
         )
         await consumer.start()
         try:
-            assigned = await all_partitions(consumer, self._topics)
-            consumer.assign(assigned)
-            for tp in assigned:
-                key = f"{tp.topic}:{tp.partition}"
-                if key in self.positions:
-                    consumer.seek(tp, self.positions[key])
-                else:
-                    await consumer.seek_to_beginning(tp)
+            assigned = await assign_from(consumer, self._topics, self.positions)
             while not self._stopping.is_set():
                 fetched = await consumer.getmany(timeout_ms=300, max_records=self._batch_size)
                 records = [r for batch in fetched.values() for r in batch]
