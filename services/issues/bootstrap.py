@@ -49,7 +49,7 @@ def _wire(settings: IssuesSettings) -> StartHook:
             runtime, app, directory=app.state.directory_lookup, uploaders=EVIDENCE_UPLOADERS
         )
         # rectification issues
-        app.state.issues = IssueService(runtime, app.state.directory_lookup)
+        app.state.issues = IssueService(runtime, app.state.directory_lookup, app.state.evidence)
         await runtime.run_projection(IssueView())
         await runtime.run_projection(VisitOriginsView())
         app.state.opener = await runtime.run_reactor(IssueOpener(app.state.issues))

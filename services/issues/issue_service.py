@@ -32,6 +32,7 @@ from shared.directory.lookup import DirectoryLookup
 from shared.envelope import Actor
 from shared.events import registry
 from shared.eventstore import ConcurrencyConflict
+from shared.evidence.lookup import EvidenceLookup, check_evidence_refs
 from shared.jurisdiction import Jurisdiction
 from shared.runtime import Runtime
 
@@ -75,8 +76,11 @@ def forbidden(message: str) -> HTTPException:
 
 
 class IssueService:
-    def __init__(self, runtime: Runtime, directory: DirectoryLookup) -> None:
+    def __init__(
+        self, runtime: Runtime, directory: DirectoryLookup, evidence: EvidenceLookup
+    ) -> None:
         self._directory = directory
+        self._evidence = evidence
         self._runtime = runtime
         self._issues = StreamHandler[i.Issue](
             runtime.store,
@@ -143,6 +147,9 @@ class IssueService:
         current = await self.load(issue_id)
         ensure_within(principal, current.jurisdiction)
         await self._authorize(cmd, current, principal)
+        if isinstance(cmd, i.ReportProgress) and cmd.evidence:
+            # stored for this issue's school, bytes unchanged (else 422 body.evidence[i])
+            await check_evidence_refs(self._evidence, cmd.evidence, current.state.school_id)
         stream = i.stream_id(issue_id)
         StreamHandler.check_expected(stream, expected, current.version)
         events = i.decide(current.state, cmd)

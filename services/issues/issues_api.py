@@ -19,7 +19,6 @@ from services.issues.domain import issue as i
 from services.issues.issue_service import CallerCommand, IssueService
 from shared.auth import CurrentPrincipal, Principal
 from shared.contracts.visits import EvidenceRef
-from shared.evidence.lookup import check_evidence_refs
 from shared.http import parse_if_match
 from shared.service import command_context
 
@@ -106,13 +105,6 @@ def _service(request: Request) -> IssueService:
     return service
 
 
-async def _check_evidence(request: Request, issue_id: str, refs: list[EvidenceRef]) -> None:
-    """Each reference must name evidence stored for this issue's school, bytes unchanged."""
-    if refs:
-        current = await _service(request).load(issue_id)
-        await check_evidence_refs(request.app.state.evidence, refs, current.state.school_id)
-
-
 async def _step(
     request: Request,
     response: Response,
@@ -156,8 +148,8 @@ async def report_progress(
     response: Response,
     if_match: IfMatch = None,
 ) -> Accepted:
-    """报告整改进展 — progress with evidence (uploaded first to ``/evidence``)."""
-    await _check_evidence(request, issue_id, body.evidence)
+    """报告整改进展 — progress with evidence (uploaded first to ``/evidence``; each ref must
+    match what is stored for the issue's school, else 422 ``body.evidence[i]``)."""
     cmd = i.ReportProgress(by=principal.user_id, note=body.note, evidence=tuple(body.evidence))
     return await _step(request, response, principal, issue_id, cmd, if_match)
 
