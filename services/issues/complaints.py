@@ -7,7 +7,7 @@ this module does the I/O around it and answers **who may**:
 - public intake: anyone (the route is rate-limited); the actor is ``public``;
 - accept, reject, verify, open the linked issue, answer, close: a *handler* — an
   inspector the complaint is routed to or who accepted it, or the school's county office;
-- re-route: the school's county office only.
+- re-route and erasure of the personal data: the school's county office only.
 
 **Personal data** never enters an event. The complainant's contact is written to
 ``complainant_contacts`` (``_id`` = complaint id) *before* the ``ComplaintReceived``
@@ -16,6 +16,13 @@ write is an upsert of the whole document, so a retry stores the same thing. Only
 handlers read it (:meth:`ComplaintService.contact_for`). The query code that lets a
 complainant follow the case without an account is kept apart too
 (``complaint_codes``, ``_id`` = tracking number, salted sha256 of the code).
+
+**Free text** (subject, content, notes, reasons, findings, the answer) is sealed with
+the complaint's data key (:mod:`services.issues.complaint_keys`) before it enters an
+event. The key is created *before* ``ComplaintReceived`` is appended, like the contact.
+**Erasure** deletes the key, then the contact, then appends ``ComplaintErased``; a crash
+part-way leaves the complaint unreadable but not yet recorded as erased, and repeating
+the request finishes it (see docs/complaints.md).
 """
 
 from __future__ import annotations
@@ -30,17 +37,24 @@ from typing import Any
 from fastapi import HTTPException
 from pymongo.errors import DuplicateKeyError
 
+from services.issues.complaint_keys import KeyStore, MongoKeyStore, Reader
 from services.issues.domain import complaint as c
 from services.issues.domain import issue as i
 from services.issues.issue_service import IssueService, issue_id_for
 from shared.auth import Principal, Role, ensure_role, ensure_sees, sees, without_zone
-from shared.commands import CommandContext, InvalidField, NotFound, StreamHandler
-from shared.contracts.complaints import ComplaintCategory, ComplaintChannel
+from shared.commands import CommandContext, IllegalStep, InvalidField, NotFound, StreamHandler
+from shared.contracts.complaints import (
+    ComplaintCategory,
+    ComplaintChannel,
+    ErasureReason,
+    SealedText,
+)
 from shared.contracts.issues import IssueSource
 from shared.contracts.visits import MajorKind, Severity
 from shared.directory.lookup import DirectoryLookup, SchoolFacts
 from shared.envelope import Actor
 from shared.events import registry
+from shared.eventstore import ConcurrencyConflict
 from shared.jurisdiction import Jurisdiction
 from shared.runtime import Runtime
 
@@ -50,6 +64,7 @@ PUBLIC = Actor(user_id="public", role="public")
 """The actor of a complaint filed through the public form (no account)."""
 STAFF_INTAKE = (Role.inspector, Role.zone_leader, Role.county_office)
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+ERASE_ATTEMPTS = 3
 NOT_HANDLER = (
     "只有承办该投诉的责任督学或学校所在县督导室可以办理 "
     "(only the inspector handling the complaint or the county office)"
@@ -164,6 +179,10 @@ def _hash(code: str, salt: str) -> str:
     return hashlib.sha256(f"{salt}:{code}".encode()).hexdigest()
 
 
+def _no_text(text: str) -> SealedText:
+    raise AssertionError("this step carries no text")  # pragma: no cover
+
+
 class ComplaintService:
     def __init__(
         self,
@@ -171,8 +190,10 @@ class ComplaintService:
         directory: DirectoryLookup,
         issues: IssueService,
         answer_days: int,
+        keys: KeyStore | None = None,
     ) -> None:
         self._runtime = runtime
+        self.keys: KeyStore = keys or MongoKeyStore(runtime.db)
         self._directory = directory
         self._issues = issues
         self._answer_days = answer_days
@@ -205,6 +226,7 @@ class ComplaintService:
         received_on = i.local_day(ctx.now)
         contact = intake.contact if intake.contact and not intake.contact.empty else None
         complaint_id, tracking_no, code = await self._reserve_number(received_on, ctx)
+        key = await self.keys.create(complaint_id, ctx.now)
         if contact is not None:
             await self._store_contact(complaint_id, school, contact, ctx)
         listed = await self._directory.listed_inspectors(school.school_id, received_on)
@@ -224,7 +246,7 @@ class ComplaintService:
             answer_days=self._answer_days,
             listed_inspector_ids=tuple(listed),
         )
-        events = c.decide(c.Complaint(), cmd)
+        events = c.decide(c.Complaint(), cmd, key.seal)
         version = await self._streams.append(
             c.stream_id(complaint_id), 0, events, ctx, school.jurisdiction
         )
@@ -304,6 +326,20 @@ class ComplaintService:
             return {"erased": True}
         return {k: doc.get(k) for k in ("name", "phone", "email", "address")}
 
+    async def reader(self, complaint_id: str, erased: bool) -> Reader:
+        """Reads the complaint's stored texts (``[已删除]`` once erased)."""
+        key = None if erased else await self.keys.get(complaint_id)
+        return Reader(key, erased)
+
+    async def readers(self, docs: list[dict[str, Any]]) -> dict[str, Reader]:
+        """A reader per listed read-model document, with one look-up of their keys."""
+        live = [d["complaint_id"] for d in docs if not d.get("erased")]
+        keys = await self.keys.get_many(live)
+        return {
+            d["complaint_id"]: Reader(keys.get(d["complaint_id"]), bool(d.get("erased")))
+            for d in docs
+        }
+
     async def public_status(self, tracking_no: str, code: str) -> LoadedComplaint:
         """The complaint for its tracking number and query code; 404 for either wrong."""
         unknown = NotFound(f"未找到受理编号为 {tracking_no} 的投诉，或查询码不正确 (not found)")
@@ -366,7 +402,7 @@ class ComplaintService:
         state = current.state
         issue_id = issue_id_for("complaint", complaint_id)
         cmd = c.LinkIssue(by=principal.user_id, issue_id=issue_id)
-        if not c.decide(state, cmd):
+        if not c.decide(state, cmd, _no_text):
             return issue_id, False  # linked already
         if req.deadline < i.local_day(ctx.now):
             raise InvalidField("body.deadline", "整改期限不能早于今天 (deadline in the past)")
@@ -408,8 +444,54 @@ class ComplaintService:
     ) -> int:
         stream = c.stream_id(current.state.complaint_id)
         StreamHandler.check_expected(stream, expected, current.version)
-        events = c.decide(current.state, cmd)
+        seal = _no_text if isinstance(cmd, c.Erase) else await self._seal(current.state, ctx)
+        events = c.decide(current.state, cmd, seal)
         if not events:
             return current.version
         where = current.jurisdiction
         return await self._streams.append(stream, current.version, events, ctx, where)
+
+    async def _seal(self, state: c.Complaint, ctx: CommandContext) -> c.Seal:
+        """The complaint's sealing function. An erased complaint has none (every step is
+        refused); one received before encryption gets its key now."""
+        if state.erased:
+            return _no_text
+        key = await self.keys.get(state.complaint_id)
+        if key is None:
+            key = await self.keys.create(state.complaint_id, ctx.now)
+        return key.seal
+
+    # ------------------------------------------------------------ erasure
+
+    async def erase(
+        self,
+        complaint_id: str,
+        reason: ErasureReason,
+        request_ref: str | None,
+        principal: Principal,
+        ctx: CommandContext,
+    ) -> int:
+        """Erase the personal data (PIPL): delete the key, then the contact, then record
+        ``ComplaintErased``. 409 once erased; a repeat after a crash part-way finishes."""
+        for _ in range(ERASE_ATTEMPTS):
+            current = await self.load(complaint_id)
+            ensure_sees(principal, current.jurisdiction)
+            if not is_county_office_of(principal, current.jurisdiction):
+                raise HTTPException(
+                    403, "只有学校所在县督导室可以删除投诉人个人信息 (only the county office)"
+                )
+            if current.state.erased:
+                raise IllegalStep("该投诉的个人信息已删除 (personal data already erased)")
+            await self.keys.delete(complaint_id)
+            removed = await self._contacts.delete_one({"_id": complaint_id})
+            cmd = c.Erase(
+                by=principal.user_id,
+                reason=reason,
+                request_ref=request_ref,
+                contact_removed=current.state.has_contact or removed.deleted_count > 0,
+            )
+            try:
+                return await self._append(current, cmd, ctx, None)
+            except ConcurrencyConflict:
+                continue  # a step came in between (sealed with the deleted key): again
+        raise IllegalStep("投诉正在被同时办理，请稍后重试 (busy, try again)")

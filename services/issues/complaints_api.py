@@ -11,7 +11,8 @@ e-mail; the handling steps (each answers ``ETag`` = the stream's version, and ta
 ``If-Match``); the list (from the ``issues_complaints`` read model) and one complaint
 (folded from its stream, with the timeline). The complainant's contact is added for
 those handling the case only; principals see neither the contact nor whether the
-complainant gave one.
+complainant gave one. Free texts are stored sealed; these routes open them with the
+complaint's key (``[已删除]`` after ``POST /complaints/{id}/erasure``).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from services.issues.complaint_keys import Reader
 from services.issues.complaints import (
     PUBLIC,
     ComplaintService,
@@ -67,6 +69,7 @@ from shared.contracts.complaints import (
     AnswerMethod,
     ComplaintCategory,
     ComplaintChannel,
+    ErasureReason,
     VerificationOutcome,
 )
 from shared.contracts.visits import MajorKind, Severity
@@ -200,6 +203,11 @@ class AnswerBody(_Body):
     method: AnswerMethod
 
 
+class ErasureBody(_Body):
+    reason: ErasureReason = Field(description="删除依据（个人信息保护法第四十七条）")
+    request_ref: str | None = Field(default=None, pattern=ID, description="申请编号")
+
+
 class Accepted(BaseModel):
     complaint_id: str
     version: int
@@ -312,11 +320,13 @@ async def public_status(
     request: Request,
 ) -> dict[str, Any]:
     """查询办理进度 — status and answer only (with the query code); nothing internal."""
-    current = await _service(request).public_status(tracking_no, code)
-    return public_answer(current)
+    service = _service(request)
+    current = await service.public_status(tracking_no, code)
+    reader = await service.reader(current.state.complaint_id, current.state.erased)
+    return public_answer(current, reader)
 
 
-def public_answer(current: LoadedComplaint) -> dict[str, Any]:
+def public_answer(current: LoadedComplaint, reader: Reader) -> dict[str, Any]:
     s = current.state
     shown: dict[str, Any] = {
         "tracking_no": s.tracking_no,
@@ -328,12 +338,13 @@ def public_answer(current: LoadedComplaint) -> dict[str, Any]:
     }
     if s.answer is not None:
         shown["answer"] = {
-            "answer": s.answer,
+            "answer": reader.text(s.answer.model_dump()),
             "method": s.answer_method.value if s.answer_method else None,
             "answered_on": s.answered_on.isoformat() if s.answered_on else None,
         }
     if s.status == c.Status.rejected:
-        shown["answer"] = {"answer": f"不予受理：{s.rejection_reason}", "method": None}
+        reason = reader.text(s.rejection_reason.model_dump() if s.rejection_reason else None)
+        shown["answer"] = {"answer": f"不予受理：{reason}", "method": None}
     return shown
 
 
@@ -503,6 +514,28 @@ async def open_issue(
     return {"complaint_id": complaint_id, "issue_id": issue_id, "created": created}
 
 
+@router.post("/{complaint_id}/erasure")
+async def erase(
+    complaint_id: ComplaintId,
+    body: ErasureBody,
+    principal: CurrentPrincipal,
+    request: Request,
+    response: Response,
+) -> dict[str, Any]:
+    """删除投诉人个人信息 — the county office erases the complaint's personal data (PIPL):
+    the key of its texts and the contact go; ``ComplaintErased`` records who, when, why.
+    409 once erased."""
+    version = await _service(request).erase(
+        complaint_id,
+        body.reason,
+        body.request_ref,
+        principal,
+        command_context(request, principal),
+    )
+    response.headers["ETag"] = f'"{version}"'
+    return {"complaint_id": complaint_id, "version": version, "erased": True}
+
+
 # ---------------------------------------------------------------- staff: reads
 
 
@@ -537,20 +570,19 @@ async def get_complaint(
     current = await service.load(complaint_id)
     ensure_sees(principal, current.jurisdiction)
     events = await runtime.store.load(c.stream_id(complaint_id))
-    doc = fold(events, runtime.registry) or {}
+    reader = await service.reader(complaint_id, current.state.erased)
+    doc = reader.tree(fold(events, runtime.registry) or {})
     doc = _with_overdue(doc, service.today())
     doc["handler"] = is_handler(principal, current.state, current.jurisdiction)
     contact = await service.contact_for(principal, current)
     if contact is not None:
         doc["contact"] = contact
     school_side = _school_side(principal)
-    doc["timeline"] = [
-        timeline_entry(
-            e,
-            {k: v for k, v in e.payload.items() if not (school_side and k in HIDDEN_FROM_SCHOOL)},
-        )
-        for e in events
-    ]
+    doc["timeline"] = []
+    for e in events:
+        payload = reader.tree(runtime.registry.parse(e).model_dump(mode="json"))
+        shown = {k: v for k, v in payload.items() if not (school_side and k in HIDDEN_FROM_SCHOOL)}
+        doc["timeline"].append(timeline_entry(e, shown))
     return _redact(principal, doc)
 
 
@@ -588,6 +620,8 @@ async def list_complaints(
     complaints = await ReadModels(runtime.db, VIEW).collection(COLLECTION)
     cursor = complaints.find(query, projection={"_id": False}).sort("received_at", -1).skip(skip)
     found = [_with_overdue(doc, service.today()) async for doc in cursor.limit(limit)]
+    readers = await service.readers(found)
+    found = [readers[doc["complaint_id"]].tree(doc) for doc in found]
     for doc in found:
         if (contact := await _contact_of(service, principal, doc)) is not None:
             doc["contact"] = contact

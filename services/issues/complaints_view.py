@@ -1,7 +1,11 @@
 """The ``issues_complaints`` read model: one document per complaint (collection ``complaints``).
 
-Folded from the complaint events on ``duxue.issues.events``. Holds no personal data
-(the events carry none); the contact is joined on read, for handlers only.
+Folded from the complaint events on ``duxue.issues.events``. Holds no personal data in
+clear: the contact is joined on read, for handlers only, and every free text (subject,
+content, routing reasons, findings, the answer, the reason for not admitting it) stays
+as the event sealed it (``{"scheme": "aes-256-gcm/v1", …}``); the API opens it with the
+complaint's key. After ``ComplaintErased`` each such text is ``{"scheme": "erased"}`` —
+also on a rebuild, which meets the same event — and ``erased`` is true.
 
 Document::
 
@@ -14,6 +18,7 @@ Document::
      verification: {outcome, findings, visit_id, verified_by, verified_at} | None,
      issue_id, answer: {answer, method, answered_by, answered_on, at} | None,
      rejection: {reason, rejected_by, at} | None, closed_by, closed_at,
+     erased, erasure: {erased_by, reason, request_ref, at} | None,
      version, updated_at}
 
 ``answer_overdue`` is not stored: it depends on today, so the API computes it (and
@@ -28,11 +33,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from pydantic import BaseModel
+
+from services.issues.complaint_keys import ERASED_TEXT
 from shared import topics
 from shared.contracts.complaints import (
     ComplaintAccepted,
     ComplaintAnswered,
     ComplaintClosed,
+    ComplaintErased,
     ComplaintIssueOpened,
     ComplaintReceived,
     ComplaintRejected,
@@ -55,6 +64,7 @@ _EVENTS = (
     ComplaintIssueOpened,
     ComplaintAnswered,
     ComplaintClosed,
+    ComplaintErased,
 )
 
 
@@ -107,6 +117,8 @@ def change(current: Doc, event: EventEnvelope, payload: EventPayload) -> Doc:
                 "rejection": None,
                 "closed_by": None,
                 "closed_at": None,
+                "erased": False,
+                "erasure": None,
             }
         case ComplaintRouted():
             doc.update(
@@ -124,7 +136,7 @@ def change(current: Doc, event: EventEnvelope, payload: EventPayload) -> Doc:
                         "to_county_office": payload.to_county_office,
                         "by": payload.routed_by,
                         "at": at,
-                        "reason": payload.reason,
+                        "reason": _dump(payload.reason),
                     },
                 ],
             )
@@ -138,14 +150,18 @@ def change(current: Doc, event: EventEnvelope, payload: EventPayload) -> Doc:
         case ComplaintRejected():
             doc.update(
                 status="rejected",
-                rejection={"reason": payload.reason, "rejected_by": payload.rejected_by, "at": at},
+                rejection={
+                    "reason": _dump(payload.reason),
+                    "rejected_by": payload.rejected_by,
+                    "at": at,
+                },
             )
         case ComplaintVerified():
             doc.update(
                 status="verified",
                 verification={
                     "outcome": payload.outcome.value,
-                    "findings": payload.findings,
+                    "findings": _dump(payload.findings),
                     "visit_id": payload.visit_id,
                     "verified_by": payload.verified_by,
                     "verified_at": at,
@@ -157,7 +173,7 @@ def change(current: Doc, event: EventEnvelope, payload: EventPayload) -> Doc:
             doc.update(
                 status="answered",
                 answer={
-                    "answer": payload.answer,
+                    "answer": _dump(payload.answer),
                     "method": payload.method.value,
                     "answered_by": payload.answered_by,
                     "answered_on": payload.answered_on.isoformat(),
@@ -166,9 +182,41 @@ def change(current: Doc, event: EventEnvelope, payload: EventPayload) -> Doc:
             )
         case ComplaintClosed():
             doc.update(status="closed", closed_by=payload.closed_by, closed_at=at)
+        case ComplaintErased():
+            doc = shred(doc)
+            doc.update(
+                erased=True,
+                erasure={
+                    "erased_by": payload.erased_by,
+                    "reason": payload.reason.value,
+                    "request_ref": payload.request_ref,
+                    "at": at,
+                },
+            )
     doc["version"] = event.stream_version
     doc["updated_at"] = at
     return doc
+
+
+def _dump(text: BaseModel | None) -> Doc | None:
+    return text.model_dump(mode="json") if text is not None else None
+
+
+def shred(doc: Doc) -> Doc:
+    """The document with every stored text replaced by the erased stand-in (pure)."""
+    out = dict(doc)
+    for name in ("subject", "content"):
+        if out.get(name) is not None:
+            out[name] = dict(ERASED_TEXT)
+    out["routing"] = [
+        {**r, "reason": dict(ERASED_TEXT) if r.get("reason") else None}
+        for r in out.get("routing", [])
+    ]
+    sections = (("verification", "findings"), ("answer", "answer"), ("rejection", "reason"))
+    for section, name in sections:
+        if out.get(section):
+            out[section] = {**out[section], name: dict(ERASED_TEXT)}
+    return out
 
 
 def fold(events: Sequence[EventEnvelope], registry: EventRegistry) -> Doc | None:

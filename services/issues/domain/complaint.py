@@ -1,11 +1,14 @@
 """The complaint aggregate (举报投诉) as a checked state machine.
 
-Pure: ``decide(state, command)`` returns the events to append or raises
+Pure: ``decide(state, command, seal)`` returns the events to append or raises
 :class:`~shared.commands.IllegalStep` (HTTP 409) with a zh-CN reason; :func:`evolve`
 folds one event into the state. No I/O and no clock: the day of receipt and the
 listed inspectors enter through :class:`ReceiveComplaint`, "today" through
-:func:`answer_overdue`. Who may take a step (the routed inspector, the county office)
-is the application service's question (403), not this module's.
+:func:`answer_overdue`, and ``seal`` (the complaint's data key, like the clock brought
+by the caller) turns the words of a command into the sealed text its event carries —
+commands hold free text in clear, events never do. Who may take a step (the routed
+inspector, the county office) is the application service's question (403), not this
+module's.
 
 Statuses::
 
@@ -14,11 +17,12 @@ Statuses::
     routed ─reject─▶ rejected (不予受理)
     routed | accepted ─reroute (county office)─▶ routed
     verified | answered ─link issue (substantiated or partly, once)─▶ same status
+    any status ─erase (county office)─▶ same status, ``erased``: no step after it
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
@@ -31,17 +35,24 @@ from shared.contracts.complaints import (
     ComplaintCategory,
     ComplaintChannel,
     ComplaintClosed,
+    ComplaintErased,
     ComplaintIssueOpened,
     ComplaintReceived,
     ComplaintRejected,
     ComplaintRouted,
     ComplaintVerified,
+    ErasureReason,
+    PrivateText,
+    SealedText,
     VerificationOutcome,
 )
 from shared.events import EventPayload
 
 ROUTER = "svc-issues"
 """Who routes a complaint on receipt: the service itself."""
+
+Seal = Callable[[str], SealedText]
+"""Encrypts a text with the complaint's data key."""
 
 
 class Status(StrEnum):
@@ -95,10 +106,12 @@ class Complaint:
     outcome: VerificationOutcome | None = None
     visit_id: str | None = None
     issue_id: str | None = None
-    answer: str | None = None
+    answer: PrivateText | None = None
     answer_method: AnswerMethod | None = None
     answered_on: date | None = None
-    rejection_reason: str | None = None
+    rejection_reason: PrivateText | None = None
+    erased: bool = False
+    """Its personal data was erased (``ComplaintErased``): no further step."""
 
     @property
     def handling_inspector(self) -> str | None:
@@ -182,7 +195,17 @@ class Close:
     note: str = ""
 
 
-Command = ReceiveComplaint | Reroute | Accept | Reject | Verify | LinkIssue | Answer | Close
+@dataclass(frozen=True)
+class Erase:
+    """Record that the complaint's key and contact were deleted (the service deletes them)."""
+
+    by: str
+    reason: ErasureReason
+    request_ref: str | None
+    contact_removed: bool
+
+
+Command = ReceiveComplaint | Reroute | Accept | Reject | Verify | LinkIssue | Answer | Close | Erase
 
 
 def stream_id(complaint_id: str) -> str:
@@ -213,6 +236,8 @@ def _label(state: Complaint) -> str:
 def _require(state: Complaint, *allowed: Status, doing: str) -> None:
     if state.status == Status.none:
         raise IllegalStep(f"举报投诉不存在，无法{doing} (no such complaint)")
+    if state.erased:
+        raise IllegalStep(f"该投诉的个人信息已删除，不能{doing} (personal data erased)")
     if state.status not in allowed:
         raise IllegalStep(
             f"举报投诉当前状态为「{_label(state)}」，不能{doing} (illegal in {state.status})"
@@ -224,7 +249,11 @@ def _text(value: str, message: str) -> None:
         raise IllegalStep(message)
 
 
-def receive(state: Complaint, cmd: ReceiveComplaint) -> list[EventPayload]:
+def _optional(note: str, seal: Seal) -> SealedText | None:
+    return seal(note) if note.strip() else None
+
+
+def receive(state: Complaint, cmd: ReceiveComplaint, seal: Seal) -> list[EventPayload]:
     if state.status != Status.none:
         raise IllegalStep(f"举报投诉 {cmd.complaint_id} 已登记 (complaint already received)")
     _text(cmd.subject, "须写明投诉事项 (subject required)")
@@ -242,8 +271,8 @@ def receive(state: Complaint, cmd: ReceiveComplaint) -> list[EventPayload]:
             school_name=cmd.school_name,
             channel=cmd.channel,
             category=cmd.category,
-            subject=cmd.subject,
-            content=cmd.content,
+            subject=seal(cmd.subject),
+            content=seal(cmd.content),
             anonymous=cmd.anonymous,
             has_contact=cmd.has_contact,
             received_by=cmd.received_by,
@@ -256,12 +285,11 @@ def receive(state: Complaint, cmd: ReceiveComplaint) -> list[EventPayload]:
             to_county_office=not listed,
             unlisted=not listed,
             routed_by=ROUTER,
-            reason="按挂牌责任督学自动转办" if listed else "学校未挂牌责任督学，转县督导室",
         ),
     ]
 
 
-def reroute(state: Complaint, cmd: Reroute) -> list[EventPayload]:
+def reroute(state: Complaint, cmd: Reroute, seal: Seal) -> list[EventPayload]:
     _require(state, Status.routed, Status.accepted, doing="改派")
     _text(cmd.reason, "改派须说明理由 (a reason is required)")
     targets = tuple(dict.fromkeys(cmd.inspector_ids))
@@ -274,32 +302,34 @@ def reroute(state: Complaint, cmd: Reroute) -> list[EventPayload]:
             to_county_office=not targets,
             unlisted=state.unlisted,
             routed_by=cmd.by,
-            reason=cmd.reason,
+            reason=seal(cmd.reason),
         )
     ]
 
 
-def accept(state: Complaint, cmd: Accept) -> list[EventPayload]:
+def accept(state: Complaint, cmd: Accept, seal: Seal) -> list[EventPayload]:
     _require(state, Status.routed, doing="受理")
     return [
         ComplaintAccepted(
             complaint_id=state.complaint_id,
             accepted_by=cmd.by,
             as_office=cmd.as_office,
-            note=cmd.note,
+            note=_optional(cmd.note, seal),
         )
     ]
 
 
-def reject(state: Complaint, cmd: Reject) -> list[EventPayload]:
+def reject(state: Complaint, cmd: Reject, seal: Seal) -> list[EventPayload]:
     _require(state, Status.routed, doing="作不予受理决定")
     _text(cmd.reason, "不予受理须说明理由 (a reason is required)")
     return [
-        ComplaintRejected(complaint_id=state.complaint_id, rejected_by=cmd.by, reason=cmd.reason)
+        ComplaintRejected(
+            complaint_id=state.complaint_id, rejected_by=cmd.by, reason=seal(cmd.reason)
+        )
     ]
 
 
-def verify(state: Complaint, cmd: Verify) -> list[EventPayload]:
+def verify(state: Complaint, cmd: Verify, seal: Seal) -> list[EventPayload]:
     _require(state, Status.accepted, doing="核实")
     _text(cmd.findings, "须写明核实情况 (findings required)")
     return [
@@ -307,7 +337,7 @@ def verify(state: Complaint, cmd: Verify) -> list[EventPayload]:
             complaint_id=state.complaint_id,
             verified_by=cmd.by,
             outcome=cmd.outcome,
-            findings=cmd.findings,
+            findings=seal(cmd.findings),
             visit_id=cmd.visit_id,
         )
     ]
@@ -331,7 +361,7 @@ def link_issue(state: Complaint, cmd: LinkIssue) -> list[EventPayload]:
     ]
 
 
-def answer(state: Complaint, cmd: Answer) -> list[EventPayload]:
+def answer(state: Complaint, cmd: Answer, seal: Seal) -> list[EventPayload]:
     _require(state, Status.verified, doing="答复")
     _text(cmd.answer, "须写明答复内容 (answer required)")
     if state.received_on is not None and cmd.on < state.received_on:
@@ -340,37 +370,53 @@ def answer(state: Complaint, cmd: Answer) -> list[EventPayload]:
         ComplaintAnswered(
             complaint_id=state.complaint_id,
             answered_by=cmd.by,
-            answer=cmd.answer,
+            answer=seal(cmd.answer),
             method=cmd.method,
             answered_on=cmd.on,
         )
     ]
 
 
-def close(state: Complaint, cmd: Close) -> list[EventPayload]:
+def close(state: Complaint, cmd: Close, seal: Seal) -> list[EventPayload]:
     _require(state, Status.answered, doing="办结")
-    return [ComplaintClosed(complaint_id=state.complaint_id, closed_by=cmd.by, note=cmd.note)]
+    note = _optional(cmd.note, seal)
+    return [ComplaintClosed(complaint_id=state.complaint_id, closed_by=cmd.by, note=note)]
 
 
-def decide(state: Complaint, cmd: Command) -> list[EventPayload]:
+def erase(state: Complaint, cmd: Erase) -> list[EventPayload]:
+    _require(state, *STATUS_LABELS, doing="再次删除个人信息")
+    return [
+        ComplaintErased(
+            complaint_id=state.complaint_id,
+            erased_by=cmd.by,
+            reason=cmd.reason,
+            request_ref=cmd.request_ref,
+            contact_removed=cmd.contact_removed,
+        )
+    ]
+
+
+def decide(state: Complaint, cmd: Command, seal: Seal) -> list[EventPayload]:
     """One entry point for every command (used by the service and the property tests)."""
     match cmd:
         case ReceiveComplaint():
-            return receive(state, cmd)
+            return receive(state, cmd, seal)
         case Reroute():
-            return reroute(state, cmd)
+            return reroute(state, cmd, seal)
         case Accept():
-            return accept(state, cmd)
+            return accept(state, cmd, seal)
         case Reject():
-            return reject(state, cmd)
+            return reject(state, cmd, seal)
         case Verify():
-            return verify(state, cmd)
+            return verify(state, cmd, seal)
         case LinkIssue():
             return link_issue(state, cmd)
         case Answer():
-            return answer(state, cmd)
+            return answer(state, cmd, seal)
         case Close():
-            return close(state, cmd)
+            return close(state, cmd, seal)
+        case Erase():
+            return erase(state, cmd)
     raise TypeError(f"unknown command {cmd!r}")
 
 
@@ -430,6 +476,8 @@ def evolve(state: Complaint, event: EventPayload) -> Complaint:
             )
         case ComplaintClosed():
             return replace(state, status=Status.closed)
+        case ComplaintErased():
+            return replace(state, erased=True)
     raise ValueError(f"a complaint stream cannot hold {event.event_type}")
 
 
