@@ -89,7 +89,14 @@ QUERY_CODE = r"^[0-9A-Za-z]{8}$"
 OFFICES = (Role.county_office, Role.city_office, Role.province_office)
 READERS = (*OFFICES, Role.inspector, Role.zone_leader, Role.principal, Role.integrator)
 STAFF = (*OFFICES, Role.inspector, Role.zone_leader, Role.integrator)
-HIDDEN_FROM_SCHOOL = ("anonymous", "has_contact", "received_by", "contact")
+HIDDEN_FROM_SCHOOL = (
+    "anonymous",
+    "has_contact",
+    "received_by",
+    "contact",
+    "contact_removed",
+    "request_ref",
+)
 M = TypeVar("M", bound=BaseModel)
 
 router = APIRouter(prefix="/complaints", tags=["complaints"])

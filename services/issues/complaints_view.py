@@ -18,7 +18,7 @@ Document::
      verification: {outcome, findings, visit_id, verified_by, verified_at} | None,
      issue_id, answer: {answer, method, answered_by, answered_on, at} | None,
      rejection: {reason, rejected_by, at} | None, closed_by, closed_at,
-     erased, erasure: {erased_by, reason, request_ref, at} | None,
+     erased, erasure: {erased_by, reason, at} | None,
      version, updated_at}
 
 ``answer_overdue`` is not stored: it depends on today, so the API computes it (and
@@ -189,7 +189,6 @@ def change(current: Doc, event: EventEnvelope, payload: EventPayload) -> Doc:
                 erasure={
                     "erased_by": payload.erased_by,
                     "reason": payload.reason.value,
-                    "request_ref": payload.request_ref,
                     "at": at,
                 },
             )
