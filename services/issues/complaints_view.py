@@ -36,6 +36,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from services.issues.complaint_keys import ERASED_TEXT
+from services.issues.domain.complaint import ROUTER
 from shared import topics
 from shared.contracts.complaints import (
     ComplaintAccepted,
@@ -136,7 +137,7 @@ def change(current: Doc, event: EventEnvelope, payload: EventPayload) -> Doc:
                         "to_county_office": payload.to_county_office,
                         "by": payload.routed_by,
                         "at": at,
-                        "reason": _dump(payload.reason),
+                        "reason": _dump(payload.reason) or _routing_label(payload),
                     },
                 ],
             )
@@ -201,16 +202,27 @@ def _dump(text: BaseModel | None) -> Doc | None:
     return text.model_dump(mode="json") if text is not None else None
 
 
+def _routing_label(payload: ComplaintRouted) -> str | None:
+    """Why the service routed on receipt (its own words, not the complainant's)."""
+    if payload.routed_by != ROUTER:
+        return None
+    return "学校未挂牌责任督学，转县督导室" if payload.unlisted else "按挂牌责任督学自动转办"
+
+
+def _shredded_reason(routing: Doc) -> Any:
+    reason = routing.get("reason")
+    if isinstance(reason, str) and routing.get("by") == ROUTER:
+        return reason  # the service's label
+    return dict(ERASED_TEXT) if reason else None
+
+
 def shred(doc: Doc) -> Doc:
     """The document with every stored text replaced by the erased stand-in (pure)."""
     out = dict(doc)
     for name in ("subject", "content"):
         if out.get(name) is not None:
             out[name] = dict(ERASED_TEXT)
-    out["routing"] = [
-        {**r, "reason": dict(ERASED_TEXT) if r.get("reason") else None}
-        for r in out.get("routing", [])
-    ]
+    out["routing"] = [{**r, "reason": _shredded_reason(r)} for r in out.get("routing", [])]
     sections = (("verification", "findings"), ("answer", "answer"), ("rejection", "reason"))
     for section, name in sections:
         if out.get(section):

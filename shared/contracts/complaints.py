@@ -33,7 +33,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared import topics
-from shared.events import EventPayload, registry
+from shared.events import EventPayload, Upcaster, registry
 
 
 class ComplaintChannel(StrEnum):
@@ -269,7 +269,7 @@ def _legacy(value: Any) -> dict[str, str]:
     return {"scheme": LEGACY_SCHEME, "text": str(value)}
 
 
-def _lift(required: tuple[str, ...], optional: tuple[str, ...] = ()) -> Any:
+def _lift(required: tuple[str, ...], optional: tuple[str, ...] = ()) -> Upcaster:
     """An upcaster v1 → v2: clear-text fields become :class:`LegacyText`, "" → ``None``."""
 
     def upcast(data: dict[str, Any]) -> dict[str, Any]:

@@ -123,7 +123,7 @@ def test_no_event_holds_the_words_and_the_key_opens_them() -> None:
     assert PHONE in doc["content"] and doc["subject"].startswith(NAME)
     assert doc["verification"]["findings"] == f"{NAME}所述属实"
     assert doc["answer"]["answer"] == f"已电话答复 {PHONE}"
-    assert doc["routing"][0]["reason"] is None
+    assert doc["routing"][0]["reason"] == "按挂牌责任督学自动转办"  # the service's label
 
 
 def test_without_the_key_every_text_reads_erased() -> None:
