@@ -33,12 +33,16 @@ from services.issues.bootstrap import create_app as create_issues
 from services.issues.complaint_keys import ERASED, KEYS, DataKey
 from services.issues.complaints import CONTACTS
 from services.issues.complaints_view import VIEW
+from services.issues.domain import complaint as c
 from services.issues.settings import IssuesSettings
 from services.visits.bootstrap import create_app as create_visits
 from services.visits.settings import VisitsSettings
-from shared.auth import Role
+from shared.auth import Principal, Role
+from shared.commands import CommandContext
 from shared.contracts.complaints import SEALED_SCHEME, SealedText
+from shared.envelope import Actor
 from shared.eventstore import COMMITS
+from shared.jurisdiction import Jurisdiction
 from tests.conftest import Infra, Mint, eventually, serve
 from tests.factories import CITY, PROVINCE, new_county
 from tests.rosters import roster_xlsx, upload
@@ -333,4 +337,49 @@ async def test_erasure_leaves_no_readable_byte_anywhere_and_a_rebuild_keeps_it(
     for doc in after:
         assert doc["content"] == doc["subject"] == ERASED and doc["erased"]
         assert doc["school_id"] in (s1, f"{w.code}-s2") and doc["category"] == "teacher_ethics"
+    assert await collections_holding(w, phone, name) == set()
+
+
+async def test_a_step_racing_the_erasure_is_shredded_too(world: World) -> None:
+    """A step that appends between the erasure's deletes and its event (sealed with a key
+    it made after the delete) makes the erasure's append conflict; the erasure runs again
+    on the new version and deletes that key too."""
+    w = world
+    phone, name = markers()
+    staff_form = {**form(f"{w.code}-s3", phone, name), "channel": "letter"}
+    taken = await ok(await w.client.post("/complaints", json=staff_form, headers=w.office), 201)
+    cid = taken["complaint_id"]
+    service = w.app.state.complaints
+    office = Principal(
+        user_id=f"office-{w.code}",
+        name="县督导室",
+        roles=frozenset({Role.county_office}),
+        jurisdiction=Jurisdiction(province=PROVINCE, city=CITY, county=w.code),
+    )
+    delete = service.keys.delete
+    raced: list[int] = []
+
+    async def delete_then_race(complaint_id: str) -> bool:
+        deleted: bool = await delete(complaint_id)
+        if not raced:
+            ctx = CommandContext(
+                actor=Actor(user_id=office.user_id, role="county_office"),
+                now=w.app.state.runtime.clock(),
+                correlation_id="race",
+            )
+            step = c.Accept(by=office.user_id, as_office=True, note=f"已联系{name} {phone}")
+            raced.append(await service.act(cid, step, office, ctx))
+        return deleted
+
+    service.keys.delete = delete_then_race
+    try:
+        body = {"reason": "consent_withdrawn"}
+        r = await w.client.post(f"/complaints/{cid}/erasure", json=body, headers=w.office)
+        done = await ok(r)
+    finally:
+        service.keys.delete = delete
+    assert raced == [3] and done["version"] == 4  # received, routed, the raced accept, erased
+    assert await w.db[KEYS].count_documents({"_id": cid}) == 0
+    shown = await ok(await w.client.get(f"/complaints/{cid}", headers=w.office))
+    assert shown["erased"] and shown["timeline"][2]["payload"]["note"] == ERASED
     assert await collections_holding(w, phone, name) == set()
