@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from shared.commands import IllegalStep
 from shared.contracts.complaints import LEGACY_SCHEME, SEALED_SCHEME, SealedText
 
 KEYS = "complaint_keys"
@@ -106,8 +107,8 @@ class MongoKeyStore:
             )
         except DuplicateKeyError:
             existing = await self.get(complaint_id)
-            if existing is None:  # deleted in between: an erasure won
-                raise
+            if existing is None:  # deleted in between: an erasure won the race
+                raise IllegalStep("该投诉的个人信息已删除 (personal data erased)") from None
             return existing
         return key
 
