@@ -7,6 +7,7 @@ read cannot drift from the code.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import shared.contracts  # noqa: F401  (registers every contract)
 from shared.envelope import cloudevent_json_schema
@@ -25,14 +26,25 @@ event may arrive more than once (same `id`): consumers de-duplicate by `id`.
 
 A payload schema changes only by a new `schemaversion` of its type; older versions stay
 readable (the services upcast them).
+
+Every service serves this catalogue as JSON at `GET /events/catalogue`:
+`{"envelope": <the envelope schema below>, "events": [{"type", "schema_version",
+"topic", "description", "schema"}, …]}`. An envelope's `dataschema` is the `$id` of its
+payload's schema (`urn:duxue:schema:<type>:<version>`).
 """
 
 
+def published_catalogue() -> dict[str, Any]:
+    """What ``GET /events/catalogue`` answers: the envelope schema beside every payload's."""
+    return {"envelope": cloudevent_json_schema(), "events": registry.catalogue()}
+
+
 def render_markdown() -> str:
-    parts = [INTRO, "## Envelope", "", "```json", _json(cloudevent_json_schema()), "```", ""]
+    catalogue = published_catalogue()
+    parts = [INTRO, "## Envelope", "", "```json", _json(catalogue["envelope"]), "```", ""]
     parts += ["## Event types", ""]
     parts += ["| type | version | topic | meaning |", "|---|---|---|---|"]
-    entries = registry.catalogue()
+    entries: list[dict[str, Any]] = catalogue["events"]
     for e in entries:
         parts.append(
             f"| `{e['type']}` | {e['schema_version']} | `{e['topic']}` | "

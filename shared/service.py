@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 
 import shared.contracts  # noqa: F401  (registers every event contract)
 from shared.auth import CurrentPrincipal, Principal, Role, TokenVerifier, ensure_role
+from shared.catalogue import published_catalogue
 from shared.commands import CommandContext
 from shared.envelope import Actor
 from shared.events import registry
@@ -64,9 +65,9 @@ def build_app(
     install_health(app, readiness)
 
     @app.get("/events/catalogue", tags=["events"])
-    async def catalogue() -> list[dict[str, Any]]:
-        """Every event type on the platform's topics with its JSON Schema."""
-        return registry.catalogue()
+    async def catalogue() -> dict[str, Any]:
+        """The CloudEvents envelope's JSON Schema, and every event type with its payload's."""
+        return published_catalogue()
 
     @app.post("/admin/projections/{name}/rebuild", tags=["admin"])
     async def rebuild_projection(name: str, principal: CurrentPrincipal) -> dict[str, Any]:

@@ -4,6 +4,14 @@ Starts the infrastructure (``infra.sh up``: reuses what runs, provisions nothing
 an external ``KAFKA_BOOTSTRAP_SERVERS`` / ``MONGODB_URI``), the four services as
 separate processes, loads the demo county through the visits API, prints the URLs and
 demo tokens, and on Ctrl-C stops the services and the infrastructure it started.
+
+Stopping: Ctrl-C (SIGINT) or SIGTERM is a stop the operator asked for. The terminal
+sends Ctrl-C to the whole process group, so the services may end a moment before this
+script hears of it; a service that ended by such a stop (exit 0, or killed by SIGINT or
+SIGTERM) is not a crash either. A clean stop prints "已停止 stopped" and exits 0; a
+service that ended on its own otherwise is reported as an error, exit 1
+(:func:`outcome`). The handlers are installed explicitly, so a shell that started this
+script with SIGINT ignored (a background job) cannot turn Ctrl-C into a "crash".
 """
 
 from __future__ import annotations
@@ -13,7 +21,9 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Mapping
 from datetime import date
+from typing import Protocol
 
 import httpx
 
@@ -101,27 +111,73 @@ def banner(tokens: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+ASKED_TO_STOP = frozenset({0, *(-s for s in STOP_SIGNALS), *(128 + s for s in STOP_SIGNALS)})
+"""Exit codes of a service that ended because it was asked to (not a crash)."""
+
+
+class Polled(Protocol):
+    def poll(self) -> int | None: ...
+
+
+class StopRequest:
+    """SIGINT/SIGTERM handler: remembers that a stop was asked for, then interrupts."""
+
+    def __init__(self) -> None:
+        self.asked = False
+
+    def __call__(self, signum: int, frame: object) -> None:
+        self.asked = True
+        raise KeyboardInterrupt
+
+    def install(self) -> None:
+        for sig in STOP_SIGNALS:
+            signal.signal(sig, self)
+
+
+def watch(
+    procs: Mapping[str, Polled], sleep: Callable[[float], None] = time.sleep
+) -> dict[str, int]:
+    """Wait until a service ends; the exit codes of those that have ended."""
+    while True:
+        ended = {name: code for name, p in procs.items() if (code := p.poll()) is not None}
+        if ended:
+            return ended
+        sleep(1)
+
+
+def outcome(ended: Mapping[str, int], asked: bool) -> tuple[int, str]:
+    """The script's exit code and last words once the services have ended."""
+    crashed = sorted(name for name, code in ended.items() if code not in ASKED_TO_STOP)
+    if asked or not crashed:
+        return 0, "已停止 stopped"
+    codes = ", ".join(f"{name} (exit {ended[name]})" for name in crashed)
+    return 1, f"error: service stopped: {codes}; see {LOGS}"
 
 
 def main() -> None:
-    subprocess.run(["bash", str(INFRA), "up"], check=True)
-    tokens = mint_all()
-    procs = start_services()
-    signal.signal(signal.SIGTERM, _interrupt)
+    request = StopRequest()
+    request.install()
+    ended: dict[str, int] = {}
+    procs: dict[str, subprocess.Popen[bytes]] = {}
     try:
+        subprocess.run(["bash", str(INFRA), "up"], check=True)
+        tokens = mint_all()
+        procs = start_services()
         wait_ready(procs)
         load_demo(tokens)
         print(banner(tokens), flush=True)
-        while all(p.poll() is None for p in procs.values()):
-            time.sleep(1)
-        crashed = [n for n, p in procs.items() if p.poll() is not None]
-        print(f"error: service stopped: {', '.join(crashed)}; see {LOGS}", file=sys.stderr)
+        ended = watch(procs)
     except KeyboardInterrupt:
+        request.asked = True
         print("\n正在停止… stopping", flush=True)
     finally:
+        for sig in STOP_SIGNALS:  # a second Ctrl-C cannot cut the stop short
+            signal.signal(sig, signal.SIG_IGN)
         stop(procs)
+    code, words = outcome(ended, request.asked)
+    print(words, file=sys.stderr if code else sys.stdout, flush=True)
+    raise SystemExit(code)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ from services.issues.self_inspection import SelfInspectionService, SelfInspectio
 from services.issues.self_inspection_api import router as self_inspection_router
 from services.issues.self_inspection_view import SelfInspectionView
 from services.issues.settings import IssuesSettings
-from services.issues.visit_origins import VisitOriginsView
+from services.issues.visit_origins import VisitOriginsView, VisitSchools
 from shared.auth import Role
 from shared.directory.lookup import ReadModelDirectory
 from shared.evidence.api import FIELD_STAFF_AND_OFFICES, start_evidence
@@ -49,7 +49,9 @@ def _wire(settings: IssuesSettings) -> StartHook:
             runtime, app, directory=app.state.directory_lookup, uploaders=EVIDENCE_UPLOADERS
         )
         # rectification issues
-        app.state.issues = IssueService(runtime, app.state.directory_lookup, app.state.evidence)
+        app.state.issues = IssueService(
+            runtime, app.state.directory_lookup, app.state.evidence, VisitSchools(runtime.db)
+        )
         await runtime.run_projection(IssueView())
         await runtime.run_projection(VisitOriginsView())
         app.state.opener = await runtime.run_reactor(IssueOpener(app.state.issues))

@@ -51,6 +51,7 @@ from shared.contracts.complaints import (
 )
 from shared.contracts.issues import IssueSource
 from shared.contracts.visits import MajorKind, Severity
+from shared.deadlines import ensure_not_past
 from shared.directory.lookup import DirectoryLookup, SchoolFacts
 from shared.envelope import Actor
 from shared.events import registry
@@ -364,6 +365,10 @@ class ComplaintService:
         expected: int | None = None,
     ) -> int:
         current = await self._authorized(complaint_id, principal)
+        if isinstance(cmd, c.Verify) and cmd.visit_id:
+            await self._issues.visits.ensure_visit_of(
+                cmd.visit_id, current.state.school_id, "body.visit_id"
+            )
         return await self._append(current, cmd, ctx, expected)
 
     async def reroute(
@@ -404,8 +409,7 @@ class ComplaintService:
         cmd = c.LinkIssue(by=principal.user_id, issue_id=issue_id)
         if not c.decide(state, cmd, _no_text):
             return issue_id, False  # linked already
-        if req.deadline < i.local_day(ctx.now):
-            raise InvalidField("body.deadline", "整改期限不能早于今天 (deadline in the past)")
+        ensure_not_past("body.deadline", req.deadline, ctx.now)
         item_code = req.item_code or ITEM_FOR_CATEGORY[state.category]
         item_title = req.item_title or ROUTINE_ITEMS.get(item_code)
         if item_title is None:

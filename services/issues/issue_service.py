@@ -9,7 +9,10 @@ permissions live here, because they need the directory:
   inspector, an inspector listed at the school today, the school's zone leader, or an
   office whose jurisdiction holds the school;
 - escalation receipts and answers: the school's principal or an office;
-- notices: the county office (or a city or province office) of the school;
+- notices (《督导整改通知书》, each burning a number of the office's year): the county
+  office of the school's county only — for a city-direct school (no county), the city
+  office. Not a city or province office above a county (they escalate to it), not an
+  admin, not by delegation (:func:`ensure_notice_issuer`);
 - opening and marking overdue: the service itself (the opener and the overdue sweep),
   never a caller.
 
@@ -26,8 +29,10 @@ from uuid import NAMESPACE_URL, uuid5
 from fastapi import HTTPException
 
 from services.issues.domain import issue as i
+from services.issues.visit_origins import VisitSchools
 from shared.auth import Principal, Role, ensure_role, ensure_within
 from shared.commands import CommandContext, NotFound, StreamHandler
+from shared.deadlines import ensure_not_past
 from shared.directory.lookup import DirectoryLookup
 from shared.envelope import Actor
 from shared.events import registry
@@ -75,12 +80,33 @@ def forbidden(message: str) -> HTTPException:
     return HTTPException(403, message)
 
 
+def ensure_notice_issuer(principal: Principal, where: Jurisdiction) -> None:
+    """403 unless the caller is the office that issues the school's notices.
+
+    That is the county office of the school's county, or the city office for a
+    city-direct school. The role must be held as such (an admin's "every role" does not
+    count) and the caller's jurisdiction must hold the school (checked by the caller).
+    """
+    issuer = Role.county_office if where.county else Role.city_office
+    if issuer not in principal.roles:
+        raise forbidden(
+            "只有学校所在县（区）教育督导室（市直学校为市教育督导室）可以下发《督导整改通知书》 "
+            "(only the school's county office issues a numbered notice)"
+        )
+
+
 class IssueService:
     def __init__(
-        self, runtime: Runtime, directory: DirectoryLookup, evidence: EvidenceLookup
+        self,
+        runtime: Runtime,
+        directory: DirectoryLookup,
+        evidence: EvidenceLookup,
+        visits: VisitSchools,
     ) -> None:
         self._directory = directory
         self._evidence = evidence
+        self.visits = visits
+        """Which school a visit is of (the revisit named by a verification)."""
         self._runtime = runtime
         self._issues = StreamHandler[i.Issue](
             runtime.store,
@@ -147,6 +173,14 @@ class IssueService:
         current = await self.load(issue_id)
         ensure_within(principal, current.jurisdiction)
         await self._authorize(cmd, current, principal)
+        if isinstance(cmd, i.Reopen):
+            ensure_not_past("body.deadline", cmd.deadline, ctx.now)
+        if isinstance(cmd, i.RequestExtension):
+            ensure_not_past("body.new_deadline", cmd.new_deadline, ctx.now)
+        if isinstance(cmd, i.Verify | i.RejectVerification) and cmd.on_visit_id:
+            await self.visits.ensure_visit_of(
+                cmd.on_visit_id, current.state.school_id, "body.visit_id"
+            )
         if isinstance(cmd, i.ReportProgress) and cmd.evidence:
             # stored for this issue's school, bytes unchanged (else 422 body.evidence[i])
             await check_evidence_refs(self._evidence, cmd.evidence, current.state.school_id)
@@ -159,7 +193,7 @@ class IssueService:
         self, cmd: CallerCommand, current: LoadedIssue, principal: Principal
     ) -> None:
         if isinstance(cmd, i.IssueNotice):
-            ensure_role(principal, *OFFICES)
+            ensure_notice_issuer(principal, current.jurisdiction)
         elif isinstance(cmd, EscalationSteps | i.RecordNoticeReceipt):
             ensure_role(principal, Role.principal, *OFFICES)
         elif isinstance(cmd, SchoolSide):

@@ -2,10 +2,11 @@
 
 Issuing a notice takes three steps, each safe to repeat:
 
-1. check, before any number is reserved, that the caller may (an office whose
-   jurisdiction holds the school) and that the issue may get one (the pure
-   :func:`~services.issues.domain.issue.decide` with a placeholder number: open, major,
-   no notice yet): a refusal burns no number;
+1. check, before any number is reserved, that the caller may (the county office of
+   the school's county, or the city office for a city-direct school:
+   :func:`~services.issues.issue_service.ensure_notice_issuer`) and that the issue may
+   get one (the pure :func:`~services.issues.domain.issue.decide` with a placeholder
+   number: open, major, no notice yet): a refusal burns no number;
 2. take the issue's number from the issuing office's notice book of the year
    (:class:`~services.issues.number_books.NumberBooks`, idempotent per issue);
 3. append ``RectificationNoticeIssued`` through
@@ -26,9 +27,13 @@ from datetime import date
 
 from services.issues.documents import NoticeDocument
 from services.issues.domain import issue as i
-from services.issues.issue_service import OFFICES, IssueService, LoadedIssue
+from services.issues.issue_service import (
+    IssueService,
+    LoadedIssue,
+    ensure_notice_issuer,
+)
 from services.issues.number_books import NumberBooks, OfficeNames, office_code, office_of
-from shared.auth import Principal, ensure_role, ensure_sees, ensure_within
+from shared.auth import Principal, ensure_sees, ensure_within
 from shared.commands import CommandContext, InvalidField, NotFound
 from shared.contracts.issues import (
     IssueOpened,
@@ -36,6 +41,7 @@ from shared.contracts.issues import (
     RectificationNoticeIssued,
 )
 from shared.contracts.registers import NumberKind
+from shared.deadlines import ensure_not_past
 from shared.directory.lookup import DirectoryLookup
 from shared.envelope import EventEnvelope
 from shared.events import EventRegistry
@@ -99,13 +105,9 @@ class NoticeService:
         """Number and issue the issue's notice (see the module docstring)."""
         current = await self._issues.load(issue_id)
         ensure_within(principal, current.jurisdiction)
-        ensure_role(principal, *OFFICES)
+        ensure_notice_issuer(principal, current.jurisdiction)
         issued_on = i.local_day(ctx.now)
-        if deadline < issued_on:
-            raise InvalidField(
-                "body.deadline",
-                f"整改期限不能早于下发日期 {issued_on.isoformat()} (deadline before today)",
-            )
+        ensure_not_past("body.deadline", deadline, ctx.now)
         cmd = i.IssueNotice(
             by=principal.user_id,
             notice_no=PLACEHOLDER,

@@ -1,11 +1,14 @@
-"""The opener: every agreed problem of a visit's feedback list becomes an issue, once.
+"""The opener: every agreed problem of a visit's signed feedback list becomes an issue, once.
 
-A reactor (:mod:`shared.reactor`) on the visits topic. When a principal acknowledges a
-feedback list (:class:`FeedbackAcknowledged`) or an inspector resolves a dispute
-(:class:`DisputeResolved`), the event carries the problems that stand; withdrawn points
-are not in it, so they open nothing. Each problem opens the issue whose id is derived
+A reactor (:mod:`shared.reactor`) on the visits topic. Issues open on the principal's
+signature (:class:`FeedbackAcknowledged`), whether the list was signed as issued or
+after a dispute was resolved: the signed list carries the problems that stand (amended
+as resolved; withdrawn points are not in it, so they open nothing). A resolution alone
+(``DisputeResolved``) opens nothing: the school has not signed yet (see "The visit
+lifecycle" in docs/architecture.md). Each problem opens the issue whose id is derived
 from the visit and the finding (:func:`issue_id_for`), so a replayed or twice-delivered
-event finds its issues already open and appends nothing.
+event — or a signature after issues were opened on a resolution by an older version of
+this reactor — finds its issues already open and appends nothing.
 
 The issue keeps the visit's where (the school's jurisdiction), and the visit event's
 correlation id; its causation id is the visit event's id, so an issue's timeline leads
@@ -20,7 +23,7 @@ from services.issues.domain import issue as i
 from services.issues.issue_service import SYSTEM, IssueService, issue_id_for
 from shared import topics
 from shared.commands import CommandContext
-from shared.contracts.visits import DisputeResolved, FeedbackAcknowledged
+from shared.contracts.visits import FeedbackAcknowledged
 from shared.envelope import EventEnvelope
 from shared.events import EventPayload
 
@@ -34,13 +37,13 @@ def visit_issue_id(visit_id: str, finding_id: str) -> str:
 class IssueOpener:
     name = "issues_opener"
     topics: tuple[str, ...] = (topics.VISITS,)
-    handles = frozenset({FeedbackAcknowledged.event_type, DisputeResolved.event_type})
+    handles = frozenset({FeedbackAcknowledged.event_type})
 
     def __init__(self, issues: IssueService) -> None:
         self._issues = issues
 
     async def react(self, event: EventEnvelope, payload: EventPayload) -> None:
-        if not isinstance(payload, FeedbackAcknowledged | DisputeResolved):
+        if not isinstance(payload, FeedbackAcknowledged):
             return
         ctx = CommandContext(
             actor=SYSTEM,

@@ -6,7 +6,12 @@ which point of the feedback list it became, whether the school disputed it and h
 that was resolved, and who signed the list. The visits service owns those events; the
 issues service folds the ones it needs from ``duxue.visits.events`` into one document
 per visit (``visits``), with a ``history`` of entries that each name the ``finding_id``
-they concern (or none for visit-wide steps).
+they concern (or none for visit-wide steps), and the visit's ``school_id``.
+
+The same documents answer "is this a visit of that school?" (:class:`VisitSchools`)
+when an inspector names the revisit on which an issue or a complaint was verified.
+A visit planned a moment ago may not have arrived yet: the caller is told so (422) and
+retries, rather than a visit id being accepted unchecked.
 """
 
 from __future__ import annotations
@@ -14,7 +19,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from pymongo.asynchronous.database import AsyncDatabase
+
 from shared import topics
+from shared.commands import InvalidField
 from shared.contracts.visits import (
     DisputeResolved,
     FeedbackAcknowledged,
@@ -27,7 +35,7 @@ from shared.contracts.visits import (
 )
 from shared.envelope import EventEnvelope
 from shared.events import EventPayload
-from shared.projection import Doc, DocRef, View
+from shared.projection import Doc, DocRef, ReadModels, View
 
 VIEW = "issues_visit_origins"
 _EVENTS: tuple[type[EventPayload], ...] = (
@@ -125,6 +133,8 @@ class VisitOriginsView:
         current = view.get(ref)
         doc: Doc = dict(current) if current else {"history": [], "points": []}
         points = {int(p["point_no"]): str(p["finding_id"]) for p in doc["points"]}
+        if isinstance(payload, VisitPlanned):
+            doc["school_id"] = payload.school_id
         if isinstance(payload, FeedbackIssued):
             doc["points"] = [
                 {"point_no": p.point_no, "finding_id": p.finding_id} for p in payload.problems
@@ -143,3 +153,29 @@ def origin_of(doc: Doc | None, finding_id: str) -> list[Doc]:
         for entry in doc["history"]
         if entry.get("finding_id") in (None, finding_id)
     ]
+
+
+class VisitSchools:
+    """Which school a visit is of, from this service's read model of visit origins."""
+
+    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+        self._models = ReadModels(db, VIEW)
+
+    async def school_of(self, visit_id: str) -> str | None:
+        visits = await self._models.collection("visits")
+        doc = await visits.find_one({"_id": visit_id}, projection={"school_id": True})
+        return None if doc is None else doc.get("school_id")
+
+    async def ensure_visit_of(self, visit_id: str, school_id: str, field: str) -> None:
+        """422 naming ``field`` unless ``visit_id`` is a visit of ``school_id``."""
+        found = await self.school_of(visit_id)
+        if found is None:
+            raise InvalidField(
+                field,
+                f"督导 {visit_id} 不存在，或刚刚登记、本服务尚未收到，请核对后稍后重试 "
+                "(unknown visit, or not yet arrived from the visits service)",
+            )
+        if found != school_id:
+            raise InvalidField(
+                field, f"督导 {visit_id} 不是对学校 {school_id} 的督导 (a visit of another school)"
+            )

@@ -22,6 +22,7 @@ from services.visits.plans_report import PlanReports
 from services.visits.plans_view import PlansView
 from services.visits.roster_import import RosterImporter
 from services.visits.settings import VisitsSettings
+from services.visits.store_lookup import CommandChecklists, StoreCampaigns, StoreDirectory
 from services.visits.visit_service import VisitService
 from services.visits.visit_view import VisitView
 from shared.directory.lookup import ReadModelDirectory
@@ -52,11 +53,14 @@ def _wire(settings: VisitsSettings) -> StartHook:
         app.state.checklist_lookup = ReadModelChecklists(runtime.db)
         for projection in (ChecklistsView(), CampaignsView(), PlansView()):
             await runtime.run_projection(projection)
-        # the visit lifecycle
+        # the visit lifecycle: its checks read the directory and campaigns from the
+        # event store, so a visit can be planned right after the roster import
+        app.state.command_directory = StoreDirectory(runtime.store, runtime.registry)
+        campaign_facts = StoreCampaigns(runtime.store, runtime.registry)
         app.state.visits = VisitService(
             runtime,
-            app.state.directory_lookup,
-            app.state.checklist_lookup,
+            app.state.command_directory,
+            CommandChecklists(app.state.checklist_lookup, campaign_facts),
             app.state.evidence,
             radius_m=settings.signin_radius_m,
         )

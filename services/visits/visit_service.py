@@ -31,6 +31,7 @@ from shared.auth import Principal, Role, ensure_role, ensure_within
 from shared.commands import CommandContext, InvalidField, NotFound, StreamHandler
 from shared.contracts.directory import Location
 from shared.contracts.visits import VisitKind
+from shared.deadlines import ensure_not_past
 from shared.events import registry
 from shared.evidence.lookup import check_evidence_refs
 from shared.jurisdiction import Jurisdiction
@@ -256,6 +257,7 @@ class VisitService:
         expected: int | None,
     ) -> int:
         current = await self._team_member(visit_id, principal)
+        ensure_not_past("body.proposed_deadline", cmd.proposed_deadline, ctx.now)
         await check_evidence_refs(self._evidence, cmd.evidence, current.state.school_id)
         cmd = replace(cmd, inspector_id=principal.user_id)
         return await self._execute(visit_id, principal, ctx, expected, cmd)
@@ -269,6 +271,7 @@ class VisitService:
         expected: int | None,
     ) -> int:
         current = await self._team_member(visit_id, principal)
+        ensure_not_past("body.proposed_deadline", cmd.proposed_deadline, ctx.now)
         if cmd.evidence is not None:
             await check_evidence_refs(self._evidence, cmd.evidence, current.state.school_id)
         cmd = replace(cmd, inspector_id=principal.user_id)
@@ -333,6 +336,8 @@ class VisitService:
         ctx: CommandContext,
     ) -> int:
         await self._team_member(visit_id, principal)
+        for n, resolution in enumerate(resolutions):
+            ensure_not_past(f"body.resolutions[{n}].deadline", resolution.deadline, ctx.now)
         cmd = v.ResolveDispute(by=principal.user_id, resolutions=resolutions)
         return await self._execute(visit_id, principal, ctx, None, cmd)
 

@@ -242,7 +242,6 @@ async def a_qr_complaint_is_routed_verified_linked_answered_and_closed(w: World)
     verified = {
         "outcome": "substantiated",
         "findings": "随堂抽查作业记录，情况属实",
-        "visit_id": "v-1",
     }
     await ok(await w.client.post(f"/complaints/{cid}/verify", json=verified, headers=insp1))
 

@@ -1,5 +1,6 @@
 """A Kafka client that is not ours (kcat) reads a school-registered event from its topic,
-and the message matches the published envelope and payload schemas."""
+and the message matches the envelope and payload schemas the service serves at
+``GET /events/catalogue`` (as an integrator would check it, without reading our code)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ from services.visits.bootstrap import create_app as visits_app
 from services.visits.settings import VisitsSettings
 from shared.auth import Role
 from shared.envelope import CONTENT_TYPE, cloudevent_json_schema
-from shared.events import registry
 from tests.conftest import Infra, Mint, eventually, serve
 from tests.factories import CITY, PROVINCE, new_county, school_body
 
@@ -44,9 +44,11 @@ async def test_kcat_reads_the_school_registered_event(
             return None
 
         found = await eventually(read)
+        served = (await visits.get("/events/catalogue")).json()
     event, message = found["event"], found["message"]
-    jsonschema.validate(event, cloudevent_json_schema())
-    entry = next(e for e in registry.catalogue() if e["type"] == event["type"])
+    assert served["envelope"] == cloudevent_json_schema()
+    jsonschema.validate(event, served["envelope"])
+    entry = next(e for e in served["events"] if e["type"] == event["type"])
     assert event["dataschema"] == entry["schema"]["$id"]
     jsonschema.validate(event["data"], entry["schema"])
     assert message["key"] == f"school-{school_id}"

@@ -267,6 +267,25 @@ async def test_notices_are_numbered_printed_and_received_and_hazards_registered(
     assert await _all(w) == live
 
 
+async def test_only_the_county_office_issues_a_numbered_notice(world: World) -> None:
+    """The city and province offices above the county, and an admin, are refused (403)
+    before a number is reserved: the county office's first notice of the year is 1号."""
+    w, c = world, world.issues
+    issue = await w.open(1)
+    body = {"deadline": (w.today + timedelta(days=10)).isoformat()}
+    above = (
+        w.mint(Role.city_office, province=w.province, city=w.city),
+        w.mint(Role.province_office, province=w.province),
+        w.mint(Role.admin, province=w.province),
+        w.mint(Role.zone_leader, province=w.province, city=w.city, county=w.code),
+    )
+    for who in above:
+        r = await c.post(f"/issues/{issue}/notice", json=body, headers=who)
+        assert r.status_code == 403 and "县（区）教育督导室" in r.json()["message"], r.text
+    r = await c.post(f"/issues/{issue}/notice", json=body, headers=w.office)
+    assert r.status_code == 201 and r.json()["notice_no"] == f"游教督整〔{w.today.year}〕1号"
+
+
 async def test_who_may_issue_and_read_and_what_is_refused(world: World) -> None:
     w, c = world, world.issues
     issue = await w.open(1)

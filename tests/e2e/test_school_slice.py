@@ -147,7 +147,10 @@ async def test_health_readiness_metrics_and_catalogue(
         assert ready.status_code == 200, ready.text
         assert ready.json()["checks"] == {"mongodb": "ok", "kafka": "ok"}
         assert "duxue_http_request_seconds" in (await client.get("/metrics")).text
-        types = {e["type"] for e in (await client.get("/events/catalogue")).json()}
+        catalogue = (await client.get("/events/catalogue")).json()
+        assert catalogue["envelope"]["$id"] == "urn:duxue:schema:envelope:1"
+        assert "partitionkey" in catalogue["envelope"]["required"]
+        types = {e["type"] for e in catalogue["events"]}
         assert "cn.duxue.directory.school_registered" in types
 
 

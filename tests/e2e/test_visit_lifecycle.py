@@ -310,6 +310,12 @@ async def test_a_routine_visit_through_the_five_steps_with_a_dispute(
             headers=insp1,
         )
     )
+    # the principal signs the resolved list; only a signed list is closed
+    await _ok(
+        await c.client.post(
+            f"/visits/{vid}/acknowledgement", json={"signer_name": "张校长"}, headers=c.principal(1)
+        )
+    )
     await _ok(await c.client.post(f"/visits/{vid}/close", json={"summary": "办结"}, headers=insp1))
 
     doc = await _visit(c, vid, c.principal(1), "closed")
@@ -333,6 +339,7 @@ async def test_a_routine_visit_through_the_five_steps_with_a_dispute(
         "feedback_issued",
         "feedback_disputed",
         "dispute_resolved",
+        "feedback_acknowledged",
         "visit_closed",
     ]
 

@@ -11,13 +11,22 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from services.visits.domain import visit as v
 from shared.commands import IllegalStep
 from shared.contracts.directory import Location
-from shared.contracts.visits import DisputeOutcome, MajorKind, Method, Severity, Verdict, VisitKind
+from shared.contracts.visits import (
+    DisputeOutcome,
+    FeedbackAcknowledged,
+    MajorKind,
+    Method,
+    Severity,
+    Verdict,
+    VisitKind,
+)
 from shared.events import EventPayload
 
 SCHOOL = Location(latitude=31.47, longitude=104.75)
@@ -37,8 +46,8 @@ ALLOWED = {
     (v.Stage.feedback_issued, v.Stage.acknowledged),
     (v.Stage.feedback_issued, v.Stage.disputed),
     (v.Stage.disputed, v.Stage.dispute_resolved),
+    (v.Stage.dispute_resolved, v.Stage.acknowledged),
     (v.Stage.acknowledged, v.Stage.closed),
-    (v.Stage.dispute_resolved, v.Stage.closed),
 }
 
 inspector = st.sampled_from(INSPECTORS)
@@ -226,6 +235,10 @@ def guided(state: v.Visit) -> st.SearchStrategy[v.Command]:
                 ),
                 st.builds(v.IssueFeedback, by=lead, summary=text),
             )
+        case v.Stage.dispute_resolved:
+            plausible = st.builds(
+                v.Acknowledge, by=st.just("principal"), signer_name=st.just("王校长")
+            )
         case v.Stage.feedback_issued:
             numbers = [p.point_no for p in state.feedback] or [1]
             plausible = st.one_of(
@@ -280,9 +293,9 @@ def check_invariants(state: v.Visit) -> None:
             assert state.merged
     else:
         assert not state.feedback and not state.agreed
-    if state.stage == v.Stage.acknowledged:
+    if state.stage == v.Stage.acknowledged and not state.disputed_points:
         assert [a.finding_id for a in state.agreed] == [p.finding_id for p in state.feedback]
-    if state.stage in (v.Stage.dispute_resolved, v.Stage.closed):
+    if state.stage in (v.Stage.dispute_resolved, v.Stage.acknowledged, v.Stage.closed):
         issued = {p.point_no for p in state.feedback}
         assert {a.point_no for a in state.agreed} <= issued
     if state.kind == VisitKind.comprehensive and state.stage != v.Stage.none:
@@ -372,6 +385,12 @@ def test_the_five_steps_with_a_dispute() -> None:
         )
     )
     assert [p.finding_id for p in state.agreed] == ["f2"]
+    with pytest.raises(IllegalStep, match="不能办结"):
+        v.decide(state, v.CloseVisit("a", "办结"))  # the list is not signed yet
+    run(v.Acknowledge("principal", "王校长"))  # the principal signs the resolved list
+    signed = log[-1]
+    assert isinstance(signed, FeedbackAcknowledged)
+    assert [p.finding_id for p in signed.problems] == ["f2"]
     run(v.CloseVisit("a", "办结"))
     assert state.stage == v.Stage.closed
     assert v.replay(log) == state

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from enum import StrEnum
 
 from shared.commands import IllegalStep
@@ -50,10 +50,9 @@ from shared.contracts.issues import (
     VerificationRejected,
 )
 from shared.contracts.visits import AgreedProblem, EvidenceRef, MajorKind, Severity
+from shared.deadlines import CHINA as CHINA  # deadlines are days in China
+from shared.deadlines import local_day as local_day
 from shared.events import EventPayload
-
-CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
-"""Deadlines are days in China (no daylight saving): a deadline ends at local midnight."""
 
 
 class Stage(StrEnum):
@@ -299,11 +298,6 @@ def open_from_agreed(
         visit_id=visit_id,
         finding_id=problem.finding_id,
     )
-
-
-def local_day(now: datetime) -> date:
-    """The day in China at ``now`` (a naive datetime is taken as China time)."""
-    return now.astimezone(CHINA).date() if now.tzinfo is not None else now.date()
 
 
 # ---------------------------------------------------------------- decisions

@@ -11,9 +11,12 @@ Stages::
     planned ─sign in─▶ on_site ─[merge]─ feedback ─▶ feedback_issued
     planned ─cancel─▶ cancelled
     feedback_issued ─acknowledge─▶ acknowledged ─close─▶ closed
-    feedback_issued ─dispute─▶ disputed ─resolve─▶ dispute_resolved ─close─▶ closed
+    feedback_issued ─dispute─▶ disputed ─resolve─▶ dispute_resolved ─acknowledge─▶ acknowledged
 
-Comprehensive visits are merged by the zone leader before feedback.
+Comprehensive visits are merged by the zone leader before feedback. Every list ends
+signed by the principal (签收): directly, or after the disputed points were resolved, in
+which case the signature is over the resolved list (the record that both sides agreed).
+Only a signed list can be closed.
 """
 
 from __future__ import annotations
@@ -605,14 +608,20 @@ def _agreed(point: FeedbackPoint) -> AgreedProblem:
 
 
 def acknowledge(state: Visit, cmd: Acknowledge) -> list[EventPayload]:
-    _require_stage(state, Stage.feedback_issued, doing="签收反馈清单")
+    """The principal signs the list as issued, or as the dispute's resolution left it."""
+    _require_stage(state, Stage.feedback_issued, Stage.dispute_resolved, doing="签收反馈清单")
+    signed = (
+        list(state.agreed)
+        if state.stage == Stage.dispute_resolved
+        else [_agreed(p) for p in state.feedback]
+    )
     return [
         FeedbackAcknowledged(
             visit_id=state.visit_id,
             school_id=state.school_id,
             signed_by=cmd.by,
             signer_name=cmd.signer_name,
-            problems=[_agreed(p) for p in state.feedback],
+            problems=signed,
         )
     ]
 
@@ -698,7 +707,7 @@ def resolve_dispute(state: Visit, cmd: ResolveDispute) -> list[EventPayload]:
 
 
 def close(state: Visit, cmd: CloseVisit) -> list[EventPayload]:
-    _require_stage(state, Stage.acknowledged, Stage.dispute_resolved, doing="办结")
+    _require_stage(state, Stage.acknowledged, doing="办结")
     _require_lead(state, cmd.by, "办结督导")
     standing = state.standing_findings
     return [
