@@ -24,6 +24,7 @@ from shared import metrics
 from shared.commands import IllegalStep, InvalidField, NotFound
 from shared.envelope import EventEnvelope
 from shared.eventstore import ConcurrencyConflict
+from shared.params import MAX_VERSION
 
 log = structlog.get_logger(__name__)
 
@@ -66,13 +67,13 @@ def parse_if_match(if_match: str | None) -> int | None:
     """The stream version a client's ``If-Match`` names (``"3"``, ``W/"3"``); 422 otherwise."""
     if if_match is None:
         return None
-    try:
-        return int(if_match.strip().removeprefix("W/").strip('"'))
-    except ValueError:
+    text = if_match.strip().removeprefix("W/").strip('"')
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_VERSION)):
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
             "If-Match 必须是版本号 (If-Match must be a version)",
-        ) from None
+        )
+    return int(text)
 
 
 def install_edge(app: FastAPI, service: str) -> None:
