@@ -15,7 +15,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import Query
-from pydantic import AfterValidator, StringConstraints
+from pydantic import AfterValidator, StringConstraints, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 MAX_SKIP = 100_000
@@ -62,7 +62,9 @@ def _week(text: str) -> str:
     return text
 
 
-PlausibleDate = Annotated[date, AfterValidator(plausible_day)]
+PLAUSIBLE_SCHEMA = {"type": "string", "format": "date", "x-plausible-window": "2000-01-01/P10Y"}
+"""How a plausible day shows in the OpenAPI (the upper end moves with today)."""
+PlausibleDate = Annotated[date, AfterValidator(plausible_day), WithJsonSchema(PLAUSIBLE_SCHEMA)]
 """A day a request names (a visit's date, a deadline, ``active_on``): 2000-01-01 .. +10 years."""
 PlausibleMonth = Annotated[str, StringConstraints(pattern=MONTH_PATTERN), AfterValidator(_month)]
 """``YYYY-MM`` in a plausible year."""

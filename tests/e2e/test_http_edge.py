@@ -9,23 +9,18 @@ The forwarded-header tests serve the app with real uvicorn on loopback, configur
 
 from __future__ import annotations
 
-import asyncio
 import json
-import socket
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
-import uvicorn
-from fastapi import FastAPI
 
 from services.visits.bootstrap import create_app as create_visits
 from services.visits.settings import VisitsSettings
 from shared.auth import Role
-from shared.service import uvicorn_config
-from tests.conftest import Mint, eventually, serve
+from tests.conftest import Mint, serve
 from tests.factories import CITY, PROVINCE, new_county, school_body
+from tests.processes import uvicorn_serving
 
 MIB = 1024 * 1024
 
@@ -70,30 +65,6 @@ async def test_a_json_body_past_the_limit_is_413_before_it_is_read(
             "/evidence", data={"school_id": f"{county}-none"}, files=photo, headers=office
         )
         assert r.status_code not in (413, 500), r.text[:200]
-
-
-@asynccontextmanager
-async def uvicorn_serving(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    """``app`` under real uvicorn on a free loopback port, as the services are run."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn_config(app, port))
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-
-    async def started() -> bool:
-        if task.done():
-            task.result()
-        return server.started
-
-    try:
-        await eventually(started)
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
-            yield client
-    finally:
-        server.should_exit = True
-        await task
-        sock.close()
 
 
 async def _plate_statuses(client: httpx.AsyncClient, *forwarded_for: str) -> list[int]:
