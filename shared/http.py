@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 from uuid import uuid4
 
@@ -17,13 +18,16 @@ from fastapi import FastAPI, HTTPException, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared import metrics
 from shared.commands import IllegalStep, InvalidField, NotFound
 from shared.envelope import EventEnvelope
 from shared.eventstore import ConcurrencyConflict
+from shared.params import MAX_VERSION
 
 log = structlog.get_logger(__name__)
 
@@ -41,6 +45,66 @@ _STATUS_CODES = {
     429: "too_many_requests",
     503: "unavailable",
 }
+
+
+OWN_BODY_LIMIT = 1024 * 1024 * 1024
+"""The backstop for a route that reads and limits its own, larger body (the evidence and
+roster uploads, see :func:`reads_own_body`): above their own limits."""
+_BODY_LIMIT = "duxue.body_limit"
+
+
+def too_large_message(limit: int) -> str:
+    return f"提交内容过大，不能超过 {limit} 字节 (request body larger than {limit} bytes)"
+
+
+@dataclass
+class _Allowance:
+    limit: int
+
+
+class BodyLimit:
+    """ASGI middleware: a request body past the limit is refused with 413 before it is
+    read whole — at the first read for a declared ``Content-Length``, else as soon as the
+    streamed chunks pass it — in the platform's error format (``MAX_JSON_BODY_BYTES``).
+
+    A route that reads its own body and applies its own limits declares
+    ``dependencies=[Depends(reads_own_body)]``; its dependencies run before the body is
+    read, so the larger allowance is in place by then.
+    """
+
+    def __init__(self, app: ASGIApp, default_limit: int) -> None:
+        self.app = app
+        self.default_limit = default_limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        allowance = scope[_BODY_LIMIT] = _Allowance(self.default_limit)
+        text = Headers(scope=scope).get("content-length", "")
+        declared = int(text) if text.isdigit() and len(text) < 19 else None
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            if declared is not None and declared > allowance.limit:
+                raise HTTPException(413, too_large_message(allowance.limit))
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > allowance.limit:
+                    raise HTTPException(413, too_large_message(allowance.limit))
+            return message
+
+        await self.app(scope, counted, send)
+
+
+def reads_own_body(request: Request) -> None:
+    """Dependency of an upload route: it reads and limits its own body (up to
+    :data:`OWN_BODY_LIMIT`) instead of the app's JSON body limit."""
+    allowance = request.scope.get(_BODY_LIMIT)
+    if isinstance(allowance, _Allowance):
+        allowance.limit = OWN_BODY_LIMIT
 
 
 def error_body(status_code: int, message: str, **extra: Any) -> dict[str, Any]:
@@ -66,13 +130,13 @@ def parse_if_match(if_match: str | None) -> int | None:
     """The stream version a client's ``If-Match`` names (``"3"``, ``W/"3"``); 422 otherwise."""
     if if_match is None:
         return None
-    try:
-        return int(if_match.strip().removeprefix("W/").strip('"'))
-    except ValueError:
+    text = if_match.strip().removeprefix("W/").strip('"')
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_VERSION)):
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
             "If-Match 必须是版本号 (If-Match must be a version)",
-        ) from None
+        )
+    return int(text)
 
 
 def install_edge(app: FastAPI, service: str) -> None:

@@ -2,7 +2,9 @@
 
 :func:`build_app` owns the lifespan: logging, the :class:`~shared.runtime.Runtime`
 (MongoDB, Kafka producer, outbox relay), the token verifier, the service's own start-up
-hook, and the shared HTTP edge (errors, metrics, health).
+hook, and the shared HTTP edge (errors, metrics, health). It also bounds request bodies
+(``MAX_JSON_BODY_BYTES``) and believes ``X-Forwarded-For`` only from ``TRUSTED_PROXIES``;
+:func:`run` serves the app the same way in every ``services/*/__main__.py``.
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
+import uvicorn
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import shared.contracts  # noqa: F401  (registers every event contract)
 from shared.auth import CurrentPrincipal, Principal, Role, TokenVerifier, ensure_role
@@ -19,7 +23,7 @@ from shared.catalogue import published_catalogue
 from shared.commands import CommandContext
 from shared.envelope import Actor
 from shared.events import registry
-from shared.http import install_edge, install_health
+from shared.http import BodyLimit, install_edge, install_health
 from shared.logs import configure_logging
 from shared.runtime import Runtime
 from shared.settings import ServiceSettings
@@ -56,7 +60,11 @@ def build_app(
             await runtime.stop()
 
     app = FastAPI(title=title, version="0.1.0", lifespan=lifespan)
+    # inside the edge's middleware (added after it), so the route sees BodyLimit's 413
+    app.add_middleware(BodyLimit, default_limit=settings.max_json_body_bytes)
     install_edge(app, service)
+    if settings.trusted_proxy_list:
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
 
     async def readiness() -> dict[str, str]:
         runtime: Runtime = app.state.runtime
@@ -83,6 +91,18 @@ def build_app(
     for router in routers:
         app.include_router(router)
     return app
+
+
+def uvicorn_config(app: FastAPI, port: int, host: str = "127.0.0.1") -> uvicorn.Config:
+    """How every service is served: uvicorn's own forwarded-header handling is off (by
+    default it believes ``X-Forwarded-For`` from loopback, so any local client could pick
+    its address); :func:`build_app` believes it from ``TRUSTED_PROXIES`` only."""
+    return uvicorn.Config(app, host=host, port=port, log_config=None, proxy_headers=False)
+
+
+def run(app: FastAPI, port: int) -> None:
+    """Serve ``app`` until interrupted (``python -m services.<name>``)."""
+    uvicorn.Server(uvicorn_config(app, port)).run()
 
 
 def command_context(request: Request, principal: Principal) -> CommandContext:

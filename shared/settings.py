@@ -31,3 +31,14 @@ class ServiceSettings(BaseSettings):
     auth_issuer: str = "duxue-auth"
     auth_audience: str = "duxue-platform"
     log_level: str = "INFO"
+    trusted_proxies: str = ""
+    """Comma-separated addresses or networks (``10.0.0.5,10.1.0.0/16``) of the reverse
+    proxies whose ``X-Forwarded-For`` / ``X-Forwarded-Proto`` are believed. Empty (the
+    default): none is, and the connecting peer is the client (the rate limits key on it)."""
+    max_json_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    """A request body past this size is refused with 413 before it is read whole; the
+    upload routes (evidence, roster import) keep their own, larger limits."""
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return [part.strip() for part in self.trusted_proxies.split(",") if part.strip()]

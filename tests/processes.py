@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
+import httpx
+import uvicorn
+from fastapi import FastAPI
+
+from shared.service import uvicorn_config
 from shared.settings import ServiceSettings
-from tests.conftest import REPO
+from tests.conftest import REPO, eventually
 
 
 def free_port() -> int:
@@ -43,3 +51,27 @@ def start_service(
         stdout=log.open("ab"),
         stderr=subprocess.STDOUT,
     )
+
+
+@asynccontextmanager
+async def uvicorn_serving(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """``app`` under real uvicorn on a free loopback port, as the services are run."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn_config(app, port))
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+
+    async def started() -> bool:
+        if task.done():
+            task.result()
+        return server.started
+
+    try:
+        await eventually(started)
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            yield client
+    finally:
+        server.should_exit = True
+        await task
+        sock.close()

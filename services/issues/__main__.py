@@ -1,10 +1,9 @@
 """``python -m services.issues`` runs the issues service."""
 
-import uvicorn
-
 from services.issues.bootstrap import create_app
 from services.issues.settings import IssuesSettings
+from shared.service import run
 
 if __name__ == "__main__":
     settings = IssuesSettings()
-    uvicorn.run(create_app(settings), host="127.0.0.1", port=settings.port, log_config=None)
+    run(create_app(settings), settings.port)

@@ -74,6 +74,7 @@ from shared.contracts.complaints import (
 )
 from shared.contracts.visits import MajorKind, Severity
 from shared.http import parse_if_match, timeline_entry
+from shared.params import PlausibleDate, Skip
 from shared.projection import ReadModels
 from shared.ratelimit import rate_limited
 from shared.service import RuntimeDep, command_context
@@ -191,7 +192,7 @@ class IssueBody(_Body):
     requirement: str = Field(min_length=2, max_length=1000)
     severity: Severity
     major_kind: MajorKind | None = Field(default=None, validate_default=True)
-    deadline: date
+    deadline: PlausibleDate
 
     @field_validator("major_kind")
     @classmethod
@@ -605,7 +606,7 @@ async def list_complaints(
     category: Annotated[ComplaintCategory | None, Query()] = None,
     answer_overdue: Annotated[bool | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    skip: Annotated[int, Query(ge=0)] = 0,
+    skip: Skip = 0,
 ) -> list[dict[str, Any]]:
     """投诉列表 — inside the caller's jurisdiction (a principal: their school), newest first."""
     ensure_role(principal, *READERS)

@@ -10,16 +10,15 @@ Names (school, who closed the number) come from the directory read model at read
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request, Response
 
 from services.issues.hazards import VIEW, HazardStatus
 from shared.auth import CurrentPrincipal, Principal, scope_filter
 from shared.directory.lookup import DirectoryLookup
+from shared.exports import csv_response
+from shared.params import Skip
 from shared.projection import ReadModels
 from shared.runtime import Runtime
 from shared.service import RuntimeDep
@@ -113,7 +112,7 @@ async def list_hazards(
     status: Annotated[HazardStatus | None, Query(description="pending 待整改 …")] = None,
     year: Annotated[int | None, Query(ge=2000, le=2999)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-    skip: Annotated[int, Query(ge=0)] = 0,
+    skip: Skip = 0,
 ) -> list[dict[str, Any]]:
     """隐患台账 — safety hazards with their register numbers and status (已消号 when closed)."""
     query = scope(principal, county, school, status)
@@ -130,16 +129,11 @@ async def hazards_csv(
     status: Annotated[HazardStatus | None, Query()] = None,
     year: Annotated[int | None, Query(ge=2000, le=2999)] = None,
 ) -> Response:
-    """隐患台账 as CSV (UTF-8 with BOM, so Excel opens the Chinese text)."""
+    """隐患台账 as CSV through the shared export writer (UTF-8 with BOM, formulas defused)."""
     query = scope(principal, county, school, status)
     rows = await _hazards(runtime, request.app.state.directory_lookup, query, year, 100_000, 0)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([title for _, title in COLUMNS])
-    for row in rows:
-        writer.writerow(["" if row.get(key) is None else row[key] for key, _ in COLUMNS])
-    return Response(
-        ("\ufeff" + out.getvalue()).encode("utf-8"),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote('隐患台账.csv')}"},
+    return csv_response(
+        "隐患台账.csv",
+        [title for _, title in COLUMNS],
+        ([row.get(key) for key, _ in COLUMNS] for row in rows),
     )

@@ -9,7 +9,6 @@ stream itself.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, Response
@@ -20,6 +19,7 @@ from services.issues.issue_service import CallerCommand, IssueService
 from shared.auth import CurrentPrincipal, Principal
 from shared.contracts.visits import EvidenceRef
 from shared.http import parse_if_match
+from shared.params import PlausibleDate
 from shared.service import command_context
 
 router = APIRouter(prefix="/issues", tags=["issues"])
@@ -36,7 +36,7 @@ class _Body(BaseModel):
 class StepBody(_Body):
     description: str = Field(min_length=2, max_length=500)
     owner: Name
-    due_on: date
+    due_on: PlausibleDate
 
 
 class PlanBody(_Body):
@@ -67,11 +67,11 @@ class RejectBody(_Body):
 
 class ReopenBody(_Body):
     reason: Text
-    deadline: date
+    deadline: PlausibleDate
 
 
 class ExtensionBody(_Body):
-    new_deadline: date
+    new_deadline: PlausibleDate
     reason: Text
 
 

@@ -24,6 +24,7 @@ from shared.contracts.issues import IssueSource
 from shared.contracts.visits import Severity
 from shared.http import timeline_entry
 from shared.jurisdiction import Jurisdiction
+from shared.params import Skip
 from shared.projection import ReadModels
 from shared.service import RuntimeDep
 
@@ -67,7 +68,7 @@ async def list_issues(
     visit_id: Annotated[str | None, Query(pattern=ID)] = None,
     due_within_days: Annotated[int | None, Query(ge=0, le=366)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Skip = 0,
 ) -> dict[str, Any]:
     """整改问题清单 — issues in your jurisdiction, filtered; newest deadline pressure first.
 

@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -18,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from services.issues.documents import render_notice
 from services.issues.notices import NoticeService
 from shared.auth import CurrentPrincipal
+from shared.params import PlausibleDate
 from shared.service import command_context
 
 router = APIRouter(prefix="/issues", tags=["notices"])
@@ -30,7 +30,7 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 class NoticeBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    deadline: date = Field(description="限期整改的最后一天")
+    deadline: PlausibleDate = Field(description="限期整改的最后一天")
     note: Text = Field(default="", description="其他要求（可选）")
 
 
@@ -38,7 +38,7 @@ class ReceiptBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     received_by: Name = Field(description="学校签收人姓名")
-    received_on: date = Field(description="签收日期")
+    received_on: PlausibleDate = Field(description="签收日期")
 
 
 def notice_service(request: Request) -> NoticeService:

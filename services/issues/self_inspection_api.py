@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, HTTPException, Path, Query, Request, Response, status
@@ -13,10 +12,11 @@ from services.issues.issue_service import OFFICES
 from services.issues.self_inspection import SelfInspectionService, ZoneFacts
 from shared.auth import CurrentPrincipal, Principal, Role, ensure_role, ensure_sees, scope_filter
 from shared.commands import InvalidField
-from shared.contracts.self_inspection import MONTH, WEEK, SelfInspectionItem
+from shared.contracts.self_inspection import SelfInspectionItem
 from shared.directory.lookup import ReadModelDirectory
 from shared.http import parse_if_match
 from shared.jurisdiction import Jurisdiction
+from shared.params import PlausibleDate, PlausibleMonth, PlausibleWeek
 from shared.service import command_context
 
 router = APIRouter(tags=["self-inspection"])
@@ -33,7 +33,7 @@ class ProblemCreate(BaseModel):
     item_code: SelfInspectionItem
     description: str = Field(min_length=2, max_length=1000, description="问题描述")
     measures: str = Field(min_length=2, max_length=1000, description="整改措施（已采取或拟采取）")
-    planned_completion_on: date = Field(description="完成时限")
+    planned_completion_on: PlausibleDate = Field(description="完成时限")
     safety_hazard: bool = Field(default=False, description="是否安全隐患")
 
 
@@ -50,7 +50,7 @@ class ReportCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     school_id: str = Field(pattern=ID)
-    month: str = Field(pattern=MONTH, examples=["2026-11"])
+    month: PlausibleMonth = Field(examples=["2026-11"])
     problems: list[ProblemCreate] = Field(default_factory=list, max_length=50)
     no_problems: bool = Field(default=False, description="本月自查未发现问题")
     note: str = Field(default="", max_length=2000)
@@ -74,7 +74,7 @@ class TrackIn(BaseModel):
 class ConsolidationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    week: str = Field(pattern=WEEK, examples=["2026-W48"])
+    week: PlausibleWeek = Field(examples=["2026-W48"])
     note: str = Field(default="", max_length=2000)
     track: list[TrackIn] = Field(default_factory=list, max_length=200)
     amendment: bool = Field(default=False, description="补充汇总: amend a recorded week")
@@ -192,7 +192,7 @@ async def list_reports(
     school: Annotated[str | None, Query(pattern=ID)] = None,
     county: Annotated[str | None, Query(pattern=DIVISION_CODE)] = None,
     zone: Annotated[str | None, Query(pattern=ID)] = None,
-    month: Annotated[str | None, Query(pattern=MONTH)] = None,
+    month: Annotated[PlausibleMonth | None, Query()] = None,
     report_status: Annotated[Literal["filed", "late"] | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 200,
 ) -> list[dict[str, Any]]:
@@ -254,7 +254,7 @@ async def zone_week(
     zone_id: Annotated[str, Path(pattern=ID)],
     principal: CurrentPrincipal,
     request: Request,
-    week: Annotated[str, Query(pattern=WEEK, examples=["2026-W48"])],
+    week: Annotated[PlausibleWeek, Query(examples=["2026-W48"])],
 ) -> dict[str, Any]:
     """责任区每周汇总 — every school of the zone with its report status for the months the
     ISO week touches (filed / late / missing / not_due), problems by item, safety hazards,

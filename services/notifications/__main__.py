@@ -1,10 +1,9 @@
 """``python -m services.notifications`` runs the notifications service."""
 
-import uvicorn
-
 from services.notifications.bootstrap import create_app
 from services.notifications.settings import NotificationsSettings
+from shared.service import run
 
 if __name__ == "__main__":
     settings = NotificationsSettings()
-    uvicorn.run(create_app(settings), host="127.0.0.1", port=settings.port, log_config=None)
+    run(create_app(settings), settings.port)

@@ -25,6 +25,7 @@ from shared.auth import CurrentPrincipal, Role, ensure_role, ensure_sees, ensure
 from shared.contracts.directory import Location, SchoolKind
 from shared.http import parse_if_match
 from shared.jurisdiction import Jurisdiction
+from shared.params import Skip
 from shared.projection import ReadModels
 from shared.service import RuntimeDep, command_context
 
@@ -207,7 +208,7 @@ async def list_schools(
     runtime: RuntimeDep,
     county: Annotated[str | None, Query(pattern=DIVISION_CODE)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-    skip: Annotated[int, Query(ge=0)] = 0,
+    skip: Skip = 0,
 ) -> list[dict[str, Any]]:
     """Schools inside the caller's jurisdiction, optionally of one county."""
     query = scope_query(principal, county)

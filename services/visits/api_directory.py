@@ -6,7 +6,6 @@ Commands: ``POST`` creates, ``PATCH`` with ``If-Match: "<version>"`` corrects, `
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, HTTPException, Query, Request, Response, status
@@ -36,6 +35,7 @@ from shared.contracts.directory import DivisionLevel, Employment, ZoneLevel
 from shared.directory.lookup import listing_active_on
 from shared.http import parse_if_match
 from shared.jurisdiction import Jurisdiction
+from shared.params import PlausibleDate, Skip
 from shared.service import RuntimeDep, command_context
 
 router = APIRouter(tags=["directory"])
@@ -47,7 +47,6 @@ Phone = Annotated[str, Field(pattern=r"^[0-9+() -]{5,24}$")]
 Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=120)]
 IfMatch = Annotated[str | None, Header()]
 Limit = Annotated[int, Query(ge=1, le=1000)]
-Skip = Annotated[int, Query(ge=0)]
 
 
 def _authorizer(principal: Principal) -> Any:
@@ -347,7 +346,7 @@ async def inspector_listings(
     inspector_id: str,
     principal: CurrentPrincipal,
     runtime: RuntimeDep,
-    active_on: date | None = None,
+    active_on: PlausibleDate | None = None,
 ) -> list[dict[str, Any]]:
     """The schools an inspector is (or was) listed at; ``active_on`` keeps one day's."""
     ensure_role(principal, *OFFICES, Role.inspector, Role.zone_leader, Role.integrator)
@@ -366,7 +365,7 @@ class ListingCreate(BaseModel):
 
     school_id: str = Field(pattern=ID)
     inspector_id: str = Field(pattern=ID)
-    starts_on: date
+    starts_on: PlausibleDate
     duties: Text | None = None
 
 
@@ -374,14 +373,14 @@ class ListingCorrection(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: Reason
-    starts_on: date | None = None
+    starts_on: PlausibleDate | None = None
     duties: Text | None = None
 
 
 class ListingEnd(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    ends_on: date = Field(description="挂牌的最后一天 (last day listed)")
+    ends_on: PlausibleDate = Field(description="挂牌的最后一天 (last day listed)")
     reason: Reason
 
 
@@ -456,7 +455,7 @@ async def list_listings(
     county: Annotated[str | None, Query(pattern=DIVISION_CODE)] = None,
     school_id: str | None = None,
     inspector_id: str | None = None,
-    active_on: date | None = None,
+    active_on: PlausibleDate | None = None,
     limit: Limit = 500,
     skip: Skip = 0,
 ) -> list[dict[str, Any]]:
@@ -491,7 +490,7 @@ async def gaps(
     principal: CurrentPrincipal,
     runtime: RuntimeDep,
     county: Annotated[str, Query(pattern=DIVISION_CODE)],
-    on: date | None = None,
+    on: PlausibleDate | None = None,
 ) -> dict[str, Any]:
     """待补缺口 — what an office must fix in a county: schools with no active listing,
     schools whose zone is not set up, zones without a leader (组长)."""

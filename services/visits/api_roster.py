@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from starlette.datastructures import UploadFile
 
@@ -25,7 +25,7 @@ from services.visits.roster_format import UnknownFormat, write_xlsx
 from services.visits.roster_import import ImportOutcome, RosterImporter, RosterInvalid
 from shared.auth import CurrentPrincipal, ensure_role, ensure_sees, ensure_within
 from shared.contracts.directory import DivisionLevel
-from shared.http import error_body
+from shared.http import error_body, reads_own_body
 from shared.jurisdiction import Jurisdiction
 from shared.service import RuntimeDep, command_context
 
@@ -84,7 +84,7 @@ def _body(outcome: ImportOutcome, county: str) -> dict[str, Any]:
     }
 
 
-@router.post("", openapi_extra=_UPLOAD_SCHEMA)
+@router.post("", openapi_extra=_UPLOAD_SCHEMA, dependencies=[Depends(reads_own_body)])
 async def import_roster(
     request: Request,
     principal: CurrentPrincipal,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, HTTPException, Path, Query, Request, Response, status
@@ -31,6 +30,7 @@ from shared.auth import CurrentPrincipal, Principal, ensure_role, ensure_within
 from shared.contracts.checklists import CampaignTheme
 from shared.http import parse_if_match
 from shared.jurisdiction import Jurisdiction
+from shared.params import MAX_VERSION, PlausibleDate
 from shared.projection import ReadModels
 from shared.runtime import Runtime
 from shared.service import RuntimeDep, command_context
@@ -47,9 +47,9 @@ class CampaignCreate(BaseModel):
     theme: CampaignTheme
     title: str = Field(min_length=2, max_length=100)
     checklist_id: str = Field(pattern=ID)
-    checklist_version: int = Field(ge=1)
-    starts_on: date
-    ends_on: date
+    checklist_version: int = Field(ge=1, le=MAX_VERSION)
+    starts_on: PlausibleDate
+    ends_on: PlausibleDate
     zone_ids: Ids = Field(default_factory=list)
     school_ids: Ids = Field(default_factory=list)
     purpose: str = Field(default="", max_length=1000)
@@ -59,8 +59,8 @@ class CampaignAmendment(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(min_length=2, max_length=500)
-    starts_on: date | None = None
-    ends_on: date | None = None
+    starts_on: PlausibleDate | None = None
+    ends_on: PlausibleDate | None = None
     zone_ids: Ids | None = None
     school_ids: Ids | None = None
 

@@ -28,6 +28,7 @@ from services.visits.domain.checklist import (
 from shared.auth import CurrentPrincipal, Principal, Role, ensure_role
 from shared.contracts.checklists import PLATFORM_SCOPE, ChecklistItem
 from shared.http import parse_if_match
+from shared.params import MAX_VERSION
 from shared.projection import ReadModels
 from shared.service import RuntimeDep, command_context
 
@@ -227,7 +228,7 @@ async def get_template(
 @router.get("/{checklist_id}/versions/{version}")
 async def get_version(
     checklist_id: ChecklistId,
-    version: Annotated[int, Path(ge=1)],
+    version: Annotated[int, Path(ge=1, le=MAX_VERSION)],
     principal: CurrentPrincipal,
     runtime: RuntimeDep,
 ) -> dict[str, Any]:

@@ -22,9 +22,10 @@ from services.visits.plans import PlanService, UnknownPlan
 from services.visits.plans_report import PlanReports
 from services.visits.plans_view import PlansView
 from shared.auth import CurrentPrincipal, Principal, Role, ensure_role, ensure_within
-from shared.contracts.plans import MONTH, PlanEntry
+from shared.contracts.plans import PlanEntry
 from shared.http import parse_if_match
 from shared.jurisdiction import Jurisdiction
+from shared.params import PlausibleDate, PlausibleMonth
 from shared.projection import ReadModels
 from shared.service import RuntimeDep, command_context
 
@@ -35,13 +36,14 @@ DIVISION_CODE = r"^[0-9]{6}$"
 
 class EntryIn(PlanEntry):
     school_id: str = Field(pattern=r"^[0-9A-Za-z_-]{2,40}$")
+    planned_on: PlausibleDate
     purpose: str = Field(default="", max_length=500)
 
 
 class PlanCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    month: str = Field(pattern=MONTH, examples=["2026-09"])
+    month: PlausibleMonth = Field(examples=["2026-09"])
     inspector_id: str | None = Field(default=None, description="your own user id, or omit")
     entries: list[EntryIn] = Field(max_length=62)
     note: str = Field(default="", max_length=1000)
@@ -195,7 +197,7 @@ async def list_plans(
     runtime: RuntimeDep,
     request: Request,
     county: Annotated[str | None, Query(pattern=DIVISION_CODE)] = None,
-    month: Annotated[str | None, Query(pattern=MONTH)] = None,
+    month: Annotated[PlausibleMonth | None, Query()] = None,
 ) -> list[dict[str, Any]]:
     """Plans with their rule findings and the visits done so far: an office sees every
     plan filed in its jurisdiction (optionally one county), an inspector their own."""

@@ -8,7 +8,6 @@ which is the stream itself.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, HTTPException, Query, Request, Response, status
@@ -30,6 +29,7 @@ from shared.contracts.visits import (
     VisitKind,
 )
 from shared.http import parse_if_match, timeline_entry
+from shared.params import MAX_VERSION, PlausibleDate, Skip
 from shared.projection import ReadModels
 from shared.service import RuntimeDep, command_context
 
@@ -45,14 +45,14 @@ class _Body(BaseModel):
 class PlanBody(_Body):
     kind: VisitKind = VisitKind.routine
     school_id: str = Field(pattern=ID)
-    planned_on: date
+    planned_on: PlausibleDate
     announced: bool = True
     purpose: str = Field(min_length=2, max_length=500)
     focus: Text = ""
     team: list[Annotated[str, Field(pattern=ID)]] = Field(default_factory=list, max_length=12)
     lead_inspector_id: str | None = Field(default=None, pattern=ID)
     checklist_id: str | None = Field(default=None, pattern=ID)
-    checklist_version: int | None = Field(default=None, ge=1)
+    checklist_version: int | None = Field(default=None, ge=1, le=MAX_VERSION)
     item_codes: list[str] | None = Field(default=None, min_length=1, max_length=50)
     assignments: dict[str, str] = Field(default_factory=dict)
     """item code → inspector id (comprehensive visits)."""
@@ -75,7 +75,7 @@ class FindingBody(_Body):
     severity: Severity | None = None
     major_kind: MajorKind | None = None
     requirement: str | None = Field(default=None, max_length=1000)
-    proposed_deadline: date | None = None
+    proposed_deadline: PlausibleDate | None = None
     evidence: list[EvidenceRef] = Field(default_factory=list, max_length=30)
     checks_finding_id: str | None = Field(default=None, max_length=80)
 
@@ -88,7 +88,7 @@ class CorrectionBody(_Body):
     severity: Severity | None = None
     major_kind: MajorKind | None = None
     requirement: str | None = Field(default=None, max_length=1000)
-    proposed_deadline: date | None = None
+    proposed_deadline: PlausibleDate | None = None
     evidence: list[EvidenceRef] | None = Field(default=None, max_length=30)
     withdrawn: bool = False
 
@@ -102,7 +102,7 @@ class ReasonBody(_Body):
 
 
 class RescheduleBody(ReasonBody):
-    planned_on: date
+    planned_on: PlausibleDate
 
 
 class AcknowledgeBody(_Body):
@@ -110,7 +110,7 @@ class AcknowledgeBody(_Body):
 
 
 class DisputedPointBody(_Body):
-    point_no: int = Field(ge=1)
+    point_no: int = Field(ge=1, le=1000)
     reason: str = Field(min_length=2, max_length=1000)
 
 
@@ -119,13 +119,13 @@ class DisputeBody(_Body):
 
 
 class ResolutionBody(_Body):
-    point_no: int = Field(ge=1)
+    point_no: int = Field(ge=1, le=1000)
     outcome: DisputeOutcome
     note: str = Field(min_length=2, max_length=1000)
     description: str | None = Field(default=None, max_length=2000)
     requirement: str | None = Field(default=None, max_length=1000)
     severity: Severity | None = None
-    deadline: date | None = None
+    deadline: PlausibleDate | None = None
 
 
 class ResolveBody(_Body):
@@ -425,7 +425,7 @@ async def list_visits(
     inspector_id: Annotated[str | None, Query(pattern=ID)] = None,
     campaign_id: Annotated[str | None, Query(pattern=ID)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    skip: Annotated[int, Query(ge=0)] = 0,
+    skip: Skip = 0,
 ) -> list[dict[str, Any]]:
     """Visits inside the caller's jurisdiction, newest planned day first, with filters."""
     query: dict[str, Any] = {}

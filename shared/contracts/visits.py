@@ -70,7 +70,7 @@ class EvidenceRef(EventPayload):
 
     evidence_id: str
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    size: int = Field(ge=0)
+    size: int = Field(ge=0, le=2**40)
     media_type: str
 
 

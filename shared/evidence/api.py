@@ -17,7 +17,7 @@ from typing import Annotated
 from urllib.parse import quote
 from uuid import uuid4
 
-from fastapi import APIRouter, FastAPI, Header, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel
 
@@ -27,7 +27,7 @@ from shared.evidence.media import EXTENSIONS, safe_file_name
 from shared.evidence.settings import EvidenceSettings
 from shared.evidence.store import EvidenceCorrupted, GridFSEvidence, StoredEvidence
 from shared.evidence.upload import Received, Refused, receive
-from shared.http import error_body
+from shared.http import error_body, reads_own_body
 from shared.jurisdiction import Jurisdiction
 from shared.runtime import Runtime
 from shared.service import RuntimeDep
@@ -187,6 +187,7 @@ _UPLOAD_BODY = {
     response_model=EvidenceOut,
     openapi_extra=_UPLOAD_BODY,
     responses={413: {}, 415: {}, 422: {}, 403: {}, 404: {}},
+    dependencies=[Depends(reads_own_body)],  # the evidence limits apply (see receive())
 )
 async def upload_evidence(
     request: Request, principal: CurrentPrincipal, runtime: RuntimeDep

@@ -353,3 +353,27 @@ async def _all(w: World) -> list[dict[str, Any]]:
     (other tests' visits reach this app's opener through the session's shared topics)."""
     hazards = await ReadModels(w.app.state.runtime.db, "issues_hazards").collection("hazards")
     return [doc async for doc in hazards.find({"county": w.code}).sort("_id")]
+
+
+async def test_the_hazard_register_csv_runs_no_formula_and_hides_no_text(world: World) -> None:
+    """Issue 9, defect 3: a finding typed as a formula, with a NUL and a right-to-left
+    override, is written as inert text (a leading ``'``) without those characters."""
+    w, c = world, world.issues
+    await w.open(
+        1,
+        description="=cmd|' /C calc'!A0\x00 消防通道\u202e堵塞",
+        requirement="+SUM(A1:A9)",
+    )
+
+    async def exported() -> list[list[str]] | None:
+        sheet = await c.get(f"/hazards.csv?county={w.code}", headers=w.office)
+        assert sheet.status_code == 200, sheet.text
+        assert sheet.content.startswith(b"\xef\xbb\xbf")
+        rows = list(csv.reader(io.StringIO(sheet.content.decode("utf-8-sig"))))
+        return rows if len(rows) == 2 else None
+
+    table = await eventually(exported)
+    row = dict(zip(table[0], table[1], strict=True))
+    assert row["隐患描述"] == "'=cmd|' /C calc'!A0 消防通道堵塞"
+    assert row["整改要求"] == "'+SUM(A1:A9)"
+    assert not any(ch in cell for cell in table[1] for ch in ("\x00", "\u202e"))

@@ -209,10 +209,16 @@ async def test_schools_file_and_the_zone_consolidates_weekly(
         week_url = f"/zones/{zone}/self-inspections?week=2026-W49"
 
         async def consolidated_view() -> dict[str, Any] | None:
+            """The week once it shows what is read next: both filings, the late one, and
+            school 1's report at its second revision (the revision is projected apart
+            from the filing, so counts alone may show revision 1's two problems)."""
             r = await api.get(week_url, headers=leader)
             assert r.status_code == 200, r.text
             body: dict[str, Any] = r.json()
-            return body if body["counts"]["filed"] == 2 and body["counts"]["late"] == 1 else None
+            rows = {(row["school_id"], row["month"]): row for row in body["schools"]}
+            first = rows.get((s1, "2026-11"), {})
+            complete = body["counts"]["filed"] == 2 and body["counts"]["late"] == 1
+            return body if complete and first.get("revision") == 2 else None
 
         view = await eventually(consolidated_view)
         assert view["months"] == ["2026-11", "2026-12"]

@@ -1,0 +1,90 @@
+"""Numbers and dates past their range answer 422 naming the parameter, never 500 (issue 9,
+defect 2), through HTTP on the real Kafka and FerretDB.
+
+pymongo refuses integers past 8 bytes and ``date`` ends at 9999-12-31: every paging
+parameter and every date a request brings is bounded by :mod:`shared.params`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from services.issues.bootstrap import create_app as create_issues
+from services.issues.settings import IssuesSettings
+from services.visits.bootstrap import create_app as create_visits
+from services.visits.settings import VisitsSettings
+from shared.auth import Role
+from tests.conftest import Mint, eventually, serve
+from tests.factories import CITY, PROVINCE, new_county
+from tests.rosters import roster_xlsx, upload
+
+HUGE = "9223372036854775808"  # 2**63: one past MongoDB's largest integer
+
+
+def _fields(r: httpx.Response) -> list[str]:
+    assert r.status_code == 422, (r.request.url, r.status_code, r.text)
+    return [e["field"] for e in r.json()["errors"]]
+
+
+async def test_paging_and_dates_past_their_range_are_422_naming_them(
+    settings_for: Callable[..., Any], auth_header: Mint
+) -> None:
+    county = new_county()
+    zone = f"{county}-z1"
+    office = auth_header(
+        Role.county_office, user_id=f"office-{county}", province=PROVINCE, city=CITY, county=county
+    )
+    issues_app = create_issues(settings_for(IssuesSettings))
+    async with (
+        serve(create_visits(settings_for(VisitsSettings))) as visits,
+        serve(issues_app) as issues,
+    ):
+        r = await visits.post(
+            f"/directory/imports?county={county}", files=upload(roster_xlsx(county)), headers=office
+        )
+        assert r.status_code == 201, r.text
+
+        async def zone_known() -> bool:
+            return await issues_app.state.directory_lookup.school(f"{county}-s1") is not None
+
+        await eventually(zone_known)
+
+        for path in ("/schools", "/divisions", "/zones", "/inspectors", "/listings", "/visits"):
+            assert _fields(await visits.get(f"{path}?skip={HUGE}", headers=office)) == [
+                "query.skip"
+            ]
+        for path in ("/hazards", "/complaints"):
+            assert _fields(await issues.get(f"{path}?skip={HUGE}", headers=office)) == [
+                "query.skip"
+            ]
+        assert _fields(await issues.get(f"/issues?offset={HUGE}", headers=office)) == [
+            "query.offset"
+        ]
+        week = await issues.get(f"/zones/{zone}/self-inspections?week=9999-W52", headers=office)
+        assert _fields(week) == ["query.week"]
+        assert "2000-01-01" in week.json()["errors"][0]["message"]
+        month = await issues.get("/self-inspections?month=9999-12", headers=office)
+        assert _fields(month) == ["query.month"]
+
+        # implausible days: the year 9999, and 0 (which would be read as 1970-01-01)
+        assert _fields(await visits.get("/listings?active_on=0", headers=office)) == [
+            "query.active_on"
+        ]
+        planned = {
+            "school_id": f"{county}-s1",
+            "planned_on": "9999-12-31",
+            "purpose": "经常性督导",
+        }
+        assert "body.planned_on" in _fields(
+            await visits.post("/visits", json=planned, headers=office)
+        )
+        # a version past any stream's is 422, not a MongoDB overflow
+        r = await visits.patch(
+            f"/zones/{zone}",
+            json={"name": "改名"},
+            headers={**office, "If-Match": f'"{HUGE}"'},
+        )
+        assert r.status_code == 422, r.text
