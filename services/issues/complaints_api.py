@@ -9,10 +9,12 @@ status and the answer — never the internal handling.
 ``/complaints`` is for staff: intake of a complaint received by phone, visit, letter or
 e-mail; the handling steps (each answers ``ETag`` = the stream's version, and takes
 ``If-Match``); the list (from the ``issues_complaints`` read model) and one complaint
-(folded from its stream, with the timeline). The complainant's contact is added for
-those handling the case only; principals see neither the contact nor whether the
-complainant gave one. Free texts are stored sealed; these routes open them with the
-complaint's key (``[已删除]`` after ``POST /complaints/{id}/erasure``).
+(folded from its stream, with the timeline), and ``/complaints/summary`` (counts).
+Who sees what is :mod:`services.issues.complaint_access`, for every route: a case the
+caller may not see is a 404 and is never listed; the contact is for those handling the
+case; the school's principal sees the facts of a verified case only. Free texts are
+stored sealed; these routes open them with the complaint's key (``[已删除]`` after
+``POST /complaints/{id}/erasure``).
 """
 
 from __future__ import annotations
