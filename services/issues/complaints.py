@@ -308,6 +308,9 @@ class ComplaintService:
     async def access(self, principal: Principal, current: LoadedComplaint) -> Access:
         """What the caller may see and do of this complaint (:mod:`complaint_access`)."""
         case = Case.of_state(current.state, current.jurisdiction)
+        seen = access(principal, case)
+        if seen.handles or case.where.zone is None:
+            return seen  # the zones the caller leads could add nothing
         return access(principal, case, await self.led_zones(principal))
 
     async def visible(
