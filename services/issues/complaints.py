@@ -9,6 +9,10 @@ this module does the I/O around it and answers **who may**:
   inspector the complaint is routed to or who accepted it, or the school's county office;
 - re-route and erasure of the personal data: the school's county office only.
 
+Who may *see* a case is :mod:`services.issues.complaint_access` (:meth:`visible`): a
+caller who sees nothing gets 404 for the case and for every step on it, one who sees it
+but may not take the step gets 403.
+
 **Personal data** never enters an event. The complainant's contact is written to
 ``complainant_contacts`` (``_id`` = complaint id) *before* the ``ComplaintReceived``
 event is appended, so an event never points at a contact that was not stored; the
@@ -37,11 +41,13 @@ from typing import Any
 from fastapi import HTTPException
 from pymongo.errors import DuplicateKeyError
 
+from services.issues.complaint_access import Access, Case, access
 from services.issues.complaint_keys import KeyStore, MongoKeyStore, Reader
+from services.issues.directory_view import VIEW as DIRECTORY_VIEW
 from services.issues.domain import complaint as c
 from services.issues.domain import issue as i
 from services.issues.issue_service import IssueService, issue_id_for
-from shared.auth import Principal, Role, ensure_role, ensure_sees, sees, without_zone
+from shared.auth import Principal, Role, ensure_role, ensure_sees, without_zone
 from shared.commands import CommandContext, IllegalStep, InvalidField, NotFound, StreamHandler
 from shared.contracts.complaints import (
     ComplaintCategory,
@@ -57,6 +63,7 @@ from shared.envelope import Actor
 from shared.events import registry
 from shared.eventstore import ConcurrencyConflict
 from shared.jurisdiction import Jurisdiction
+from shared.projection import ReadModels
 from shared.runtime import Runtime
 
 CONTACTS = "complainant_contacts"
@@ -151,29 +158,6 @@ class LoadedComplaint:
 class UnknownComplaint(NotFound):
     def __init__(self, complaint_id: str) -> None:
         super().__init__(f"举报投诉 {complaint_id} 不存在 (unknown complaint)")
-
-
-def is_county_office_of(principal: Principal, where: Jurisdiction) -> bool:
-    """The caller is the county office of the place (not a city or province office)."""
-    mine = principal.jurisdiction
-    return (
-        Role.county_office in principal.roles
-        and mine.county is not None
-        and mine.county == where.county
-        and sees(principal, where)
-    )
-
-
-def is_handler(principal: Principal, state: c.Complaint, where: Jurisdiction) -> bool:
-    """Handles the case: an inspector it is routed to or who accepted it, or the county office.
-
-    Roles are checked literally (an admin or an integrator is not a handler).
-    """
-    if is_county_office_of(principal, where):
-        return True
-    if not principal.roles.intersection({Role.inspector, Role.zone_leader}):
-        return False
-    return principal.user_id in state.routed_to or principal.user_id == state.accepted_by
 
 
 def _hash(code: str, salt: str) -> str:
@@ -314,13 +298,38 @@ class ComplaintService:
             raise UnknownComplaint(complaint_id)
         return LoadedComplaint(loaded.state, loaded.version, loaded.jurisdiction)
 
+    async def led_zones(self, principal: Principal) -> list[str]:
+        """The zones the caller leads (组长), from the directory copy."""
+        if not principal.roles & {Role.inspector, Role.zone_leader}:
+            return []
+        zones = await ReadModels(self._runtime.db, DIRECTORY_VIEW).collection("zones")
+        cursor = zones.find({"leader_id": principal.user_id}, projection={"_id": True})
+        return [doc["_id"] async for doc in cursor]
+
+    async def access(self, principal: Principal, current: LoadedComplaint) -> Access:
+        """What the caller may see and do of this complaint (:mod:`complaint_access`)."""
+        case = Case.of_state(current.state, current.jurisdiction)
+        seen = access(principal, case)
+        if seen.handles or case.where.zone is None:
+            return seen  # the zones the caller leads could add nothing
+        return access(principal, case, await self.led_zones(principal))
+
+    async def visible(
+        self, complaint_id: str, principal: Principal
+    ) -> tuple[LoadedComplaint, Access]:
+        """The complaint and the caller's access; 404 (as if unknown) when they see nothing."""
+        current = await self.load(complaint_id)
+        seen = await self.access(principal, current)
+        if not seen.visible:
+            raise UnknownComplaint(complaint_id)
+        return current, seen
+
     async def contact_for(
         self, principal: Principal, current: LoadedComplaint
     ) -> dict[str, Any] | None:
         """The complainant's contact if the caller handles the case (else ``None``)."""
-        if not current.state.has_contact or not is_handler(
-            principal, current.state, current.jurisdiction
-        ):
+        handles = access(principal, Case.of_state(current.state, current.jurisdiction)).handles
+        if not current.state.has_contact or not handles:
             return None
         doc = await self._contacts.find_one({"_id": current.state.complaint_id})
         if doc is None:
@@ -379,9 +388,8 @@ class ComplaintService:
         ctx: CommandContext,
         expected: int | None = None,
     ) -> int:
-        current = await self.load(complaint_id)
-        ensure_sees(principal, current.jurisdiction)
-        if not is_county_office_of(principal, current.jurisdiction):
+        current, seen = await self.visible(complaint_id, principal)
+        if not seen.directs:
             raise HTTPException(403, "只有学校所在县督导室可以改派 (only the county office)")
         for n, inspector_id in enumerate(cmd.inspector_ids):
             facts = await self._directory.inspector(inspector_id)
@@ -433,9 +441,8 @@ class ComplaintService:
         return issue_id, True
 
     async def _authorized(self, complaint_id: str, principal: Principal) -> LoadedComplaint:
-        current = await self.load(complaint_id)
-        ensure_sees(principal, current.jurisdiction)
-        if not is_handler(principal, current.state, current.jurisdiction):
+        current, seen = await self.visible(complaint_id, principal)
+        if not seen.handles:
             raise HTTPException(403, NOT_HANDLER)
         return current
 
@@ -478,9 +485,8 @@ class ComplaintService:
         """Erase the personal data (PIPL): delete the key, then the contact, then record
         ``ComplaintErased``. 409 once erased; a repeat after a crash part-way finishes."""
         for _ in range(ERASE_ATTEMPTS):
-            current = await self.load(complaint_id)
-            ensure_sees(principal, current.jurisdiction)
-            if not is_county_office_of(principal, current.jurisdiction):
+            current, seen = await self.visible(complaint_id, principal)
+            if not seen.directs:
                 raise HTTPException(
                     403, "只有学校所在县督导室可以删除投诉人个人信息 (only the county office)"
                 )

@@ -9,10 +9,12 @@ status and the answer — never the internal handling.
 ``/complaints`` is for staff: intake of a complaint received by phone, visit, letter or
 e-mail; the handling steps (each answers ``ETag`` = the stream's version, and takes
 ``If-Match``); the list (from the ``issues_complaints`` read model) and one complaint
-(folded from its stream, with the timeline). The complainant's contact is added for
-those handling the case only; principals see neither the contact nor whether the
-complainant gave one. Free texts are stored sealed; these routes open them with the
-complaint's key (``[已删除]`` after ``POST /complaints/{id}/erasure``).
+(folded from its stream, with the timeline), and ``/complaints/summary`` (counts).
+Who sees what is :mod:`services.issues.complaint_access`, for every route: a case the
+caller may not see is a 404 and is never listed; the contact is for those handling the
+case; the school's principal sees the facts of a verified case only. Free texts are
+stored sealed; these routes open them with the complaint's key (``[已删除]`` after
+``POST /complaints/{id}/erasure``).
 """
 
 from __future__ import annotations
@@ -43,6 +45,15 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from services.issues.complaint_access import (
+    Access,
+    Case,
+    Seen,
+    access,
+    facts,
+    is_county_office_of,
+    list_query,
+)
 from services.issues.complaint_keys import Reader
 from services.issues.complaints import (
     PUBLIC,
@@ -51,8 +62,6 @@ from services.issues.complaints import (
     Intake,
     IssueRequest,
     LoadedComplaint,
-    is_county_office_of,
-    is_handler,
 )
 from services.issues.complaints_view import COLLECTION, VIEW, fold
 from services.issues.domain import complaint as c
@@ -61,7 +70,6 @@ from shared.auth import (
     Principal,
     Role,
     ensure_role,
-    ensure_sees,
     scope_filter,
 )
 from shared.commands import CommandContext
@@ -88,15 +96,10 @@ EMAIL = r"^[^@\s]{1,64}@[^@\s]{1,190}\.[A-Za-z]{2,24}$"
 TRACKING_NO = r"^TS[0-9]{14}$"
 QUERY_CODE = r"^[0-9A-Za-z]{8}$"
 OFFICES = (Role.county_office, Role.city_office, Role.province_office)
-READERS = (*OFFICES, Role.inspector, Role.zone_leader, Role.principal, Role.integrator)
-STAFF = (*OFFICES, Role.inspector, Role.zone_leader, Role.integrator)
-HIDDEN_FROM_SCHOOL = (
-    "anonymous",
-    "has_contact",
-    "received_by",
-    "contact",
-    "contact_removed",
-    "request_ref",
+SUMMARY_READERS = (*OFFICES, Role.integrator)
+AGGREGATES_ONLY = (
+    "您只能查看投诉的统计数据，请使用 /complaints/summary "
+    "(no complaint cases for this role: see GET /complaints/summary)"
 )
 M = TypeVar("M", bound=BaseModel)
 
@@ -545,18 +548,11 @@ async def erase(
 
 
 # ---------------------------------------------------------------- staff: reads
-
-
-def _school_side(principal: Principal) -> bool:
-    """A principal without any staff role: sees the complaint, not who made it."""
-    return Role.principal in principal.roles and not principal.roles.intersection(STAFF)
-
-
-def _redact(principal: Principal, doc: dict[str, Any]) -> dict[str, Any]:
-    if _school_side(principal):
-        for key in HIDDEN_FROM_SCHOOL:
-            doc.pop(key, None)
-    return doc
+#
+# Every read goes through services.issues.complaint_access: a case the caller may not
+# see is a 404 (like an unknown id) and is absent from lists; the school's principal
+# gets the facts only; the contact is for handlers; offices above the county, integrators
+# and admins get the summary.
 
 
 def _with_overdue(doc: dict[str, Any], today: date) -> dict[str, Any]:
@@ -567,31 +563,88 @@ def _with_overdue(doc: dict[str, Any], today: date) -> dict[str, Any]:
     return doc
 
 
+def _shown(seen: Access, doc: dict[str, Any]) -> dict[str, Any]:
+    """The document as this caller may see it (never called for :attr:`Seen.none`)."""
+    if seen.seen == Seen.school:
+        return facts(doc)
+    doc["access"] = seen.seen.value
+    doc["handler"] = seen.handles
+    if not seen.handles:
+        doc.pop("contact", None)
+    return doc
+
+
+@router.get("/summary")
+async def summary(
+    principal: CurrentPrincipal,
+    request: Request,
+    runtime: RuntimeDep,
+    county: Annotated[str | None, Query(pattern=r"^[0-9]{6}$")] = None,
+    school_id: Annotated[str | None, Query(pattern=ID)] = None,
+    received_from: Annotated[date | None, Query(description="收到日期起（含）")] = None,
+    received_to: Annotated[date | None, Query(description="收到日期止（含）")] = None,
+) -> dict[str, Any]:
+    """投诉统计 — counts by status, category and verification outcome, in the caller's
+    jurisdiction (offices and integrators); no case, no text, no id."""
+    ensure_role(principal, *SUMMARY_READERS)
+    query = scope_filter(principal, county=county, school_id=school_id)
+    days: dict[str, str] = {}
+    if received_from is not None:
+        days["$gte"] = received_from.isoformat()
+    if received_to is not None:
+        days["$lte"] = received_to.isoformat()
+    if days:
+        query["received_on"] = days
+    complaints = await ReadModels(runtime.db, VIEW).collection(COLLECTION)
+    projection = {"_id": False, "status": True, "category": True, "verification": True}
+    projection |= {"answer_due_on": True, "erased": True}
+    today = _service(request).today().isoformat()
+    counts: dict[str, dict[str, int]] = {"status": {}, "category": {}, "outcome": {}}
+    total = overdue = erased = 0
+    async for doc in complaints.find(query, projection=projection):
+        total += 1
+        outcome = (doc.get("verification") or {}).get("outcome") or "not_verified"
+        for axis, value in (
+            ("status", doc["status"]),
+            ("category", doc["category"]),
+            ("outcome", outcome),
+        ):
+            counts[axis][value] = counts[axis].get(value, 0) + 1
+        overdue += doc["status"] in c.AWAITING_ANSWER and doc["answer_due_on"] < today
+        erased += bool(doc.get("erased"))
+    return {
+        "scope": {k: v for k, v in query.items() if k != "received_on"},
+        "received_from": received_from.isoformat() if received_from else None,
+        "received_to": received_to.isoformat() if received_to else None,
+        "total": total,
+        "answer_overdue": overdue,
+        "erased": erased,
+        "by_status": dict(sorted(counts["status"].items())),
+        "by_category": dict(sorted(counts["category"].items())),
+        "by_outcome": dict(sorted(counts["outcome"].items())),
+    }
+
+
 @router.get("/{complaint_id}")
 async def get_complaint(
     complaint_id: ComplaintId, principal: CurrentPrincipal, request: Request, runtime: RuntimeDep
 ) -> dict[str, Any]:
     """一件投诉 — its state (from its stream), the timeline, the linked issue; the contact for
-    handlers only."""
-    ensure_role(principal, *READERS)
+    handlers only; the facts only for the school's principal; 404 for anyone else."""
     service = _service(request)
-    current = await service.load(complaint_id)
-    ensure_sees(principal, current.jurisdiction)
+    current, seen = await service.visible(complaint_id, principal)
     events = await runtime.store.load(c.stream_id(complaint_id))
     reader = await service.reader(complaint_id, current.state.erased)
     doc = reader.tree(fold(events, runtime.registry) or {})
     doc = _with_overdue(doc, service.today())
-    doc["handler"] = is_handler(principal, current.state, current.jurisdiction)
-    contact = await service.contact_for(principal, current)
-    if contact is not None:
+    if seen.handles and (contact := await service.contact_for(principal, current)) is not None:
         doc["contact"] = contact
-    school_side = _school_side(principal)
-    doc["timeline"] = []
-    for e in events:
-        payload = reader.tree(runtime.registry.parse(e).model_dump(mode="json"))
-        shown = {k: v for k, v in payload.items() if not (school_side and k in HIDDEN_FROM_SCHOOL)}
-        doc["timeline"].append(timeline_entry(e, shown))
-    return _redact(principal, doc)
+    if seen.timeline:
+        doc["timeline"] = [
+            timeline_entry(e, reader.tree(runtime.registry.parse(e).model_dump(mode="json")))
+            for e in events
+        ]
+    return _shown(seen, doc)
 
 
 @router.get("")
@@ -608,10 +661,15 @@ async def list_complaints(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     skip: Skip = 0,
 ) -> list[dict[str, Any]]:
-    """投诉列表 — inside the caller's jurisdiction (a principal: their school), newest first."""
-    ensure_role(principal, *READERS)
+    """投诉列表 — the cases the caller may see, inside their jurisdiction, newest first
+    (offices above the county and integrators: 403, see ``/complaints/summary``)."""
     service = _service(request)
+    led = await service.led_zones(principal)
+    alternatives = list_query(principal, led)
+    if not alternatives:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, AGGREGATES_ONLY)
     query = scope_query(principal, county, school_id)
+    conditions: list[dict[str, Any]] = [{"$or": alternatives}]
     for field, wanted in (
         ("status", status_.value if status_ else None),
         ("channel", channel.value if channel else None),
@@ -622,30 +680,29 @@ async def list_complaints(
     today = service.today().isoformat()
     awaiting = sorted(s.value for s in c.AWAITING_ANSWER)
     if answer_overdue is True:
-        query["$and"] = [{"status": {"$in": awaiting}}, {"answer_due_on": {"$lt": today}}]
+        conditions += [{"status": {"$in": awaiting}}, {"answer_due_on": {"$lt": today}}]
     elif answer_overdue is False:
-        query["$or"] = [{"status": {"$nin": awaiting}}, {"answer_due_on": {"$gte": today}}]
+        conditions.append(
+            {"$or": [{"status": {"$nin": awaiting}}, {"answer_due_on": {"$gte": today}}]}
+        )
+    query["$and"] = conditions
     complaints = await ReadModels(runtime.db, VIEW).collection(COLLECTION)
     cursor = complaints.find(query, projection={"_id": False}).sort("received_at", -1).skip(skip)
     found = [_with_overdue(doc, service.today()) async for doc in cursor.limit(limit)]
+    seen = {d["complaint_id"]: access(principal, Case.of_doc(d), led) for d in found}
+    found = [d for d in found if seen[d["complaint_id"]].visible]  # the filter is the rule
     readers = await service.readers(found)
-    found = [readers[doc["complaint_id"]].tree(doc) for doc in found]
+    shown = []
     for doc in found:
-        if (contact := await _contact_of(service, principal, doc)) is not None:
-            doc["contact"] = contact
-    return [_redact(principal, doc) for doc in found]
-
-
-async def _contact_of(
-    service: ComplaintService, principal: Principal, doc: dict[str, Any]
-) -> dict[str, Any] | None:
-    """The contact for a listed complaint, when the caller handles it (checked on the stream)."""
-    if not doc.get("has_contact") or _school_side(principal):
-        return None
-    involved = (*doc.get("routed_to", []), doc.get("accepted_by"))
-    if principal.user_id not in involved and Role.county_office not in principal.roles:
-        return None  # cheap pre-check; the stream decides
-    return await service.contact_for(principal, await service.load(doc["complaint_id"]))
+        doc = readers[doc["complaint_id"]].tree(doc)
+        who = seen[doc["complaint_id"]]
+        if who.handles and doc.get("has_contact"):
+            # the read model lags: the stream decides whether the caller still handles it
+            contact = await service.contact_for(principal, await service.load(doc["complaint_id"]))
+            if contact is not None:
+                doc["contact"] = contact
+        shown.append(_shown(who, doc))
+    return shown
 
 
 def scope_query(principal: Principal, county: str | None, school_id: str | None) -> dict[str, Any]:
