@@ -11,17 +11,19 @@ import io
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Any
+from uuid import uuid4
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from openpyxl import Workbook
 
+from deploy.local import demo
 from services.visits.bootstrap import create_app
 from services.visits.roster_format import COLUMNS, to_sheets
 from services.visits.settings import VisitsSettings
 from shared.auth import Role
-from tests.conftest import Mint, eventually, serve
+from tests.conftest import Infra, Mint, eventually, serve
 from tests.factories import CITY, PROVINCE, new_county
 from tests.rosters import roster_csv, roster_xlsx, standard_roster, upload
 
@@ -287,3 +289,27 @@ async def test_coordinates_from_the_roster_check_the_sign_in(
     assert r.status_code == 200, r.text
     signed = await _signed_in(client, far, insp)
     assert signed["flagged"] is True and signed["distance_m"] > 1000
+
+
+async def test_the_demo_roster_imports_over_an_older_demo(
+    settings_for: Callable[..., Any],
+    infra: Infra,
+    auth_header: Mint,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``make run`` on a machine that kept an older demo's data: the roster is reconciled.
+    The demo's ids are fixed, so this test has topics of its own."""
+    with monkeypatch.context() as older:
+        older.setattr(demo, "location_of", lambda n: {})  # the demo before coordinates
+        old = demo.roster(demo.COUNTY)
+    prefix = f"{infra.topic_prefix}demo{uuid4().hex[:6]}."
+    app = create_app(settings_for(VisitsSettings, kafka_topic_prefix=prefix))
+    office = office_of(auth_header, demo.COUNTY)
+    async with serve(app) as client:
+        assert (await post(client, old, office, "demo.xlsx")).status_code == 201
+        r = await post(client, demo.roster(demo.COUNTY), office, "demo.xlsx")
+        assert r.status_code == 201, r.text
+        changed = r.json()["diff"]["changed"]
+        assert len(changed) == 10 and {tuple(c["fields"]) for c in changed} == {("location",)}
+        again = await post(client, demo.roster(demo.COUNTY), office, "demo.xlsx")
+        assert again.json()["status"] == "already_imported"
