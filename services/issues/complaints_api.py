@@ -565,6 +565,7 @@ async def list_complaints(
     channel: Annotated[ComplaintChannel | None, Query()] = None,
     category: Annotated[ComplaintCategory | None, Query()] = None,
     answer_overdue: Annotated[bool | None, Query()] = None,
+    handler_id: Annotated[str | None, Query(pattern=ID)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     skip: Annotated[int, Query(ge=0)] = 0,
 ) -> list[dict[str, Any]]:
@@ -585,6 +586,9 @@ async def list_complaints(
         query["$and"] = [{"status": {"$in": awaiting}}, {"answer_due_on": {"$lt": today}}]
     elif answer_overdue is False:
         query["$or"] = [{"status": {"$nin": awaiting}}, {"answer_due_on": {"$gte": today}}]
+    if handler_id is not None:  # the inspector it is routed to or who accepted it
+        handled = {"$or": [{"routed_to": handler_id}, {"accepted_by": handler_id}]}
+        query["$and"] = [*query.get("$and", []), handled]
     complaints = await ReadModels(runtime.db, VIEW).collection(COLLECTION)
     cursor = complaints.find(query, projection={"_id": False}).sort("received_at", -1).skip(skip)
     found = [_with_overdue(doc, service.today()) async for doc in cursor.limit(limit)]
