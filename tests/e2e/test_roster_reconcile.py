@@ -313,3 +313,52 @@ async def test_the_demo_roster_imports_over_an_older_demo(
         assert len(changed) == 10 and {tuple(c["fields"]) for c in changed} == {("location",)}
         again = await post(client, demo.roster(demo.COUNTY), office, "demo.xlsx")
         assert again.json()["status"] == "already_imported"
+
+
+async def test_inspector_zone_and_school_corrections_use_the_directory_events(
+    visits: App, auth_header: Mint
+) -> None:
+    client, app = visits
+    county = new_county()
+    office = office_of(auth_header, county)
+    assert (await post(client, roster_xlsx(county), office, "r.xlsx")).status_code == 201
+    base = standard_roster(county)
+    inspectors = [dict(i) for i in base["inspectors"]]
+    inspectors[1].update(phone="0816-2299999", title=None)  # an empty cell clears nothing
+    zones = [dict(z) for z in base["zones"]]
+    zones[0]["leader_id"] = f"{county}-insp-2"
+    schools = [dict(s) for s in base["schools"]]
+    schools[0]["zone_id"] = f"{county}-z2"
+    data = roster_xlsx(county, zones=zones, inspectors=inspectors, schools=schools)
+
+    r = await post(client, data, office, "r.xlsx")
+    assert r.status_code == 201, r.text
+    changed = {(c["kind"], c["id"]): c["fields"] for c in r.json()["diff"]["changed"]}
+    assert changed == {
+        ("inspector", f"{county}-insp-2"): {
+            "phone": {"before": "0816-2220000", "after": "0816-2299999"}
+        },
+        ("zone", f"{county}-z1"): {
+            "leader_id": {"before": f"{county}-insp-1", "after": f"{county}-insp-2"}
+        },
+        ("school", f"{county}-s1"): {
+            "zone_id": {"before": f"{county}-z1", "after": f"{county}-z2"}
+        },
+    }
+    store = app.state.runtime.store
+
+    async def last(stream: str) -> Any:
+        return (await store.load(stream))[-1]
+
+    fixed = await last(f"inspector-{county}-insp-2")
+    assert fixed.event_type == "cn.duxue.directory.inspector_details_corrected"
+    assert fixed.payload["phone"] == "0816-2299999" and fixed.payload["title"] is None
+    led = await last(f"zone-{county}-z1")
+    assert led.event_type == "cn.duxue.directory.zone_leader_changed"
+    assert led.payload["leader_id"] == f"{county}-insp-2"
+    moved = await last(f"school-{county}-s1")
+    assert moved.event_type == "cn.duxue.directory.school_zone_changed"
+    assert moved.jurisdiction.zone == f"{county}-z2"
+
+    again = await post(client, roster_csv(county, zones, schools, inspectors), office, "r.csv")
+    assert again.json()["status"] == "unchanged", again.text
