@@ -45,6 +45,17 @@ _YX_INSPECTORS = [
     ("yx-inspector-wang", "王督学", "full_time", "0816-2210003", _YX[6:9]),
 ]
 _FC_INSPECTORS = [("fc-inspector-zhao", "赵督学", "full_time", "0816-2220001", _FC)]
+YX_CENTRE = (104.7700, 31.4800)
+"""WGS-84 (longitude, latitude) near 游仙区; each demo school sits a little east of the last."""
+
+
+def location_of(n: int) -> dict[str, float]:
+    """The invented WGS-84 coordinates of the ``n``-th demo school (the roster's 经度/纬度)."""
+    return {
+        "longitude": round(YX_CENTRE[0] + 0.004 * n, 6),
+        "latitude": round(YX_CENTRE[1] + 0.002 * (n % 3), 6),
+    }
+
 
 DIVISIONS = [
     {"code": PROVINCE, "name": "四川省", "level": "province"},
@@ -84,8 +95,9 @@ def roster(county: str) -> bytes:
                     "zone_id": zone,
                     "address": f"四川省绵阳市{name}",
                     "principal_name": "校长" + name[-4:-2],
+                    **location_of(n + (0 if yx else 20)),
                 }
-                for school_id, name, kind, zone in schools
+                for n, (school_id, name, kind, zone) in enumerate(schools)
             ],
             listings=[
                 {"inspector_id": i, "school_id": s[0], "starts_on": LISTED_FROM}
@@ -99,7 +111,8 @@ def roster(county: str) -> bytes:
 def seed(client: httpx.Client, tokens: dict[str, str]) -> list[str]:
     """Name the divisions, then import both counties' rosters; returns warnings.
 
-    Safe to run again: divisions answer 409 and an imported roster "already_imported".
+    Safe to run again: divisions answer 409; the same roster answers "already_imported",
+    and a changed one (an older demo's data in .state) is reconciled into corrections.
     """
 
     def auth(user: str) -> dict[str, str]:
@@ -116,7 +129,7 @@ def seed(client: httpx.Client, tokens: dict[str, str]) -> list[str]:
             files={"file": (f"{county}.xlsx", roster(county))},
             headers=auth(office),
         )
-        if r.status_code == 422:  # e.g. data from an older demo in .state
+        if r.status_code == 422:  # e.g. a hand-made entry with a demo id in another county
             warnings.append(f"demo roster {county} not imported: {r.json()['message']}")
         elif r.status_code not in (200, 201):
             raise SystemExit(f"error: demo roster {county}: {r.text}")
@@ -158,7 +171,8 @@ def seed_visit(client: httpx.Client, tokens: dict[str, str], today: date) -> str
         ("safety", "教学楼东侧消防通道堆放杂物，通道堵塞", "major", "safety_hazard"),
         ("learning_load", "三年级书面作业量超过规定时长", "general", None),
     ]
-    steps: list[tuple[str, dict[str, Any], dict[str, str]]] = [("sign-in", {}, inspector)]
+    at_school = {"location": location_of(0)}  # on the spot: the sign-in is not flagged
+    steps: list[tuple[str, dict[str, Any], dict[str, str]]] = [("sign-in", at_school, inspector)]
     for item, notes, severity, major_kind in problems:
         finding = {
             "item_code": item,

@@ -581,8 +581,8 @@ async def summary(
     runtime: RuntimeDep,
     county: Annotated[str | None, Query(pattern=r"^[0-9]{6}$")] = None,
     school_id: Annotated[str | None, Query(pattern=ID)] = None,
-    received_from: Annotated[date | None, Query(description="收到日期起（含）")] = None,
-    received_to: Annotated[date | None, Query(description="收到日期止（含）")] = None,
+    received_from: Annotated[PlausibleDate | None, Query(description="收到日期起（含）")] = None,
+    received_to: Annotated[PlausibleDate | None, Query(description="收到日期止（含）")] = None,
 ) -> dict[str, Any]:
     """投诉统计 — counts by status, category and verification outcome, in the caller's
     jurisdiction (offices and integrators); no case, no text, no id."""
@@ -658,6 +658,7 @@ async def list_complaints(
     channel: Annotated[ComplaintChannel | None, Query()] = None,
     category: Annotated[ComplaintCategory | None, Query()] = None,
     answer_overdue: Annotated[bool | None, Query()] = None,
+    handler_id: Annotated[str | None, Query(pattern=ID)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     skip: Skip = 0,
 ) -> list[dict[str, Any]]:
@@ -685,6 +686,8 @@ async def list_complaints(
         conditions.append(
             {"$or": [{"status": {"$nin": awaiting}}, {"answer_due_on": {"$gte": today}}]}
         )
+    if handler_id is not None:  # the inspector it is routed to or who accepted it
+        conditions.append({"$or": [{"routed_to": handler_id}, {"accepted_by": handler_id}]})
     query["$and"] = conditions
     complaints = await ReadModels(runtime.db, VIEW).collection(COLLECTION)
     cursor = complaints.find(query, projection={"_id": False}).sort("received_at", -1).skip(skip)

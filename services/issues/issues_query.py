@@ -11,6 +11,7 @@ a visit finding the visit's steps that led to it (``issues_visit_origins``).
 from __future__ import annotations
 
 from datetime import timedelta
+from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
@@ -33,6 +34,43 @@ router = APIRouter(prefix="/issues", tags=["issues"])
 ID = r"^[0-9A-Za-z_-]{1,80}$"
 COUNTY = r"^[0-9]{6}$"
 MAX_PAGE = 500
+
+
+class NoticeFilter(StrEnum):
+    """``issued``: a 《督导整改通知书》 was issued (``received`` / ``receipt_pending``: and
+    the school's receipt is / is not recorded); ``none``: no notice."""
+
+    issued = "issued"
+    received = "received"
+    receipt_pending = "receipt_pending"
+    none = "none"
+
+
+class EscalationFilter(StrEnum):
+    """``open``: escalated (上报) and not answered yet (``escalated`` or ``received``);
+    ``answered``; ``none``: never escalated."""
+
+    open = "open"
+    escalated = "escalated"
+    received = "received"
+    answered = "answered"
+    none = "none"
+
+
+ISSUED: dict[str, Any] = {"notice": {"$ne": None}}
+NOTICE_QUERIES: dict[NoticeFilter, dict[str, Any]] = {
+    NoticeFilter.issued: ISSUED,
+    NoticeFilter.received: {**ISSUED, "notice.received_on": {"$ne": None}},
+    NoticeFilter.receipt_pending: {**ISSUED, "notice.received_on": None},
+    NoticeFilter.none: {"notice": None},
+}
+ESCALATION_QUERIES: dict[EscalationFilter, dict[str, Any]] = {
+    EscalationFilter.open: {"escalation.status": {"$in": ["escalated", "received"]}},
+    EscalationFilter.escalated: {"escalation.status": "escalated"},
+    EscalationFilter.received: {"escalation.status": "received"},
+    EscalationFilter.answered: {"escalation.status": "answered"},
+    EscalationFilter.none: {"escalation": None},
+}
 
 
 async def _issues(runtime: Any) -> Any:
@@ -66,6 +104,8 @@ async def list_issues(
     source: Annotated[IssueSource | None, Query()] = None,
     inspector: Annotated[str | None, Query(pattern=ID)] = None,
     visit_id: Annotated[str | None, Query(pattern=ID)] = None,
+    notice: Annotated[NoticeFilter | None, Query()] = None,
+    escalation: Annotated[EscalationFilter | None, Query()] = None,
     due_within_days: Annotated[int | None, Query(ge=0, le=366)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
     offset: Skip = 0,
@@ -74,6 +114,8 @@ async def list_issues(
 
     ``due_within_days=N``: open issues whose deadline is within N days and not yet
     passed (即将到期). ``overdue=true``: open issues whose current deadline was crossed.
+    ``notice``: issued / received / receipt_pending / none (整改通知书);
+    ``escalation``: open / escalated / received / answered / none (上报).
     """
     query = scope_filter(principal, with_zone=True, school_id=school_id, zone=zone, county=county)
     filters = {
@@ -85,6 +127,10 @@ async def list_issues(
         "visit_id": visit_id,
     }
     query.update({k: v for k, v in filters.items() if v is not None})
+    if notice is not None:
+        query.update(NOTICE_QUERIES[notice])
+    if escalation is not None:
+        query.update(ESCALATION_QUERIES[escalation])
     for flag, value in (("open", open), ("overdue", overdue), ("safety", safety)):
         if value is not None:
             query[flag] = value

@@ -1,9 +1,11 @@
 """Bulk roster import (花名册导入): ``POST /directory/imports`` and its template.
 
 The file is the multipart field ``file`` (XLSX or CSV, see docs/roster-import.md);
-``?dry_run=true`` validates only; ``?county=`` names the county (default: the
-caller's). Answers: 201 imported (or resumed), 200 already imported or validated, 422
-with every row error (nothing imported), 413 too large, 415 not XLSX or CSV.
+``?dry_run=true`` validates and answers the diff only; ``?county=`` names the county
+(default: the caller's); ``?end_missing=true`` ends the listings at the file's schools
+that it no longer names (on ``?ends_on=``, default today). Answers: 201 imported (or
+resumed), 200 unchanged, already imported or validated, 422 with every row error
+(nothing imported), 413 too large, 415 not XLSX or CSV.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from shared.auth import CurrentPrincipal, ensure_role, ensure_sees, ensure_withi
 from shared.contracts.directory import DivisionLevel
 from shared.http import error_body, reads_own_body
 from shared.jurisdiction import Jurisdiction
+from shared.params import PlausibleDate
 from shared.service import RuntimeDep, command_context
 
 router = APIRouter(prefix="/directory/imports", tags=["directory"])
@@ -81,6 +84,7 @@ def _body(outcome: ImportOutcome, county: str) -> dict[str, Any]:
         "counts": outcome.counts,
         "written": outcome.written,
         "skipped": outcome.skipped,
+        **({"diff": outcome.diff} if outcome.diff is not None else {}),
     }
 
 
@@ -91,6 +95,8 @@ async def import_roster(
     runtime: RuntimeDep,
     dry_run: bool = False,
     county: Annotated[str | None, Query(pattern=DIVISION_CODE)] = None,
+    end_missing: bool = False,
+    ends_on: PlausibleDate | None = None,
 ) -> JSONResponse:
     """导入花名册 — zones, inspectors, schools and listings of one county from XLSX or CSV."""
     ensure_role(principal, *OFFICES)
@@ -112,7 +118,13 @@ async def import_roster(
     importer: RosterImporter = request.app.state.roster_importer
     try:
         outcome = await importer.run(
-            data, file_name, target, command_context(request, principal), dry_run=dry_run
+            data,
+            file_name,
+            target,
+            command_context(request, principal),
+            dry_run=dry_run,
+            end_missing=end_missing,
+            ends_on=ends_on,
         )
     except UnknownFormat as exc:
         return JSONResponse(

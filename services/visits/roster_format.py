@@ -60,6 +60,13 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("责任区编号", True, "本表或平台中本县(区)的责任区"),
         Column("地址", True, ""),
         Column("校长", False, "校长姓名"),
+        Column(
+            "经度",
+            False,
+            "学校位置的经度，WGS-84 (GPS/北斗原始坐标，不是高德、腾讯地图的 GCJ-02，"
+            "也不是百度的 BD-09)，十进制度，如 104.7320；与纬度同填或同空",
+        ),
+        Column("纬度", False, "学校位置的纬度，WGS-84，十进制度，如 31.4676；与经度同填或同空"),
     ),
     LISTING: (
         Column("督学编号", True, "本表或平台中的督学"),
@@ -349,6 +356,8 @@ _ENGLISH: dict[str, dict[str, str]] = {
         "zone_id": "责任区编号",
         "address": "地址",
         "principal_name": "校长",
+        "longitude": "经度",
+        "latitude": "纬度",
     },
     LISTING: {
         "inspector_id": "督学编号",

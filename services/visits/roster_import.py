@@ -1,19 +1,22 @@
-"""Importing a roster file into the directory: validate everything, then write.
+"""Importing a roster file into the directory: validate and reconcile everything, then write.
 
-1. The import id is derived from the county and the file's SHA-256; its stream
-   ``roster-import-<id>`` says whether this file was imported already (answered at once),
-   or started and interrupted (resumed), or is new.
-2. A new file is read and validated in full (:mod:`~services.visits.roster_validate`)
-   against the directory as the event store holds it. Any error: nothing is written and
-   every error is returned.
-3. ``RosterImportStarted`` is appended (a second concurrent post of the same file
-   collides on it: 409), then inspectors, zones, schools and listings are written through
-   the ordinary commands, then ``RosterImportCompleted``.
+1. The import id is derived from the county, the file's SHA-256 (and ``end_missing``);
+   its stream ``roster-import-<id>`` says whether this file was imported already
+   (answered at once), or started and interrupted (resumed), or is new.
+2. The file is read and validated in full (:mod:`~services.visits.roster_validate`),
+   then reconciled (:mod:`~services.visits.roster_diff`) against the directory as the
+   event store holds it: new rows, unchanged rows, changed rows (field by field) and
+   listings the file no longer names. Any error: nothing is written, every error is
+   returned. A dry run returns the diff here.
+3. Nothing to write: nothing is written (not even the import's stream). Otherwise
+   ``RosterImportStarted`` is appended (a second concurrent post of the same file
+   collides on it: 409), then inspectors, zones, schools and listings are registered or
+   corrected through the ordinary commands (each correction expecting the version the
+   diff saw: a concurrent change makes it 409), then ``RosterImportCompleted``.
 
 A crash during step 3 leaves the import started but not completed. Posting the same file
-again resumes it: entries whose stream exists are skipped (a zone, inspector or school
-stream that exists was written by the first attempt: validation had found none), and
-listings already present (same inspector, school and start day) are skipped too.
+again resumes it: the diff is taken again, and what the first attempt wrote is now
+unchanged, so only the rest is written.
 """
 
 from __future__ import annotations
@@ -22,15 +25,34 @@ import asyncio
 import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from typing import TypeVar
+from datetime import date
+from typing import Any, TypeVar
 
 from services.visits.directory import DirectoryService
-from services.visits.domain.inspector import RegisterInspector
-from services.visits.domain.listing import ListInspector
-from services.visits.domain.school import RegisterSchool
-from services.visits.domain.zone import EstablishZone
-from services.visits.roster_format import KINDS, RowError, read_roster
-from services.visits.roster_validate import Existing, ExistingListing, Roster, check, parse
+from services.visits.directory_access import CHINA
+from services.visits.domain import school as school_domain
+from services.visits.domain.inspector import CorrectInspector, RegisterInspector
+from services.visits.domain.inspector import stream_id as inspector_stream
+from services.visits.domain.listing import CorrectListing, EndListing, ListInspector
+from services.visits.domain.school import ChangeSchoolZone, CorrectSchoolDetails, RegisterSchool
+from services.visits.domain.zone import CorrectZone, EstablishZone
+from services.visits.roster_diff import Change, Diff, reconcile
+from services.visits.roster_format import (
+    INSPECTOR,
+    KINDS,
+    LISTING,
+    SCHOOL,
+    ZONE,
+    RowError,
+    read_roster,
+)
+from services.visits.roster_records import (
+    InspectorRecord,
+    SchoolRecord,
+    evolve_inspector,
+    evolve_school,
+)
+from services.visits.roster_validate import Existing, Recorded, Roster, check, parse
 from shared.commands import CommandContext, StreamHandler
 from shared.contracts.directory import RosterImportCompleted, RosterImportStarted, ZoneLevel
 from shared.events import EventPayload, registry
@@ -54,41 +76,48 @@ class RosterInvalid(Exception):
 class ImportOutcome:
     import_id: str
     status: str
-    """``imported``, ``resumed``, ``already_imported`` or ``validated`` (dry run)."""
+    """``imported``, ``resumed``, ``unchanged`` (nothing to write), ``already_imported``
+    or ``validated`` (dry run)."""
     counts: dict[str, int]
     written: int = 0
     skipped: int = 0
+    diff: dict[str, Any] | None = None
 
 
-@dataclass
-class _Progress:
-    written: int = 0
-    skipped: int = 0
-
-
-def import_id_of(county: Jurisdiction, data: bytes) -> str:
+def import_id_of(county: Jurisdiction, data: bytes, end_missing: bool = False) -> str:
     file_sha = hashlib.sha256(data).hexdigest()
-    return hashlib.sha256(f"{county.path}|{file_sha}".encode()).hexdigest()[:32]
+    option = "|end_missing" if end_missing else ""
+    return hashlib.sha256(f"{county.path}|{file_sha}{option}".encode()).hexdigest()[:32]
 
 
 def _import_state(state: list[EventPayload], event: EventPayload) -> list[EventPayload]:
     return [*state, event]
 
 
+def _skipped(diff: Diff) -> int:
+    return sum(diff.unchanged.values())
+
+
 class RosterImporter:
     def __init__(self, runtime: Runtime, directory: DirectoryService) -> None:
         self._runtime = runtime
         self._directory = directory
-        self._imports = StreamHandler[list[EventPayload]](
-            runtime.store,
-            registry,
-            source="/duxue/visits",
-            initial=[],
-            evolve=_import_state,
-            new_id=runtime.new_id,
-            on_append=runtime.relay.notify,
-            service=runtime.service,
-        )
+
+        def handler(initial: Any, evolve: Callable[[Any, EventPayload], Any]) -> StreamHandler[Any]:
+            return StreamHandler[Any](
+                runtime.store,
+                registry,
+                source="/duxue/visits",
+                initial=initial,
+                evolve=evolve,
+                new_id=runtime.new_id,
+                on_append=runtime.relay.notify,
+                service=runtime.service,
+            )
+
+        self._imports = handler([], _import_state)
+        self._inspectors = handler(InspectorRecord(), evolve_inspector)
+        self._schools = handler(SchoolRecord(), evolve_school)
 
     async def run(
         self,
@@ -97,8 +126,12 @@ class RosterImporter:
         county: Jurisdiction,
         ctx: CommandContext,
         dry_run: bool = False,
+        end_missing: bool = False,
+        ends_on: date | None = None,
     ) -> ImportOutcome:
-        import_id = import_id_of(county, data)
+        """``end_missing``: end the open listings at the file's schools that the file does
+        not name, on ``ends_on`` (default: the day of the import, China time)."""
+        import_id = import_id_of(county, data, end_missing)
         stream = f"roster-import-{import_id}"
         loaded = await self._imports.load(stream)
         started = next((e for e in loaded.state if isinstance(e, RosterImportStarted)), None)
@@ -112,12 +145,18 @@ class RosterImporter:
         errors = read.errors + errors
         if not errors and not read.rows:
             errors.append(RowError("", 1, "", "文件中没有任何数据行 (no data rows)"))
-        if started is None:
-            errors += check(roster, await self._existing(roster), county)
+        existing = await self._existing(roster)
+        errors += check(roster, existing, county)
+        day = ends_on or ctx.now.astimezone(CHINA).date()
+        diff = reconcile(roster, existing, end_missing, day) if not errors else Diff()
+        errors += diff.errors
         if errors:
             raise RosterInvalid(errors)
+        shown = diff.as_dict()
         if dry_run:
-            return ImportOutcome(import_id, "validated", roster.counts())
+            return ImportOutcome(import_id, "validated", roster.counts(), 0, _skipped(diff), shown)
+        if diff.writes == 0 and started is None:
+            return ImportOutcome(import_id, "unchanged", roster.counts(), 0, _skipped(diff), shown)
         ctx = replace(ctx, correlation_id=f"import-{import_id}", causation_id=None)
         if started is None:
             payload = RosterImportStarted(
@@ -130,19 +169,20 @@ class RosterImporter:
                 **roster.counts(),
             )
             await self._imports.append(stream, 0, [payload], ctx, county)
-        progress = await self._write(roster, county, ctx)
+        await self._write(
+            diff, county, ctx, f"花名册导入 {file_name[:100]} (roster import {import_id})"
+        )
         completed = RosterImportCompleted(
-            import_id=import_id, written=progress.written, skipped=progress.skipped
+            import_id=import_id, written=diff.writes, skipped=_skipped(diff)
         )
         version = 1 if started is None else loaded.version
         await self._imports.append(stream, version, [completed], ctx, county)
         status = "imported" if started is None else "resumed"
-        return ImportOutcome(import_id, status, roster.counts(), progress.written, progress.skipped)
+        return ImportOutcome(import_id, status, roster.counts(), diff.writes, _skipped(diff), shown)
 
-    # -- what the directory holds ----------------------------------------------------
+    # -- what the directory holds (the event store, never behind) ----------------------
     async def _existing(self, roster: Roster) -> Existing:
         zones, inspectors, schools = roster.referenced()
-        d = self._directory
         existing = Existing()
         gate = asyncio.Semaphore(LOOKUP_CONCURRENCY)
 
@@ -151,23 +191,32 @@ class RosterImporter:
                 return await fn()
 
         async def zone(zone_id: str) -> None:
-            state, _ = await limited(lambda: d.zone_state(zone_id))
+            state, version = await limited(lambda: self._directory.zone_state(zone_id))
             if state.jurisdiction is not None:
-                existing.zones[zone_id] = state.jurisdiction
+                fields = {
+                    "name": state.name,
+                    "leader_id": state.leader_id,
+                    "bureau_liaison": state.bureau_liaison,
+                }
+                existing.zones[zone_id] = Recorded(state.jurisdiction, fields, version)
 
         async def inspector(inspector_id: str) -> None:
-            state, _ = await limited(lambda: d.inspector_state(inspector_id))
-            if state.office is not None:
-                existing.inspectors[inspector_id] = state.office
+            loaded = await limited(lambda: self._inspectors.load(inspector_stream(inspector_id)))
+            record: InspectorRecord = loaded.state
+            if record.office is not None:
+                existing.inspectors[inspector_id] = Recorded(
+                    record.office, record.fields, loaded.version
+                )
 
         async def school(school_id: str) -> None:
-            state, _ = await limited(lambda: d.listings_state(school_id))
-            if state.jurisdiction is not None:
-                existing.schools[school_id] = state.jurisdiction
-                existing.listings[school_id] = [
-                    ExistingListing(x.inspector_id, x.starts_on, x.ends_on)
-                    for x in state.listings.values()
-                ]
+            stream = school_domain.stream_id(school_id)
+            loaded = await limited(lambda: self._schools.load(stream))
+            record: SchoolRecord = loaded.state
+            if record.listings.jurisdiction is not None:
+                existing.schools[school_id] = Recorded(
+                    record.listings.jurisdiction, record.fields, loaded.version
+                )
+                existing.listings[school_id] = record.existing_listings()
 
         await asyncio.gather(
             *(zone(z) for z in zones),
@@ -177,12 +226,17 @@ class RosterImporter:
         return existing
 
     # -- writing ---------------------------------------------------------------------
-    async def _write(self, roster: Roster, county: Jurisdiction, ctx: CommandContext) -> _Progress:
-        d, p = self._directory, _Progress()
-        for i in roster.inspectors:
-            if (await d.inspector_state(i.inspector_id))[1] > 0:
-                p.skipped += 1
-                continue
+    async def _write(
+        self, diff: Diff, county: Jurisdiction, ctx: CommandContext, reason: str
+    ) -> None:
+        """Inspectors first (zones name leaders), zones (schools name zones), schools,
+        then listings: ended ones, corrected ones, new ones."""
+        d = self._directory
+
+        def anywhere(where: Jurisdiction) -> None:
+            """The route checked the caller's county; the diff, that every entry is in it."""
+
+        for i in diff.new_inspectors:
             cmd = RegisterInspector(
                 inspector_id=i.inspector_id,
                 name=i.name,
@@ -196,11 +250,10 @@ class RosterImporter:
                 duties=i.duties,
             )
             await d.register_inspector(cmd, ctx)
-            p.written += 1
-        for z in roster.zones:
-            if (await d.zone_state(z.zone_id))[1] > 0:
-                p.skipped += 1
-                continue
+        for c in diff.changes(INSPECTOR):
+            icmd = CorrectInspector(c.key, reason, **_after(c))
+            await d.correct_inspector(icmd, c.version, ctx, anywhere)
+        for z in diff.new_zones:
             zcmd = EstablishZone(
                 zone_id=z.zone_id,
                 name=z.name,
@@ -212,11 +265,19 @@ class RosterImporter:
                 bureau_liaison=z.bureau_liaison,
             )
             await d.establish_zone(zcmd, ctx)
-            p.written += 1
-        for s in roster.schools:
-            if (await d.school_state(s.school_id))[1] > 0:
-                p.skipped += 1
-                continue
+        for c in diff.changes(ZONE):
+            after = _after(c)
+            leader = "leader_id" in after
+            zfix = CorrectZone(
+                c.key,
+                reason,
+                name=after.get("name"),
+                bureau_liaison=after.get("bureau_liaison"),
+                change_leader=leader,
+                leader_id=after.get("leader_id"),
+            )
+            await d.correct_zone(zfix, c.version, ctx, anywhere)
+        for s in diff.new_schools:
             scmd = RegisterSchool(
                 school_id=s.school_id,
                 name=s.name,
@@ -228,27 +289,37 @@ class RosterImporter:
                 address=s.address,
                 city_direct=False,
                 principal_name=s.principal_name,
-                location=None,
+                location=s.location,
             )
             await d.register_school(scmd, ctx)
-            p.written += 1
-        for x in roster.listings:
-            state, _ = await d.listings_state(x.school_id)
-            if any(
-                (old.inspector_id, old.starts_on) == (x.inspector_id, x.starts_on)
-                for old in state.listings.values()
-            ):
-                p.skipped += 1
-                continue
+        for c in diff.changes(SCHOOL):
+            after, version = _after(c), c.version
+            zone_id = after.pop("zone_id", None)
+            if after:
+                sfix = CorrectSchoolDetails(c.key, reason, **after)
+                version = await d.correct_school(sfix, version, ctx, anywhere)
+            if zone_id is not None:
+                move = ChangeSchoolZone(c.key, str(zone_id), reason)
+                await d.change_school_zone(move, version, ctx, anywhere)
+        for e in diff.ended:
+            assert diff.ends_on is not None
+            end = EndListing(e.listing_id, diff.ends_on, reason)
+            await d.end_listing(end, e.version, ctx, anywhere)
+        for c in diff.changes(LISTING):
+            lfix = CorrectListing(c.key, reason, **_after(c))
+            await d.correct_listing(lfix, c.version, ctx, anywhere)
+        for x in diff.new_listings:
             lcmd = ListInspector(
                 school_id=x.school_id,
                 inspector_id=x.inspector_id,
                 starts_on=x.starts_on,
                 duties=x.duties,
             )
-            await d.list_inspector(lcmd, ctx, authorize=lambda where: None)
-            p.written += 1
-        return p
+            await d.list_inspector(lcmd, ctx, authorize=anywhere)
+
+
+def _after(change: Change) -> dict[str, Any]:
+    return {k: after for k, (_, after) in change.fields.items()}
 
 
 def _counts(started: RosterImportStarted) -> dict[str, int]:

@@ -10,18 +10,23 @@ imports nothing unless both return none.
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
 from services.visits.domain.listing import may_be_listed
 from services.visits.domain.zone import may_lead
 from services.visits.roster_format import INSPECTOR, LISTING, SCHOOL, ZONE, Row, RowError
-from shared.contracts.directory import Employment, SchoolKind
+from shared.contracts.directory import Employment, Location, SchoolKind
 from shared.jurisdiction import Jurisdiction
 
 ID = re.compile(r"^[0-9A-Za-z_-]{2,40}$")
+DECIMAL = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)$")
+CHINA_LONGITUDE = (73.0, 136.0)
+CHINA_LATITUDE = (3.0, 54.0)
+"""A box around China (WGS-84): coordinates outside it are a typo or swapped columns."""
 PHONE = re.compile(r"^[0-9+() -]{5,24}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SCHOOL_KINDS = {
@@ -74,6 +79,7 @@ class SchoolEntry:
     zone_id: str
     address: str
     principal_name: str | None
+    location: Location | None = None
 
 
 @dataclass(frozen=True)
@@ -164,6 +170,40 @@ class _Cells:
             self.fail(column, f"日期“{value}”无效，应为 YYYY-MM-DD (bad date)")
             return None
 
+    def degrees(
+        self, column: str, low: float, high: float, box: tuple[float, float]
+    ) -> float | None:
+        value = self.text(column, False, 30)
+        if value is None:
+            return None
+        if not DECIMAL.match(value) or not math.isfinite(number := float(value)):
+            self.fail(column, f"“{value}”不是十进制度数，应如 104.7320 (not decimal degrees)")
+            return None
+        if not low <= number <= high:
+            self.fail(column, f"“{value}”超出 {low:g}～{high:g} 的范围 (out of range)")
+            return None
+        if not box[0] <= number <= box[1]:
+            self.fail(
+                column,
+                f"“{value}”不在中国境内 ({box[0]:g}～{box[1]:g})，请检查是否填反了经纬度 "
+                "(outside China: swapped columns?)",
+            )
+            return None
+        return number
+
+    def location(self) -> Location | None:
+        """经度 and 纬度 (WGS-84), both or neither."""
+        longitude = self.degrees("经度", -180, 180, CHINA_LONGITUDE)
+        latitude = self.degrees("纬度", -90, 90, CHINA_LATITUDE)
+        given = {c for c in ("经度", "纬度") if self.row.get(c) is not None}
+        if len(given) == 1:
+            missing = ({"经度", "纬度"} - given).pop()
+            self.fail(missing, "经度和纬度须同时填写或同时留空 (both or neither)")
+            return None
+        if longitude is None or latitude is None:
+            return None
+        return Location(longitude=longitude, latitude=latitude)
+
 
 def _zone(c: _Cells, roster: Roster) -> None:
     zone_id = c.code("责任区编号")
@@ -208,12 +248,20 @@ def _school(c: _Cells, roster: Roster) -> None:
     zone_id = c.code("责任区编号")
     address = c.text("地址", True, 200)
     principal = c.text("校长", False, 50)
+    location = c.location()
     if not (c.ok and school_id and name and zone_id and address):
         roster.invalid_ids.add(school_id or "")
     elif school_id and name and zone_id and address:
         roster.schools.append(
             SchoolEntry(
-                c.row.number, school_id, name, SCHOOL_KINDS[kind], zone_id, address, principal
+                c.row.number,
+                school_id,
+                name,
+                SCHOOL_KINDS[kind],
+                zone_id,
+                address,
+                principal,
+                location,
             )
         )
 
@@ -249,19 +297,32 @@ class ExistingListing:
     inspector_id: str
     starts_on: date
     ends_on: date | None
+    listing_id: str = ""
+    duties: str | None = None
+    version: int = 1
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """An entry as the event store holds it: where it is, its fields (the contracts'
+    names, as the roster columns map to them) and its stream version."""
+
+    where: Jurisdiction
+    fields: Mapping[str, object] = field(default_factory=dict)
+    version: int = 1
 
 
 @dataclass
 class Existing:
-    """What the directory already holds for the ids a file names (jurisdictions)."""
+    """What the directory already holds for the ids a file names."""
 
-    zones: dict[str, Jurisdiction] = field(default_factory=dict)
-    inspectors: dict[str, Jurisdiction] = field(default_factory=dict)
-    schools: dict[str, Jurisdiction] = field(default_factory=dict)
+    zones: dict[str, Recorded] = field(default_factory=dict)
+    inspectors: dict[str, Recorded] = field(default_factory=dict)
+    schools: dict[str, Recorded] = field(default_factory=dict)
     listings: dict[str, list[ExistingListing]] = field(default_factory=dict)
 
 
-def _same_county(where: Jurisdiction, county: Jurisdiction) -> bool:
+def same_county(where: Jurisdiction, county: Jurisdiction) -> bool:
     return (where.province, where.city, where.county) == (
         county.province,
         county.city,
@@ -269,15 +330,34 @@ def _same_county(where: Jurisdiction, county: Jurisdiction) -> bool:
     )
 
 
+def listing_conflict(
+    olds: Iterable[ExistingListing], inspector_id: str, starts_on: date
+) -> ExistingListing | None:
+    """An ended listing of the same inspector that a row starting ``starts_on`` would
+    overlap: the open listing is the one the row reconciles with (it may correct its
+    start), an ended one with the same start is the row itself (kept as history)."""
+    mine = [o for o in olds if o.inspector_id == inspector_id]
+    if any(o.ends_on is not None and o.starts_on == starts_on for o in mine):
+        return None
+    for old in mine:
+        if old.ends_on is not None and old.ends_on >= starts_on:
+            return old
+    return None
+
+
 def check(roster: Roster, existing: Existing, county: Jurisdiction) -> list[RowError]:
-    """Whole-file rules; ``county`` is where the import writes."""
+    """Whole-file rules; ``county`` is where the import writes.
+
+    An id already registered in ``county`` is not an error: the row is reconciled with
+    it (:mod:`~services.visits.roster_diff`). Registered anywhere else, it is.
+    """
     errors: list[RowError] = []
 
     def err(kind: str, row: int, column: str, message: str) -> None:
         errors.append(RowError(kind, row, column, message))
 
     def unique(
-        kind: str, column: str, items: Iterable[tuple[int, str]], known: dict[str, Jurisdiction]
+        kind: str, column: str, items: Iterable[tuple[int, str]], known: dict[str, Recorded]
     ) -> None:
         first: dict[str, int] = {}
         for row, key in items:
@@ -285,9 +365,14 @@ def check(roster: Roster, existing: Existing, county: Jurisdiction) -> list[RowE
                 err(kind, row, column, f"“{key}”与第 {first[key]} 行重复 (duplicate in file)")
                 continue
             first[key] = row
-            if key in known:
-                where = "本县(区)" if _same_county(known[key], county) else "其他地区"
-                err(kind, row, column, f"“{key}”已在平台中登记({where}) (already registered)")
+            if key in known and not same_county(known[key].where, county):
+                err(
+                    kind,
+                    row,
+                    column,
+                    f"“{key}”已在其他地区登记，不能由本县(区)花名册导入或更正 "
+                    "(registered elsewhere)",
+                )
 
     unique(ZONE, "责任区编号", ((z.row, z.zone_id) for z in roster.zones), existing.zones)
     unique(
@@ -316,7 +401,7 @@ def check(roster: Roster, existing: Existing, county: Jurisdiction) -> list[RowE
                 column,
                 f"督学“{inspector_id}”既不在本文件也不在平台中 (unknown inspector)",
             )
-        elif not ok(office):
+        elif not ok(office.where):
             err(
                 kind,
                 row,
@@ -340,7 +425,7 @@ def check(roster: Roster, existing: Existing, county: Jurisdiction) -> list[RowE
                 "责任区编号",
                 f"责任区“{s.zone_id}”既不在本文件也不在平台中 (unknown zone)",
             )
-        elif not _same_county(known, county):
+        elif not same_county(known.where, county):
             err(
                 SCHOOL,
                 s.row,
@@ -362,7 +447,7 @@ def check(roster: Roster, existing: Existing, county: Jurisdiction) -> list[RowE
                     "学校编号",
                     f"学校“{x.school_id}”既不在本文件也不在平台中 (unknown school)",
                 )
-            elif not _same_county(school, county):
+            elif not same_county(school.where, county):
                 err(
                     LISTING,
                     x.row,
@@ -378,14 +463,13 @@ def check(roster: Roster, existing: Existing, county: Jurisdiction) -> list[RowE
                 f"同一督学在同一学校的挂牌与第 {pairs[pair]} 行重复 (duplicate listing)",
             )
         pairs.setdefault(pair, x.row)
-        for old in existing.listings.get(x.school_id, []):
-            if old.inspector_id == x.inspector_id and (
-                old.ends_on is None or old.ends_on >= x.starts_on
-            ):
-                err(
-                    LISTING,
-                    x.row,
-                    "挂牌日期",
-                    f"督学“{x.inspector_id}”在该校已有挂牌，时间重叠 (overlaps a listing)",
-                )
+        old = listing_conflict(existing.listings.get(x.school_id, []), x.inspector_id, x.starts_on)
+        if old is not None:
+            err(
+                LISTING,
+                x.row,
+                "挂牌日期",
+                f"督学“{x.inspector_id}”在该校的挂牌已于 {old.ends_on} 结束，"
+                "新的挂牌日期须晚于该日 (overlaps an ended listing)",
+            )
     return errors

@@ -312,7 +312,9 @@ class RosterImportStarted(EventPayload):
 class RosterImportCompleted(EventPayload):
     """Every row of a roster import is in the directory (花名册导入完成).
 
-    ``skipped`` counts rows found already written (a resumed import).
+    ``written`` counts entries registered, corrected or ended; ``skipped`` rows the
+    directory already held as the file states them (unchanged, or written by an
+    interrupted first attempt).
     """
 
     event_type: ClassVar[str] = "cn.duxue.directory.roster_import_completed"

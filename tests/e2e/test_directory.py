@@ -217,8 +217,9 @@ async def test_a_bad_roster_imports_nothing_and_lists_every_error(
     client, app = visits
     county = new_county()
     office = office_of(auth_header, county)
-    taken = f"{county}-taken"
-    r = await client.post("/schools", json=school_body(taken, county), headers=office)
+    taken, elsewhere = f"{county}-taken", new_county()
+    theirs = office_of(auth_header, elsewhere)
+    r = await client.post("/schools", json=school_body(taken, elsewhere), headers=theirs)
     assert r.status_code == 201
     good = standard_roster(county)
     schools = [
@@ -226,7 +227,7 @@ async def test_a_bad_roster_imports_nothing_and_lists_every_error(
         {**good["schools"][8], "kind": "城堡"},  # row 10: unknown school kind
         {**good["schools"][9], "name": None},  # row 11: missing name
         {**good["schools"][0], "name": "重复"},  # row 12: duplicate id of row 2
-        {**good["schools"][1], "school_id": taken},  # row 13: already registered
+        {**good["schools"][1], "school_id": taken},  # row 13: registered in another county
         {**good["schools"][2], "school_id": f"{county}-s99", "zone_id": "nowhere"},  # row 14
     ]
     zones = [{**good["zones"][0], "leader_id": "ghost"}, good["zones"][1]]  # row 2: unknown leader

@@ -6,7 +6,7 @@ import io
 from datetime import date
 
 import pytest
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from services.visits.roster_format import (
     UnknownFormat,
@@ -14,7 +14,8 @@ from services.visits.roster_format import (
     write_csv,
     write_xlsx,
 )
-from services.visits.roster_validate import Existing, ExistingListing, check, parse
+from services.visits.roster_validate import Existing, ExistingListing, Recorded, check, parse
+from shared.contracts.directory import Location
 from shared.jurisdiction import Jurisdiction
 from tests.rosters import roster_csv, roster_xlsx, standard_roster
 
@@ -132,32 +133,43 @@ def test_missing_and_unknown_columns_are_header_errors() -> None:
     assert {("学校", 1, "学校名字"), ("学校", 1, "学校名称"), ("学校", 1, "地址")} <= found
 
 
-def test_the_directory_decides_already_registered_and_jurisdiction() -> None:
+def test_the_directory_decides_registered_elsewhere_and_jurisdiction() -> None:
     base = standard_roster("c")
     data = roster_xlsx(
         "c",
         zones=[],
         inspectors=[],
-        schools=[base["schools"][0], {**base["schools"][1], "zone_id": "their-zone"}],
+        schools=[
+            base["schools"][0],
+            {**base["schools"][1], "zone_id": "their-zone"},
+            {**base["schools"][2], "school_id": "their-other"},
+        ],
         listings=[
             {"inspector_id": "their-insp", "school_id": "c-s1", "starts_on": "2026-09-01"},
             {"inspector_id": "c-insp-1", "school_id": "their-school", "starts_on": "2026-09-01"},
             {"inspector_id": "c-insp-1", "school_id": "old", "starts_on": "2026-09-01"},
+            {"inspector_id": "c-insp-2", "school_id": "old", "starts_on": "2026-05-01"},
         ],
     )
+    here, there = Recorded(COUNTY), Recorded(NEIGHBOUR)
     existing = Existing(
-        zones={"c-z1": COUNTY, "their-zone": NEIGHBOUR},
-        inspectors={"c-insp-1": COUNTY, "their-insp": NEIGHBOUR},
-        schools={"c-s1": COUNTY, "their-school": NEIGHBOUR, "old": COUNTY},
-        listings={"old": [ExistingListing("c-insp-1", date(2026, 3, 1), None)]},
+        zones={"c-z1": here, "their-zone": there},
+        inspectors={"c-insp-1": here, "c-insp-2": here, "their-insp": there},
+        schools={"c-s1": here, "their-school": there, "their-other": there, "old": here},
+        listings={
+            "old": [
+                ExistingListing("c-insp-1", date(2026, 3, 1), None),
+                ExistingListing("c-insp-2", date(2026, 3, 1), date(2026, 6, 30)),
+            ]
+        },
     )
     assert errors_of(data, "x.xlsx", existing) == {
-        ("学校", 2, "学校编号"),  # c-s1 already registered
         ("学校", 3, "责任区编号"),  # zone of another county
+        ("学校", 4, "学校编号"),  # school registered in another county
         ("挂牌", 2, "督学编号"),  # inspector of another county
         ("挂牌", 3, "学校编号"),  # school of another county
-        ("挂牌", 4, "挂牌日期"),  # overlaps an open listing
-    }
+        ("挂牌", 5, "挂牌日期"),  # overlaps an ended listing
+    }  # c-s1 registered here, and c-insp-1's open listing at "old": reconciled, no error
 
 
 def test_csv_kinds_encodings_and_unknown_formats() -> None:
@@ -180,3 +192,42 @@ def test_the_template_and_the_csv_writer_round_trip() -> None:
     sheets = {"学校": [{"学校编号": "s1", "学校名称": "一小", "学校类型": "小学"}]}
     read = read_roster(write_csv(sheets), "x.csv")
     assert [dict(r.values) for r in read.rows] == [sheets["学校"][0]]
+
+
+def test_coordinates_are_wgs84_degrees_both_or_neither_inside_china() -> None:
+    header = ["学校编号", "学校名称", "学校类型", "责任区编号", "地址", "经度", "纬度"]
+    school = ["s1", "一小", "小学", "z1", "路"]
+    data = workbook(
+        {
+            "责任区": [["责任区编号", "责任区名称"], ["z1", "一区"]],
+            "学校": [
+                header,
+                [*school, 104.732, 31.4676],
+                ["s2", *school[1:], " 104.732 ", "31.4676"],
+                ["s3", *school[1:], 104.732, None],  # latitude missing
+                ["s4", *school[1:], "104°43′", 31.4],  # not decimal
+                ["s5", *school[1:], 190, 31.4],  # out of range
+                ["s6", *school[1:], 31.4676, 104.732],  # swapped
+                ["s7", *school[1:], None, None],
+            ],
+        }
+    )
+    assert errors_of(data, "x.xlsx") == {
+        ("学校", 4, "纬度"),
+        ("学校", 5, "经度"),
+        ("学校", 6, "经度"),
+        ("学校", 7, "经度"),
+        ("学校", 7, "纬度"),
+    }
+    read = read_roster(data, "x.xlsx")
+    roster, _ = parse(read.rows)
+    located = {s.school_id: s.location for s in roster.schools}
+    assert located["s1"] == located["s2"] == Location(longitude=104.732, latitude=31.4676)
+    assert located["s7"] is None
+
+
+def test_the_template_has_the_coordinate_columns_and_says_the_datum() -> None:
+    book = load_workbook(io.BytesIO(write_xlsx({}, notes=True)))
+    assert [c.value for c in book["学校"][1]][-2:] == ["经度", "纬度"]
+    notes = {row[1]: row[3] for row in book["说明"].iter_rows(values_only=True)}
+    assert "WGS-84" in str(notes["经度"]) and "GCJ-02" in str(notes["经度"])
