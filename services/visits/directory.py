@@ -131,6 +131,8 @@ class DirectoryService:
         authorize(state.jurisdiction)
         StreamHandler.check_expected(stream, expected_version, version)
         target, _ = await self.zone_state(cmd.zone_id)
+        if target.jurisdiction is not None:  # another county's zone: 403, not 409
+            authorize(target.jurisdiction)
         events = school.change_zone(state, cmd, target.jurisdiction)
         where = school.moved(state.jurisdiction, cmd.zone_id)
         return await self._schools.append(stream, version, events, ctx, where)

@@ -27,7 +27,7 @@ from services.visits.ports import (
     EvidenceLookup,
     SchoolFacts,
 )
-from shared.auth import Principal, Role, ensure_role, ensure_within
+from shared.auth import FORBIDDEN, Principal, Role, ensure_role, ensure_within, without_zone
 from shared.commands import CommandContext, InvalidField, NotFound, StreamHandler
 from shared.contracts.directory import Location
 from shared.contracts.visits import VisitKind
@@ -141,13 +141,18 @@ class VisitService:
         lead = req.lead_inspector_id or team[0]
         await self._check_planner(principal, school, team, req.planned_on)
         for i, member in enumerate(team):
-            if await self._directory.inspector(member) is None:
+            inspector = await self._directory.inspector(member)
+            if inspector is None:
                 raise InvalidField(f"body.team[{i}]", f"督学 {member} 不存在 (unknown inspector)")
+            if not inspector.jurisdiction.contains(without_zone(school.jurisdiction)):
+                raise forbidden(f"督学 {member} 不属于该校所在辖区 (team member of another office)")
         checklist_id, checklist_version = req.checklist_id, req.checklist_version
         if req.campaign_id is not None:
             campaign = await self._checklists.campaign(req.campaign_id)
             if campaign is None:
                 raise InvalidField("body.campaign_id", f"专项督导 {req.campaign_id} 不存在")
+            if not campaign.jurisdiction.contains(school.jurisdiction):
+                raise forbidden(f"专项督导 {req.campaign_id} 不属于该校所在辖区 ({FORBIDDEN})")
             in_scope = school.school_id in campaign.school_ids or (
                 school.zone_id is not None and school.zone_id in campaign.zone_ids
             )
@@ -189,6 +194,8 @@ class VisitService:
         )
         stream = v.stream_id(visit_id)
         loaded = await self._visits.load(stream)
+        if loaded.jurisdiction is not None:  # a chosen id already taken: whose is it?
+            ensure_within(principal, loaded.jurisdiction)
         events = v.decide(loaded.state, cmd)
         version = await self._visits.append(
             stream, loaded.version, events, ctx, school.jurisdiction

@@ -157,7 +157,10 @@ async def test_checklists_as_data_and_a_campaign_with_its_progress(
     facts = await lookup.checklist("routine", None)
     assert facts is not None and facts.version == 2 and facts.items[0].code == "education_policy"
 
-    # a county office issues a campaign on version 2
+    # a county office issues a campaign on version 2, targeting its zone and a school
+    zone = {"zone_id": "zone-1", "name": "第一责任区", "province": PROVINCE, "city": CITY}
+    r = await client.post("/zones", json={**zone, "county": county}, headers=office)
+    assert r.status_code == 201, r.text
     cid = f"{county}-food"
     campaign = {
         "campaign_id": cid,
