@@ -59,6 +59,7 @@ def _wire(settings: VisitsSettings) -> StartHook:
             app.state.checklist_lookup,
             app.state.evidence,
             radius_m=settings.signin_radius_m,
+            plans=app.state.plans,
         )
         await runtime.run_projection(VisitView())
 

@@ -11,6 +11,7 @@ from services.visits.domain.campaign import Campaign
 from services.visits.domain.checklist import FieldProblem
 from services.visits.domain.frequency import FrequencyRules
 from services.visits.domain.plan import AcknowledgePlan, FilePlan, Plan, RevisePlan
+from services.visits.ports import PlanFacts
 from shared.commands import CommandContext, StreamHandler
 from shared.contracts.plans import PlanEntry
 from shared.events import registry
@@ -56,6 +57,13 @@ class PlanService:
         if not loaded.state.filed:
             raise UnknownPlan(plan_id)
         return loaded.state, loaded.version
+
+    async def plan(self, plan_id: str) -> PlanFacts | None:
+        """:class:`~services.visits.ports.PlanLookup` for the visit lifecycle."""
+        state = (await self._plans.load(plan.stream_id(plan_id))).state
+        if not state.filed or state.inspector_id is None or state.office is None:
+            return None
+        return PlanFacts(plan_id, state.inspector_id, Jurisdiction.from_path(state.office))
 
     async def _references(
         self, entries: Sequence[PlanEntry], authorize_school: Authorize

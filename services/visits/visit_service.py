@@ -25,6 +25,7 @@ from services.visits.ports import (
     ChecklistLookup,
     DirectoryLookup,
     EvidenceLookup,
+    PlanLookup,
     SchoolFacts,
 )
 from shared.auth import FORBIDDEN, Principal, Role, ensure_role, ensure_within, without_zone
@@ -84,8 +85,10 @@ class VisitService:
         checklists: ChecklistLookup,
         evidence: EvidenceLookup,
         radius_m: float,
+        plans: PlanLookup,
     ) -> None:
         self._directory = directory
+        self._plans = plans
         self._checklists = checklists
         self._evidence = evidence
         self._radius_m = radius_m
@@ -165,6 +168,8 @@ class VisitService:
                 )
             checklist_id = checklist_id or campaign.checklist_id
             checklist_version = checklist_version or campaign.checklist_version
+        if req.plan_id is not None:
+            await self._check_plan(req.plan_id, principal, team)
         checklist = await self._checklists.checklist(checklist_id or "routine", checklist_version)
         if checklist is None:
             raise InvalidField("body.checklist_id", "督查清单不存在 (unknown checklist)")
@@ -201,6 +206,16 @@ class VisitService:
             stream, loaded.version, events, ctx, school.jurisdiction
         )
         return visit_id, version
+
+    async def _check_plan(self, plan_id: str, principal: Principal, team: tuple[str, ...]) -> None:
+        """The monthly plan a visit names is filed, in the caller's jurisdiction, and one
+        of the team's."""
+        found = await self._plans.plan(plan_id)
+        if found is None:
+            raise InvalidField("body.plan_id", f"月度计划 {plan_id} 不存在 (unknown plan)")
+        ensure_within(principal, found.office)
+        if found.inspector_id not in team:
+            raise InvalidField("body.plan_id", "该月度计划不属于督导组成员 (not the team's plan)")
 
     async def _check_planner(
         self, principal: Principal, school: SchoolFacts, team: tuple[str, ...], on: date

@@ -134,6 +134,23 @@ async def test_another_countys_ids_are_403_before_any_state_check(two: Two) -> N
     assert r.status_code == 403, r.text  # another county's inspector on the team
 
 
+async def test_a_visit_names_only_a_filed_plan_of_its_own_team(two: Two) -> None:
+    a, b = two.a, two.b
+    month = DAY.isoformat()[:7]
+    entry = {"school_id": b.school(1), "planned_on": DAY.isoformat(), "kind": "routine"}
+    filing = {"month": month, "entries": [entry], "note": "本月计划"}
+    filed = await ok(await b.visits.post("/plans", json=filing, headers=b.inspector(1)), 201)
+    plan = {"planned_on": DAY.isoformat(), "purpose": "随访督导", "school_id": a.school(1)}
+    theirs = {**plan, "plan_id": filed["plan_id"]}
+    r = await a.visits.post("/visits", json=theirs, headers=a.inspector(1))
+    assert r.status_code == 403, r.text
+    r = await a.visits.post("/visits", json={**plan, "plan_id": "ghost"}, headers=a.inspector(1))
+    assert r.status_code == 422, r.text
+    assert [e["field"] for e in r.json()["errors"]] == ["body.plan_id"]
+    own = {**plan, "school_id": b.school(1), "plan_id": filed["plan_id"]}
+    await ok(await b.visits.post("/visits", json=own, headers=b.inspector(1)), 201)
+
+
 async def test_a_token_without_a_role_reads_nothing(two: Two) -> None:
     a = two.a
     nobody = two.mint(province=PROVINCE, city=CITY, county=a.code)
