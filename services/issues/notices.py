@@ -28,7 +28,7 @@ from services.issues.documents import NoticeDocument
 from services.issues.domain import issue as i
 from services.issues.issue_service import OFFICES, IssueService, LoadedIssue
 from services.issues.number_books import NumberBooks, OfficeNames, office_code, office_of
-from shared.auth import Principal, ensure_role, ensure_sees, ensure_within
+from shared.auth import Principal, Role, ensure_role, ensure_sees, ensure_within
 from shared.commands import CommandContext, InvalidField, NotFound
 from shared.contracts.issues import (
     IssueOpened,
@@ -132,6 +132,7 @@ class NoticeService:
         ctx: CommandContext,
     ) -> int:
         """登记回执: the school received the notice on ``received_on``."""
+        ensure_role(principal, Role.principal, *OFFICES)  # before any fact is looked at
         facts = await self.facts(issue_id, principal)
         if received_on < facts.notice.issued_on:
             raise InvalidField(

@@ -231,6 +231,11 @@ async def test_zones_never_narrow_a_read(two: Two) -> None:
     assert [i["issue_id"] for i in listed["items"]] == [issue_id]
     r = await a.visits.get(f"/visits?school_id={a.school(1)}", headers=other_zone)
     assert [v["visit_id"] for v in r.json()] == [vid]
+    # reading is not acting: a role that may not record a receipt is 403 before any fact
+    receipt = {"received_by": "李主任", "received_on": DAY.isoformat()}
+    path = f"/issues/{issue_id}/notice/receipt"
+    r = await two.issues.post(path, json=receipt, headers=other_zone)
+    assert r.status_code == 403, r.text  # was 404: "no notice yet"
     # a principal stays on their school; another county stays out
     r = await two.issues.get(f"/issues/{issue_id}", headers=a.principal(2))
     assert r.status_code == 403
