@@ -187,6 +187,13 @@ def ensure_within(principal: Principal, where: Jurisdiction) -> None:
         raise HTTPException(status.HTTP_403_FORBIDDEN, FORBIDDEN)
 
 
+def ensure_inside(outer: Jurisdiction, inner: Jurisdiction, what: str) -> None:
+    """403 unless ``inner`` lies inside ``outer`` (zones ignored): an id a command names
+    (``what``, e.g. a campaign or a team member) must belong to the place it acts on."""
+    if not without_zone(outer).contains(without_zone(inner)):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"{what}不属于该辖区 ({FORBIDDEN})")
+
+
 def without_zone(where: Jurisdiction) -> Jurisdiction:
     return where.model_copy(update={"zone": None})
 

@@ -29,7 +29,7 @@ from services.visits.ports import (
     PlanLookup,
     SchoolFacts,
 )
-from shared.auth import FORBIDDEN, Principal, Role, ensure_role, ensure_within, without_zone
+from shared.auth import Principal, Role, ensure_inside, ensure_role, ensure_within
 from shared.commands import CommandContext, InvalidField, NotFound, StreamHandler
 from shared.contracts.directory import Location
 from shared.contracts.visits import VisitKind
@@ -150,15 +150,15 @@ class VisitService:
             inspector = await self._directory.inspector(member)
             if inspector is None:
                 raise InvalidField(f"body.team[{i}]", f"督学 {member} 不存在 (unknown inspector)")
-            if not inspector.jurisdiction.contains(without_zone(school.jurisdiction)):
-                raise forbidden(f"督学 {member} 不属于该校所在辖区 (team member of another office)")
+            ensure_inside(inspector.jurisdiction, school.jurisdiction, f"督学 {member} ")
         checklist_id, checklist_version = req.checklist_id, req.checklist_version
         if req.campaign_id is not None:
             campaign = await self._campaigns.campaign(req.campaign_id)
             if campaign is None:
                 raise InvalidField("body.campaign_id", f"专项督导 {req.campaign_id} 不存在")
-            if not campaign.jurisdiction.contains(school.jurisdiction):
-                raise forbidden(f"专项督导 {req.campaign_id} 不属于该校所在辖区 ({FORBIDDEN})")
+            ensure_inside(
+                campaign.jurisdiction, school.jurisdiction, f"专项督导 {req.campaign_id} "
+            )
             in_scope = school.school_id in campaign.school_ids or (
                 school.zone_id is not None and school.zone_id in campaign.zone_ids
             )

@@ -121,6 +121,10 @@ async def test_another_countys_ids_are_403_before_any_state_check(two: Two) -> N
     assert r.status_code == 403, r.text  # was 409 已下达: told that the id exists
     r = await a.visits.post(f"/campaigns/{cid}/close", json={}, headers=a.office)
     assert r.status_code == 403
+    entry = {"school_id": a.school(1), "planned_on": DAY.isoformat(), "kind": "special"}
+    filing = {"month": DAY.isoformat()[:7], "entries": [{**entry, "campaign_id": cid}]}
+    r = await a.visits.post("/plans", json=filing, headers=a.inspector(1))
+    assert r.status_code == 403, r.text  # a monthly plan under another county's campaign
 
     vid = f"v-{b.code}-1"
     plan = {"planned_on": DAY.isoformat(), "purpose": "随访督导", "visit_id": vid}
