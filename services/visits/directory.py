@@ -22,7 +22,7 @@ from services.visits.domain.school import (
     School,
 )
 from services.visits.domain.zone import CorrectZone, EstablishZone, Zone
-from shared.commands import CommandContext, StreamHandler
+from shared.commands import CommandContext, InvalidField, StreamHandler
 from shared.contracts.directory import InspectorListed
 from shared.events import EventPayload, registry
 from shared.jurisdiction import Jurisdiction
@@ -89,9 +89,29 @@ class DirectoryService:
         return state.office if state.registered else None
 
     # -- schools ----------------------------------------------------------------------
-    async def register_school(self, cmd: RegisterSchool, ctx: CommandContext) -> int:
+    async def register_school(
+        self, cmd: RegisterSchool, ctx: CommandContext, authorize: Authorize | None = None
+    ) -> int:
+        """``authorize`` (the caller's jurisdiction check) is asked about a school id
+        already taken and about the zone named, before the state machine decides; the
+        roster import, which checked its references already, passes none."""
         stream = school.stream_id(cmd.school_id)
         loaded = await self._schools.load(stream)
+        if authorize is not None:
+            if loaded.state.jurisdiction is not None:  # an id already taken: whose is it?
+                authorize(loaded.state.jurisdiction)
+            if cmd.zone_id is not None:
+                target, _ = await self.zone_state(cmd.zone_id)
+                if not target.established or target.jurisdiction is None:
+                    raise InvalidField(
+                        "body.zone_id", f"责任区 {cmd.zone_id} 不存在 (unknown zone)"
+                    )
+                authorize(target.jurisdiction)
+                if target.jurisdiction.county != cmd.county:
+                    raise InvalidField(
+                        "body.zone_id",
+                        f"责任区 {cmd.zone_id} 不在该校所在的县(区) (zone elsewhere)",
+                    )
         events = school.register(loaded.state, cmd)
         return await self._schools.append(
             stream, loaded.version, events, ctx, school.jurisdiction_of(cmd)

@@ -23,7 +23,7 @@ from services.visits.bootstrap import create_app as visits_app
 from services.visits.settings import VisitsSettings
 from shared.auth import Role
 from tests.conftest import Mint, eventually, serve
-from tests.factories import CITY, PROVINCE, new_county
+from tests.factories import CITY, PROVINCE, new_county, school_body
 from tests.rosters import roster_xlsx, upload
 from tests.visit_driver import DAY, Platform, acknowledged_visit, ok, problem
 
@@ -134,6 +134,15 @@ async def test_another_countys_ids_are_403_before_any_state_check(two: Two) -> N
     r = await a.visits.post("/visits", json=mine, headers=a.inspector(1))
     assert r.status_code == 403, r.text  # was 409 已存在
 
+    school = school_body(f"{a.code}-s77", a.code, zone_id=b.zone(1))
+    r = await a.visits.post("/schools", json=school, headers=a.office)
+    assert r.status_code == 403, r.text  # a school placed in another county's zone
+    r = await a.visits.post("/schools", json={**school, "zone_id": "ghost"}, headers=a.office)
+    assert r.status_code == 422, r.text
+    assert [e["field"] for e in r.json()["errors"]] == ["body.zone_id"]
+    taken = school_body(b.school(1), a.code)
+    r = await a.visits.post("/schools", json=taken, headers=a.office)
+    assert r.status_code == 403, r.text  # was 409 已登记
     move = {"zone_id": b.zone(1), "reason": "调整责任区"}
     r = await a.visits.post(f"/schools/{a.school(1)}/zone", json=move, headers=a.office)
     assert r.status_code == 403, r.text  # was 409 "the zone is elsewhere"
