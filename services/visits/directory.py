@@ -22,6 +22,7 @@ from services.visits.domain.school import (
     School,
 )
 from services.visits.domain.zone import CorrectZone, EstablishZone, Zone
+from shared.auth import ensure_inside
 from shared.commands import CommandContext, InvalidField, StreamHandler
 from shared.contracts.directory import InspectorListed
 from shared.events import EventPayload, registry
@@ -192,6 +193,8 @@ class DirectoryService:
         stream = zone.stream_id(cmd.zone_id)
         loaded = await self._zones.load(stream)
         leader_office = await self.inspector_office(cmd.leader_id)
+        if leader_office is not None:
+            ensure_inside(leader_office, zone.jurisdiction_of(cmd), f"督学 {cmd.leader_id} ")
         events = zone.establish(loaded.state, cmd, leader_office)
         return await self._zones.append(
             stream, loaded.version, events, ctx, zone.jurisdiction_of(cmd)
@@ -211,6 +214,8 @@ class DirectoryService:
         authorize(state.jurisdiction)
         StreamHandler.check_expected(stream, expected_version, version)
         leader_office = await self.inspector_office(cmd.leader_id if cmd.change_leader else None)
+        if leader_office is not None:
+            ensure_inside(leader_office, state.jurisdiction, f"督学 {cmd.leader_id} ")
         events = zone.correct(state, cmd, leader_office)
         return await self._zones.append(stream, version, events, ctx, state.jurisdiction)
 
@@ -250,6 +255,8 @@ class DirectoryService:
             raise UnknownSchool(cmd.school_id)
         authorize(state.jurisdiction)
         office = await self.inspector_office(cmd.inspector_id)
+        if office is not None:  # another county's inspector: 403 before the state check
+            ensure_inside(office, state.jurisdiction, f"督学 {cmd.inspector_id} ")
         events = listing.list_inspector(state, cmd, office)
         await self._listings.append(stream, version, events, ctx, state.jurisdiction)
         first = events[0]

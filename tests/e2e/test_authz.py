@@ -143,6 +143,14 @@ async def test_another_countys_ids_are_403_before_any_state_check(two: Two) -> N
     taken = school_body(b.school(1), a.code)
     r = await a.visits.post("/schools", json=taken, headers=a.office)
     assert r.status_code == 403, r.text  # was 409 已登记
+    listing = {"school_id": a.school(10), "inspector_id": b.inspector_id(1)}
+    listing["starts_on"] = "2026-11-01"
+    r = await a.visits.post("/listings", json=listing, headers=a.office)
+    assert r.status_code == 403, r.text  # was 409 "belongs to another county"
+    zone = {"zone_id": f"{a.code}-z9", "name": "第九责任区", "province": PROVINCE, "city": CITY}
+    led = {**zone, "county": a.code, "leader_id": b.inspector_id(1)}
+    r = await a.visits.post("/zones", json=led, headers=a.office)
+    assert r.status_code == 403, r.text  # was 409 "the leader belongs to another county"
     move = {"zone_id": b.zone(1), "reason": "调整责任区"}
     r = await a.visits.post(f"/schools/{a.school(1)}/zone", json=move, headers=a.office)
     assert r.status_code == 403, r.text  # was 409 "the zone is elsewhere"
