@@ -60,7 +60,6 @@ def _wire(settings: VisitsSettings) -> StartHook:
             app.state.evidence,
             radius_m=settings.signin_radius_m,
             plans=app.state.plans,
-            campaigns=app.state.campaigns,
         )
         await runtime.run_projection(VisitView())
 

@@ -16,7 +16,6 @@ from services.visits.directory import DirectoryService, UnknownSchool
 from services.visits.domain import campaign
 from services.visits.domain.campaign import AmendCampaign, Campaign, CloseCampaign, IssueCampaign
 from services.visits.domain.checklist import FieldProblem
-from services.visits.ports import CampaignFacts
 from shared.commands import CommandContext, StreamHandler
 from shared.events import registry
 from shared.jurisdiction import Jurisdiction
@@ -49,26 +48,6 @@ class CampaignService:
     async def state(self, campaign_id: str) -> Campaign:
         """The campaign as its stream says (``Campaign()`` when it was never issued)."""
         return (await self._campaigns.load(campaign.stream_id(campaign_id))).state
-
-    async def campaign(self, campaign_id: str) -> CampaignFacts | None:
-        """:class:`~services.visits.ports.CampaignLookup` for the visit lifecycle: current
-        the moment a campaign is issued (no read model in between)."""
-        state = await self.state(campaign_id)
-        if not state.issued or state.closed or state.office is None:
-            return None
-        assert state.checklist_id is not None
-        assert state.starts_on is not None and state.ends_on is not None
-        return CampaignFacts(
-            campaign_id=campaign_id,
-            title=state.title,
-            checklist_id=state.checklist_id,
-            checklist_version=state.checklist_version,
-            starts_on=state.starts_on,
-            ends_on=state.ends_on,
-            zone_ids=state.zone_ids,
-            school_ids=state.school_ids,
-            jurisdiction=Jurisdiction.from_path(state.office),
-        )
 
     async def load(self, campaign_id: str) -> tuple[Campaign, int]:
         loaded = await self._campaigns.load(campaign.stream_id(campaign_id))

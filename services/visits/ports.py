@@ -71,9 +71,3 @@ class PlanLookup(Protocol):
     async def plan(self, plan_id: str) -> PlanFacts | None:
         """A filed monthly plan, as its stream says (``None``: never filed)."""
         ...
-
-
-class CampaignLookup(Protocol):
-    async def campaign(self, campaign_id: str) -> CampaignFacts | None:
-        """An open campaign as its stream says (``None``: never issued, or closed)."""
-        ...

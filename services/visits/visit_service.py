@@ -22,7 +22,6 @@ from fastapi import HTTPException
 
 from services.visits.domain import visit as v
 from services.visits.ports import (
-    CampaignLookup,
     ChecklistLookup,
     DirectoryLookup,
     EvidenceLookup,
@@ -87,10 +86,8 @@ class VisitService:
         evidence: EvidenceLookup,
         radius_m: float,
         plans: PlanLookup,
-        campaigns: CampaignLookup,
     ) -> None:
         self._directory = directory
-        self._campaigns = campaigns
         self._plans = plans
         self._checklists = checklists
         self._evidence = evidence
@@ -153,7 +150,7 @@ class VisitService:
             ensure_inside(inspector.jurisdiction, school.jurisdiction, f"督学 {member} ")
         checklist_id, checklist_version = req.checklist_id, req.checklist_version
         if req.campaign_id is not None:
-            campaign = await self._campaigns.campaign(req.campaign_id)
+            campaign = await self._checklists.campaign(req.campaign_id)
             if campaign is None:
                 raise InvalidField("body.campaign_id", f"专项督导 {req.campaign_id} 不存在")
             ensure_inside(

@@ -67,19 +67,15 @@ async def two(settings_for: Callable[..., Any], auth_header: Mint) -> AsyncItera
         yield Two(a, b, issues, auth_header)
 
 
-async def _campaign(p: Platform, campaign_id: str, *, wait: bool = True) -> None:
+async def _campaign(p: Platform, campaign_id: str) -> None:
     body = {**CAMPAIGN, "campaign_id": campaign_id, "zone_ids": [p.zone(1)]}
     await ok(await p.visits.post("/campaigns", json=body, headers=p.office), 201)
-    if wait:
-        await _projected(p, campaign_id)
 
-
-async def _projected(p: Platform, campaign_id: str) -> None:
-    async def readable() -> bool:
+    async def projected() -> bool:
         r = await p.visits.get(f"/campaigns/{campaign_id}", headers=p.office)
         return r.status_code == 200
 
-    await eventually(readable)
+    await eventually(projected)
 
 
 async def test_a_campaign_targets_only_existing_zones_of_its_own_county(two: Two) -> None:
@@ -95,19 +91,18 @@ async def test_a_campaign_targets_only_existing_zones_of_its_own_county(two: Two
     assert [e["field"] for e in r.json()["errors"]] == ["body.zone_ids.0"]
 
     cid = f"c-{a.code}-food"
-    await _campaign(a, cid, wait=False)  # planning reads the campaign's stream
-    special = {"kind": "special", "planned_on": DAY.isoformat(), "purpose": "食品安全专项督导"}
-    mine = {**special, "school_id": a.school(1), "campaign_id": cid}
-    await ok(await a.visits.post("/visits", json=mine, headers=a.inspector(1)), 201)
+    await _campaign(a, cid)
     amend = {"reason": "扩大范围", "zone_ids": [a.zone(1), b.zone(2)]}
     r = await a.visits.post(f"/campaigns/{cid}/amend", json=amend, headers=a.office)
     assert r.status_code == 403, r.text
 
     # a visit under a campaign lies inside the campaign's office
+    special = {"kind": "special", "planned_on": DAY.isoformat(), "purpose": "食品安全专项督导"}
     theirs = {**special, "school_id": b.school(1), "campaign_id": cid}
     r = await b.visits.post("/visits", json=theirs, headers=b.inspector(1))
     assert r.status_code == 403, r.text
-    await _projected(a, cid)
+    mine = {**special, "school_id": a.school(1), "campaign_id": cid}
+    await ok(await a.visits.post("/visits", json=mine, headers=a.inspector(1)), 201)
     r = await b.visits.get(f"/campaigns/{cid}/progress", headers=b.office)
     assert r.status_code == 403
 

@@ -23,9 +23,6 @@ class Campaign:
     issued: bool = False
     closed: bool = False
     office: str | None = None
-    title: str = ""
-    checklist_id: str | None = None
-    checklist_version: int = 0
     starts_on: date | None = None
     ends_on: date | None = None
     zone_ids: tuple[str, ...] = ()
@@ -171,9 +168,6 @@ def evolve(state: Campaign, event: EventPayload) -> Campaign:
             state,
             issued=True,
             office=event.office,
-            title=event.title,
-            checklist_id=event.checklist_id,
-            checklist_version=event.checklist_version,
             starts_on=event.starts_on,
             ends_on=event.ends_on,
             zone_ids=tuple(event.zone_ids),
