@@ -26,9 +26,8 @@ from uuid import NAMESPACE_URL, uuid5
 from fastapi import HTTPException
 
 from services.issues.domain import issue as i
-from services.issues.visit_origins import school_of_visit
 from shared.auth import Principal, Role, ensure_role, ensure_within
-from shared.commands import CommandContext, InvalidField, NotFound, StreamHandler
+from shared.commands import CommandContext, NotFound, StreamHandler
 from shared.directory.lookup import DirectoryLookup
 from shared.envelope import Actor
 from shared.events import registry
@@ -148,8 +147,6 @@ class IssueService:
         current = await self.load(issue_id)
         ensure_within(principal, current.jurisdiction)
         await self._authorize(cmd, current, principal)
-        if isinstance(cmd, i.Verify | i.RejectVerification) and cmd.on_visit_id is not None:
-            await self._check_revisit(cmd.on_visit_id, current.state.school_id)
         if isinstance(cmd, i.ReportProgress) and cmd.evidence:
             # stored for this issue's school, bytes unchanged (else 422 body.evidence[i])
             await check_evidence_refs(self._evidence, cmd.evidence, current.state.school_id)
@@ -157,13 +154,6 @@ class IssueService:
         StreamHandler.check_expected(stream, expected, current.version)
         events = i.decide(current.state, cmd)
         return await self._issues.append(stream, current.version, events, ctx, current.jurisdiction)
-
-    async def _check_revisit(self, visit_id: str, school_id: str) -> None:
-        """A revisit named by a verification is a known visit at the issue's school."""
-        if await school_of_visit(self._runtime.db, visit_id) != school_id:
-            raise InvalidField(
-                "body.visit_id", f"回访 {visit_id} 不存在或不是该校的督导 (unknown visit here)"
-            )
 
     async def _authorize(
         self, cmd: CallerCommand, current: LoadedIssue, principal: Principal

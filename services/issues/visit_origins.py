@@ -6,16 +6,13 @@ which point of the feedback list it became, whether the school disputed it and h
 that was resolved, and who signed the list. The visits service owns those events; the
 issues service folds the ones it needs from ``duxue.visits.events`` into one document
 per visit (``visits``), with a ``history`` of entries that each name the ``finding_id``
-they concern (or none for visit-wide steps), and the visit's ``school_id`` (so that a
-verification naming a revisit can be checked to be a visit at the issue's school).
+they concern (or none for visit-wide steps).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
-
-from pymongo.asynchronous.database import AsyncDatabase
 
 from shared import topics
 from shared.contracts.visits import (
@@ -30,7 +27,7 @@ from shared.contracts.visits import (
 )
 from shared.envelope import EventEnvelope
 from shared.events import EventPayload
-from shared.projection import Doc, DocRef, ReadModels, View
+from shared.projection import Doc, DocRef, View
 
 VIEW = "issues_visit_origins"
 _EVENTS: tuple[type[EventPayload], ...] = (
@@ -127,8 +124,6 @@ class VisitOriginsView:
         ref = DocRef("visits", str(getattr(payload, "visit_id")))  # noqa: B009
         current = view.get(ref)
         doc: Doc = dict(current) if current else {"history": [], "points": []}
-        if isinstance(payload, VisitPlanned):
-            doc["school_id"] = payload.school_id
         points = {int(p["point_no"]): str(p["finding_id"]) for p in doc["points"]}
         if isinstance(payload, FeedbackIssued):
             doc["points"] = [
@@ -137,13 +132,6 @@ class VisitOriginsView:
             points = {p.point_no: p.finding_id for p in payload.problems}
         doc["history"] = [*doc["history"], *_entries(event, payload, points)]
         view.put(ref, doc)
-
-
-async def school_of_visit(db: AsyncDatabase[dict[str, Any]], visit_id: str) -> str | None:
-    """The school a visit is at, as far as this read model knows (``None``: unknown)."""
-    visits = await ReadModels(db, VIEW).collection("visits")
-    doc = await visits.find_one({"_id": visit_id}, projection=["school_id"])
-    return None if doc is None else doc.get("school_id")
 
 
 def origin_of(doc: Doc | None, finding_id: str) -> list[Doc]:

@@ -195,8 +195,7 @@ async def test_the_overdue_sweep_is_for_platform_operators_only(two: Two) -> Non
     await ok(await two.issues.post("/admin/overdue-sweep", headers=admin))
 
 
-async def _one_issue(two: Two) -> tuple[str, str]:
-    """A visit to county a's school 1 with one agreed problem: (visit id, issue id)."""
+async def test_zones_never_narrow_a_read(two: Two) -> None:
     a = two.a
     vid, _ = await acknowledged_visit(a, 1, 1, [problem("canteen_hygiene", "留样记录不全")])
 
@@ -205,35 +204,7 @@ async def _one_issue(two: Two) -> tuple[str, str]:
         items: list[dict[str, Any]] = r.json()["items"] if r.status_code == 200 else []
         return items or None
 
-    issue_id: str = (await eventually(opened))[0]["issue_id"]
-    return vid, issue_id
-
-
-async def test_a_verification_names_a_visit_at_the_issues_school(two: Two) -> None:
-    a, b = two.a, two.b
-    vid, issue_id = await _one_issue(two)
-    plan = {"planned_on": DAY.isoformat(), "purpose": "随访督导", "school_id": b.school(1)}
-    far = await ok(await b.visits.post("/visits", json=plan, headers=b.inspector(1)), 201)
-    for visit_id in (far["visit_id"], "ghost-visit"):
-        body = {"note": "回访核实", "visit_id": visit_id}
-        r = await two.issues.post(
-            f"/issues/{issue_id}/verification", json=body, headers=a.inspector(1)
-        )
-        assert r.status_code == 422, r.text
-        assert [e["field"] for e in r.json()["errors"]] == ["body.visit_id"]
-    body = {"note": "回访核实", "visit_id": vid}  # a visit at this school: on to the state check
-
-    async def state_checked() -> bool:  # once the visit origins read model holds the visit
-        path = f"/issues/{issue_id}/verification"
-        r = await two.issues.post(path, json=body, headers=a.inspector(1))
-        return r.status_code == 409
-
-    await eventually(state_checked)
-
-
-async def test_zones_never_narrow_a_read(two: Two) -> None:
-    a = two.a
-    vid, issue_id = await _one_issue(two)
+    issue_id = (await eventually(opened))[0]["issue_id"]
     other_zone = a.as_user(a.inspector_id(3), Role.inspector, zone=a.zone(6))
     for client, path in (
         (two.issues, f"/issues/{issue_id}"),
