@@ -132,7 +132,10 @@ class NoticeService:
         ctx: CommandContext,
     ) -> int:
         """登记回执: the school received the notice on ``received_on``."""
-        ensure_role(principal, Role.principal, *OFFICES)  # before any fact is looked at
+        # the roles IssueService admits for a receipt, asked before any fact is looked at
+        ensure_role(
+            principal, Role.principal, Role.county_office, Role.city_office, Role.province_office
+        )
         facts = await self.facts(issue_id, principal)
         if received_on < facts.notice.issued_on:
             raise InvalidField(
