@@ -4,6 +4,18 @@ Tokens are JWTs signed with Ed25519 (``EdDSA``); services hold only the public k
 The issuer and audience are checked; the claims carry the user id (``sub``), display
 name, roles and jurisdiction path (``jur``). A caller may act inside their jurisdiction
 only (:func:`ensure_within`), which answers 403 otherwise.
+
+The rules every route follows (docs/architecture.md, "Security"):
+
+- **No role, no data.** A validly signed token without a role is 403 on every route
+  that takes a caller (:func:`current_principal`), before any read or command.
+- **Reads: one rule.** A read is in reach when the caller :func:`sees` it: the caller's
+  path is a prefix of the document's with zones ignored (a principal stays on their
+  school). Single documents use :func:`ensure_sees`, lists :func:`scope_filter`.
+- **Commands** check :func:`ensure_within` on the stream they write *and* on every id
+  they name (schools, zones, inspectors, visits, campaigns), read from the event store;
+  an unknown id is 404/422, one outside the caller's jurisdiction 403 — and these come
+  before any state-machine check, so a 409 never tells that another county's id exists.
 """
 
 from __future__ import annotations
@@ -150,25 +162,36 @@ def current_principal(
         )
     verifier: TokenVerifier = request.app.state.token_verifier
     try:
-        return verifier.verify(credentials.credentials)
+        principal = verifier.verify(credentials.credentials)
     except InvalidToken:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             "访问令牌无效或已过期 (invalid or expired token)",
             headers={"WWW-Authenticate": "Bearer"},
         ) from None
+    if not principal.roles:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, NO_ROLE)
+    return principal
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
 FORBIDDEN = "超出您的管辖范围 (outside your jurisdiction)"
+NO_ROLE = "您的账号没有任何角色，无权访问 (no role: no access)"
 
 
 def ensure_within(principal: Principal, where: Jurisdiction) -> None:
     """403 unless ``where`` lies inside the caller's jurisdiction."""
     if not principal.can_access(where):
         raise HTTPException(status.HTTP_403_FORBIDDEN, FORBIDDEN)
+
+
+def ensure_inside(outer: Jurisdiction, inner: Jurisdiction, what: str) -> None:
+    """403 unless ``inner`` lies inside ``outer`` (zones ignored): an id a command names
+    (``what``, e.g. a campaign or a team member) must belong to the place it acts on."""
+    if not without_zone(outer).contains(without_zone(inner)):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"{what}不属于该辖区 ({FORBIDDEN})")
 
 
 def without_zone(where: Jurisdiction) -> Jurisdiction:
@@ -187,19 +210,17 @@ def ensure_sees(principal: Principal, where: Jurisdiction) -> None:
         raise HTTPException(status.HTTP_403_FORBIDDEN, FORBIDDEN)
 
 
-def scope_filter(
-    principal: Principal, *, with_zone: bool = False, **wanted: str | None
-) -> dict[str, Any]:
+def scope_filter(principal: Principal, **wanted: str | None) -> dict[str, Any]:
     """A read-model filter for the caller's jurisdiction, narrowed to what was asked.
 
-    Documents carry ``province``/``city``/``county`` (and ``zone`` when ``with_zone``)
-    and ``school_id``. ``wanted`` maps such a field to a requested value (``None``: not
-    asked); a request outside the caller's jurisdiction is 403, not an empty answer.
+    The list form of :func:`sees` (zones ignored). Documents carry
+    ``province``/``city``/``county`` and ``school_id``. ``wanted`` maps such a field (or
+    any other, e.g. ``zone``) to a requested value (``None``: not asked); a request
+    outside the caller's jurisdiction is 403, not an empty answer.
     """
     mine = principal.jurisdiction
-    levels = ("province", "city", "county", "zone") if with_zone else ("province", "city", "county")
     query: dict[str, Any] = {}
-    for level in levels:
+    for level in ("province", "city", "county"):
         value = getattr(mine, level)
         if value is not None:
             query[level] = value

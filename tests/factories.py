@@ -28,7 +28,6 @@ def school_body(school_id: str, county: str, kind: str = "primary", **extra: Any
         "province": PROVINCE,
         "city": CITY,
         "county": county,
-        "zone_id": "zone-1",
         "address": "四川省绵阳市测试路1号",
         "principal_name": "王校长",
         **extra,

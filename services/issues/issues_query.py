@@ -20,7 +20,7 @@ from services.issues.domain import issue as i
 from services.issues.issue_view import VIEW, as_dict
 from services.issues.visit_origins import VIEW as ORIGINS
 from services.issues.visit_origins import origin_of
-from shared.auth import CurrentPrincipal, ensure_within, scope_filter
+from shared.auth import CurrentPrincipal, ensure_sees, scope_filter
 from shared.contracts.issues import IssueSource
 from shared.contracts.visits import Severity
 from shared.http import timeline_entry
@@ -117,7 +117,7 @@ async def list_issues(
     ``notice``: issued / received / receipt_pending / none (整改通知书);
     ``escalation``: open / escalated / received / answered / none (上报).
     """
-    query = scope_filter(principal, with_zone=True, school_id=school_id, zone=zone, county=county)
+    query = scope_filter(principal, school_id=school_id, zone=zone, county=county)
     filters = {
         "stage": stage.value if stage else None,
         "item_code": category,
@@ -155,7 +155,7 @@ async def get_issue(issue_id: str, principal: CurrentPrincipal, runtime: Runtime
     doc = await coll.find_one({"_id": issue_id})
     if doc is None:
         raise HTTPException(404, f"整改问题 {issue_id} 不存在 (unknown issue)")
-    ensure_within(principal, where_of(doc))
+    ensure_sees(principal, where_of(doc))
     return as_dict(doc)
 
 
@@ -188,7 +188,7 @@ async def timeline(
     events = await runtime.store.load(i.stream_id(issue_id))
     if not events:
         raise HTTPException(404, f"整改问题 {issue_id} 不存在 (unknown issue)")
-    ensure_within(principal, events[0].jurisdiction)
+    ensure_sees(principal, events[0].jurisdiction)
     first = events[0]
     cause = {**cause_of(first.payload), "caused_by_event": first.causation_id}
     if cause.get("visit_id"):

@@ -33,7 +33,7 @@ from services.issues.issue_service import (
     ensure_notice_issuer,
 )
 from services.issues.number_books import NumberBooks, OfficeNames, office_code, office_of
-from shared.auth import Principal, ensure_sees, ensure_within
+from shared.auth import Principal, Role, ensure_role, ensure_sees, ensure_within
 from shared.commands import CommandContext, InvalidField, NotFound
 from shared.contracts.issues import (
     IssueOpened,
@@ -134,6 +134,10 @@ class NoticeService:
         ctx: CommandContext,
     ) -> int:
         """登记回执: the school received the notice on ``received_on``."""
+        # the roles IssueService admits for a receipt, asked before any fact is looked at
+        ensure_role(
+            principal, Role.principal, Role.county_office, Role.city_office, Role.province_office
+        )
         facts = await self.facts(issue_id, principal)
         if received_on < facts.notice.issued_on:
             raise InvalidField(

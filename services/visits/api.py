@@ -97,7 +97,9 @@ async def register_school(
     ensure_role(principal, *OFFICES)
     cmd = RegisterSchool(**body.model_dump())
     ensure_within(principal, jurisdiction_of(cmd))
-    version = await _service(request).register_school(cmd, command_context(request, principal))
+    version = await _service(request).register_school(
+        cmd, command_context(request, principal), lambda where: ensure_within(principal, where)
+    )
     response.headers["ETag"] = f'"{version}"'
     response.headers["Location"] = f"/schools/{cmd.school_id}"
     return Accepted(school_id=cmd.school_id, version=version)

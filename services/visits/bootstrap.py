@@ -63,6 +63,7 @@ def _wire(settings: VisitsSettings) -> StartHook:
             CommandChecklists(app.state.checklist_lookup, campaign_facts),
             app.state.evidence,
             radius_m=settings.signin_radius_m,
+            plans=app.state.plans,
         )
         await runtime.run_projection(VisitView())
 

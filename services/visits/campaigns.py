@@ -1,4 +1,11 @@
-"""Application service of special campaigns (专项督导): issue, amend, close."""
+"""Application service of special campaigns (专项督导): issue, amend, close.
+
+Every command first authorizes: the office of the campaign it names (an existing
+campaign, even on ``issue``, so a 409 never tells another county that an id is taken)
+and every target it names — each zone and school must exist in the event store and lie
+inside the caller's jurisdiction (422 naming the field / 403) — and only then asks the
+campaign's state machine whether the step is legal (409).
+"""
 
 from __future__ import annotations
 
@@ -48,26 +55,37 @@ class CampaignService:
             raise UnknownCampaign(campaign_id)
         return loaded.state, loaded.version
 
-    async def _check_schools(
-        self, school_ids: Sequence[str], field: str, authorize: Authorize
+    async def _check_targets(
+        self,
+        zone_ids: Sequence[str] | None,
+        school_ids: Sequence[str] | None,
+        authorize: Authorize,
     ) -> None:
-        """Every target school is registered and inside the caller's jurisdiction."""
-        for i, school_id in enumerate(school_ids):
+        """Every target zone and school exists (event store) and is inside the caller's
+        jurisdiction."""
+        for i, school_id in enumerate(school_ids or ()):
             try:
                 school, _ = await self._directory.load_school(school_id)
             except UnknownSchool:
                 raise FieldProblem(
-                    f"{field}.{i}", f"学校 {school_id} 不存在 (unknown school)"
+                    f"body.school_ids.{i}", f"学校 {school_id} 不存在 (unknown school)"
                 ) from None
             assert school.jurisdiction is not None
             authorize(school.jurisdiction)
+        for i, zone_id in enumerate(zone_ids or ()):
+            zone, _ = await self._directory.zone_state(zone_id)
+            if not zone.established or zone.jurisdiction is None:
+                raise FieldProblem(f"body.zone_ids.{i}", f"责任区 {zone_id} 不存在 (unknown zone)")
+            authorize(zone.jurisdiction)
 
     async def issue(self, cmd: IssueCampaign, ctx: CommandContext, authorize: Authorize) -> int:
         stream = campaign.stream_id(cmd.campaign_id)
         loaded = await self._campaigns.load(stream)
+        if loaded.state.office is not None:  # an id already taken: whose is it?
+            authorize(Jurisdiction.from_path(loaded.state.office))
+        await self._check_targets(cmd.zone_ids, cmd.school_ids, authorize)
         template, _ = await self._checklists.state(cmd.checklist_id)
         events = campaign.issue(loaded.state, cmd, template)
-        await self._check_schools(cmd.school_ids, "body.school_ids", authorize)
         return await self._campaigns.append(
             stream, loaded.version, events, ctx, Jurisdiction.from_path(cmd.office)
         )
@@ -84,10 +102,9 @@ class CampaignService:
         assert state.office is not None
         office = Jurisdiction.from_path(state.office)
         authorize(office)
+        await self._check_targets(cmd.zone_ids, cmd.school_ids, authorize)
         StreamHandler.check_expected(stream, expected_version, version)
         events = campaign.amend(state, cmd)
-        if cmd.school_ids is not None:
-            await self._check_schools(cmd.school_ids, "body.school_ids", authorize)
         return await self._campaigns.append(stream, version, events, ctx, office)
 
     async def close(

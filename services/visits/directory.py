@@ -22,7 +22,8 @@ from services.visits.domain.school import (
     School,
 )
 from services.visits.domain.zone import CorrectZone, EstablishZone, Zone
-from shared.commands import CommandContext, StreamHandler
+from shared.auth import ensure_inside
+from shared.commands import CommandContext, InvalidField, StreamHandler
 from shared.contracts.directory import InspectorListed
 from shared.events import EventPayload, registry
 from shared.jurisdiction import Jurisdiction
@@ -89,9 +90,29 @@ class DirectoryService:
         return state.office if state.registered else None
 
     # -- schools ----------------------------------------------------------------------
-    async def register_school(self, cmd: RegisterSchool, ctx: CommandContext) -> int:
+    async def register_school(
+        self, cmd: RegisterSchool, ctx: CommandContext, authorize: Authorize | None = None
+    ) -> int:
+        """``authorize`` (the caller's jurisdiction check) is asked about a school id
+        already taken and about the zone named, before the state machine decides; the
+        roster import, which checked its references already, passes none."""
         stream = school.stream_id(cmd.school_id)
         loaded = await self._schools.load(stream)
+        if authorize is not None:
+            if loaded.state.jurisdiction is not None:  # an id already taken: whose is it?
+                authorize(loaded.state.jurisdiction)
+            if cmd.zone_id is not None:
+                target, _ = await self.zone_state(cmd.zone_id)
+                if not target.established or target.jurisdiction is None:
+                    raise InvalidField(
+                        "body.zone_id", f"责任区 {cmd.zone_id} 不存在 (unknown zone)"
+                    )
+                authorize(target.jurisdiction)
+                if target.jurisdiction.county != cmd.county:
+                    raise InvalidField(
+                        "body.zone_id",
+                        f"责任区 {cmd.zone_id} 不在该校所在的县(区) (zone elsewhere)",
+                    )
         events = school.register(loaded.state, cmd)
         return await self._schools.append(
             stream, loaded.version, events, ctx, school.jurisdiction_of(cmd)
@@ -131,6 +152,8 @@ class DirectoryService:
         authorize(state.jurisdiction)
         StreamHandler.check_expected(stream, expected_version, version)
         target, _ = await self.zone_state(cmd.zone_id)
+        if target.jurisdiction is not None:  # another county's zone: 403, not 409
+            authorize(target.jurisdiction)
         events = school.change_zone(state, cmd, target.jurisdiction)
         where = school.moved(state.jurisdiction, cmd.zone_id)
         return await self._schools.append(stream, version, events, ctx, where)
@@ -170,6 +193,8 @@ class DirectoryService:
         stream = zone.stream_id(cmd.zone_id)
         loaded = await self._zones.load(stream)
         leader_office = await self.inspector_office(cmd.leader_id)
+        if leader_office is not None:
+            ensure_inside(leader_office, zone.jurisdiction_of(cmd), f"督学 {cmd.leader_id} ")
         events = zone.establish(loaded.state, cmd, leader_office)
         return await self._zones.append(
             stream, loaded.version, events, ctx, zone.jurisdiction_of(cmd)
@@ -189,6 +214,8 @@ class DirectoryService:
         authorize(state.jurisdiction)
         StreamHandler.check_expected(stream, expected_version, version)
         leader_office = await self.inspector_office(cmd.leader_id if cmd.change_leader else None)
+        if leader_office is not None:
+            ensure_inside(leader_office, state.jurisdiction, f"督学 {cmd.leader_id} ")
         events = zone.correct(state, cmd, leader_office)
         return await self._zones.append(stream, version, events, ctx, state.jurisdiction)
 
@@ -228,6 +255,8 @@ class DirectoryService:
             raise UnknownSchool(cmd.school_id)
         authorize(state.jurisdiction)
         office = await self.inspector_office(cmd.inspector_id)
+        if office is not None:  # another county's inspector: 403 before the state check
+            ensure_inside(office, state.jurisdiction, f"督学 {cmd.inspector_id} ")
         events = listing.list_inspector(state, cmd, office)
         await self._listings.append(stream, version, events, ctx, state.jurisdiction)
         first = events[0]

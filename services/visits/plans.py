@@ -11,6 +11,8 @@ from services.visits.domain.campaign import Campaign
 from services.visits.domain.checklist import FieldProblem
 from services.visits.domain.frequency import FrequencyRules
 from services.visits.domain.plan import AcknowledgePlan, FilePlan, Plan, RevisePlan
+from services.visits.ports import PlanFacts
+from shared.auth import ensure_inside
 from shared.commands import CommandContext, StreamHandler
 from shared.contracts.plans import PlanEntry
 from shared.events import registry
@@ -57,12 +59,20 @@ class PlanService:
             raise UnknownPlan(plan_id)
         return loaded.state, loaded.version
 
+    async def plan(self, plan_id: str) -> PlanFacts | None:
+        """:class:`~services.visits.ports.PlanLookup` for the visit lifecycle."""
+        state = (await self._plans.load(plan.stream_id(plan_id))).state
+        if not state.filed or state.inspector_id is None or state.office is None:
+            return None
+        return PlanFacts(plan_id, state.inspector_id, Jurisdiction.from_path(state.office))
+
     async def _references(
         self, entries: Sequence[PlanEntry], authorize_school: Authorize
     ) -> dict[str, Campaign]:
         """Check the entries' schools (registered, inside the caller's jurisdiction) and
-        return the current state of the campaigns they name."""
-        checked: set[str] = set()
+        return the current state of the campaigns they name (each issued by an office
+        over the entry's school, else 403)."""
+        checked: dict[str, Jurisdiction] = {}
         for i, entry in enumerate(entries):
             if entry.school_id in checked:
                 continue
@@ -75,9 +85,15 @@ class PlanService:
                 ) from None
             assert school.jurisdiction is not None
             authorize_school(school.jurisdiction)
-            checked.add(entry.school_id)
+            checked[entry.school_id] = school.jurisdiction
         ids = {e.campaign_id for e in entries if e.campaign_id is not None}
-        return {cid: await self._campaigns.state(cid) for cid in sorted(ids)}
+        campaigns = {cid: await self._campaigns.state(cid) for cid in sorted(ids)}
+        for entry in entries:  # a campaign of another office is not for this school
+            named = campaigns.get(entry.campaign_id or "")
+            if named is not None and named.office is not None:
+                where = Jurisdiction.from_path(named.office)
+                ensure_inside(where, checked[entry.school_id], f"专项督导 {entry.campaign_id} ")
+        return campaigns
 
     async def file(self, cmd: FilePlan, ctx: CommandContext, authorize_school: Authorize) -> int:
         stream = plan.stream_id(cmd.plan_id)

@@ -57,3 +57,17 @@ class ChecklistLookup(Protocol):
         ...
 
     async def campaign(self, campaign_id: str) -> CampaignFacts | None: ...
+
+
+@dataclass(frozen=True)
+class PlanFacts:
+    plan_id: str
+    inspector_id: str
+    office: Jurisdiction
+    """The office the plan is filed with."""
+
+
+class PlanLookup(Protocol):
+    async def plan(self, plan_id: str) -> PlanFacts | None:
+        """A filed monthly plan, as its stream says (``None``: never filed)."""
+        ...

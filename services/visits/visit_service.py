@@ -25,9 +25,10 @@ from services.visits.ports import (
     ChecklistLookup,
     DirectoryLookup,
     EvidenceLookup,
+    PlanLookup,
     SchoolFacts,
 )
-from shared.auth import Principal, Role, ensure_role, ensure_within
+from shared.auth import Principal, Role, ensure_inside, ensure_role, ensure_within
 from shared.commands import CommandContext, InvalidField, NotFound, StreamHandler
 from shared.contracts.directory import Location
 from shared.contracts.visits import VisitKind
@@ -85,8 +86,10 @@ class VisitService:
         checklists: ChecklistLookup,
         evidence: EvidenceLookup,
         radius_m: float,
+        plans: PlanLookup,
     ) -> None:
         self._directory = directory
+        self._plans = plans
         self._checklists = checklists
         self._evidence = evidence
         self._radius_m = radius_m
@@ -142,13 +145,18 @@ class VisitService:
         lead = req.lead_inspector_id or team[0]
         await self._check_planner(principal, school, team, req.planned_on)
         for i, member in enumerate(team):
-            if await self._directory.inspector(member) is None:
+            inspector = await self._directory.inspector(member)
+            if inspector is None:
                 raise InvalidField(f"body.team[{i}]", f"督学 {member} 不存在 (unknown inspector)")
+            ensure_inside(inspector.jurisdiction, school.jurisdiction, f"督学 {member} ")
         checklist_id, checklist_version = req.checklist_id, req.checklist_version
         if req.campaign_id is not None:
             campaign = await self._checklists.campaign(req.campaign_id)
             if campaign is None:
                 raise InvalidField("body.campaign_id", f"专项督导 {req.campaign_id} 不存在")
+            ensure_inside(
+                campaign.jurisdiction, school.jurisdiction, f"专项督导 {req.campaign_id} "
+            )
             in_scope = school.school_id in campaign.school_ids or (
                 school.zone_id is not None and school.zone_id in campaign.zone_ids
             )
@@ -161,6 +169,8 @@ class VisitService:
                 )
             checklist_id = checklist_id or campaign.checklist_id
             checklist_version = checklist_version or campaign.checklist_version
+        if req.plan_id is not None:
+            await self._check_plan(req.plan_id, principal, team)
         checklist = await self._checklists.checklist(checklist_id or "routine", checklist_version)
         if checklist is None:
             raise InvalidField("body.checklist_id", "督查清单不存在 (unknown checklist)")
@@ -190,11 +200,23 @@ class VisitService:
         )
         stream = v.stream_id(visit_id)
         loaded = await self._visits.load(stream)
+        if loaded.jurisdiction is not None:  # a chosen id already taken: whose is it?
+            ensure_within(principal, loaded.jurisdiction)
         events = v.decide(loaded.state, cmd)
         version = await self._visits.append(
             stream, loaded.version, events, ctx, school.jurisdiction
         )
         return visit_id, version
+
+    async def _check_plan(self, plan_id: str, principal: Principal, team: tuple[str, ...]) -> None:
+        """The monthly plan a visit names is filed, in the caller's jurisdiction, and one
+        of the team's."""
+        found = await self._plans.plan(plan_id)
+        if found is None:
+            raise InvalidField("body.plan_id", f"月度计划 {plan_id} 不存在 (unknown plan)")
+        ensure_within(principal, found.office)
+        if found.inspector_id not in team:
+            raise InvalidField("body.plan_id", "该月度计划不属于督导组成员 (not the team's plan)")
 
     async def _check_planner(
         self, principal: Principal, school: SchoolFacts, team: tuple[str, ...], on: date

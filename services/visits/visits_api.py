@@ -17,7 +17,7 @@ from services.visits.api import ID, school_jurisdiction
 from services.visits.domain import visit as v
 from services.visits.visit_service import PlanRequest, VisitService
 from services.visits.visit_view import VisitView
-from shared.auth import CurrentPrincipal, Principal, Role, ensure_within
+from shared.auth import CurrentPrincipal, Principal, Role, ensure_sees
 from shared.contracts.directory import Location
 from shared.contracts.visits import (
     DisputeOutcome,
@@ -400,7 +400,7 @@ async def visit_doc(runtime: Any, visit_id: str, principal: Principal) -> dict[s
     doc = await visits.find_one({"_id": visit_id}, projection={"_id": False})
     if doc is None:
         raise HTTPException(404, f"督导 {visit_id} 不存在 (unknown visit)")
-    ensure_within(principal, school_jurisdiction(doc))  # a visit sits where its school is
+    ensure_sees(principal, school_jurisdiction(doc))  # a visit sits where its school is
     if not _visible(principal, doc):
         raise HTTPException(404, f"督导 {visit_id} 不存在 (unknown visit)")
     return doc
@@ -427,14 +427,13 @@ async def list_visits(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     skip: Skip = 0,
 ) -> list[dict[str, Any]]:
-    """Visits inside the caller's jurisdiction, newest planned day first, with filters."""
+    """Visits the caller sees (zones ignored), newest planned day first, with filters."""
     query: dict[str, Any] = {}
     mine = principal.jurisdiction
     for level, field in (
         ("province", "province"),
         ("city", "city"),
         ("county", "county"),
-        ("zone", "zone_id"),
         ("school", "school_id"),
     ):
         value = getattr(mine, level)
@@ -470,7 +469,7 @@ async def timeline(
     events = await runtime.store.load(v.stream_id(visit_id))
     if not events:
         raise HTTPException(404, f"督导 {visit_id} 不存在 (unknown visit)")
-    ensure_within(principal, events[0].jurisdiction)
+    ensure_sees(principal, events[0].jurisdiction)
     first = {"announced": events[0].payload.get("announced"), "stage": "planned"}
     if len(events) > 1 and events[1].event_type != "cn.duxue.visits.visit_cancelled":
         first["stage"] = "on_site"

@@ -21,7 +21,7 @@ from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Request,
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel
 
-from shared.auth import CurrentPrincipal, Principal, Role, ensure_role, ensure_within
+from shared.auth import CurrentPrincipal, Principal, Role, ensure_role, ensure_sees, ensure_within
 from shared.directory.lookup import DirectoryLookup
 from shared.evidence.media import EXTENSIONS, safe_file_name
 from shared.evidence.settings import EvidenceSettings
@@ -293,7 +293,7 @@ async def _visible(request: Request, principal: Principal, evidence_id: str) -> 
         raise HTTPException(404, f"证据 {evidence_id} 不存在 (unknown evidence)")
     school = await _access(request).directory.school(stored.school_id)
     where = school.jurisdiction if school else Jurisdiction.from_path(stored.jurisdiction)
-    ensure_within(principal, where)
+    ensure_sees(principal, where)
     return stored
 
 

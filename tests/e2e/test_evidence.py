@@ -135,7 +135,7 @@ async def test_a_photo_comes_back_byte_identical_with_its_headers(
     assert again.status_code == 304 and not again.content
 
     principal = auth_header(
-        Role.principal, province=PROVINCE, city=CITY, county=w.county, zone="zone-1",
+        Role.principal, province=PROVINCE, city=CITY, county=w.county,
         school=w.school_id,
     )  # fmt: skip
     meta = await w.client.get(f"/evidence/{evidence_id}/meta", headers=principal)
@@ -214,7 +214,7 @@ async def test_only_the_schools_jurisdiction_sees_its_evidence(
     ).status_code == 403
 
     other_principal = auth_header(
-        Role.principal, province=PROVINCE, city=CITY, county=w.county, zone="zone-1",
+        Role.principal, province=PROVINCE, city=CITY, county=w.county,
         school="another-school",
     )  # fmt: skip
     assert (

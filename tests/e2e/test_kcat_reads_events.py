@@ -54,7 +54,7 @@ async def test_kcat_reads_the_school_registered_event(
     assert message["key"] == f"school-{school_id}"
     headers = dict(zip(message["headers"][::2], message["headers"][1::2], strict=True))
     assert headers["content-type"] == CONTENT_TYPE
-    assert event["jurisdiction"].endswith(f"county:{county}/zone:zone-1/school:{school_id}")
+    assert event["jurisdiction"].endswith(f"county:{county}/school:{school_id}")
 
 
 async def _kcat(bootstrap: str, topic: str) -> list[dict[str, Any]]:

@@ -45,10 +45,13 @@ async def app(settings_for: Callable[..., Any]) -> AsyncIterator[tuple[FastAPI, 
         yield application, client
 
 
-async def _register(client: httpx.AsyncClient, office: dict[str, str], *ids: str) -> None:
+async def _register(
+    client: httpx.AsyncClient, office: dict[str, str], *ids: str, zone_id: str | None = None
+) -> None:
     for school_id in ids:
         county = school_id.split("-")[0]
-        r = await client.post("/schools", json=school_body(school_id, county), headers=office)
+        body = school_body(school_id, county, zone_id=zone_id)
+        r = await client.post("/schools", json=body, headers=office)
         assert r.status_code == 201, r.text
 
 
@@ -119,7 +122,10 @@ async def test_checklists_as_data_and_a_campaign_with_its_progress(
     other = auth_header(Role.county_office, province=PROVINCE, city=CITY, county=neighbour)
     province = auth_header(Role.province_office, province=PROVINCE)
     s1, s2, s3, far = f"{county}-s1", f"{county}-s2", f"{county}-s3", f"{neighbour}-s1"
-    await _register(client, office, s1, s2, s3)
+    zone = {"zone_id": "zone-1", "name": "第一责任区", "province": PROVINCE, "city": CITY}
+    r = await client.post("/zones", json={**zone, "county": county}, headers=office)
+    assert r.status_code == 201, r.text
+    await _register(client, office, s1, s2, s3, zone_id="zone-1")
     await _register(client, other, far)
 
     # the default routine template is there at start-up, with the eight items
@@ -157,7 +163,7 @@ async def test_checklists_as_data_and_a_campaign_with_its_progress(
     facts = await lookup.checklist("routine", None)
     assert facts is not None and facts.version == 2 and facts.items[0].code == "education_policy"
 
-    # a county office issues a campaign on version 2
+    # a county office issues a campaign on version 2, targeting its zone and a school
     cid = f"{county}-food"
     campaign = {
         "campaign_id": cid,

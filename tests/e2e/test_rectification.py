@@ -27,7 +27,7 @@ from services.visits.bootstrap import create_app as visits_app
 from services.visits.settings import VisitsSettings
 from shared.auth import Role
 from tests.conftest import Mint, eventually, serve
-from tests.factories import new_county
+from tests.factories import PROVINCE, new_county
 from tests.rosters import roster_xlsx, upload
 from tests.visit_driver import Platform, acknowledged_visit, ok, problem
 
@@ -99,7 +99,8 @@ async def _post(p: Both, path: str, body: dict[str, Any], who: dict[str, str]) -
 
 
 async def _sweep(p: Both) -> list[str]:
-    body = await ok(await p.issues.post("/admin/overdue-sweep", headers=p.office))
+    operator = p.mint(Role.admin, user_id="ops", province=PROVINCE)
+    body = await ok(await p.issues.post("/admin/overdue-sweep", headers=operator))
     marked: list[str] = body["issue_ids"]
     return marked
 
