@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
+from shared.deadlines import local_day
 from shared.envelope import Actor, EventEnvelope
 from shared.events import EventPayload
 from shared.jurisdiction import Jurisdiction
 
 PROVINCE = "510000"  # 四川省
 CITY = "510700"  # 绵阳市
+
+
+def days_ahead(days: int) -> str:
+    """The China calendar day ``days`` from today, ISO: deadlines that stay in the future
+    and inside the plausible window whenever the suite runs."""
+    return (local_day(datetime.now(UTC)) + timedelta(days=days)).isoformat()
 
 
 def new_county() -> str:

@@ -36,7 +36,7 @@ from services.visits.settings import VisitsSettings
 from shared.auth import Role, TokenIssuer
 from shared.settings import ServiceSettings
 from tests.conftest import AUDIENCE, ISSUER, Infra, eventually, serve
-from tests.factories import CITY, PROVINCE, new_county
+from tests.factories import CITY, PROVINCE, days_ahead, new_county
 from tests.rosters import roster_xlsx, upload
 
 SUBJECT = "作业过多主题甲"
@@ -209,7 +209,7 @@ ISSUE = {
     "description": "三年级书面作业时长超标",
     "requirement": "按规定控制书面作业总量",
     "severity": "general",
-    "deadline": "2099-06-30",
+    "deadline": days_ahead(180),
 }
 
 # (route, method, path, body, case, who gets what)
