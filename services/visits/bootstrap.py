@@ -38,7 +38,9 @@ def _wire(settings: VisitsSettings) -> StartHook:
         # the directory: schools, zones, inspectors, listings, roster imports
         app.state.directory = DirectoryService(runtime)
         app.state.directory_lookup = ReadModelDirectory(runtime.db, DIRECTORY_VIEW)
-        app.state.roster_importer = RosterImporter(runtime, app.state.directory)
+        app.state.roster_importer = RosterImporter(
+            runtime, app.state.directory, max_rows=settings.roster_max_rows
+        )
         await runtime.run_projection(directory_view())
         # evidence storage
         await start_evidence(
