@@ -23,8 +23,8 @@ from services.visits.directory_access import (
     where_of,
 )
 from services.visits.domain.division import jurisdiction_of
-from services.visits.roster_format import UnknownFormat, write_xlsx
-from services.visits.roster_import import ImportOutcome, RosterImporter, RosterInvalid, TooManyRows
+from services.visits.roster_format import TooLarge, UnknownFormat, write_xlsx
+from services.visits.roster_import import ImportOutcome, RosterImporter, RosterInvalid
 from shared.auth import CurrentPrincipal, ensure_role, ensure_sees, ensure_within
 from shared.contracts.directory import DivisionLevel
 from shared.http import error_body, reads_own_body
@@ -130,7 +130,7 @@ async def import_roster(
         return JSONResponse(
             error_body(415, str(exc)), status_code=status.HTTP_415_UNSUPPORTED_MEDIA_TYPE
         )
-    except TooManyRows as exc:
+    except TooLarge as exc:  # unpacks too big, or too many rows
         return JSONResponse(
             error_body(413, str(exc)), status_code=status.HTTP_413_CONTENT_TOO_LARGE
         )

@@ -44,6 +44,7 @@ from services.visits.roster_format import (
     SCHOOL,
     ZONE,
     RowError,
+    TooLarge,
     read_roster,
 )
 from services.visits.roster_records import (
@@ -63,7 +64,7 @@ T = TypeVar("T")
 LOOKUP_CONCURRENCY = 8
 
 
-class TooManyRows(Exception):
+class TooManyRows(TooLarge):
     """The roster has more data rows than ``ROSTER_MAX_ROWS`` (HTTP 413, nothing read further)."""
 
     def __init__(self, rows: int, limit: int) -> None:

@@ -3,6 +3,8 @@ Kafka and MongoDB-wire server."""
 
 from __future__ import annotations
 
+import io
+import zipfile
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
@@ -211,3 +213,28 @@ async def test_a_roster_with_more_rows_than_the_limit_is_413_before_any_look_up(
                 headers=office,
             )
             assert r.status_code == expected, r.text
+
+
+async def test_a_workbook_that_unpacks_past_the_limit_is_413_before_it_is_parsed(
+    settings_for: Callable[..., Any], auth_header: Mint
+) -> None:
+    """A decompression bomb: ~70 KiB of XLSX holding a cell of 65 MiB (deflated repeats)
+    was unpacked and parsed whole (a 5 MiB one would take gigabytes of memory)."""
+    office = auth_header(Role.county_office, province=PROVINCE, city=CITY, county=COUNTY)
+    plain = write_xlsx(to_sheets(schools=[{"school_id": "s-bomb", "name": "BOMB"}]))
+    packed = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(plain)) as source,
+        zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as bomb,
+    ):
+        for info in source.infolist():
+            part = source.read(info.filename)
+            bomb.writestr(info, part.replace(b">BOMB<", b">" + b"A" * (65 * 1024 * 1024) + b"<"))
+    assert len(packed.getvalue()) < 1024 * 1024
+    async with serve(create_app(settings_for(VisitsSettings))) as client:
+        r = await client.post(
+            "/directory/imports?dry_run=true",
+            files={"file": ("roster.xlsx", packed.getvalue())},
+            headers=office,
+        )
+    assert r.status_code == 413, r.text[:300]
