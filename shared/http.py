@@ -53,6 +53,9 @@ roster uploads, see :func:`reads_own_body`): above their own limits."""
 _BODY_LIMIT = "duxue.body_limit"
 
 
+NOT_JSON = "请求内容不是有效的 JSON（编码须为 UTF-8，嵌套不得过深） (body is not JSON)"
+
+
 def too_large_message(limit: int) -> str:
     return f"提交内容过大，不能超过 {limit} 字节 (request body larger than {limit} bytes)"
 
@@ -158,6 +161,11 @@ def install_edge(app: FastAPI, service: str) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and exc.__cause__ is not None:
+            # FastAPI's own "error parsing the body" (a JSON body nested too deeply for
+            # the parser, or bytes that are not UTF-8): a wrong body is 422 ``body``.
+            errors = [{"field": "body", "message": NOT_JSON, "type": "json_invalid"}]
+            return JSONResponse(error_body(422, NOT_JSON, errors=errors), status_code=422)
         return JSONResponse(
             error_body(exc.status_code, str(exc.detail)),
             status_code=exc.status_code,

@@ -23,7 +23,7 @@ from services.visits.directory_access import (
     where_of,
 )
 from services.visits.domain.division import jurisdiction_of
-from services.visits.roster_format import UnknownFormat, write_xlsx
+from services.visits.roster_format import TooLarge, UnknownFormat, write_xlsx
 from services.visits.roster_import import ImportOutcome, RosterImporter, RosterInvalid
 from shared.auth import CurrentPrincipal, ensure_role, ensure_sees, ensure_within
 from shared.contracts.directory import DivisionLevel
@@ -129,6 +129,10 @@ async def import_roster(
     except UnknownFormat as exc:
         return JSONResponse(
             error_body(415, str(exc)), status_code=status.HTTP_415_UNSUPPORTED_MEDIA_TYPE
+        )
+    except TooLarge as exc:  # unpacks too big, or too many rows
+        return JSONResponse(
+            error_body(413, str(exc)), status_code=status.HTTP_413_CONTENT_TOO_LARGE
         )
     except RosterInvalid as exc:
         return JSONResponse(

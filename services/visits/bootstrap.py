@@ -24,7 +24,7 @@ from services.visits.roster_import import RosterImporter
 from services.visits.settings import VisitsSettings
 from services.visits.store_lookup import CommandChecklists, StoreCampaigns, StoreDirectory
 from services.visits.visit_service import VisitService
-from services.visits.visit_view import VisitView
+from services.visits.visit_view import ViewFindings, VisitView
 from shared.directory.lookup import ReadModelDirectory
 from shared.evidence.api import FIELD_STAFF_AND_OFFICES, start_evidence
 from shared.evidence.api import router as evidence_router
@@ -38,7 +38,9 @@ def _wire(settings: VisitsSettings) -> StartHook:
         # the directory: schools, zones, inspectors, listings, roster imports
         app.state.directory = DirectoryService(runtime)
         app.state.directory_lookup = ReadModelDirectory(runtime.db, DIRECTORY_VIEW)
-        app.state.roster_importer = RosterImporter(runtime, app.state.directory)
+        app.state.roster_importer = RosterImporter(
+            runtime, app.state.directory, max_rows=settings.roster_max_rows
+        )
         await runtime.run_projection(directory_view())
         # evidence storage
         await start_evidence(
@@ -64,6 +66,7 @@ def _wire(settings: VisitsSettings) -> StartHook:
             app.state.evidence,
             radius_m=settings.signin_radius_m,
             plans=app.state.plans,
+            findings=ViewFindings(runtime.db),
         )
         await runtime.run_projection(VisitView())
 

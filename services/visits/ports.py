@@ -71,3 +71,10 @@ class PlanLookup(Protocol):
     async def plan(self, plan_id: str) -> PlanFacts | None:
         """A filed monthly plan, as its stream says (``None``: never filed)."""
         ...
+
+
+class FindingLookup(Protocol):
+    async def recorded_at(self, school_id: str, finding_id: str) -> bool:
+        """Whether ``finding_id`` is a finding recorded at a visit to ``school_id`` (the
+        earlier findings a follow-up visit names in ``follows_up`` / ``checks_finding_id``)."""
+        ...

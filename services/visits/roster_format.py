@@ -117,6 +117,19 @@ class UnknownFormat(ValueError):
     """Neither an XLSX workbook nor a CSV text table (HTTP 415)."""
 
 
+class TooLarge(Exception):
+    """The roster is too big to read (HTTP 413): a workbook that unpacks past
+    :data:`MAX_UNPACKED_BYTES`, or more rows than the import takes."""
+
+
+MAX_UNPACKED_BYTES = 64 * 1024 * 1024
+"""What the parts of an XLSX workbook may add up to once unzipped. A 5 MiB upload of
+deflated repeats unpacks to gigabytes (a decompression bomb: 56 KiB gave a 50 MiB cell
+and ~70 MiB more memory); a real county roster of 3 000 rows unpacks to a few MiB. The
+sizes are the zip directory's own: :mod:`zipfile` never reads past a part's declared
+size, so a part that lies about it is cut short and fails to parse."""
+
+
 def cell_text(value: object) -> str:
     """A cell as text: integral numbers without ``.0``, dates as ISO dates."""
     if value is None:
@@ -165,6 +178,13 @@ def _row(kind: str, number: int, header: Sequence[str], cells: Sequence[object])
 def read_xlsx(data: bytes) -> ReadResult:
     result = ReadResult()
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as parts:
+            unpacked = sum(info.file_size for info in parts.infolist())
+        if unpacked > MAX_UNPACKED_BYTES:
+            raise TooLarge(
+                f"工作簿解压后达 {unpacked} 字节，超过上限 {MAX_UNPACKED_BYTES} 字节 "
+                f"(the workbook unpacks to {unpacked} bytes, more than {MAX_UNPACKED_BYTES})"
+            )
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise UnknownFormat(f"无法读取 XLSX 文件 (unreadable workbook: {exc})") from None

@@ -44,6 +44,7 @@ from services.visits.roster_format import (
     SCHOOL,
     ZONE,
     RowError,
+    TooLarge,
     read_roster,
 )
 from services.visits.roster_records import (
@@ -61,6 +62,16 @@ from shared.runtime import Runtime
 
 T = TypeVar("T")
 LOOKUP_CONCURRENCY = 8
+
+
+class TooManyRows(TooLarge):
+    """The roster has more data rows than ``ROSTER_MAX_ROWS`` (HTTP 413, nothing read further)."""
+
+    def __init__(self, rows: int, limit: int) -> None:
+        super().__init__(
+            f"花名册有 {rows} 行数据，超过上限 {limit} 行，请分批导入 "
+            f"(the roster has {rows} data rows, more than {limit})"
+        )
 
 
 class RosterInvalid(Exception):
@@ -99,8 +110,9 @@ def _skipped(diff: Diff) -> int:
 
 
 class RosterImporter:
-    def __init__(self, runtime: Runtime, directory: DirectoryService) -> None:
+    def __init__(self, runtime: Runtime, directory: DirectoryService, max_rows: int = 3000) -> None:
         self._runtime = runtime
+        self._max_rows = max_rows
         self._directory = directory
 
         def handler(initial: Any, evolve: Callable[[Any, EventPayload], Any]) -> StreamHandler[Any]:
@@ -141,6 +153,8 @@ class RosterImporter:
                 import_id, "already_imported", _counts(started), done.written, done.skipped
             )
         read = read_roster(data, file_name)
+        if len(read.rows) > self._max_rows:  # before a single look-up
+            raise TooManyRows(len(read.rows), self._max_rows)
         roster, errors = parse(read.rows)
         errors = read.errors + errors
         if not errors and not read.rows:

@@ -16,6 +16,10 @@ class VisitsSettings(ServiceSettings, EvidenceSettings):
 
     # Roster imports and the public plate.
     roster_max_bytes: int = 5 * MIB
+    roster_max_rows: int = Field(default=3000, ge=1)
+    """Data rows a roster may have (all sheets together): each row is looked up in the
+    event store before anything is written, so a 5 MiB file of tens of thousands of rows
+    would keep the database busy for hours; past this the upload is 413."""
     public_rate_per_minute: float = 60
     public_rate_burst: int = 20
 

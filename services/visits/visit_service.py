@@ -25,6 +25,7 @@ from services.visits.ports import (
     ChecklistLookup,
     DirectoryLookup,
     EvidenceLookup,
+    FindingLookup,
     PlanLookup,
     SchoolFacts,
 )
@@ -87,8 +88,10 @@ class VisitService:
         evidence: EvidenceLookup,
         radius_m: float,
         plans: PlanLookup,
+        findings: FindingLookup,
     ) -> None:
         self._directory = directory
+        self._findings = findings
         self._plans = plans
         self._checklists = checklists
         self._evidence = evidence
@@ -149,6 +152,8 @@ class VisitService:
             if inspector is None:
                 raise InvalidField(f"body.team[{i}]", f"督学 {member} 不存在 (unknown inspector)")
             ensure_inside(inspector.jurisdiction, school.jurisdiction, f"督学 {member} ")
+        for i, finding_id in enumerate(req.follows_up):
+            await self._check_earlier_finding(f"body.follows_up[{i}]", school.school_id, finding_id)
         checklist_id, checklist_version = req.checklist_id, req.checklist_version
         if req.campaign_id is not None:
             campaign = await self._checklists.campaign(req.campaign_id)
@@ -207,6 +212,15 @@ class VisitService:
             stream, loaded.version, events, ctx, school.jurisdiction
         )
         return visit_id, version
+
+    async def _check_earlier_finding(self, field: str, school_id: str, finding_id: str) -> None:
+        """A finding a follow-up names was recorded at a visit to this school: an unknown
+        id, or one of another school (another county's included), is 422 ``field``."""
+        if not await self._findings.recorded_at(school_id, finding_id):
+            raise InvalidField(
+                field,
+                f"{finding_id} 不是该校以往督导的记录 (not a finding of a visit to this school)",
+            )
 
     async def _check_plan(self, plan_id: str, principal: Principal, team: tuple[str, ...]) -> None:
         """The monthly plan a visit names is filed, in the caller's jurisdiction, and one
@@ -281,6 +295,10 @@ class VisitService:
         current = await self._team_member(visit_id, principal)
         ensure_not_past("body.proposed_deadline", cmd.proposed_deadline, ctx.now)
         await check_evidence_refs(self._evidence, cmd.evidence, current.state.school_id)
+        if cmd.checks_finding_id is not None:
+            await self._check_earlier_finding(
+                "body.checks_finding_id", current.state.school_id, cmd.checks_finding_id
+            )
         cmd = replace(cmd, inspector_id=principal.user_id)
         return await self._execute(visit_id, principal, ctx, expected, cmd)
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from pymongo.asynchronous.database import AsyncDatabase
+
 from services.visits.domain.visit import STAGE_LABELS, Stage
 from shared import topics
 from shared.contracts.visits import (
@@ -29,7 +31,7 @@ from shared.contracts.visits import (
 )
 from shared.envelope import EventEnvelope
 from shared.events import EventPayload
-from shared.projection import Doc, DocRef, View
+from shared.projection import Doc, DocRef, ReadModels, View
 
 _EVENTS: tuple[type[EventPayload], ...] = (
     VisitPlanned,
@@ -161,3 +163,18 @@ class VisitView:
             case VisitClosed():
                 doc["closed"] = {"summary": data["summary"], "at": at}
                 _stage(doc, Stage.closed)
+
+
+class ViewFindings:
+    """:class:`~services.visits.ports.FindingLookup` on the ``visits`` read model: an
+    earlier visit's finding is long projected when a follow-up names it."""
+
+    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+        self._models = ReadModels(db, VisitView.name)
+
+    async def recorded_at(self, school_id: str, finding_id: str) -> bool:
+        visits = await self._models.collection("visits")
+        found = await visits.find_one(
+            {"school_id": school_id, "findings.finding_id": finding_id}, projection={"_id": 1}
+        )
+        return found is not None
