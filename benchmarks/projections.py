@@ -1,0 +1,467 @@
+"""Projection benchmark on a simulated province year (issue 10, benchmark contract).
+
+``python -m benchmarks.projections --quick`` (a few minutes on 2 cores) or ``--full``
+(the largest simulated year: 20,000 schools × 12 months) or explicit ``--schools``/
+``--months``. In one run, on the real Kafka broker and MongoDB-wire server:
+
+1. publishes the simulated year (:mod:`benchmarks.province`) to fresh prefixed topics;
+2. **ceiling**: consumes the same topics from offset 0 doing nothing else (raw, with a
+   JSON decode, with the platform's full envelope + payload decode);
+3. every projection the services run (the same instances their bootstraps build), each
+   alone from offset 0, then all of them together in one process, as events/s: events
+   of the projection's topics consumed and folded into its read models, per second;
+4. **peer**: a straightforward consumer doing one upsert per event on the same server;
+5. the full **rebuild** of every read model via ``shared.projection.rebuild`` (a new
+   generation from offset 0), timed, with this process's RSS sampled all along;
+6. ``--profile``: one projection alone again under pyinstrument; the hot path and the
+   top functions by own time go into the result's ``profile``.
+
+Prints the table and writes ``.state/bench/projections.json``; everything it creates
+(topics, database) is deleted afterwards unless ``--keep``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+import shared.contracts  # noqa: F401
+from benchmarks.common import (
+    Row,
+    RssSampler,
+    now_iso,
+    peak_rss_mib,
+    rss_mib,
+    table,
+    write_result,
+)
+from benchmarks.province import Size, simulate
+from benchmarks.province.publish import Published, publish
+from shared.consumer import all_partitions, assign_from, decode
+from shared.events import registry
+from shared.kafka import make_consumer, make_producer
+from shared.projection import Projection, ProjectionRunner, rebuild
+from shared.runtime import mongo_client
+from shared.topics import EVENT_TOPICS, dead_letter_topic
+
+Doc = dict[str, Any]
+QUICK = Size(schools=200, months=3)
+FULL = Size(schools=20_000, months=12)
+TARGET_RATE = "≥ 20,000 events/s and ≥ 50% of the ceiling"
+
+
+def all_projections() -> list[Projection]:
+    """Every projection the services run, built as their bootstraps build them."""
+    from services.issues.complaints_view import ComplaintsView
+    from services.issues.directory_view import directory_view as issues_directory
+    from services.issues.hazards import hazard_register
+    from services.issues.issue_view import IssueView
+    from services.issues.self_inspection_view import SelfInspectionView
+    from services.issues.visit_origins import VisitOriginsView
+    from services.reporting.school_counts import SchoolCounts
+    from services.visits.campaigns_view import CampaignsView
+    from services.visits.checklists_view import ChecklistsView
+    from services.visits.directory_view import directory_view as visits_directory
+    from services.visits.plans_view import PlansView
+    from services.visits.visit_view import VisitView
+
+    return [
+        SchoolCounts(),
+        visits_directory(),
+        ChecklistsView(),
+        CampaignsView(),
+        PlansView(),
+        VisitView(),
+        issues_directory(),
+        IssueView(),
+        VisitOriginsView(),
+        SelfInspectionView(),
+        hazard_register(),
+        ComplaintsView(),
+    ]
+
+
+@dataclass
+class Bench:
+    kafka: str
+    prefix: str
+    db: AsyncDatabase[Doc]
+    producer: AIOKafkaProducer
+    published: Published
+
+    def topic_events(self, projection: Projection) -> int:
+        return sum(self.published.totals.by_topic[t] for t in projection.topics)
+
+    def handled(self, projection: Projection) -> int:
+        return sum(self.published.totals.by_type[t] for t in projection.handles)
+
+    @property
+    def log_events(self) -> int:
+        return self.published.totals.events
+
+
+def runner(bench: Bench, projection: Projection, generation: int) -> ProjectionRunner:
+    """The kernel's runner for one generation of one projection on the bench topics."""
+    return ProjectionRunner(
+        projection,
+        bench.db,
+        registry,
+        bench.kafka,
+        bench.producer,
+        generation=generation,
+        topic_prefix=bench.prefix,
+    )
+
+
+async def timed(work: Callable[[], Awaitable[object]]) -> float:
+    started = time.perf_counter()
+    await work()
+    return time.perf_counter() - started
+
+
+# -- the ceiling -------------------------------------------------------------------------
+
+
+async def consume_all(bench: Bench, handle: Callable[[Any], object]) -> tuple[int, float]:
+    """Read every bench topic from offset 0 to its end, calling ``handle`` per record."""
+    consumer = make_consumer(bench.kafka, group_id=f"{bench.prefix}ceiling", client_id="ceiling")
+    await consumer.start()
+    try:
+        names = tuple(bench.prefix + t for t in EVENT_TOPICS)
+        assigned = await assign_from(consumer, names, {})
+        end = await consumer.end_offsets(assigned)
+        done = {tp: 0 for tp in assigned}
+        count = 0
+        started = time.perf_counter()
+        while any(done[tp] < end[tp] for tp in assigned):
+            fetched = await consumer.getmany(timeout_ms=300, max_records=5000)
+            for tp, records in fetched.items():
+                for record in records:
+                    handle(record)
+                count += len(records)
+                if records:
+                    done[tp] = records[-1].offset + 1
+        return count, time.perf_counter() - started
+    finally:
+        await consumer.stop()
+
+
+# -- the peer ---------------------------------------------------------------------------
+
+
+async def peer(bench: Bench, limit: int) -> tuple[int, float]:
+    """What a user might write first: for each event, ``json.loads`` and one upsert of a
+    per-stream document (type, version, time, count), awaited one at a time."""
+    coll = bench.db["peer_streams"]
+    consumer = make_consumer(bench.kafka, group_id=f"{bench.prefix}peer", client_id="peer")
+    await consumer.start()
+    try:
+        names = tuple(bench.prefix + t for t in EVENT_TOPICS)
+        assigned = await assign_from(consumer, names, {})
+        end = await consumer.end_offsets(assigned)
+        done = {tp: 0 for tp in assigned}
+        count = 0
+        started = time.perf_counter()
+        while count < limit and any(done[tp] < end[tp] for tp in assigned):
+            fetched = await consumer.getmany(timeout_ms=300, max_records=500)
+            for tp, records in fetched.items():
+                for record in records:
+                    event = json.loads(record.value)
+                    await coll.update_one(
+                        {"_id": event["subject"]},
+                        {
+                            "$set": {
+                                "type": event["type"],
+                                "version": event["streamversion"],
+                                "at": event["time"],
+                                "jurisdiction": event["jurisdiction"],
+                            },
+                            "$inc": {"events": 1},
+                        },
+                        upsert=True,
+                    )
+                    count += 1
+                if records:
+                    done[tp] = records[-1].offset + 1
+        return count, time.perf_counter() - started
+    finally:
+        await consumer.stop()
+
+
+async def dead_lettered(bench: Bench, projection: Projection) -> int:
+    """How many messages the projection parked in its dead-letter topic."""
+    topic = bench.prefix + dead_letter_topic(f"projection.{projection.name}")
+    consumer = make_consumer(bench.kafka, group_id=f"{bench.prefix}dlq", client_id="dlq")
+    await consumer.start()
+    try:
+        try:
+            partitions = await all_partitions(consumer, (topic,), wait_seconds=1)
+        except RuntimeError:
+            return 0
+        ends = await consumer.end_offsets(partitions)
+        return int(sum(ends.values()))
+    finally:
+        await consumer.stop()
+
+
+# -- the profile --------------------------------------------------------------------------
+
+
+def top_frames(session_root: Any, limit: int = 15) -> list[str]:
+    """The hot path (heaviest child at each level) and the functions with most own time."""
+    lines = ["hot path (share of the run, heaviest child at each level):"]
+    total = session_root.time or 1.0
+    frame = session_root
+    depth = 0
+    while frame is not None and depth < 40:
+        if frame.time / total >= 0.02 and not frame.is_synthetic:
+            lines.append(f"  {frame.time / total:6.1%}  {_where(frame)}")
+        children = [c for c in frame.children if c.time > 0]
+        frame = max(children, key=lambda c: c.time) if children else None
+        depth += 1
+    own: dict[str, float] = {}
+    stack = [session_root]
+    while stack:
+        f = stack.pop()
+        stack.extend(f.children)
+        if f.is_synthetic:
+            continue
+        key = _where(f)
+        own[key] = own.get(key, 0.0) + f.total_self_time
+    lines.append("top functions by own time:")
+    for key, seconds in sorted(own.items(), key=lambda kv: -kv[1])[:limit]:
+        lines.append(f"  {seconds / total:6.1%}  {key}")
+    return lines
+
+
+def _where(frame: Any) -> str:
+    name = "waiting for I/O (epoll.poll)" if frame.function == "epoll.poll" else frame.function
+    return f"{name}  ({frame.file_path_short}:{frame.line_no})"
+
+
+async def profile_one(bench: Bench, projection: Projection) -> list[str]:
+    from pyinstrument import Profiler
+
+    profiler = Profiler(async_mode="disabled", interval=0.001)
+    profiler.start()
+    try:
+        await runner(bench, projection, generation=9).run(until_end=True)
+    finally:
+        profiler.stop()
+    session = profiler.last_session
+    root = session.root_frame() if session else None
+    events = bench.topic_events(projection)
+    header = f"pyinstrument, {projection.name} alone from offset 0 ({events:,} events)"
+    return [header, *(top_frames(root) if root else [])]
+
+
+# -- the run ------------------------------------------------------------------------------
+
+
+async def cleanup(bench: Bench, client: Any) -> None:
+    await client.drop_database(bench.db.name)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bench.kafka)
+    await admin.start()
+    try:
+        names = [t for t in await admin.list_topics() if t.startswith(bench.prefix)]
+        if names:
+            await admin.delete_topics(names)
+    finally:
+        await admin.close()
+
+
+async def run(size: Size, args: argparse.Namespace) -> int:
+    started_at = now_iso()
+    kafka = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+    mongo_uri = os.environ.get("MONGODB_URI", "mongodb://127.0.0.1:27017/?directConnection=true")
+    stamp = f"{int(time.time())}{os.getpid() % 1000:03d}"
+    prefix = f"benchproj{stamp}."
+    print(f"simulating {size.schools:,} schools × {size.months} months (seed {size.seed}) ...")
+    published = await publish(simulate(size), kafka, prefix)
+    print(f"published {published.totals.events:,} events in {published.seconds:.1f} s")
+    client = mongo_client(mongo_uri)
+    producer = make_producer(kafka, "bench-projections")
+    await producer.start()
+    bench = Bench(kafka, prefix, client[f"benchproj_{stamp}"], producer, published)
+    rows: list[Row] = []
+    profile: list[str] = []
+    try:
+        rows.append(
+            Row(
+                "publish the simulated year (acks=all, batched)",
+                published.rate,
+                "events/s",
+                note=f"{published.totals.events:,} events, "
+                f"{published.totals.nbytes / 2**20:,.0f} MiB, simulation included",
+            )
+        )
+        n, secs = await consume_all(bench, lambda r: None)
+        raw = n / secs
+        n, secs = await consume_all(bench, lambda r: json.loads(r.value))
+        ceiling = n / secs
+        n, secs = await consume_all(bench, lambda r: decode(r, registry))
+        full_decode = n / secs
+        label = "consume + JSON decode, same topics, nothing else"
+        print(f"ceiling: {ceiling:,.0f} events/s (raw {raw:,.0f}, full decode {full_decode:,.0f})")
+        peer_n, peer_secs = await peer(bench, args.peer_events)
+        peer_rate = peer_n / peer_secs
+        peer_label = "one upsert per event (json + update_one upsert)"
+        print(f"peer: {peer_rate:,.0f} events/s over {peer_n:,} events")
+        rows += [
+            Row("ceiling: consume only (no decode)", raw, "events/s"),
+            Row("ceiling: consume + JSON decode", ceiling, "events/s", note=label),
+            Row(
+                "consume + full envelope and payload decode",
+                full_decode,
+                "events/s",
+                ceiling=ceiling,
+                ceiling_label=label,
+                note="shared.consumer.decode: EventEnvelope.from_bytes + registry.parse",
+            ),
+            Row(
+                "peer: one upsert per event",
+                peer_rate,
+                "events/s",
+                ceiling=ceiling,
+                ceiling_label=label,
+                note=f"over the first {peer_n:,} events of the log, same server",
+            ),
+        ]
+        projections = all_projections()
+        for projection in projections:
+            secs = await timed(lambda p=projection: runner(bench, p, 1).run(until_end=True))  # type: ignore[misc]
+            events = bench.topic_events(projection)
+            parked = await dead_lettered(bench, projection)
+            print(f"  {projection.name:<26} {events / secs:>10,.0f} events/s ({secs:.1f} s)")
+            rows.append(
+                Row(
+                    f"projection {projection.name} alone, from offset 0",
+                    events / secs,
+                    "events/s",
+                    target=TARGET_RATE,
+                    ceiling=ceiling,
+                    ceiling_label=label,
+                    peer=peer_rate,
+                    peer_label=peer_label,
+                    note=f"{events:,} events of {', '.join(projection.topics)} in {secs:.1f} s; "
+                    f"{bench.handled(projection):,} of the types it handles, "
+                    f"{parked} dead-lettered",
+                )
+            )
+        secs = await timed(
+            lambda: asyncio.gather(*(runner(bench, p, 5).run(until_end=True) for p in projections))
+        )
+        consumed = sum(bench.topic_events(p) for p in projections)
+        print(f"  all {len(projections)} together: {bench.log_events / secs:,.0f} log events/s")
+        rows.append(
+            Row(
+                f"all {len(projections)} projections together (one process), from offset 0",
+                bench.log_events / secs,
+                "events/s",
+                target=TARGET_RATE,
+                ceiling=ceiling,
+                ceiling_label=label,
+                peer=peer_rate,
+                peer_label=peer_label,
+                note=f"{bench.log_events:,} log events in {secs:.1f} s "
+                f"({consumed / secs:,.0f} events/s summed over the projections' consumers)",
+            )
+        )
+        before = rss_mib()
+        with RssSampler() as sampler:
+            secs = await timed(
+                lambda: asyncio.gather(
+                    *(
+                        rebuild(p, bench.db, registry, kafka, producer, topic_prefix=prefix)
+                        for p in projections
+                    )
+                )
+            )
+        q = sampler.quartiles()
+        print(f"rebuild of all read models: {secs:.1f} s; RSS {before:.0f} → {q} MiB")
+        rows += [
+            Row(
+                "rebuild every read model (rebuild(), concurrently)",
+                secs,
+                "s",
+                target="≤ 600 s for a 10-million-event year",
+                note=f"{bench.log_events:,} log events, {consumed:,} consumed over "
+                f"{len(projections)} projections ({consumed / secs:,.0f} events/s); "
+                f"{size.schools:,} schools × {size.months} months",
+            ),
+            Row(
+                "RSS during the rebuild (peak of samples)",
+                max(sampler.samples),
+                "MiB",
+                target="< 300 MB, flat",
+                note=f"before {before:.0f}; at 25/50/75/100% of the rebuild "
+                + " / ".join(f"{x:.0f}" for x in q)
+                + f" MiB; growth from 25% to end {q[3] - q[0]:+.0f} MiB",
+            ),
+        ]
+        if args.profile:
+            biggest = max(projections, key=bench.handled)
+            profile = await profile_one(bench, biggest)
+        rows.append(Row("peak RSS of the benchmark process", peak_rss_mib(), "MiB"))
+    finally:
+        if not args.keep:
+            await cleanup(bench, client)
+        await producer.stop()
+        await client.close()
+    sizes = {
+        "schools": size.schools,
+        "months": size.months,
+        "seed": size.seed,
+        "events": published.totals.events,
+        "bytes": published.totals.nbytes,
+        "by_topic": dict(published.totals.by_topic),
+        "digest": published.totals.digest,
+        "projections": [p.name for p in all_projections()],
+    }
+    path = write_result("projections", started_at, sizes, rows, profile)
+    print()
+    print(table([r.__dict__ for r in rows]))
+    if profile:
+        print("\n".join(profile))
+    print(f"\nwrote {path}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.projections", description=__doc__)
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "--quick", action="store_true", help=f"{QUICK.schools} schools × {QUICK.months} months"
+    )
+    group.add_argument(
+        "--full", action="store_true", help=f"{FULL.schools} schools × {FULL.months} months"
+    )
+    parser.add_argument("--schools", type=int)
+    parser.add_argument("--months", type=int)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--peer-events", type=int, default=None, help="cap the peer's events")
+    parser.add_argument("--profile", action="store_true", help="pyinstrument the hot path")
+    parser.add_argument("--keep", action="store_true", help="keep the topics and database")
+    args = parser.parse_args(argv)
+    base = FULL if args.full else QUICK
+    size = Size(
+        schools=args.schools or base.schools, months=args.months or base.months, seed=args.seed
+    )
+    if args.peer_events is None:
+        args.peer_events = 200_000 if args.full else 50_000
+    return asyncio.run(run(size, args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
