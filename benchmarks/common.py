@@ -24,6 +24,9 @@ FERRETDB_VERSION = "1.24.2"
 
 
 def bench_dir() -> Path:
+    """``.state/bench`` (``$DUXUE_STATE_DIR/bench``; ``DUXUE_BENCH_DIR`` overrides)."""
+    if os.environ.get("DUXUE_BENCH_DIR"):
+        return Path(os.environ["DUXUE_BENCH_DIR"])
     state = Path(os.environ.get("DUXUE_STATE_DIR", REPO_ROOT / ".state"))
     return state / "bench"
 

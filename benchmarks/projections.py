@@ -26,6 +26,7 @@ import argparse
 import asyncio
 import json
 import os
+import signal
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -56,7 +57,7 @@ from shared.runtime import mongo_client
 from shared.topics import EVENT_TOPICS, dead_letter_topic
 
 Doc = dict[str, Any]
-QUICK = Size(schools=200, months=3)
+QUICK = Size(schools=100, months=2)
 FULL = Size(schools=20_000, months=12)
 TARGET_RATE = "≥ 20,000 events/s and ≥ 50% of the ceiling"
 
@@ -160,9 +161,10 @@ async def consume_all(bench: Bench, handle: Callable[[Any], object]) -> tuple[in
 # -- the peer ---------------------------------------------------------------------------
 
 
-async def peer(bench: Bench, limit: int) -> tuple[int, float]:
+async def peer(bench: Bench, limit: int, seconds: float) -> tuple[int, float]:
     """What a user might write first: for each event, ``json.loads`` and one upsert of a
-    per-stream document (type, version, time, count), awaited one at a time."""
+    per-stream document (type, version, time, count), awaited one at a time; over the
+    first ``limit`` events of the log or ``seconds``, whichever ends first."""
     coll = bench.db["peer_streams"]
     consumer = make_consumer(bench.kafka, group_id=f"{bench.prefix}peer", client_id="peer")
     await consumer.start()
@@ -173,7 +175,12 @@ async def peer(bench: Bench, limit: int) -> tuple[int, float]:
         done = {tp: 0 for tp in assigned}
         count = 0
         started = time.perf_counter()
-        while count < limit and any(done[tp] < end[tp] for tp in assigned):
+        stop_at = started + seconds
+        while (
+            count < limit
+            and time.perf_counter() < stop_at
+            and any(done[tp] < end[tp] for tp in assigned)
+        ):
             fetched = await consumer.getmany(timeout_ms=300, max_records=500)
             for tp, records in fetched.items():
                 for record in records:
@@ -218,52 +225,34 @@ async def dead_lettered(bench: Bench, projection: Projection) -> int:
 # -- the profile --------------------------------------------------------------------------
 
 
-def top_frames(session_root: Any, limit: int = 15) -> list[str]:
-    """The hot path (heaviest child at each level) and the functions with most own time."""
-    lines = ["hot path (share of the run, heaviest child at each level):"]
-    total = session_root.time or 1.0
-    frame = session_root
-    depth = 0
-    while frame is not None and depth < 40:
-        if frame.time / total >= 0.02 and not frame.is_synthetic:
-            lines.append(f"  {frame.time / total:6.1%}  {_where(frame)}")
-        children = [c for c in frame.children if c.time > 0]
-        frame = max(children, key=lambda c: c.time) if children else None
-        depth += 1
-    own: dict[str, float] = {}
-    stack = [session_root]
-    while stack:
-        f = stack.pop()
-        stack.extend(f.children)
-        if f.is_synthetic:
-            continue
-        key = _where(f)
-        own[key] = own.get(key, 0.0) + f.total_self_time
-    lines.append("top functions by own time:")
-    for key, seconds in sorted(own.items(), key=lambda kv: -kv[1])[:limit]:
-        lines.append(f"  {seconds / total:6.1%}  {key}")
-    return lines
-
-
-def _where(frame: Any) -> str:
-    name = "waiting for I/O (epoll.poll)" if frame.function == "epoll.poll" else frame.function
-    return f"{name}  ({frame.file_path_short}:{frame.line_no})"
+def tree_lines(text: str, limit: int = 45) -> list[str]:
+    """pyinstrument's call tree without its banner, at most ``limit`` lines."""
+    lines = [line.rstrip() for line in text.splitlines()]
+    start = next((n for n, line in enumerate(lines) if line[:1].isdigit()), 0)
+    return [line for line in lines[start:] if line][:limit]
 
 
 async def profile_one(bench: Bench, projection: Projection) -> list[str]:
+    """The projection alone again, under pyinstrument in async mode: the time a coroutine
+    waits (for the server, for Kafka) is charged to the line that awaits, as ``[await]``."""
     from pyinstrument import Profiler
 
-    profiler = Profiler(async_mode="disabled", interval=0.001)
+    profiler = Profiler(async_mode="enabled", interval=0.001)
     profiler.start()
     try:
         await runner(bench, projection, generation=9).run(until_end=True)
     finally:
         profiler.stop()
     session = profiler.last_session
-    root = session.root_frame() if session else None
     events = bench.topic_events(projection)
-    header = f"pyinstrument, {projection.name} alone from offset 0 ({events:,} events)"
-    return [header, *(top_frames(root) if root else [])]
+    header = (
+        f"pyinstrument (async mode), {projection.name} alone from offset 0 ({events:,} events); "
+        f"wall {session.duration:.1f} s, CPU {session.cpu_time:.1f} s"
+        if session
+        else f"pyinstrument, {projection.name}"
+    )
+    text = profiler.output_text(unicode=True, color=False, show_all=False)
+    return [header, *tree_lines(text)]
 
 
 # -- the run ------------------------------------------------------------------------------
@@ -314,7 +303,7 @@ async def run(size: Size, args: argparse.Namespace) -> int:
         full_decode = n / secs
         label = "consume + JSON decode, same topics, nothing else"
         print(f"ceiling: {ceiling:,.0f} events/s (raw {raw:,.0f}, full decode {full_decode:,.0f})")
-        peer_n, peer_secs = await peer(bench, args.peer_events)
+        peer_n, peer_secs = await peer(bench, args.peer_events, args.peer_seconds)
         peer_rate = peer_n / peer_secs
         peer_label = "one upsert per event (json + update_one upsert)"
         print(f"peer: {peer_rate:,.0f} events/s over {peer_n:,} events")
@@ -451,6 +440,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--months", type=int)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--peer-events", type=int, default=None, help="cap the peer's events")
+    parser.add_argument("--peer-seconds", type=float, default=None, help="cap the peer's time")
     parser.add_argument("--profile", action="store_true", help="pyinstrument the hot path")
     parser.add_argument("--keep", action="store_true", help="keep the topics and database")
     args = parser.parse_args(argv)
@@ -459,8 +449,20 @@ def main(argv: list[str] | None = None) -> int:
         schools=args.schools or base.schools, months=args.months or base.months, seed=args.seed
     )
     if args.peer_events is None:
-        args.peer_events = 200_000 if args.full else 50_000
-    return asyncio.run(run(size, args))
+        args.peer_events = 200_000 if args.full else 5_000
+    if args.peer_seconds is None:
+        args.peer_seconds = 300.0 if args.full else 30.0
+    return asyncio.run(_main(size, args))
+
+
+async def _main(size: Size, args: argparse.Namespace) -> int:
+    """Run, and on SIGTERM/SIGINT cancel so that the topics and database are dropped."""
+    task = asyncio.current_task()
+    assert task is not None
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, task.cancel)
+    return await run(size, args)
 
 
 if __name__ == "__main__":
