@@ -49,7 +49,7 @@ tokens: install
 bench: install infra-up
 	$(BIN)/python -m benchmarks.run_all --quick
 
-## The same on the largest simulated year (20,000 schools x 12 months; hours on the old kernel).
+## The same on ~10 million events (41,000 schools x 12 months; hours, far more on the old kernel).
 bench-full: install infra-up
 	$(BIN)/python -m benchmarks.run_all --full
 
