@@ -125,21 +125,15 @@ def markdown(
                         fmt(row.get("peer")),
                         ratio(row["value"], row.get("peer")),
                         row.get("target"),
-                        "; ".join(
-                            x
-                            for x in (
-                                f"ceiling: {row['ceiling_label']}"
-                                if row.get("ceiling_label")
-                                else "",
-                                f"peer: {row['peer_label']}" if row.get("peer_label") else "",
-                                row.get("note") or "",
-                            )
-                            if x
-                        ),
+                        row.get("note"),
                     )
                 )
                 + " |"
             )
+        for kind in ("ceiling", "peer"):
+            labels = sorted({row[f"{kind}_label"] for row in r["rows"] if row.get(f"{kind}_label")})
+            if labels:
+                lines += ["", f"{kind.capitalize()}: " + "; ".join(labels) + "."]
         if r.get("profile"):
             lines += ["", "Top profile frames:", "", "```", *r["profile"], "```"]
         lines.append("")

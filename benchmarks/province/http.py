@@ -132,7 +132,8 @@ def _call(event: EventEnvelope) -> Call | None:
     vid = getattr(p, "visit_id", "")
     match p:
         case d.DivisionRegistered():
-            return Call("visits", "POST", "/divisions", _dump(p, "parent_code"), _office(where))
+            body = _dump(p, "parent_code")  # 409: already named (e.g. the demo's divisions)
+            return Call("visits", "POST", "/divisions", body, _office(where), (201, 409))
         case d.InspectorRegistered():
             return Call("visits", "POST", "/inspectors", _dump(p), _office(where))
         case d.ZoneEstablished():
