@@ -157,7 +157,6 @@ class Stream:
     where: Jurisdiction
     correlation: str
     version: int = 0
-    last_id: str | None = field(default=None)
 
     def emit(
         self,
@@ -168,7 +167,6 @@ class Stream:
     ) -> EventEnvelope:
         self.version += 1
         event_id = self.em.uid("e", self.stream_id, self.version)
-        self.last_id = str(event_id)
         return EventEnvelope(
             event_id=event_id,
             event_type=payload.event_type,
