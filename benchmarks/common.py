@@ -159,10 +159,11 @@ def write_result(
     return path
 
 
-def rss_mib() -> float:
-    """This process's resident set size now (Linux), in MiB."""
+def rss_mib(pid: int | None = None) -> float:
+    """The resident set size of this process (or ``pid``) now (Linux), in MiB."""
     try:
-        for line in Path("/proc/self/status").read_text().splitlines():
+        status = Path(f"/proc/{pid or 'self'}/status")
+        for line in status.read_text().splitlines():
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     except OSError:
@@ -175,16 +176,19 @@ def peak_rss_mib() -> float:
 
 
 class RssSampler:
-    """Samples this process's RSS every ``interval`` seconds while running."""
+    """Samples the RSS of this process (or ``pid``) every ``interval`` seconds."""
 
-    def __init__(self, interval: float = 0.25) -> None:
+    def __init__(self, interval: float = 0.25, pid: int | None = None) -> None:
         self.interval = interval
+        self.pid = pid
         self.samples: list[float] = []
         self._task: asyncio.Task[None] | None = None
 
     async def _run(self) -> None:
         while True:
-            self.samples.append(rss_mib())
+            rss = rss_mib(self.pid)
+            if rss:
+                self.samples.append(rss)
             await asyncio.sleep(self.interval)
 
     def __enter__(self) -> RssSampler:
@@ -194,7 +198,8 @@ class RssSampler:
     def __exit__(self, *exc: object) -> None:
         if self._task is not None:
             self._task.cancel()
-        self.samples.append(rss_mib())
+        if self.pid is None:
+            self.samples.append(rss_mib())
 
     def quartiles(self) -> list[float]:
         """RSS at 25%, 50%, 75% and 100% of the sampled time."""
