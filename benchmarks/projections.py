@@ -64,6 +64,7 @@ FULL = Size(schools=41_000, months=12)
 20,000 schools gives ~4.9 million a year; see docs/simulator.md)."""
 PROFILE_EVENTS = 300_000
 FULL_ALONE = ("school_counts", "visits_visits", "issues_issues")
+TARGET_EVENTS_S = 20_000
 TARGET_RATE = "≥ 20,000 events/s and ≥ 50% of the ceiling"
 
 
@@ -255,7 +256,8 @@ async def profile_one(bench: Bench, projection: Projection) -> list[str]:
     events = bench.topic_events(projection)
     header = (
         f"pyinstrument (async mode), {projection.name} alone from offset 0 ({events:,} events); "
-        f"wall {session.duration:.1f} s, CPU {session.cpu_time:.1f} s"
+        f"wall {session.duration:.1f} s, CPU {session.cpu_time:.1f} s (waiting for the "
+        f"servers {1 - session.cpu_time / (session.duration or 1):.0%} of the time)"
         if session
         else f"pyinstrument, {projection.name}"
     )
@@ -399,7 +401,8 @@ async def run(size: Size, args: argparse.Namespace) -> int:
                     peer_label=peer_label,
                     note=f"{events:,} events of {', '.join(projection.topics)} in {secs:.1f} s; "
                     f"{bench.handled(projection):,} of the types it handles, "
-                    f"{parked} dead-lettered",
+                    f"{parked} dead-lettered; {events / secs / TARGET_EVENTS_S:.1%} of the "
+                    f"{TARGET_EVENTS_S:,} events/s target",
                 )
             )
         secs = await timed(
@@ -417,7 +420,8 @@ async def run(size: Size, args: argparse.Namespace) -> int:
                 ceiling_label=label,
                 peer=peer_rate,
                 peer_label=peer_label,
-                note=f"{bench.log_events:,} log events in {secs:.1f} s "
+                note=f"{bench.log_events / secs / TARGET_EVENTS_S:.1%} of the target; "
+                f"{bench.log_events:,} log events in {secs:.1f} s "
                 f"({consumed / secs:,.0f} events/s summed over the projections' consumers)",
             )
         )
