@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: install run test lint typecheck unit infra-up infra-down infra-status tokens bench clean
+.PHONY: install run test lint typecheck unit infra-up infra-down infra-status tokens bench bench-full clean
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "error: Python 3.11+ is needed")'
@@ -45,9 +45,13 @@ infra-status:
 tokens: install
 	$(BIN)/python -m deploy.local.tokens
 
-## Projection throughput benchmark (prints events/s); needs the infrastructure.
+## Benchmarks on a simulated province (quick: a few minutes); prints the table, writes docs/benchmarks.md.
 bench: install infra-up
-	$(BIN)/python -m benchmarks.projection_throughput
+	$(BIN)/python -m benchmarks.run_all --quick
+
+## The same on ~10 million events (41,000 schools x 12 months; hours, far more on the old kernel).
+bench-full: install infra-up
+	$(BIN)/python -m benchmarks.run_all --full
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
