@@ -42,6 +42,7 @@ Proportions (per school and month unless stated; see docs/simulator.md):
 
 from __future__ import annotations
 
+import base64
 import calendar
 import hashlib
 import random
@@ -51,6 +52,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid5
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 import shared.contracts  # noqa: F401  (registers every contract)
 from benchmarks.province.model import PROVINCE, PROVINCE_NAME, Province, School, Size, build
@@ -1524,6 +1527,24 @@ def _consolidations(
 # -- complaints -----------------------------------------------------------------------------
 
 
+def _sealed(complaint_id: str, text: str) -> cp.SealedText:
+    """Complaint free text as the issues service writes it (AES-256-GCM, v2 contracts).
+
+    The simulator derives the key and the nonce from the complaint id and the text, so
+    a seed still gives the same bytes; the service itself draws both at random.
+    """
+    secret = hashlib.sha256(f"sim-key:{complaint_id}".encode()).digest()
+    nonce = hashlib.sha256(f"sim-nonce:{complaint_id}:{text}".encode()).digest()[:12]
+    aad = f"complaint:{complaint_id}".encode()
+    ciphertext = AESGCM(secret).encrypt(nonce, text.encode("utf-8"), aad)
+    return cp.SealedText(
+        scheme=cp.SEALED_SCHEME,
+        key_id=f"{complaint_id}.sim",
+        nonce=base64.b64encode(nonce).decode(),
+        ciphertext=base64.b64encode(ciphertext).decode(),
+    )
+
+
 def _complaint(
     em: Emitter, s: School, rng: random.Random, start: date, listed: str | None
 ) -> Iterator[EventEnvelope]:
@@ -1541,8 +1562,8 @@ def _complaint(
             school_name=s.name,
             channel=rng.choice(list(cp.ComplaintChannel)),
             category=category,
-            subject="家长反映问题",
-            content="家长反映学校相关问题，请核实处理",
+            subject=_sealed(complaint_id, "家长反映问题"),
+            content=_sealed(complaint_id, "家长反映学校相关问题，请核实处理"),
             anonymous=rng.random() < 0.3,
             has_contact=rng.random() < 0.7,
             received_by="public",
@@ -1566,18 +1587,24 @@ def _complaint(
     )
     steps: list[tuple[int, EventPayload, Actor]] = []
     if rng.random() < 0.08:
-        steps.append(
-            (1, cp.ComplaintRejected(complaint_id=complaint_id, rejected_by=handler.user_id,
-                                     reason="不属于教育督导受理范围"), handler)
-        )  # fmt: skip
+        rejected = cp.ComplaintRejected(
+            complaint_id=complaint_id,
+            rejected_by=handler.user_id,
+            reason=_sealed(complaint_id, "不属于教育督导受理范围"),
+        )
+        steps.append((1, rejected, handler))
     else:
         outcome = rng.choices(list(cp.VerificationOutcome), (40, 20, 40))[0]
-        steps += [
-            (1, cp.ComplaintAccepted(complaint_id=complaint_id, accepted_by=handler.user_id,
-                                     as_office=listed is None), handler),
-            (4, cp.ComplaintVerified(complaint_id=complaint_id, verified_by=handler.user_id,
-                                     outcome=outcome, findings="经实地核实"), handler),
-        ]  # fmt: skip
+        accepted = cp.ComplaintAccepted(
+            complaint_id=complaint_id, accepted_by=handler.user_id, as_office=listed is None
+        )
+        verified_event = cp.ComplaintVerified(
+            complaint_id=complaint_id,
+            verified_by=handler.user_id,
+            outcome=outcome,
+            findings=_sealed(complaint_id, "经实地核实"),
+        )
+        steps += [(1, accepted, handler), (4, verified_event, handler)]
     for gap, payload, who in steps:
         t += timedelta(days=gap)
         if t >= em.end:
@@ -1628,7 +1655,7 @@ def _complaint(
         cp.ComplaintAnswered(
             complaint_id=complaint_id,
             answered_by=handler.user_id,
-            answer="已核实处理并答复",
+            answer=_sealed(complaint_id, "已核实处理并答复"),
             method=cp.AnswerMethod.phone,
             answered_on=t.date(),
         ),
