@@ -210,6 +210,7 @@ class ProjectionRunner:
         self._unflushed = 0
         self._last_flush = time.monotonic()
         self._behind = False
+        self._mark_refs: dict[tuple[str, int, int], DocRef] = {}
 
     # -- start-up ---------------------------------------------------------------
     async def recover(self) -> None:
@@ -340,7 +341,7 @@ class ProjectionRunner:
 
     async def _prepare(self, deliveries: list[Delivery]) -> list[_Pending]:
         """Dead-letter what cannot be used; load every document the rest will touch."""
-        keys, buckets = self.projection.keys, self.tuning.mark_buckets
+        keys, buckets, marks = self.projection.keys, self.tuning.mark_buckets, self._mark_refs
         pending, needed, undecodable = [], [], 0
         for d in deliveries:
             event, payload = d.envelope, d.payload
@@ -348,8 +349,14 @@ class ProjectionRunner:
                 await self.dead_letters.send(d.record, d.error or "undecodable")
                 undecodable += 1
                 continue
-            bucket = zlib.crc32(event.stream_id.encode()) % buckets
-            mark = DocRef(MARKS, f"{d.record.topic}:{d.record.partition}:{bucket}")
+            slot = (
+                d.record.topic,
+                d.record.partition,
+                zlib.crc32(event.stream_id.encode()) % buckets,
+            )
+            mark = marks.get(slot)
+            if mark is None:
+                mark = marks[slot] = DocRef(MARKS, "{}:{}:{}".format(*slot))
             refs = list(keys(event, payload))
             pending.append(_Pending(d, refs, mark))
             needed.append(mark)

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from pymongo import DeleteOne, ReplaceOne
 from pymongo.asynchronous.collection import AsyncCollection
@@ -37,9 +37,10 @@ WRITE_CHUNK = 50
 INSERT_CHUNK = 1000
 
 
-@dataclass(frozen=True, order=True, slots=True)
-class DocRef:
-    """A read-model document: its collection (unprefixed) and its ``_id``."""
+class DocRef(NamedTuple):
+    """A read-model document: its collection (unprefixed) and its ``_id``.
+
+    A named tuple: made, hashed and compared per event on the hot path."""
 
     collection: str
     id: str
