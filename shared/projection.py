@@ -9,7 +9,8 @@ authoritative. Per fetched batch it:
 
 1. drops consumer redeliveries: a record below the partition's applied offset;
 2. decodes only the handled types, leanly (:class:`~shared.decoding.LeanDecoder`);
-3. loads the documents it lacks by ``_id`` (none while the working set is complete);
+3. loads the documents it lacks by ``_id`` (a new document costs no look-up: a Bloom
+   filter holds every stored ``_id``);
 4. drops outbox re-sends: an event whose ``stream_version`` is not above its stream's
    high-water mark (events of one stream sit on one partition, and their first
    occurrences are in stream order, so a repeat is always at or below the mark);
@@ -58,11 +59,13 @@ from shared.events import EventPayload, EventRegistry
 from shared.workingset import (
     MARKS,
     WRITE_CHUNK,
+    Bloom,
     Doc,
     DocRef,
     GenerationStore,
     WorkingSet,
     Write,
+    memory_form,
 )
 
 __all__ = ["Doc", "DocRef", "Projection", "ProjectionRunner", "ReadModels", "Tuning", "View"]
@@ -219,7 +222,7 @@ class ProjectionRunner:
         self._ws = WorkingSet(self._ws.capacity)
         if checkpoint is None:
             self.positions, self.stored_positions = {}, {}
-            self._ws.complete = True  # a fresh generation: nothing is stored
+            self._ws.known = Bloom()  # a fresh generation: nothing is stored
             return
         self._seq = int(checkpoint.get("seq", 0))
         pending = checkpoint.get("pending")
@@ -236,17 +239,15 @@ class ProjectionRunner:
         await self._preload()
 
     async def _preload(self) -> None:
-        """Load every stored document when they fit in the working set (one scan each)."""
-        room = self._ws.capacity
+        """One scan per collection: documents while they fit, every ``_id`` into the filter."""
+        ws, known = self._ws, Bloom()
         for name in (*self.projection.collections, MARKS):
-            docs = await self._store.scan(name, room)
-            if docs is None:
-                log.info("projection_cache_partial", projection=self.projection.name)
-                return
-            for doc in docs:
-                self._ws.loaded(DocRef(name, str(doc["_id"])), doc)
-            room -= len(docs)
-        self._ws.complete = True
+            async for doc in self._store.scan(name):
+                ref = DocRef(name, str(doc["_id"]))
+                known.add(ref)
+                if len(ws.docs) < ws.capacity:
+                    ws.loaded(ref, memory_form(name, doc))
+        ws.known = known
 
     # -- the partition loop's handler ---------------------------------------------
     async def run(self, until_end: bool = False) -> None:

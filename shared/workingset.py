@@ -4,9 +4,10 @@ and the chunked, coalesced writes of one generation's collections.
 :class:`WorkingSet` holds the documents the single writer has read or changed; they are
 authoritative (the writer is the only one changing them). Dirty documents stay until
 they are flushed; clean ones are dropped oldest-first when the set grows past its
-capacity. While ``complete`` (every stored document has been loaded, nothing dropped)
-a document not in memory does not exist, so a miss costs nothing; otherwise a miss is
-loaded by ``_id`` equality, the only filter FerretDB's SQLite backend pushes into SQL.
+capacity. Once the writer has seen every stored ``_id`` (a fresh generation, or one scan at
+start), a Bloom filter of them answers most misses — a new document — without a
+look-up; any other miss is loaded by ``_id`` equality, the only filter FerretDB's SQLite
+backend pushes into SQL.
 
 :class:`GenerationStore` writes a flush: new documents by ``insert_many`` in chunks,
 changed ones by ``ReplaceOne`` in chunks of at most :data:`WRITE_CHUNK` (FerretDB 1.24
@@ -29,6 +30,7 @@ from typing import Any, Literal, NamedTuple
 
 from pymongo import DeleteOne, ReplaceOne
 from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.cursor import AsyncCursor
 from pymongo.asynchronous.database import AsyncDatabase
 
 Doc = dict[str, Any]
@@ -76,6 +78,27 @@ def memory_form(collection: str, doc: Doc) -> Doc:
     return doc
 
 
+class Bloom:
+    """A set that may answer "maybe" for a key never added, never "no" for one added."""
+
+    def __init__(self, bits: int = 1 << 24, hashes: int = 4) -> None:
+        self._bits = bytearray(bits // 8)
+        self._m = bits
+        self._k = hashes
+
+    def _indexes(self, key: object) -> list[int]:
+        h = hash(key) & 0xFFFFFFFFFFFFFFFF
+        h1, h2 = h & 0xFFFFFFFF, (h >> 32) | 1
+        return [(h1 + i * h2) % self._m for i in range(self._k)]
+
+    def add(self, key: object) -> None:
+        for i in self._indexes(key):
+            self._bits[i >> 3] |= 1 << (i & 7)
+
+    def __contains__(self, key: object) -> bool:
+        return all(self._bits[i >> 3] & (1 << (i & 7)) for i in self._indexes(key))
+
+
 class WorkingSet:
     """Documents in memory, bounded (see the module docstring)."""
 
@@ -83,18 +106,20 @@ class WorkingSet:
         self.capacity = capacity
         self.docs: dict[DocRef, Doc | None] = {}
         self.stored: set[DocRef] = set()
-        """Documents that exist in the database (an insert or a replace on flush)."""
+        """Documents in memory that exist in the database (an insert or a replace on flush)."""
         self.dirty: set[DocRef] = set()
-        self.complete = False
+        self.known: Bloom | None = None
+        """When set: every document stored in the database is in it (plus a few false
+        positives), so a miss that it does not know is absent without a look-up."""
 
     def misses(self, refs: Iterable[DocRef]) -> list[DocRef]:
         """Refs not in memory that must be loaded; each hit becomes the newest entry."""
-        docs = self.docs
+        docs, known = self.docs, self.known
         missing = []
         for ref in refs:
             if ref in docs:
                 docs[ref] = docs.pop(ref)
-            elif self.complete:
+            elif known is not None and ref not in known:
                 docs[ref] = None
             else:
                 missing.append(ref)
@@ -125,6 +150,8 @@ class WorkingSet:
                 self.stored.discard(ref)
             else:
                 self.stored.add(ref)
+                if self.known is not None:
+                    self.known.add(ref)
         self.dirty.clear()
         self.evict()
 
@@ -143,7 +170,6 @@ class WorkingSet:
         for ref in victims:
             del self.docs[ref]
             self.stored.discard(ref)
-        self.complete = False
 
 
 class GenerationStore:
@@ -161,14 +187,9 @@ class GenerationStore:
         doc = await self.coll(ref.collection).find_one({"_id": ref.id})
         return None if doc is None else memory_form(ref.collection, doc)
 
-    async def scan(self, collection: str, limit: int) -> list[Doc] | None:
-        """Every document of the collection, or ``None`` when there are more than ``limit``."""
-        docs: list[Doc] = []
-        async for doc in self.coll(collection).find({}, batch_size=5000):
-            if len(docs) >= limit:
-                return None
-            docs.append(memory_form(collection, doc))
-        return docs
+    def scan(self, collection: str) -> AsyncCursor[Doc]:
+        """Every stored document of the collection, as stored."""
+        return self.coll(collection).find({}, batch_size=5000)
 
     async def write(self, writes: list[Write], replay: bool = False) -> None:
         """Apply a flush; safe to repeat (``replay``: every write as a full replacement)."""
