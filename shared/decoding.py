@@ -30,7 +30,7 @@ from pydantic import BaseModel
 
 from shared.envelope import SPEC_VERSION, Actor, EventEnvelope
 from shared.events import EventPayload, EventRegistry, UnknownEventType
-from shared.jurisdiction import LEVELS, Jurisdiction
+from shared.jurisdiction import Jurisdiction
 
 TYPE_HEADER = "ce_type"
 
@@ -86,7 +86,13 @@ def _assemble(cls: type[M], values: dict[str, Any]) -> M:
 
 
 def _jurisdiction(path: str) -> Jurisdiction:
-    values: dict[str, str | None] = dict.fromkeys(LEVELS)
+    values: dict[str, str | None] = {
+        "province": None,
+        "city": None,
+        "county": None,
+        "zone": None,
+        "school": None,
+    }
     for part in path.split("/"):
         level, _, code = part.partition(":")
         if level not in values or not code:
@@ -95,6 +101,20 @@ def _jurisdiction(path: str) -> Jurisdiction:
     if values["province"] is None:
         raise ValueError("jurisdiction without a province")
     return _assemble(Jurisdiction, values)
+
+
+_ACTORS: dict[tuple[str, str], Actor] = {}
+
+
+def _actor(user_id: str, role: str) -> Actor:
+    """Actors repeat (a few thousand people): one immutable instance each."""
+    key = (user_id, role)
+    actor = _ACTORS.get(key)
+    if actor is None:
+        if len(_ACTORS) > 100_000:
+            _ACTORS.clear()
+        actor = _ACTORS[key] = _assemble(Actor, {"user_id": user_id, "role": role})
+    return actor
 
 
 def lean_envelope(event: dict[str, Any]) -> EventEnvelope:
@@ -116,9 +136,7 @@ def lean_envelope(event: dict[str, Any]) -> EventEnvelope:
             "partition_key": str(event["partitionkey"]),
             "occurred_at": _aware(event["time"]),
             "recorded_at": _aware(event["recordedtime"]),
-            "actor": _assemble(
-                Actor, {"user_id": str(event["actorid"]), "role": str(event["actorrole"])}
-            ),
+            "actor": _actor(str(event["actorid"]), str(event["actorrole"])),
             "jurisdiction": _jurisdiction(event["jurisdiction"]),
             "correlation_id": str(event["correlationid"]),
             "causation_id": event.get("causationid"),
@@ -141,12 +159,15 @@ class LeanDecoder:
         self._registry = registry
         self.handles = handles
         self._classes = {t: registry.payload_class(t) for t in handles if registry.knows(t)}
+        self._handled = {t.encode() for t in handles}
 
     def wanted(self, record: ConsumerRecord) -> bool:
         """False only when the header names a known type that this consumer ignores
         (an unknown type is decoded, to be dead-lettered with its reason)."""
-        kind = header_type(record)
-        return kind is None or kind in self.handles or not self._registry.knows(kind)
+        for key, value in record.headers or ():
+            if key == TYPE_HEADER:
+                return value in self._handled or not self._registry.knows(value.decode())
+        return True
 
     def decode(self, record: ConsumerRecord) -> Delivery | None:
         """The delivery, or ``None`` for a well-formed event of a type not handled."""
