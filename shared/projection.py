@@ -287,11 +287,12 @@ class ProjectionRunner:
             await self.flush()
 
     async def tick(self) -> dict[str, int] | None:
+        """Flush when the interval is up; the positions stored, if any were."""
         tuning = self.tuning
         interval = tuning.catchup_flush_seconds if self._behind else tuning.flush_seconds
         if self._rebuilding or time.monotonic() - self._last_flush < interval:
             return None
-        return await self.finish()
+        return dict(self.stored_positions) if await self.flush() else None
 
     async def finish(self) -> dict[str, int]:
         await self.flush()
@@ -383,12 +384,13 @@ class ProjectionRunner:
                 metrics.EVENTS_CONSUMED.labels(self.consumer_name, outcome).inc(n)
 
     # -- flushing -------------------------------------------------------------------
-    async def flush(self) -> None:
-        """Write the dirty documents once each, atomically with the positions."""
+    async def flush(self) -> bool:
+        """Write the dirty documents once each, atomically with the positions; False
+        when there was nothing to store."""
         self._last_flush = time.monotonic()
         self._unflushed = 0
         if not self._ws.dirty and self.positions == self.stored_positions:
-            return
+            return False
         positions = dict(self.positions)
         writes = self._ws.writes()
         self._seq += 1
@@ -401,6 +403,7 @@ class ProjectionRunner:
             await self._advance(positions, pending)
             await self._drop_redo(pending)
         self._ws.flushed(writes)
+        return True
 
     async def _write_documents(self, writes: list[Write]) -> None:
         await self._store.write(writes)

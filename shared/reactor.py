@@ -70,6 +70,7 @@ class ReactorRunner:
         self._config = config
         self._stopping = asyncio.Event()
         self.positions: dict[str, int] = {}
+        self._ticked: dict[str, int] = {}
 
     async def run(self) -> None:
         await consume(self, self._config, self._stopping)
@@ -90,7 +91,11 @@ class ReactorRunner:
         await self.process([decode(r, self._registry) for r in records])
 
     async def tick(self) -> dict[str, int] | None:
-        return dict(self.positions)  # stored after every batch already
+        """The positions (stored after every batch), when they moved since the last tick."""
+        if self.positions == self._ticked:
+            return None
+        self._ticked = dict(self.positions)
+        return self._ticked
 
     async def finish(self) -> dict[str, int]:
         return dict(self.positions)
