@@ -96,7 +96,9 @@ class PartitionHandler(Protocol):
     """What :func:`consume` drives: a projection runner or a reactor runner."""
 
     consumer_name: str
-    """``projection.<name>`` or ``reactor.<name>``: metrics, group id, dead letters."""
+    """``projection.<name>`` or ``reactor.<name>``: metrics and dead letters."""
+    group_id: str
+    """The Kafka group its stored positions are committed to (for lag dashboards)."""
     topics: tuple[str, ...]
     """Full topic names (with the prefix)."""
     dead_letters: DeadLetters
@@ -122,7 +124,7 @@ async def consume(
     await topics.ensure_topics(config.bootstrap_servers, [spec])
     consumer = make_consumer(
         config.bootstrap_servers,
-        group_id=handler.consumer_name,
+        group_id=handler.group_id,
         client_id=handler.consumer_name.replace(".", "-"),
     )
     await consumer.start()
