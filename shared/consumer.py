@@ -1,52 +1,65 @@
-"""Pieces every Kafka consumer of the platform shares: decoding, dead letters, lag.
+"""What every Kafka consumer of the platform shares: one consumer configuration, one
+partition loop, one supervisor, dead letters and lag.
+
+Projections (:mod:`shared.projection`) and reactors (:mod:`shared.reactor`) are both a
+:class:`PartitionHandler` driven by :func:`consume`:
+
+1. ``start()`` recovers the handler's stored positions (``"<topic>:<partition>"`` → next
+   offset); every partition of its topics is assigned manually and sought there, or to
+   the beginning when nothing is stored;
+2. each fetched batch goes to ``handle()``; after every poll, ``tick()`` lets the
+   handler store its work (a projection flushes per interval or per N events) and
+   returns the positions it has stored, which are then committed to Kafka too — for
+   lag dashboards only, the stored positions rule;
+3. a clean stop (or, with ``until_end``, reaching the log's end) calls ``finish()``.
+
+:class:`Supervisor` runs a runner for the life of a service; after a failure (Kafka or
+MongoDB away) it starts a fresh one from the stored positions with growing pauses.
 
 A message that cannot be decoded, whose type is unknown, or whose handler fails is
 never skipped silently: it goes to the consumer's dead-letter topic with the reason in
 its headers, the ``duxue_dead_letters_total`` metric counts it, and only then is its
-offset committed.
+position stored.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
 
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 
 from shared import metrics, topics
-from shared.envelope import EventEnvelope
-from shared.events import EventPayload, EventRegistry, UnknownEventType
+from shared.decoding import Delivery, decode
+from shared.kafka import make_consumer
+from shared.settings import ServiceSettings
+
+__all__ = ["ConsumerConfig", "DeadLetters", "Delivery", "Supervisor", "consume", "decode"]
 
 log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
-class Delivery:
-    """One Kafka message with its decoded event, or the reason it could not be decoded."""
+class ConsumerConfig:
+    """Where and how every consumer of a service reads (the one place for it)."""
 
-    record: ConsumerRecord
-    envelope: EventEnvelope | None
-    payload: EventPayload | None
-    error: str | None
+    bootstrap_servers: str
+    topic_prefix: str = ""
+    replication_factor: int = 1
+    max_records: int = 5000
+    poll_ms: int = 200
 
-    @property
-    def position_key(self) -> str:
-        return f"{self.record.topic}:{self.record.partition}"
-
-
-def decode(record: ConsumerRecord, registry: EventRegistry) -> Delivery:
-    try:
-        envelope = EventEnvelope.from_bytes(record.value)
-    except ValueError as exc:
-        return Delivery(record, None, None, f"undecodable: {exc}")
-    try:
-        payload = registry.parse(envelope)
-    except UnknownEventType as exc:
-        return Delivery(record, envelope, None, f"unknown_type: {exc}")
-    except ValueError as exc:
-        return Delivery(record, envelope, None, f"invalid_payload: {exc}")
-    return Delivery(record, envelope, payload, None)
+    @classmethod
+    def from_settings(cls, settings: ServiceSettings) -> ConsumerConfig:
+        return cls(
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            topic_prefix=settings.kafka_topic_prefix,
+            replication_factor=settings.kafka_replication_factor,
+        )
 
 
 class DeadLetters:
@@ -77,6 +90,80 @@ class DeadLetters:
             partition=record.partition,
             offset=record.offset,
         )
+
+
+class PartitionHandler(Protocol):
+    """What :func:`consume` drives: a projection runner or a reactor runner."""
+
+    consumer_name: str
+    """``projection.<name>`` or ``reactor.<name>``: metrics and dead letters."""
+    group_id: str
+    """The Kafka group its stored positions are committed to (for lag dashboards)."""
+    topics: tuple[str, ...]
+    """Full topic names (with the prefix)."""
+    dead_letters: DeadLetters
+
+    async def start(self) -> dict[str, int]: ...
+
+    async def handle(self, records: list[ConsumerRecord]) -> None: ...
+
+    async def tick(self) -> dict[str, int] | None: ...
+
+    async def finish(self) -> dict[str, int]: ...
+
+
+async def consume(
+    handler: PartitionHandler,
+    config: ConsumerConfig,
+    stopping: asyncio.Event,
+    until_end: bool = False,
+) -> None:
+    """The partition loop (see the module docstring)."""
+    positions = await handler.start()
+    spec = topics.dead_letter_topic_spec(handler.dead_letters.topic, config.replication_factor)
+    await topics.ensure_topics(config.bootstrap_servers, [spec])
+    consumer = make_consumer(
+        config.bootstrap_servers,
+        group_id=handler.group_id,
+        client_id=handler.consumer_name.replace(".", "-"),
+    )
+    await consumer.start()
+    try:
+        assigned = await assign_from(consumer, handler.topics, positions)
+        end = await consumer.end_offsets(assigned) if until_end else None
+        while not stopping.is_set():
+            if end is not None and await _reached(consumer, end):
+                break
+            fetched = await consumer.getmany(
+                timeout_ms=config.poll_ms, max_records=config.max_records
+            )
+            records = [r for batch in fetched.values() for r in batch]
+            if records:
+                await handler.handle(records)
+            stored = await handler.tick()
+            if stored is not None:
+                await _commit(consumer, stored)
+                positions = stored
+            record_lag(consumer, handler.consumer_name, assigned, positions)
+        await _commit(consumer, await handler.finish())
+    finally:
+        await consumer.stop()
+
+
+async def _reached(consumer: AIOKafkaConsumer, end: dict[TopicPartition, int]) -> bool:
+    for tp, offset in end.items():
+        if await consumer.position(tp) < offset:
+            return False
+    return True
+
+
+async def _commit(consumer: AIOKafkaConsumer, positions: dict[str, int]) -> None:
+    offsets = {}
+    for key, offset in positions.items():
+        topic, partition = key.rsplit(":", 1)
+        offsets[TopicPartition(topic, int(partition))] = offset
+    if offsets:
+        await consumer.commit(offsets)
 
 
 async def all_partitions(
@@ -132,3 +219,55 @@ def record_lag(
         if high is not None:
             done = positions.get(f"{tp.topic}:{tp.partition}", 0)
             metrics.CONSUMER_LAG.labels(name, tp.topic, str(tp.partition)).set(high - done)
+
+
+class Runner(Protocol):
+    async def run(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+R = TypeVar("R", bound=Runner)
+
+
+class Supervisor(Generic[R]):
+    """Runs a consumer for the life of a service, restarted after failures.
+
+    ``make_runner`` builds a fresh runner (which recovers from the stored positions);
+    after a failure the supervisor waits 0.5 s, 1 s, 2 s … (at most 30 s) and tries a new
+    one, until :meth:`stop`.
+    """
+
+    def __init__(self, name: str, make_runner: Callable[[], R]) -> None:
+        self.name = name
+        self._make_runner = make_runner
+        self.runner: R = make_runner()
+        self._stopped = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Start (or, after :meth:`stop`, start again from the stored positions)."""
+        if self._stopped.is_set():
+            self._stopped = asyncio.Event()
+            self.runner = self._make_runner()
+        self._task = asyncio.create_task(self._supervise(), name=self.name)
+
+    async def _supervise(self) -> None:
+        backoff = 0.5
+        while not self._stopped.is_set():
+            try:
+                await self.runner.run()
+                return  # stopped on request
+            except Exception:
+                log.exception("consumer_failed", consumer=self.name)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopped.wait(), timeout=backoff)
+            backoff = min(backoff * 2, 30.0)
+            self.runner = self._make_runner()
+
+    async def stop(self) -> None:
+        self._stopped.set()
+        await self.runner.stop()
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task

@@ -1,81 +1,118 @@
-"""Projections: read models folded from the log, in batches, exactly once in effect.
+"""Projections: read models folded from the log by a single writer, exactly once in effect,
+with no database I/O per event on the hot path.
 
 A :class:`Projection` says which documents an event touches (:meth:`~Projection.keys`)
 and how it changes them (:meth:`~Projection.apply`, pure, through a :class:`View`).
-The :class:`ProjectionRunner` reads its topics from Kafka and, per batch:
+The :class:`ProjectionRunner` is the only writer of its generation's collections, so
+the documents it holds in memory (:class:`~shared.workingset.WorkingSet`) are
+authoritative. Per fetched batch it:
 
-1. drops events it has already applied (their ids are in ``<collections>__processed``);
-2. loads each touched document once and applies the batch in memory;
-3. writes a **redo record** — every changed document, the new event ids and the new
-   Kafka positions — into the projection's checkpoint document (one atomic write);
-4. writes each changed document once (bulk upserts) and records the event ids;
-5. moves the checkpoint's positions forward and clears the redo record;
-6. commits the offsets to Kafka too (for lag dashboards only: the checkpoint rules).
+1. drops consumer redeliveries: a record below the partition's applied offset;
+2. decodes only the handled types, leanly (:class:`~shared.decoding.LeanDecoder`);
+3. loads the documents it lacks by ``_id`` (a new document costs no look-up: a Bloom
+   filter holds every stored ``_id``);
+4. drops outbox re-sends: an event whose ``stream_version`` is not above its stream's
+   high-water mark (events of one stream sit on one partition, and their first
+   occurrences are in stream order, so a repeat is always at or below the mark);
+5. applies each event through a :class:`View` (a failing handler's changes are dropped
+   whole and the event dead-lettered), raising the stream's mark.
 
-A crash anywhere is repaired on start: a redo record left behind is written again
-(each write is a full document, so writing twice equals once), then reading resumes at
-the checkpoint. No multi-document transaction is needed, so this is correct on the
-MongoDB-wire server and on MongoDB alike.
+Every ``flush_seconds`` (or ``flush_events`` events, or when the dirty documents fill
+half the working set) it **flushes**: one write per dirty document, coalesced, atomic
+with the positions through a redo record:
 
-Rebuilds go into a fresh *generation* of collections from offset 0 up to the log's end,
-then the projection's ``active_generation`` pointer switches (see :func:`rebuild`).
+a. the redo record (every write, the new positions, a sequence number) goes into the
+   checkpoint document, or into ``projection_redo`` chunks named by the checkpoint when
+   large — the checkpoint's ``pending`` field is written last and is the commit point;
+b. the documents are written in chunks (:class:`~shared.workingset.GenerationStore`);
+c. the checkpoint's positions move and ``pending`` is cleared (one document write);
+d. the redo chunks are deleted (by ``_id``).
+
+On start, a ``pending`` redo record is written again (full documents: twice equals
+once), then reading resumes at the stored positions. A rebuild (:func:`rebuild`) folds
+into a fresh, inactive generation without redo records: a crash there means the
+rebuild starts over. No multi-document transaction is needed, so this is correct on
+the MongoDB-wire server and on MongoDB alike.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+import zlib
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import bson
 import structlog
-from aiokafka import AIOKafkaProducer, TopicPartition
-from pymongo import ReplaceOne
+from aiokafka import AIOKafkaProducer, ConsumerRecord
+from pymongo import DeleteOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError
 
 from shared import metrics
-from shared.consumer import DeadLetters, Delivery, assign_from, decode, record_lag
+from shared.consumer import ConsumerConfig, DeadLetters, consume
+from shared.decoding import Delivery, LeanDecoder
 from shared.envelope import EventEnvelope
 from shared.events import EventPayload, EventRegistry
-from shared.kafka import make_consumer
-from shared.topics import dead_letter_topic_spec, ensure_topics
+from shared.workingset import (
+    MARKS,
+    WRITE_CHUNK,
+    Bloom,
+    Doc,
+    DocRef,
+    GenerationStore,
+    WorkingSet,
+    Write,
+    memory_form,
+)
+
+__all__ = ["Doc", "DocRef", "Projection", "ProjectionRunner", "ReadModels", "Tuning", "View"]
 
 log = structlog.get_logger(__name__)
 
-Doc = dict[str, Any]
 META = "projection_meta"
 CHECKPOINTS = "projection_checkpoints"
-MAX_REDO_BYTES = 12 * 1024 * 1024  # below MongoDB's 16 MiB document limit
-DUPLICATE_KEY = 11000
-WRITE_CHUNK = 50
+REDO = "projection_redo"
+INLINE_REDO_BYTES = 1024 * 1024
+REDO_CHUNK_BYTES = 8 * 1024 * 1024
 
 
-@dataclass(frozen=True, order=True)
-class DocRef:
-    """A read-model document: its collection (unprefixed) and its ``_id``."""
+@dataclass(frozen=True)
+class Tuning:
+    """The kernel's knobs (defaults measured in docs/operations.md)."""
 
-    collection: str
-    id: str
+    flush_seconds: float = 0.25
+    flush_events: int = 50_000
+    cache_docs: int = 100_000
+    """Documents (and mark buckets) held in memory; ``Projection.cache_docs`` overrides."""
+    mark_buckets: int = 8
+    """Mark documents per partition (FerretDB's SQLite backend scans the collection for
+    every replace, so few large mark documents beat many small ones)."""
+    catchup_flush_seconds: float = 5.0
+    """The flush interval while the runner is behind (its last fetch was full)."""
+    write_chunk: int = WRITE_CHUNK
+    inline_redo_bytes: int = INLINE_REDO_BYTES
 
 
 class View:
-    """What :meth:`Projection.apply` sees: the batch's documents, staged per event.
+    """What :meth:`Projection.apply` sees: the event's documents, its changes staged.
 
     Documents returned by :meth:`get` are read-only; write with :meth:`put`.
     """
 
-    def __init__(self, docs: dict[DocRef, Doc | None]) -> None:
+    def __init__(
+        self, docs: dict[DocRef, Doc | None], declared: Collection[DocRef] | None = None
+    ) -> None:
         self._docs = docs
+        self._declared = docs if declared is None else declared
         self._staged: dict[DocRef, Doc | None] = {}
 
     def get(self, ref: DocRef) -> Doc | None:
         if ref in self._staged:
             return self._staged[ref]
-        if ref not in self._docs:
+        if ref not in self._declared:
             raise KeyError(f"{ref} was not declared by keys()")
         return self._docs[ref]
 
@@ -129,12 +166,12 @@ def collection_name(projection: str, generation: int, collection: str) -> str:
 
 
 @dataclass
-class _Batch:
-    docs: dict[DocRef, Doc | None] = field(default_factory=dict)
-    existing: set[DocRef] = field(default_factory=set)
-    changed: set[DocRef] = field(default_factory=set)
-    processed: list[str] = field(default_factory=list)
-    positions: dict[str, int] = field(default_factory=dict)
+class _Pending:
+    """One event to fold: its delivery, the documents it touches, its mark bucket."""
+
+    delivery: Delivery
+    refs: list[DocRef]
+    mark: DocRef
 
 
 class ProjectionRunner:
@@ -145,226 +182,287 @@ class ProjectionRunner:
         projection: Projection,
         db: AsyncDatabase[Doc],
         registry: EventRegistry,
-        bootstrap_servers: str,
+        config: ConsumerConfig,
         producer: AIOKafkaProducer,
         generation: int,
-        batch_size: int = 2000,
-        replication_factor: int = 1,
-        topic_prefix: str = "",
+        tuning: Tuning | None = None,
+        rebuilding: bool = False,
     ) -> None:
         self.projection = projection
-        self._topics = tuple(topic_prefix + t for t in projection.topics)
-        self._replication_factor = replication_factor
         self.generation = generation
+        self.consumer_name = f"projection.{projection.name}"
+        self.group_id = f"{self.consumer_name}.g{generation}"
+        self.topics = tuple(config.topic_prefix + t for t in projection.topics)
+        self.dead_letters = DeadLetters(producer, self.consumer_name, config.topic_prefix)
+        self.tuning = tuning or Tuning()
+        self._config = config
         self._db = db
-        self._registry = registry
-        self._bootstrap = bootstrap_servers
-        self._batch_size = batch_size
-        self._name = projection.name
-        self._dead_letters = DeadLetters(producer, f"projection.{projection.name}", topic_prefix)
+        self._rebuilding = rebuilding
+        self._decoder = LeanDecoder(registry, projection.handles)
         self._checkpoint_id = f"{projection.name}:g{generation}"
+        self._store = GenerationStore(
+            db, collection_name(projection.name, generation, ""), self.tuning.write_chunk
+        )
+        capacity = getattr(projection, "cache_docs", self.tuning.cache_docs)
+        self._ws = WorkingSet(capacity)
         self._stopping = asyncio.Event()
         self.positions: dict[str, int] = {}
-
-    def _coll(self, name: str) -> AsyncCollection[Doc]:
-        return self._db[collection_name(self._name, self.generation, name)]
+        """Next offset per ``"<topic>:<partition>"`` of what has been applied in memory."""
+        self.stored_positions: dict[str, int] = {}
+        """The same, as stored with the data (what a restart resumes from)."""
+        self._seq = 0
+        self._unflushed = 0
+        self._last_flush = time.monotonic()
+        self._behind = False
+        self._mark_refs: dict[tuple[str, int, int], DocRef] = {}
 
     # -- start-up ---------------------------------------------------------------
     async def recover(self) -> None:
-        """Finish a batch that a crash interrupted, then load the positions."""
+        """Finish a flush that a crash interrupted, load positions and the working set."""
         checkpoint = await self._db[CHECKPOINTS].find_one({"_id": self._checkpoint_id})
+        self._ws = WorkingSet(self._ws.capacity)
         if checkpoint is None:
-            self.positions = {}
+            self.positions, self.stored_positions = {}, {}
+            self._ws.known = Bloom()  # a fresh generation: nothing is stored
             return
+        self._seq = int(checkpoint.get("seq", 0))
         pending = checkpoint.get("pending")
         if pending:
-            log.warning("projection_redo", projection=self._name, events=len(pending["processed"]))
-            positions = _positions_from_doc(pending["positions"])
-            await self._write(pending["writes"], pending["processed"], positions)
-            self.positions = positions
+            self._seq = max(self._seq, int(pending["seq"]))
+            writes = await self._redo_writes(pending)
+            log.warning("projection_redo", projection=self.projection.name, writes=len(writes))
+            await self._store.write(writes, replay=True)
+            await self._advance(_positions_from_doc(pending["positions"]), pending)
         else:
-            self.positions = _positions_from_doc(checkpoint.get("positions", []))
+            self.stored_positions = _positions_from_doc(checkpoint.get("positions", []))
+            await self._drop_redo(checkpoint.get("last_redo"))
+        self.positions = dict(self.stored_positions)
+        await self._preload()
 
-    # -- the loop ---------------------------------------------------------------
+    async def _preload(self) -> None:
+        """One scan per collection: documents while they fit, every ``_id`` into the filter."""
+        ws, known = self._ws, Bloom()
+        for name in (*self.projection.collections, MARKS):
+            async for doc in self._store.scan(name):
+                ref = DocRef(name, str(doc["_id"]))
+                known.add(ref)
+                if len(ws.docs) < ws.capacity:
+                    ws.loaded(ref, memory_form(name, doc))
+        ws.known = known
+
+    # -- the partition loop's handler ---------------------------------------------
     async def run(self, until_end: bool = False) -> None:
         """Consume until :meth:`stop` (or, with ``until_end``, to the log's current end)."""
-        await self.recover()
-        await ensure_topics(
-            self._bootstrap,
-            [dead_letter_topic_spec(self._dead_letters.topic, self._replication_factor)],
-        )
-        consumer = make_consumer(
-            self._bootstrap,
-            group_id=f"projection.{self._name}.g{self.generation}",
-            client_id=f"proj-{self._name}",
-        )
-        await consumer.start()
-        try:
-            assigned = await assign_from(consumer, self._topics, self.positions)
-            end = await consumer.end_offsets(assigned) if until_end else {}
-            while not self._stopping.is_set():
-                if until_end and all(
-                    self.positions.get(f"{tp.topic}:{tp.partition}", 0) >= end[tp] for tp in end
-                ):
-                    return
-                fetched = await consumer.getmany(timeout_ms=300, max_records=self._batch_size)
-                records = [r for batch in fetched.values() for r in batch]
-                if records:
-                    await self.process([decode(r, self._registry) for r in records])
-                    await consumer.commit(
-                        {TopicPartition(r.topic, r.partition): r.offset + 1 for r in records}
-                    )
-                record_lag(consumer, f"projection.{self._name}", assigned, self.positions)
-        finally:
-            await consumer.stop()
+        await consume(self, self._config, self._stopping, until_end)
 
     async def stop(self) -> None:
         self._stopping.set()
 
-    # -- one batch --------------------------------------------------------------
-    async def process(self, deliveries: list[Delivery]) -> None:
-        """Apply a batch and store it with its positions (see the module docstring)."""
-        started = time.perf_counter()
-        deliveries = [
-            d for d in deliveries if d.record.offset >= self.positions.get(d.position_key, 0)
-        ]
-        if not deliveries:
-            return
-        batch = await self._apply(deliveries)
-        writes = [
-            {
-                "c": ref.collection,
-                "id": ref.id,
-                "doc": batch.docs[ref],
-                "new": ref not in batch.existing,
-            }
-            for ref in sorted(batch.changed)
-        ]
-        redo = {
-            "writes": writes,
-            "processed": batch.processed,
-            "positions": _positions_to_doc(batch.positions),
-        }
-        if len(bson.encode(redo)) > MAX_REDO_BYTES and len(deliveries) > 1:
-            half = len(deliveries) // 2
-            await self.process(deliveries[:half])
-            await self.process(deliveries[half:])
-            return
-        await self._db[CHECKPOINTS].update_one(
-            {"_id": self._checkpoint_id}, {"$set": {"pending": redo}}, upsert=True
-        )
-        await self._write(writes, batch.processed, batch.positions)
-        self.positions = batch.positions
-        metrics.HANDLER_SECONDS.labels(f"projection.{self._name}").observe(
-            time.perf_counter() - started
-        )
+    async def start(self) -> dict[str, int]:
+        await self.recover()
+        return dict(self.stored_positions)
 
-    async def _apply(self, deliveries: list[Delivery]) -> _Batch:
-        proj = self.projection
-        consumer = f"projection.{self._name}"
-        batch = _Batch(positions=dict(self.positions))
-        relevant = [
-            (d.envelope, d.payload)
-            for d in deliveries
-            if d.envelope and d.payload and d.envelope.event_type in proj.handles
-        ]
-        seen = await self._already_processed([str(e.event_id) for e, _ in relevant])
-        refs = {ref for e, p in relevant for ref in proj.keys(e, p)}
-        batch.docs = await self._load(refs)
-        batch.existing = {ref for ref, doc in batch.docs.items() if doc is not None}
+    async def handle(self, records: list[ConsumerRecord]) -> None:
+        deliveries = []
+        positions = self.positions
+        ignored = 0
+        wanted = self._decoder.wanted
+        for record in records:
+            key = f"{record.topic}:{record.partition}"
+            if record.offset < positions.get(key, 0):
+                continue  # a consumer redelivery
+            positions[key] = record.offset + 1
+            delivery = self._decoder.decode(record) if wanted(record) else None
+            if delivery is None:
+                ignored += 1
+            else:
+                deliveries.append(delivery)
+        if ignored:
+            metrics.EVENTS_CONSUMED.labels(self.consumer_name, "ignored").inc(ignored)
+        await self._fold(deliveries)
+        self._unflushed += len(records)
+        self._behind = len(records) >= self._config.max_records
+        if self._unflushed >= self.tuning.flush_events or len(self._ws.dirty) * 2 > (
+            self._ws.capacity
+        ):
+            await self.flush()
+
+    async def tick(self) -> dict[str, int] | None:
+        """Flush when the interval is up; the positions stored, if any were."""
+        tuning = self.tuning
+        interval = tuning.catchup_flush_seconds if self._behind else tuning.flush_seconds
+        if self._rebuilding or time.monotonic() - self._last_flush < interval:
+            return None
+        return dict(self.stored_positions) if await self.flush() else None
+
+    async def finish(self) -> dict[str, int]:
+        await self.flush()
+        return dict(self.stored_positions)
+
+    # -- folding ------------------------------------------------------------------
+    async def process(self, deliveries: list[Delivery]) -> None:
+        """Apply decoded deliveries and flush them with their positions (tests, tools)."""
+        fresh = []
         for d in deliveries:
-            batch.positions[d.position_key] = d.record.offset + 1
-            if d.error is not None or d.envelope is None or d.payload is None:
-                await self._dead_letters.send(d.record, d.error or "undecodable")
-                metrics.EVENTS_CONSUMED.labels(consumer, "dead_lettered").inc()
+            key = d.position_key
+            if d.record.offset >= self.positions.get(key, 0):
+                self.positions[key] = d.record.offset + 1
+                fresh.append(d)
+        await self._fold(fresh)
+        await self.flush()
+
+    async def _fold(self, deliveries: list[Delivery]) -> None:
+        started = time.perf_counter()
+        pending = await self._prepare(deliveries)
+        if not pending:
+            return
+        ws = self._ws
+        docs, dirty, apply = ws.docs, ws.dirty, self.projection.apply
+        applied = duplicates = failed = 0
+        for item in pending:
+            event, payload = item.delivery.envelope, item.delivery.payload
+            assert event is not None and payload is not None
+            marks: dict[str, int] = docs[item.mark]["m"]  # type: ignore[index]
+            stream = event.stream_id
+            if marks.get(stream, 0) >= event.stream_version:
+                duplicates += 1
                 continue
-            if d.envelope.event_type not in proj.handles:
-                metrics.EVENTS_CONSUMED.labels(consumer, "ignored").inc()
-                continue
-            event_id = str(d.envelope.event_id)
-            if event_id in seen:
-                metrics.EVENTS_CONSUMED.labels(consumer, "duplicate").inc()
-                continue
-            seen.add(event_id)
-            view = View(batch.docs)
+            view = View(docs, item.refs)
             try:
-                proj.apply(d.envelope, d.payload, view)
+                apply(event, payload, view)
             except Exception as exc:  # the event's effect is dropped whole, then parked
                 view._discard()
-                await self._dead_letters.send(d.record, f"handler_failed: {exc!r}")
-                metrics.EVENTS_CONSUMED.labels(consumer, "dead_lettered").inc()
+                await self.dead_letters.send(item.delivery.record, f"handler_failed: {exc!r}")
+                failed += 1
                 continue
-            batch.changed |= view._commit()
-            batch.processed.append(event_id)
-            metrics.EVENTS_CONSUMED.labels(consumer, "applied").inc()
-        return batch
+            dirty.update(view._commit())
+            marks[stream] = event.stream_version
+            dirty.add(item.mark)
+            applied += 1
+        self._count(applied=applied, duplicate=duplicates, dead_lettered=failed)
+        metrics.HANDLER_SECONDS.labels(self.consumer_name).observe(time.perf_counter() - started)
 
-    async def _already_processed(self, event_ids: list[str]) -> set[str]:
-        if not event_ids:
-            return set()
-        cursor = self._coll("_processed").find({"_id": {"$in": event_ids}}, projection=["_id"])
-        return {str(doc["_id"]) async for doc in cursor}
-
-    async def _load(self, refs: set[DocRef]) -> dict[DocRef, Doc | None]:
-        docs: dict[DocRef, Doc | None] = dict.fromkeys(refs)
-        by_collection: dict[str, list[str]] = {}
-        for ref in refs:
-            by_collection.setdefault(ref.collection, []).append(ref.id)
-        for name, ids in by_collection.items():
-            async for doc in self._coll(name).find({"_id": {"$in": ids}}):
-                docs[DocRef(name, str(doc["_id"]))] = doc
-        return docs
-
-    async def _write(
-        self, writes: list[Doc], processed: list[str], positions: dict[str, int]
-    ) -> None:
-        await self._store_documents(writes, processed)
-        await self._advance(positions)
-
-    async def _store_documents(self, writes: list[Doc], processed: list[str]) -> None:
-        """Write the batch's documents and applied event ids; safe to repeat.
-
-        Documents the batch created are inserted in one call (a repeat after a crash
-        meets duplicate keys, which means "already written"); existing ones are
-        replaced in chunks of :data:`WRITE_CHUNK` (FerretDB 1.24 stalls on an update
-        command of 100 or more upserts), deleted ones removed in one call.
-        """
-        by_collection: dict[str, dict[str, list[Doc]]] = {}
-        for w in writes:
-            kind = "delete" if w["doc"] is None else ("insert" if w["new"] else "replace")
-            by_collection.setdefault(w["c"], {}).setdefault(kind, []).append(w)
-        for name, kinds in by_collection.items():
-            coll = self._coll(name)
-            if kinds.get("insert"):
-                await _insert_ignoring_duplicates(coll, [w["doc"] for w in kinds["insert"]])
-            replaces = [
-                ReplaceOne({"_id": w["id"]}, w["doc"], upsert=True)
-                for w in kinds.get("replace", [])
-            ]
-            for start in range(0, len(replaces), WRITE_CHUNK):
-                await coll.bulk_write(replaces[start : start + WRITE_CHUNK], ordered=False)
-            if kinds.get("delete"):
-                await coll.delete_many({"_id": {"$in": [w["id"] for w in kinds["delete"]]}})
-        if processed:
-            await _insert_ignoring_duplicates(
-                self._coll("_processed"), [{"_id": i} for i in processed]
+    async def _prepare(self, deliveries: list[Delivery]) -> list[_Pending]:
+        """Dead-letter what cannot be used; load every document the rest will touch."""
+        keys, buckets, marks = self.projection.keys, self.tuning.mark_buckets, self._mark_refs
+        pending, needed, undecodable = [], [], 0
+        for d in deliveries:
+            event, payload = d.envelope, d.payload
+            if d.error is not None or event is None or payload is None:
+                await self.dead_letters.send(d.record, d.error or "undecodable")
+                undecodable += 1
+                continue
+            slot = (
+                d.record.topic,
+                d.record.partition,
+                zlib.crc32(event.stream_id.encode()) % buckets,
             )
+            mark = marks.get(slot)
+            if mark is None:
+                mark = marks[slot] = DocRef(MARKS, "{}:{}:{}".format(*slot))
+            refs = list(keys(event, payload))
+            pending.append(_Pending(d, refs, mark))
+            needed.append(mark)
+            needed.extend(refs)
+        self._count(dead_lettered=undecodable)
+        await self._load(self._ws.misses(needed))
+        docs = self._ws.docs
+        for item in pending:
+            if docs[item.mark] is None:
+                docs[item.mark] = {"_id": item.mark.id, "m": {}}
+        return pending
 
-    async def _advance(self, positions: dict[str, int]) -> None:
+    async def _load(self, refs: list[DocRef]) -> None:
+        for start in range(0, len(refs), 16):
+            chunk = list(dict.fromkeys(refs[start : start + 16]))
+            found = await asyncio.gather(*(self._store.find(ref) for ref in chunk))
+            for ref, doc in zip(chunk, found, strict=True):
+                self._ws.loaded(ref, doc)
+
+    def _count(self, **outcomes: int) -> None:
+        for outcome, n in outcomes.items():
+            if n:
+                metrics.EVENTS_CONSUMED.labels(self.consumer_name, outcome).inc(n)
+
+    # -- flushing -------------------------------------------------------------------
+    async def flush(self) -> bool:
+        """Write the dirty documents once each, atomically with the positions; False
+        when there was nothing to store."""
+        self._last_flush = time.monotonic()
+        self._unflushed = 0
+        if not self._ws.dirty and self.positions == self.stored_positions:
+            return False
+        positions = dict(self.positions)
+        writes = self._ws.writes()
+        self._seq += 1
+        if self._rebuilding:  # an inactive generation: a crash restarts the rebuild
+            await self._write_documents(writes)
+            await self._advance(positions, None)
+        else:
+            pending = await self._begin(writes, positions)
+            await self._write_documents(writes)
+            await self._advance(positions, pending)
+            await self._drop_redo(pending)
+        self._ws.flushed(writes)
+        return True
+
+    async def _write_documents(self, writes: list[Write]) -> None:
+        await self._store.write(writes)
+
+    async def _begin(self, writes: list[Write], positions: dict[str, int]) -> Doc:
+        """Store the redo record; writing ``pending`` is the commit point."""
+        redo = [w.to_redo() for w in writes]
+        pending: Doc = {"seq": self._seq, "positions": _positions_to_doc(positions)}
+        size = len(bson.encode({"w": redo}))
+        if size <= self.tuning.inline_redo_bytes:
+            pending["writes"] = redo
+        else:
+            per_chunk = max(1, len(redo) * REDO_CHUNK_BYTES // size)
+            chunks = [redo[i : i + per_chunk] for i in range(0, len(redo), per_chunk)]
+            ids = [self._redo_id(self._seq, i) for i in range(len(chunks))]
+            for chunk_id, chunk in zip(ids, chunks, strict=True):
+                await self._db[REDO].replace_one({"_id": chunk_id}, {"w": chunk}, upsert=True)
+            pending["chunks"] = len(chunks)
+        await self._db[CHECKPOINTS].update_one(
+            {"_id": self._checkpoint_id}, {"$set": {"pending": pending}}, upsert=True
+        )
+        return pending
+
+    async def _advance(self, positions: dict[str, int], pending: Doc | None) -> None:
         """Move the checkpoint and clear the redo record (one document write)."""
+        done = {"seq": pending["seq"], "chunks": pending.get("chunks", 0)} if pending else None
         await self._db[CHECKPOINTS].update_one(
             {"_id": self._checkpoint_id},
-            {"$set": {"positions": _positions_to_doc(positions), "pending": None}},
+            {
+                "$set": {
+                    "positions": _positions_to_doc(positions),
+                    "pending": None,
+                    "seq": self._seq,
+                    "last_redo": done,
+                }
+            },
             upsert=True,
         )
+        self.stored_positions = dict(positions)
 
+    def _redo_id(self, seq: int, index: int) -> str:
+        return f"{self._checkpoint_id}:{seq}:{index}"
 
-async def _insert_ignoring_duplicates(coll: AsyncCollection[Doc], docs: list[Doc]) -> None:
-    try:
-        await coll.insert_many(docs, ordered=False)
-    except BulkWriteError as exc:
-        if any(e.get("code") != DUPLICATE_KEY for e in exc.details["writeErrors"]):
-            raise
+    async def _redo_writes(self, pending: Doc) -> list[Write]:
+        if "writes" in pending:
+            return [Write.from_redo(w) for w in pending["writes"]]
+        writes: list[Write] = []
+        for i in range(int(pending["chunks"])):
+            chunk = await self._db[REDO].find_one({"_id": self._redo_id(pending["seq"], i)})
+            assert chunk is not None, "a redo chunk is missing"
+            writes.extend(Write.from_redo(w) for w in chunk["w"])
+        return writes
+
+    async def _drop_redo(self, pending: Doc | None) -> None:
+        if not pending or not pending.get("chunks"):
+            return
+        ids = [self._redo_id(pending["seq"], i) for i in range(int(pending["chunks"]))]
+        await self._db[REDO].bulk_write([DeleteOne({"_id": i}) for i in ids], ordered=False)
 
 
 def _positions_to_doc(positions: dict[str, int]) -> list[dict[str, str | int]]:
@@ -389,7 +487,7 @@ async def activate(db: AsyncDatabase[Doc], projection: str) -> int:
 
 
 async def drop_generation(db: AsyncDatabase[Doc], projection: Projection, generation: int) -> None:
-    for name in (*projection.collections, "_processed"):
+    for name in (*projection.collections, MARKS, "_processed"):
         await db.drop_collection(collection_name(projection.name, generation, name))
     await db[CHECKPOINTS].delete_one({"_id": f"{projection.name}:g{generation}"})
 
@@ -398,31 +496,22 @@ async def rebuild(
     projection: Projection,
     db: AsyncDatabase[Doc],
     registry: EventRegistry,
-    bootstrap_servers: str,
+    config: ConsumerConfig,
     producer: AIOKafkaProducer,
-    batch_size: int = 5000,
-    replication_factor: int = 1,
-    topic_prefix: str = "",
+    tuning: Tuning | None = None,
 ) -> int:
     """Build a fresh generation from offset 0 to the log's end; make it active.
 
-    The caller stops the live runner first and starts a new one on the returned
-    generation afterwards; the previous generation is kept for comparison, older ones
-    are dropped.
+    The log is streamed, folded in memory and the new generation written in bulk
+    (flushes as the working set fills, so memory stays flat). The caller stops the live
+    runner first and starts a new one on the returned generation afterwards; the
+    previous generation is kept for comparison, older ones are dropped.
     """
     current = await activate(db, projection.name)
     new = current + 1
     await drop_generation(db, projection, new)
     runner = ProjectionRunner(
-        projection,
-        db,
-        registry,
-        bootstrap_servers,
-        producer,
-        new,
-        batch_size,
-        replication_factor,
-        topic_prefix,
+        projection, db, registry, config, producer, new, tuning, rebuilding=True
     )
     await runner.run(until_end=True)
     await db[META].update_one({"_id": projection.name}, {"$set": {"active_generation": new}})

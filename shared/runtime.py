@@ -19,6 +19,7 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared import topics
+from shared.consumer import ConsumerConfig, Supervisor
 from shared.events import EventRegistry
 from shared.eventstore import EventStore
 from shared.kafka import make_producer
@@ -139,21 +140,20 @@ class Runtime:
             checks["kafka"] = f"unreachable: {exc.__class__.__name__}"
         return checks
 
+    @property
+    def consumer_config(self) -> ConsumerConfig:
+        """How every consumer of this service reads Kafka (one place)."""
+        return ConsumerConfig.from_settings(self.settings)
+
     async def run_reactor(self, reactor: Reactor) -> LiveReactor:
         """Feed ``reactor`` its events for the life of the service (see :mod:`shared.reactor`)."""
 
         def make_runner() -> ReactorRunner:
             return ReactorRunner(
-                reactor,
-                self.db,
-                self.registry,
-                self.settings.kafka_bootstrap_servers,
-                self.producer,
-                replication_factor=self.settings.kafka_replication_factor,
-                topic_prefix=self.settings.kafka_topic_prefix,
+                reactor, self.db, self.registry, self.consumer_config, self.producer
             )
 
-        live = LiveReactor(make_runner)
+        live = LiveReactor(f"reactor-{reactor.name}", make_runner)
         live.start()
         self._stoppers.append(live.stop)
         return live
@@ -173,55 +173,28 @@ class LiveProjection:
     def __init__(self, runtime: Runtime, projection: Projection) -> None:
         self._runtime = runtime
         self.projection = projection
-        self.runner: ProjectionRunner | None = None
-        self._task: asyncio.Task[None] | None = None
+        self.supervisor: Supervisor[ProjectionRunner] | None = None
         self._lock = asyncio.Lock()
 
-    def _runner(self, generation: int) -> ProjectionRunner:
-        rt = self._runtime
-        return ProjectionRunner(
-            self.projection,
-            rt.db,
-            rt.registry,
-            rt.settings.kafka_bootstrap_servers,
-            rt.producer,
-            generation,
-            replication_factor=rt.settings.kafka_replication_factor,
-            topic_prefix=rt.settings.kafka_topic_prefix,
-        )
+    @property
+    def runner(self) -> ProjectionRunner | None:
+        return self.supervisor.runner if self.supervisor else None
 
     async def start(self) -> None:
-        self._stopped = asyncio.Event()
-        generation = await activate(self._runtime.db, self.projection.name)
-        self.runner = self._runner(generation)
-        self._task = asyncio.create_task(
-            self._supervise(generation), name=f"proj-{self.projection.name}"
-        )
-        self._task.add_done_callback(Runtime._report_crash)
+        rt = self._runtime
+        generation = await activate(rt.db, self.projection.name)
 
-    async def _supervise(self, generation: int) -> None:
-        """Run the runner; after a failure (Kafka or MongoDB away) start a fresh one
-        from the stored checkpoint, with growing pauses, until stopped."""
-        backoff = 0.5
-        while not self._stopped.is_set():
-            runner = self.runner
-            assert runner is not None
-            try:
-                await runner.run()
-                return  # stopped on request
-            except Exception:
-                log.exception("projection_failed", projection=self.projection.name)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopped.wait(), timeout=backoff)
-            backoff = min(backoff * 2, 30.0)
-            self.runner = self._runner(generation)
+        def make_runner() -> ProjectionRunner:
+            return ProjectionRunner(
+                self.projection, rt.db, rt.registry, rt.consumer_config, rt.producer, generation
+            )
+
+        self.supervisor = Supervisor(f"proj-{self.projection.name}", make_runner)
+        self.supervisor.start()
 
     async def stop(self) -> None:
-        self._stopped.set()
-        if self.runner is not None and self._task is not None:
-            await self.runner.stop()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        if self.supervisor is not None:
+            await self.supervisor.stop()
 
     async def rebuild(self) -> int:
         """Stop, build a new generation from offset 0, switch to it, resume live."""
@@ -229,13 +202,7 @@ class LiveProjection:
             await self.stop()
             rt = self._runtime
             generation = await rebuild(
-                self.projection,
-                rt.db,
-                rt.registry,
-                rt.settings.kafka_bootstrap_servers,
-                rt.producer,
-                replication_factor=rt.settings.kafka_replication_factor,
-                topic_prefix=rt.settings.kafka_topic_prefix,
+                self.projection, rt.db, rt.registry, rt.consumer_config, rt.producer
             )
             await self.start()
             return generation

@@ -181,7 +181,7 @@ async def test_a_rebuild_from_offset_zero_equals_the_live_read_model(
         assert r.status_code == 200 and r.json()["active_generation"] == 2
 
         db = app.state.runtime.db
-        for collection in ("units", "schools", "_processed"):
+        for collection in ("units", "schools", "_marks"):
             live = await db[f"rm_school_counts_g1_{collection}"].find().sort("_id").to_list()
             rebuilt = await db[f"rm_school_counts_g2_{collection}"].find().sort("_id").to_list()
             assert rebuilt == live and live

@@ -1,8 +1,8 @@
-"""The projection helper against the real MongoDB-wire server (and Kafka for dead letters).
+"""The projection kernel against the real MongoDB-wire server (and Kafka for dead letters).
 
-Property: whatever the batching, duplicated deliveries (the outbox relay re-sending) and
-crashes at any write step, the stored read model equals the plain fold of the unique
-events.
+Property: whatever the batching, duplicated deliveries (the outbox relay re-sending),
+the working-set size (evictions, loads by ``_id``), the redo record's form and crashes
+at any write step, the stored read model equals the plain fold of the unique events.
 """
 
 from __future__ import annotations
@@ -20,19 +20,20 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 import shared.contracts  # noqa: F401
 from services.reporting.school_counts import SchoolCounts
-from shared.consumer import Delivery, decode
+from shared.consumer import ConsumerConfig, Delivery, decode
 from shared.contracts.directory import SchoolDetailsCorrected, SchoolKind, SchoolRegistered
 from shared.envelope import EventEnvelope
 from shared.events import EventPayload, registry
 from shared.jurisdiction import Jurisdiction
 from shared.kafka import make_producer
-from shared.projection import DocRef, ProjectionRunner, View, collection_name
+from shared.projection import DocRef, ProjectionRunner, Tuning, View, collection_name
 from shared.runtime import mongo_client
 from shared.topics import dead_letter_topic_spec, ensure_topics
 from tests.conftest import Infra
 from tests.factories import envelope
 
 TOPIC = "duxue.directory.events"
+NO_KAFKA = ConsumerConfig(bootstrap_servers="")
 
 
 class Crash(Exception):
@@ -106,8 +107,11 @@ class Named(SchoolCounts):
 
 
 @st.composite
-def logs(draw: st.DrawFn) -> tuple[list[EventEnvelope], list[int], list[int | None]]:
-    """Events (with later re-sends of some), batch sizes, and crash points per batch."""
+def logs(
+    draw: st.DrawFn,
+) -> tuple[list[EventEnvelope], list[int], list[int | None], Tuning]:
+    """Events (with later re-sends of some), batch sizes, crash points per batch, and
+    the kernel's sizes (small working sets evict; a zero inline limit chunks the redo)."""
     n = draw(st.integers(1, 25))
     originals: list[EventEnvelope] = []
     for i in range(n):
@@ -124,8 +128,14 @@ def logs(draw: st.DrawFn) -> tuple[list[EventEnvelope], list[int], list[int | No
         if draw(st.integers(0, 4)) == 0:
             log.append(draw(st.sampled_from(log)))  # the relay sent an earlier event again
     sizes = draw(st.lists(st.integers(1, 8), min_size=1, max_size=10))
-    crashes = draw(st.lists(st.none() | st.integers(0, 1), min_size=len(sizes), max_size=20))
-    return log, sizes, crashes
+    crashes = draw(st.lists(st.none() | st.integers(0, 3), min_size=len(sizes), max_size=20))
+    tuning = Tuning(
+        cache_docs=draw(st.sampled_from([2, 5, 1000])),
+        mark_buckets=draw(st.sampled_from([1, 3])),
+        write_chunk=draw(st.sampled_from([1, 2, 50])),
+        inline_redo_bytes=draw(st.sampled_from([0, 1 << 20])),
+    )
+    return log, sizes, crashes, tuning
 
 
 @settings(
@@ -135,13 +145,17 @@ def logs(draw: st.DrawFn) -> tuple[list[EventEnvelope], list[int], list[int | No
 )
 @given(case=logs())
 def test_read_model_is_exact_under_duplicates_batching_and_crashes(
-    infra: Infra, case: tuple[list[EventEnvelope], list[int], list[int | None]]
+    infra: Infra, case: tuple[list[EventEnvelope], list[int], list[int | None], Tuning]
 ) -> None:
     asyncio.run(_replay_with_crashes(infra, *case))
 
 
 async def _replay_with_crashes(
-    infra: Infra, log: list[EventEnvelope], sizes: list[int], crashes: list[int | None]
+    infra: Infra,
+    log: list[EventEnvelope],
+    sizes: list[int],
+    crashes: list[int | None],
+    tuning: Tuning,
 ) -> None:
     client = mongo_client(infra.mongodb_uri)
     name = f"p{uuid4().hex[:8]}"
@@ -151,7 +165,7 @@ async def _replay_with_crashes(
     deliveries = [decode(record(e, i), registry) for i, e in enumerate(log)]
 
     def runner() -> ProjectionRunner:
-        return ProjectionRunner(Named(name), db, registry, "", producer, generation=1)
+        return ProjectionRunner(Named(name), db, registry, NO_KAFKA, producer, 1, tuning)
 
     try:
         current = runner()
@@ -178,15 +192,55 @@ async def _replay_with_crashes(
 
 
 def _arm_crash(runner: ProjectionRunner, point: int) -> None:
-    """Make the next batch die after its redo record (0) or after its documents (1)."""
-    store_documents = runner._store_documents
+    """Make the next flush die: before its redo record commits (0), after it (1), half-way
+    through a chunk of document writes (2), or after the documents, before the positions (3).
+    """
+    if point == 0:
 
-    async def documents(writes: list[dict[str, Any]], processed: list[str]) -> None:
-        if point == 1:
-            await store_documents(writes, processed)
-        raise Crash()
+        async def begin(*args: Any) -> dict[str, Any]:
+            raise Crash()
 
-    runner._store_documents = documents  # type: ignore[method-assign]
+        runner._begin = begin  # type: ignore[method-assign]
+    elif point == 2:
+        store, write = runner._store, runner._write_documents
+        real = store.coll
+        store.coll = lambda name: DiesMidChunk(real(name))  # type: ignore[method-assign]
+
+        async def nothing_to_write(writes: list[Any]) -> None:
+            await write(writes)
+            raise Crash()  # a flush of positions only dies before them
+
+        runner._write_documents = nothing_to_write  # type: ignore[method-assign]
+    else:
+        write = runner._write_documents
+
+        async def documents(writes: list[Any]) -> None:
+            if point == 3:
+                await write(writes)
+            raise Crash()
+
+        runner._write_documents = documents  # type: ignore[method-assign]
+
+
+class DiesMidChunk:
+    """A collection whose first write of several documents stores half of them, then kills
+    the process (single-document writes pass)."""
+
+    def __init__(self, coll: Any) -> None:
+        self._coll = coll
+
+    def __getattr__(self, name: str) -> Any:  # reads pass through
+        return getattr(self._coll, name)
+
+    async def insert_many(self, docs: list[dict[str, Any]], ordered: bool = True) -> None:
+        await self._coll.insert_many(docs[: max(1, len(docs) // 2)], ordered=ordered)
+        if len(docs) > 1:
+            raise Crash()
+
+    async def bulk_write(self, requests: list[Any], ordered: bool = True) -> None:
+        await self._coll.bulk_write(requests[: max(1, len(requests) // 2)], ordered=ordered)
+        if len(requests) > 1:
+            raise Crash()
 
 
 async def test_undecodable_and_unknown_events_go_to_the_dead_letter_topic(
@@ -194,10 +248,10 @@ async def test_undecodable_and_unknown_events_go_to_the_dead_letter_topic(
 ) -> None:
     name = f"p{uuid4().hex[:8]}"
     prefix = f"{infra.topic_prefix}{name}."
-    runner = ProjectionRunner(
-        Named(name), db, registry, infra.kafka, producer, generation=1, topic_prefix=prefix
-    )
-    await ensure_topics(infra.kafka, [dead_letter_topic_spec(runner._dead_letters.topic, 1)])
+    config = ConsumerConfig(bootstrap_servers=infra.kafka, topic_prefix=prefix)
+    runner = ProjectionRunner(Named(name), db, registry, config, producer, generation=1)
+    await runner.recover()
+    await ensure_topics(infra.kafka, [dead_letter_topic_spec(runner.dead_letters.topic, 1)])
     good = school_event(1, "510704", "primary")
     unknown = good.model_copy(update={"event_type": "cn.duxue.nope", "event_id": uuid4()})
     batch = [record(b"{broken", 0), record(unknown, 1), record(good, 2)]
@@ -205,7 +259,7 @@ async def test_undecodable_and_unknown_events_go_to_the_dead_letter_topic(
 
     assert (await stored(db, name)).keys() == reference([good]).keys()
     consumer = AIOKafkaConsumer(
-        runner._dead_letters.topic, bootstrap_servers=infra.kafka, auto_offset_reset="earliest"
+        runner.dead_letters.topic, bootstrap_servers=infra.kafka, auto_offset_reset="earliest"
     )
     await consumer.start()
     try:
@@ -224,12 +278,12 @@ async def test_positions_and_redo_survive_a_restart(
     name = f"p{uuid4().hex[:8]}"
     events = [school_event(i, "510704", "primary") for i in range(3)]
     deliveries: list[Delivery] = [decode(record(e, i), registry) for i, e in enumerate(events)]
-    first = ProjectionRunner(Named(name), db, registry, "", producer, generation=1)
+    first = ProjectionRunner(Named(name), db, registry, NO_KAFKA, producer, generation=1)
     await first.recover()
-    _arm_crash(first, 0)
+    _arm_crash(first, 1)
     with pytest.raises(Crash):
         await first.process(deliveries)
-    second = ProjectionRunner(Named(name), db, registry, "", producer, generation=1)
+    second = ProjectionRunner(Named(name), db, registry, NO_KAFKA, producer, generation=1)
     await second.recover()  # finishes the batch from its redo record
     assert second.positions == {f"{TOPIC}:0": 3}
     assert await stored(db, name) == reference(events)
@@ -243,10 +297,41 @@ async def test_a_batch_rewriting_many_existing_documents_completes(
     counties = [f"{510000 + i}" for i in range(150)]
     first = [school_event(i, c, "primary") for i, c in enumerate(counties)]
     second = [correction_event(i, c, "junior") for i, c in enumerate(counties)]
-    runner = ProjectionRunner(Named(name), db, registry, "", producer, generation=1)
+    runner = ProjectionRunner(Named(name), db, registry, NO_KAFKA, producer, generation=1)
     await runner.recover()
     log = first + second
     deliveries = [decode(record(e, i), registry) for i, e in enumerate(log)]
     await asyncio.wait_for(runner.process(deliveries[:150]), timeout=60)
     await asyncio.wait_for(runner.process(deliveries[150:]), timeout=60)
+    assert await stored(db, name) == reference(log)
+
+
+async def test_a_runner_killed_half_way_through_a_flush_recovers_to_the_plain_fold(
+    db: AsyncDatabase[dict[str, Any]], producer: AIOKafkaProducer
+) -> None:
+    """The process dies inside a chunk of replacements; a fresh runner finishes the flush
+    from its redo record, then drops the consumer's redeliveries and the outbox's re-sends."""
+    name = f"p{uuid4().hex[:8]}"
+    counties = [f"{520000 + i}" for i in range(120)]
+    first = [school_event(i, c, "primary") for i, c in enumerate(counties)]
+    second = [correction_event(i, c, "junior") for i, c in enumerate(counties)]
+    resent = first[:30]  # the relay sent these again after a crash of its own
+    log = first + second + resent
+    deliveries = [decode(record(e, i), registry) for i, e in enumerate(log)]
+    tuning = Tuning(inline_redo_bytes=0, mark_buckets=1)  # a chunked redo record
+
+    dying = ProjectionRunner(Named(name), db, registry, NO_KAFKA, producer, 1, tuning)
+    await dying.recover()
+    await dying.process(deliveries[:120])
+    _arm_crash(dying, 2)
+    with pytest.raises(Crash):
+        await dying.process(deliveries[120:240])
+    half_done = await stored(db, name)
+    assert half_done != reference(log[:120]) and half_done != reference(log[:240])
+
+    fresh = ProjectionRunner(Named(name), db, registry, NO_KAFKA, producer, 1, tuning)
+    await fresh.recover()
+    assert fresh.positions == {f"{TOPIC}:0": 240}
+    await fresh.process(deliveries)  # the consumer delivers everything again, and more
+    assert fresh.positions == {f"{TOPIC}:0": len(log)}
     assert await stored(db, name) == reference(log)
