@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
@@ -16,10 +16,28 @@ PROVINCE = "510000"  # 四川省
 CITY = "510700"  # 绵阳市
 
 
-def days_ahead(days: int) -> str:
-    """The China calendar day ``days`` from today, ISO: deadlines that stay in the future
-    and inside the plausible window whenever the suite runs."""
-    return (local_day(datetime.now(UTC)) + timedelta(days=days)).isoformat()
+def today() -> date:
+    """Today in China (the calendar the services check deadlines by), from the real clock."""
+    return local_day(datetime.now(UTC))
+
+
+def days_ahead(days: int, start: date | None = None) -> str:
+    """The China calendar day ``days`` from today (or from ``start``), ISO: deadlines that
+    stay in the future and inside the plausible window whenever the suite runs."""
+    return ((start or today()) + timedelta(days=days)).isoformat()
+
+
+def months_ahead(months: int, start: date | None = None) -> str:
+    """The month ``YYYY-MM`` that lies ``months`` after today's (or ``start``'s) month."""
+    day = start or today()
+    index = day.year * 12 + day.month - 1 + months
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def china_time(day: str | date, hour: int = 9) -> str:
+    """``hour`` o'clock in China on ``day``, ISO with the +08:00 offset (for a test clock)."""
+    iso = day if isinstance(day, str) else day.isoformat()
+    return f"{iso}T{hour:02d}:00:00+08:00"
 
 
 def new_county() -> str:

@@ -16,7 +16,7 @@ import httpx
 
 from shared.auth import Role
 from tests.conftest import Mint
-from tests.factories import CITY, PROVINCE
+from tests.factories import CITY, PROVINCE, days_ahead
 
 DAY = date(2026, 11, 16)  # after the roster's listings start (2026-09-01)
 
@@ -58,7 +58,8 @@ class Platform:
         return f"{self.code}-s{n}"
 
 
-def problem(item: str, notes: str, deadline: str = "2026-12-31", **extra: Any) -> dict[str, Any]:
+def problem(item: str, notes: str, deadline: str | None = None, **extra: Any) -> dict[str, Any]:
+    """A general problem; its deadline defaults to 30 days from the run's day (never past)."""
     return {
         "item_code": item,
         "verdict": "problem",
@@ -66,7 +67,7 @@ def problem(item: str, notes: str, deadline: str = "2026-12-31", **extra: Any) -
         "methods": ["campus_walk"],
         "severity": "general",
         "requirement": "立即整改并报送整改材料",
-        "proposed_deadline": deadline,
+        "proposed_deadline": deadline or days_ahead(30),
         **extra,
     }
 

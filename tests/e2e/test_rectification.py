@@ -27,7 +27,7 @@ from services.visits.bootstrap import create_app as visits_app
 from services.visits.settings import VisitsSettings
 from shared.auth import Role
 from tests.conftest import Mint, eventually, serve
-from tests.factories import PROVINCE, new_county
+from tests.factories import PROVINCE, china_time, days_ahead, new_county, today
 from tests.rosters import roster_xlsx, upload
 from tests.visit_driver import Platform, acknowledged_visit, ok, problem
 
@@ -109,13 +109,17 @@ async def test_two_problems_become_two_issues_one_closed_one_overdue_escalated_r
     both: Both,
 ) -> None:
     p = both
+    # Every day is counted from the run's day (the services refuse past deadlines): the
+    # general problem is due in 30 days; its extension runs 58 days past that.
+    start = today()
+    due, extended = days_ahead(30), days_ahead(88)
     vid, findings = await acknowledged_visit(
         p,
         school=1,
         inspector=1,
         problems=[
             problem("safety", "消防通道堵塞", severity="major", major_kind="safety_hazard"),
-            problem("learning_load", "三年级作业量偏大", deadline="2026-12-31"),
+            problem("learning_load", "三年级作业量偏大", deadline=due),
         ],
     )
     issues = await _issues_of(p, vid, 2)
@@ -123,7 +127,7 @@ async def test_two_problems_become_two_issues_one_closed_one_overdue_escalated_r
     major, general = by_finding[findings[0]], by_finding[findings[1]]
     assert major["severity"] == "major" and major["safety"] is True
     assert major["responsible_inspector_id"] == p.inspector_id(1)
-    assert general["item_code"] == "learning_load" and general["deadline"] == "2026-12-31"
+    assert general["item_code"] == "learning_load" and general["deadline"] == due
     assert {doc["stage"] for doc in issues} == {"open"}
 
     principal, insp = p.principal(1), p.inspector(1)
@@ -149,24 +153,25 @@ async def test_two_problems_become_two_issues_one_closed_one_overdue_escalated_r
     ]
 
     # The major problem: the county office issues a formal notice; the school signs for it.
-    p.clock.set("2026-11-26T10:00:00+08:00")
+    p.clock.set(china_time(start, 10))
+    noticed_by = days_ahead(18)
     notice = await p.issues.post(
-        f"/issues/{mid}/notice", json={"deadline": "2026-12-20"}, headers=p.office
+        f"/issues/{mid}/notice", json={"deadline": noticed_by}, headers=p.office
     )
     assert notice.status_code == 201, notice.text
-    assert notice.json()["notice_no"].endswith("〔2026〕1号")
+    assert notice.json()["notice_no"].endswith(f"〔{start.year}〕1号")
     r = await p.issues.post(
-        f"/issues/{gid}/notice", json={"deadline": "2026-12-20"}, headers=p.office
+        f"/issues/{gid}/notice", json={"deadline": noticed_by}, headers=p.office
     )
     assert r.status_code == 409  # not a major problem
     pdf = await p.issues.get(f"/issues/{mid}/notice.pdf", headers=principal)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
-    receipt = {"received_by": "王校长", "received_on": "2026-11-26"}
+    receipt = {"received_by": "王校长", "received_on": start.isoformat()}
     r = await p.issues.post(f"/issues/{mid}/notice/receipt", json=receipt, headers=principal)
     assert r.status_code == 201, r.text
 
     async def received() -> dict[str, Any] | None:
-        doc = await _doc(p, mid, deadline="2026-12-20")
+        doc = await _doc(p, mid, deadline=noticed_by)
         return doc if (doc["notice"] or {}).get("received_by") else None
 
     noticed = await eventually(received)
@@ -174,7 +179,7 @@ async def test_two_problems_become_two_issues_one_closed_one_overdue_escalated_r
 
     # Then plan, progress, verification, closed (销号).
     plan = {
-        "steps": [{"description": "清理消防通道杂物", "owner": "总务处", "due_on": "2026-12-01"}],
+        "steps": [{"description": "清理消防通道杂物", "owner": "总务处", "due_on": days_ahead(5)}],
         "timetable": False,
     }
     assert (await p.issues.post(f"/issues/{mid}/plan", json=plan, headers=insp)).status_code == 403
@@ -229,7 +234,7 @@ async def test_two_problems_become_two_issues_one_closed_one_overdue_escalated_r
     assert closed["verification"]["by"] == p.inspector_id(1)
 
     # The other problem's deadline passes: one overdue event, not two; none for the closed one.
-    p.clock.set("2027-01-02T09:00:00+08:00")
+    p.clock.set(china_time(days_ahead(32)))  # two days past the deadline
     marked = await _sweep(p)  # (issues of other tests' counties may be swept too)
     assert gid in marked and mid not in marked
     await _doc(p, gid, overdue=True)
@@ -241,7 +246,7 @@ async def test_two_problems_become_two_issues_one_closed_one_overdue_escalated_r
     await ok(
         await p.issues.post(
             f"/issues/{gid}/extension",
-            json={"new_deadline": "2027-02-28", "reason": "需统筹调整课后服务安排"},
+            json={"new_deadline": extended, "reason": "需统筹调整课后服务安排"},
             headers=principal,
         )
     )
@@ -250,13 +255,13 @@ async def test_two_problems_become_two_issues_one_closed_one_overdue_escalated_r
             f"/issues/{gid}/extension/approval", json={"note": "同意延期"}, headers=insp
         )
     )
-    await _doc(p, gid, deadline="2027-02-28", overdue=False)
+    await _doc(p, gid, deadline=extended, overdue=False)
     soon = await ok(await p.issues.get("/issues?due_within_days=60", headers=principal))
     assert [doc["issue_id"] for doc in soon["items"]] == [gid]
-    p.clock.set("2027-03-01T09:00:00+08:00")
+    p.clock.set(china_time(days_ahead(89)))  # the day after the extension
     assert gid in await _sweep(p)
     lapsed = await _doc(p, gid, overdue=True)
-    assert lapsed["overdue_deadlines"] == ["2026-12-31", "2027-02-28"]
+    assert lapsed["overdue_deadlines"] == [due, extended]
 
     # The school cannot fix it alone: escalated, received, answered; then rectified and closed.
     await ok(

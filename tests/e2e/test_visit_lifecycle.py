@@ -28,10 +28,12 @@ from services.visits.settings import VisitsSettings
 from shared import topics
 from shared.auth import Role
 from tests.conftest import Infra, Mint, eventually, serve
-from tests.factories import CITY, PROVINCE, new_county
+from tests.factories import CITY, PROVINCE, days_ahead, new_county
 from tests.rosters import roster_xlsx, upload
 
 DAY = date(2026, 11, 16)  # after the roster's listings start (2026-09-01)
+# Deadlines are checked against today: counted from the run's day, never past.
+FIRST_DEADLINE, AMENDED_DEADLINE = days_ahead(30), days_ahead(61)
 SCHOOL_AT = {"latitude": 31.4676, "longitude": 104.7320}
 NEAR = {"latitude": 31.4680, "longitude": 104.7325}
 FAR = {"latitude": 31.5676, "longitude": 104.7320}
@@ -112,7 +114,7 @@ def _problem(item: str, notes: str, **extra: Any) -> dict[str, Any]:
         "methods": ["campus_walk"],
         "severity": "general",
         "requirement": "立即整改并报送整改材料",
-        "proposed_deadline": "2026-12-31",
+        "proposed_deadline": FIRST_DEADLINE,
         **extra,
     }
 
@@ -303,7 +305,7 @@ async def test_a_routine_visit_through_the_five_steps_with_a_dispute(
                         "point_no": 2,
                         "outcome": "amended",
                         "note": "经核实部分属实，延长期限",
-                        "deadline": "2027-01-31",
+                        "deadline": AMENDED_DEADLINE,
                     }
                 ]
             },
@@ -321,7 +323,7 @@ async def test_a_routine_visit_through_the_five_steps_with_a_dispute(
     doc = await _visit(c, vid, c.principal(1), "closed")
     assert doc["sign_ins"][0]["flagged"] is True
     assert doc["sign_ins"][0]["distance_m"] > 10_000
-    assert [p["deadline"] for p in doc["agreed_problems"]] == ["2026-12-31", "2027-01-31"]
+    assert [p["deadline"] for p in doc["agreed_problems"]] == [FIRST_DEADLINE, AMENDED_DEADLINE]
     assert doc["agreed_problems"][0]["finding_id"] == major["finding_id"]
     assert doc["agreed_problems"][0]["major_kind"] == "safety_hazard"
 
