@@ -50,7 +50,7 @@ from benchmarks.common import (
 )
 from benchmarks.province import Size, simulate
 from benchmarks.province.publish import Published, publish
-from shared.consumer import all_partitions, assign_from, decode
+from shared.consumer import ConsumerConfig, all_partitions, assign_from, decode
 from shared.events import registry
 from shared.kafka import make_consumer, make_producer
 from shared.projection import Projection, ProjectionRunner, rebuild
@@ -124,10 +124,9 @@ def runner(bench: Bench, projection: Projection, generation: int) -> ProjectionR
         projection,
         bench.db,
         registry,
-        bench.kafka,
+        ConsumerConfig(bench.kafka, topic_prefix=bench.prefix),
         bench.producer,
         generation=generation,
-        topic_prefix=bench.prefix,
     )
 
 
@@ -298,7 +297,7 @@ async def rebuild_all(prefix: str, db_name: str) -> None:
         started = time.perf_counter()
         await asyncio.gather(
             *(
-                rebuild(p, db, registry, kafka, producer, topic_prefix=prefix)
+                rebuild(p, db, registry, ConsumerConfig(kafka, topic_prefix=prefix), producer)
                 for p in all_projections()
             )
         )
