@@ -21,20 +21,30 @@ order makes them safe without one (docs/architecture.md has the crash table):
 
 1. insert the marker (a marker already there is fine: a racer or a retry wrote it);
 2. insert the commit (this is the compare-and-append; a duplicate is the conflict);
-3. read the marker back and insert it again if it is gone.
+3. if steps 1-2 took longer than :data:`ORPHAN_GRACE` less :data:`MAX_CLOCK_SKEW`, read
+   the marker back and insert it again if it is gone.
 
 A marker whose commit does not exist is an *orphan* (the writer failed between 1 and 2,
-or is still between them). The relay leaves it alone for :data:`ORPHAN_GRACE`, then
-deletes it and looks for the commit once more, putting the marker back if the commit is
-there. Of "relay deletes, relay looks" and "writer inserts the commit, writer looks",
-whichever looks last sees the other's write, so a stored commit always keeps a marker
-until it is published; at worst a commit is published twice (consumers drop repeats).
+or is still between them). The relay leaves it alone until it is older than
+:data:`ORPHAN_GRACE` by the relay's clock, then deletes it and looks for the commit once
+more, putting the marker back if the commit is there. So the relay can take a marker
+for an orphan only after the grace: a writer done within it (clocks within the skew)
+had its commit stored before, and the relay's second look finds it; a slower writer
+reads its marker back (step 3): of "relay deletes, relay looks" and "writer inserts the
+commit, writer looks", whichever looks last sees the other's write. A stored commit
+always keeps a marker until it is published; at worst it is published twice (consumers
+drop repeats).
+
+The relay gets the commits this process stored from memory (they exist: their insert
+succeeded) and fetches only the others by ``_id``: a relay round is one read of the
+outbox and one delete.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -51,6 +61,8 @@ COMMITS = "event_commits"
 OUTBOX = "outbox_pending"
 ORPHAN_GRACE = timedelta(seconds=30)
 """How long a marker without its commit is left alone (a writer may be between steps)."""
+MAX_CLOCK_SKEW = timedelta(seconds=5)
+"""The most the clocks of two processes sharing a store may differ (NTP keeps ms)."""
 LOOKUP_CHUNK = 64
 """Commits fetched by ``_id`` concurrently by the relay."""
 
@@ -95,6 +107,11 @@ class EventStore:
         self._boundaries: OrderedDict[str, int] = OrderedDict()
         self._max_boundaries = boundaries
         self._orphan_grace = orphan_grace
+        self._recent: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        """Commits this process stored and the relay has not published (bounded)."""
+        self._max_recent = 10_000
+        self.pending_seen = 0
+        """Markers the last :meth:`unpublished` read (the outbox backlog, for the gauge)."""
 
     async def create_indexes(self) -> None:
         await self._commits.create_index([("stream_id", ASCENDING), ("base_version", ASCENDING)])
@@ -151,6 +168,7 @@ class EventStore:
             "base_version": expected_version,
             "at": _wallclock(),
         }
+        started = time.monotonic()
         await self._put_marker(marker)  # step 1
         commit = {
             "_id": cid,
@@ -167,9 +185,14 @@ class EventStore:
             raise ConcurrencyConflict(
                 stream_id, expected_version, await self.version(stream_id)
             ) from None
-        if await self._outbox.find_one({"_id": cid}, projection=["_id"]) is None:  # step 3
-            await self._put_marker(marker)
+        took = timedelta(seconds=time.monotonic() - started)
+        slow = took >= self._orphan_grace - MAX_CLOCK_SKEW
+        if slow and await self._outbox.find_one({"_id": cid}, projection=["_id"]) is None:
+            await self._put_marker(marker)  # step 3
         self._remember(stream_id, last_version)
+        self._recent[cid] = commit
+        while len(self._recent) > self._max_recent:
+            self._recent.popitem(last=False)
         return last_version
 
     async def _put_marker(self, marker: dict[str, Any]) -> None:
@@ -184,10 +207,14 @@ class EventStore:
         it never overtakes an earlier one; orphans past the grace are cleared here.
         """
         markers = [m async for m in self._outbox.find({})]
+        self.pending_seen = len(markers)
         markers.sort(key=lambda m: (m["stream_id"], m["base_version"]))
-        found: dict[str, dict[str, Any]] = {}
-        for start in range(0, min(len(markers), limit), LOOKUP_CHUNK):
-            chunk = markers[start : min(start + LOOKUP_CHUNK, limit)]
+        found = {
+            m["_id"]: self._recent[m["_id"]] for m in markers[:limit] if m["_id"] in self._recent
+        }
+        unknown = [m for m in markers[:limit] if m["_id"] not in found]
+        for start in range(0, len(unknown), LOOKUP_CHUNK):
+            chunk = unknown[start : start + LOOKUP_CHUNK]
             docs = await asyncio.gather(*(self._commits.find_one({"_id": m["_id"]}) for m in chunk))
             found.update((m["_id"], d) for m, d in zip(chunk, docs, strict=True) if d is not None)
         commits: list[dict[str, Any]] = []
@@ -216,6 +243,8 @@ class EventStore:
     async def mark_published(self, commit_ids: Sequence[str], at: datetime) -> None:
         """Kafka acknowledged these commits' events: they leave the outbox."""
         ids = list(commit_ids)
+        for cid in ids:
+            self._recent.pop(cid, None)
         for start in range(0, len(ids), 500):
             await self._outbox.delete_many({"_id": {"$in": ids[start : start + 500]}})
 

@@ -84,9 +84,7 @@ class OutboxRelay:
         while not self._stopping:
             try:
                 sent = await self.publish_pending()
-                metrics.OUTBOX_PENDING.labels(self._service).set(
-                    await self._store.count_unpublished()
-                )
+                metrics.OUTBOX_PENDING.labels(self._service).set(self._store.pending_seen)
                 backoff = self._poll_interval
             except Exception:  # the commits stay unpublished and are retried
                 log.exception("outbox_publish_failed", service=self._service)

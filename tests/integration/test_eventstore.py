@@ -208,8 +208,11 @@ async def test_a_stream_waits_behind_its_first_commit_still_being_written(
 async def test_a_relay_that_clears_a_slow_writers_marker_cannot_lose_its_commit(
     db: AsyncDatabase[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The relay clears the marker while the writer is between marker and commit."""
-    writer = EventStore(db)
+    """The relay clears the marker while the writer is between marker and commit.
+
+    Both use a grace of 0: every writer counts as slow and reads its marker back.
+    """
+    writer = EventStore(db, orphan_grace=timedelta(0))
     relay = EventStore(db, orphan_grace=timedelta(0))
     insert = writer._commits.insert_one
 
