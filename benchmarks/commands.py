@@ -344,40 +344,48 @@ class Load:
         self.accepted: list[tuple[str, float]] = []  # (school id, when its 201 arrived)
 
     async def one(self, phase: Phase | None) -> None:
+        """One command; a transport error or timeout counts as status 599."""
         self.counter += 1
         n = self.counter
-        if self.registered and self.rng.random() < 0.2:
-            i = self.rng.randrange(len(self.registered))
-            school_id, version = self.registered[i]
-            t0 = time.perf_counter()
-            r = await self.client.patch(
-                f"/schools/{school_id}",
-                json={"reason": "更正校名", "name": f"压测学校{n}（更正）"},
-                headers={"If-Match": f'"{version}"'},
-            )
-            if r.status_code == 200:
-                self.registered[i] = (school_id, int(r.json()["version"]))
-        else:
-            school_id = f"{self.run}{n}"
-            t0 = time.perf_counter()
-            r = await self.client.post("/schools", json=school_body(school_id, n))
-            if r.status_code == 201:
-                self.registered.append((school_id, 1))
-                self.accepted.append((school_id, time.perf_counter()))
+        t0 = time.perf_counter()
+        status = 599
+        try:
+            if self.registered and self.rng.random() < 0.2:
+                i = self.rng.randrange(len(self.registered))
+                school_id, version = self.registered[i]
+                r = await self.client.patch(
+                    f"/schools/{school_id}",
+                    json={"reason": "更正校名", "name": f"压测学校{n}（更正）"},
+                    headers={"If-Match": f'"{version}"'},
+                )
+                if r.status_code == 200:
+                    self.registered[i] = (school_id, int(r.json()["version"]))
+            else:
+                school_id = f"{self.run}{n}"
+                r = await self.client.post("/schools", json=school_body(school_id, n))
+                if r.status_code == 201:
+                    self.registered.append((school_id, 1))
+                    self.accepted.append((school_id, time.perf_counter()))
+            status = r.status_code
+        except httpx.HTTPError:
+            pass
         if phase is not None:
             phase.latencies_ms.append((time.perf_counter() - t0) * 1000)
-            phase.statuses[r.status_code] += 1
+            phase.statuses[status] += 1
 
-    async def run_commands(self, count: int, clients: int, phase: Phase | None) -> float:
+    async def run_commands(
+        self, count: int, clients: int, phase: Phase | None, budget: float = 600
+    ) -> float:
+        """``count`` commands, or as many as start within ``budget`` seconds."""
         remaining = count
+        t0 = time.perf_counter()
 
         async def worker() -> None:
             nonlocal remaining
-            while remaining > 0:
+            while remaining > 0 and time.perf_counter() - t0 < budget:
                 remaining -= 1
                 await self.one(phase)
 
-        t0 = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(clients)))
         return time.perf_counter() - t0
 
@@ -393,7 +401,10 @@ class Load:
             school_id, accepted_at = self.accepted[-1]
             deadline = accepted_at + within
             while time.perf_counter() < deadline:
-                r = await self.client.get(f"/schools/{school_id}")
+                try:
+                    r = await self.client.get(f"/schools/{school_id}")
+                except httpx.HTTPError:
+                    break
                 if r.status_code == 200:
                     phase.lag_ms.append((time.perf_counter() - accepted_at) * 1000)
                     break
@@ -409,8 +420,9 @@ async def ceiling(client: httpx.AsyncClient, clients: int, seconds: float) -> fl
     async def worker() -> None:
         nonlocal done
         while time.perf_counter() < end:
-            await client.get("/healthz")
-            done += 1
+            with contextlib.suppress(httpx.HTTPError):
+                await client.get("/healthz")
+                done += 1
 
     t0 = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(clients)))
@@ -427,9 +439,9 @@ async def reads_at_rate(
 
     async def read(school_id: str) -> None:
         t0 = time.perf_counter()
-        r = await client.get(f"/schools/{school_id}")
-        if r.status_code == 200:
-            phase.read_ms.append((time.perf_counter() - t0) * 1000)
+        with contextlib.suppress(httpx.HTTPError):
+            if (await client.get(f"/schools/{school_id}")).status_code == 200:
+                phase.read_ms.append((time.perf_counter() - t0) * 1000)
 
     t0 = time.perf_counter()
     for i in range(total):
@@ -509,12 +521,12 @@ async def run_phase(
         async with httpx.AsyncClient(
             base_url=service.base,
             headers={"Authorization": f"Bearer {token}"},
-            timeout=60,
+            timeout=30,
             limits=limits,
         ) as client:
             phase.ceiling_per_s = await ceiling(client, args.clients, 3.0)
             load = Load(client, f"b{uuid4().hex[:6]}n", seed=3)
-            await load.run_commands(200, args.clients, None)  # warm-up
+            await load.run_commands(200, args.clients, None, budget=60)  # warm-up
             stop = asyncio.Event()
             sampler = asyncio.create_task(load.sample_lag(phase, stop))
             spy: subprocess.Popen[bytes] | None = None
@@ -542,13 +554,14 @@ async def run_phase(
             before = {name: cpu_seconds(pids) for name, pids in servers.items()}
             before["visits service"] = cpu_seconds([pid])
             before["bench clients"] = cpu_seconds([os.getpid()])
-            phase.seconds = await load.run_commands(args.commands, args.clients, phase)
+            phase.seconds = await load.run_commands(args.commands, args.clients, phase, args.budget)
+            done = len(phase.latencies_ms)
             phase.load_during = loadavg()
             after = {name: cpu_seconds(pids) for name, pids in servers.items()}
             after["visits service"] = cpu_seconds([pid])
             after["bench clients"] = cpu_seconds([os.getpid()])
             phase.cpu_ms_per_command = {
-                name: 1000 * (after[name] - before[name]) / args.commands for name in before
+                name: 1000 * (after[name] - before[name]) / done for name in before
             }
             if spy is not None:
                 spy.send_signal(signal.SIGINT)
@@ -556,14 +569,19 @@ async def run_phase(
                     spy.wait(timeout=30)
                 if raw.exists():
                     phase.profile = top_frames(raw)
-            phase.commands_per_s = args.commands / phase.seconds
+            phase.commands_per_s = done / phase.seconds
             stop.set()
             await sampler
             ids = [school_id for school_id, _ in load.registered[-2000:]]
-            visible = [s for s in ids if (await client.get(f"/schools/{s}")).status_code == 200]
+            visible = []
+            for school_id in ids[-300:]:
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await client.get(f"/schools/{school_id}")).status_code == 200:
+                        visible.append(school_id)
             for school_id in (visible or ids)[:300]:  # one client, one read at a time
                 t0 = time.perf_counter()
-                await client.get(f"/schools/{school_id}")
+                with contextlib.suppress(httpx.HTTPError):
+                    await client.get(f"/schools/{school_id}")
                 phase.read_alone_ms.append((time.perf_counter() - t0) * 1000)
             await reads_at_rate(client, visible or ids, 200.0, args.read_seconds, phase)
             phase.rss_mib = rss_peak_mib(pid)
@@ -606,7 +624,8 @@ def rows_for(empty: Phase, full: Phase) -> list[dict[str, Any]]:
         peer_cmds = None if other is None else other.commands_per_s
         peer_p50 = None if other is None else pct(other.latencies_ms, 0.5)
         peer_p99 = None if other is None else pct(other.latencies_ms, 0.99)
-        errors = sum(n for s, n in p.statuses.items() if s >= 500)
+        errors = sum(n for s, n in p.statuses.items() if 500 <= s < 599)
+        timeouts = p.statuses.get(599, 0)
         out += [
             row(
                 f"commands/s, {tag}",
@@ -617,7 +636,8 @@ def rows_for(empty: Phase, full: Phase) -> list[dict[str, Any]]:
                 "GET /healthz, same clients",
                 peer_cmds,
                 peer_label,
-                f"statuses {dict(sorted(p.statuses.items()))}; 5xx {errors}",
+                f"statuses {dict(sorted(p.statuses.items()))}; 5xx {errors}; "
+                f"timeouts (30 s) {timeouts}",
             ),
             row(
                 f"command latency p50, {tag}",
@@ -750,7 +770,7 @@ async def main(args: argparse.Namespace) -> None:
         "machine": machine(backend),
         "size": {
             "commits_in_prefilled_store": full.commits_before,
-            "commands_per_phase": args.commands,
+            "commands_per_phase": [len(empty.latencies_ms), len(full.latencies_ms)],
             "clients": args.clients,
             "mix": "80% POST /schools, 20% PATCH /schools/{id} (If-Match)",
             "read_seconds_at_200_rps": args.read_seconds,
@@ -789,6 +809,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--commands", type=int, help="measured commands per phase")
     parser.add_argument("--prefill", type=int, help="commits in the prefilled store")
     parser.add_argument("--read-seconds", type=float, dest="read_seconds")
+    parser.add_argument(
+        "--budget", type=float, default=600, help="seconds per measured phase at most"
+    )
     parser.add_argument("--profile", action="store_true", help="py-spy the prefilled run")
     args = parser.parse_args(argv)
     sizes = SIZES[args.size or "quick"]
