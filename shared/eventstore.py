@@ -162,13 +162,13 @@ class EventStore:
                 raise ConcurrencyConflict(stream_id, expected_version, actual)
         cid = commit_id(stream_id, expected_version)
         last_version = expected_version + len(events)
+        started = time.monotonic()
         marker = {
             "_id": cid,
             "stream_id": stream_id,
             "base_version": expected_version,
             "at": _wallclock(),
         }
-        started = time.monotonic()
         await self._put_marker(marker)  # step 1
         commit = {
             "_id": cid,
@@ -185,6 +185,14 @@ class EventStore:
             raise ConcurrencyConflict(
                 stream_id, expected_version, await self.version(stream_id)
             ) from None
+        except Exception:
+            # No answer: the commit may still be stored. Keep its marker (best effort; an
+            # insert the server applies later than the grace less the skew is the one
+            # case this cannot cover, see docs/architecture.md).
+            with contextlib.suppress(Exception):
+                if await self._outbox.find_one({"_id": cid}, projection=["_id"]) is None:
+                    await self._put_marker(marker)
+            raise
         took = timedelta(seconds=time.monotonic() - started)
         slow = took >= self._orphan_grace - MAX_CLOCK_SKEW
         if slow and await self._outbox.find_one({"_id": cid}, projection=["_id"]) is None:
