@@ -561,7 +561,7 @@ async def run_phase(
             after["visits service"] = cpu_seconds([pid])
             after["bench clients"] = cpu_seconds([os.getpid()])
             phase.cpu_ms_per_command = {
-                name: 1000 * (after[name] - before[name]) / done for name in before
+                name: 1000 * (after[name] - before[name]) / max(done, 1) for name in before
             }
             if spy is not None:
                 spy.send_signal(signal.SIGINT)
@@ -569,7 +569,9 @@ async def run_phase(
                     spy.wait(timeout=30)
                 if raw.exists():
                     phase.profile = top_frames(raw)
-            phase.commands_per_s = done / phase.seconds
+            phase.commands_per_s = sum(
+                n for status, n in phase.statuses.items() if status < 300
+            ) / max(phase.seconds, 1e-9)
             stop.set()
             await sampler
             ids = [school_id for school_id, _ in load.registered[-2000:]]
@@ -583,7 +585,8 @@ async def run_phase(
                 with contextlib.suppress(httpx.HTTPError):
                     await client.get(f"/schools/{school_id}")
                 phase.read_alone_ms.append((time.perf_counter() - t0) * 1000)
-            await reads_at_rate(client, visible or ids, 200.0, args.read_seconds, phase)
+            if visible or ids:
+                await reads_at_rate(client, visible or ids, 200.0, args.read_seconds, phase)
             phase.rss_mib = rss_peak_mib(pid)
     finally:
         await service.stop()
@@ -636,7 +639,8 @@ def rows_for(empty: Phase, full: Phase) -> list[dict[str, Any]]:
                 "GET /healthz, same clients",
                 peer_cmds,
                 peer_label,
-                f"statuses {dict(sorted(p.statuses.items()))}; 5xx {errors}; "
+                f"2xx answers per second; statuses {dict(sorted(p.statuses.items()))}; "
+                f"5xx {errors}; "
                 f"timeouts (30 s) {timeouts}",
             ),
             row(
