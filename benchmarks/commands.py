@@ -487,7 +487,12 @@ async def run_phase(
 ) -> Phase:
     database = f"bench_cmd_{uuid4().hex[:8]}_{name}"
     phase = Phase(name, 0)
-    if args.prefill and name == "prefilled":
+    keep = False
+    if name == "prefilled" and args.prefilled_database:
+        # A store prefilled by an earlier run (it is kept afterwards, too).
+        database, keep = args.prefilled_database, True
+        phase.commits_before = args.prefilled_commits
+    elif args.prefill and name == "prefilled":
         print(f"  prefilling {args.prefill:,} commits into {database} ...", flush=True)
         # Counted here, not by the server: FerretDB's count reads every document.
         phase.commits_before, took = await prefill(infra["mongodb_uri"], database, args.prefill)
@@ -589,7 +594,10 @@ async def run_phase(
     finally:
         await service.stop()
         mongo = mongo_client(infra["mongodb_uri"])
-        await mongo.drop_database(database)
+        if keep:  # only what this run added: the outbox (the commits stay, it is a store)
+            await mongo[database]["outbox_pending"].drop()
+        else:
+            await mongo.drop_database(database)
         await mongo.close()
     return phase
 
@@ -815,6 +823,10 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         "--budget", type=float, default=600, help="seconds per measured phase at most"
     )
     parser.add_argument("--profile", action="store_true", help="py-spy the prefilled run")
+    parser.add_argument(
+        "--prefilled-database", help="use this already prefilled database (kept afterwards)"
+    )
+    parser.add_argument("--prefilled-commits", type=int, default=0, help="commits it holds")
     args = parser.parse_args(argv)
     sizes = SIZES[args.size or "quick"]
     for key, value in sizes.items():
