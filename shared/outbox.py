@@ -1,9 +1,12 @@
 """The outbox relay: moves stored commits to Kafka, in stream order, at least once.
 
-Loop: read the oldest unpublished commits → send every event (keyed by its partition
-key, so a stream stays on one partition in order) → wait until Kafka has acknowledged
-all of them (``acks=all``) → mark the commits published. A crash before the mark sends
-the same events again on restart; consumers drop the repeats by event id.
+Loop: read the outbox's markers and fetch their commits by ``_id``
+(:meth:`EventStore.unpublished`: never a query over the whole store) → send every
+event (keyed by its partition key, so a stream stays on one partition in order) → wait
+until Kafka has acknowledged all of them (``acks=all``) → delete their markers
+(:meth:`EventStore.mark_published`). A crash before the delete sends the same events
+again on restart; consumers drop the repeats by event id. The crash table of the whole
+write path is in docs/architecture.md.
 """
 
 from __future__ import annotations
@@ -81,9 +84,7 @@ class OutboxRelay:
         while not self._stopping:
             try:
                 sent = await self.publish_pending()
-                metrics.OUTBOX_PENDING.labels(self._service).set(
-                    await self._store.count_unpublished()
-                )
+                metrics.OUTBOX_PENDING.labels(self._service).set(self._store.pending_seen)
                 backoff = self._poll_interval
             except Exception:  # the commits stay unpublished and are retried
                 log.exception("outbox_publish_failed", service=self._service)

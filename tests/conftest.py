@@ -48,7 +48,9 @@ async def infra() -> AsyncIterator[Infra]:
     found = Infra(
         kafka=os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
         mongodb_uri=os.environ.get(
-            "MONGODB_URI", "mongodb://127.0.0.1:27017/?directConnection=true"
+            "MONGODB_URI",
+            f"mongodb://127.0.0.1:{os.environ.get('DUXUE_FERRETDB_PORT', '27017')}"
+            "/?directConnection=true",
         ),
         topic_prefix=f"t{uuid4().hex[:8]}.",
     )

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Local infrastructure for development and tests, without Docker:
 #   * Apache Kafka 3.9 (KRaft, single node) from Maven Central jars  -> 127.0.0.1:9092
-#   * FerretDB 1.24 (MongoDB wire protocol, SQLite storage)            -> 127.0.0.1:27017
+#   * FerretDB 1.24 (MongoDB wire protocol) on PostgreSQL 15 (Debian)  -> 127.0.0.1:27017
+#     (the PostgreSQL cluster listens on a unix socket under the state dir only;
+#      DUXUE_FERRETDB_BACKEND=sqlite runs FerretDB on SQLite files instead)
 #   * optionally a 3-node KRaft cluster on loopback for fault tests    -> 127.0.0.1:19092-19094
 #
 # Usage: deploy/local/infra.sh <command>
@@ -16,8 +18,12 @@
 #   logs             print the log file paths
 #
 # Everything lives under $REPO/.state (override: DUXUE_STATE_DIR). Needs Java 17+, Maven and
-# Go >= 1.24 for the first install. KAFKA_BOOTSTRAP_SERVERS / MONGODB_URI, when set, mean an
-# external Kafka / MongoDB is used: this script then neither installs nor starts that part.
+# Go >= 1.24 for the first install, and Debian's postgresql package (apt-get installed when
+# root and missing). KAFKA_BOOTSTRAP_SERVERS / MONGODB_URI, when set, mean an external
+# Kafka / MongoDB is used: this script then neither installs nor starts that part.
+# Ports (a second, private set of servers beside the shared one): DUXUE_KAFKA_PORT (9092),
+# DUXUE_KAFKA_CONTROLLER_PORT (9093), DUXUE_FERRETDB_PORT (27017), DUXUE_PG_PORT (5432: the
+# number in the unix socket's name; PostgreSQL listens on no TCP port).
 # Normal output (one line per component) goes to stdout, progress and errors to stderr.
 set -euo pipefail
 
@@ -37,9 +43,16 @@ RUN=$STATE/run
 LOGS=$STATE/logs
 
 HOST=127.0.0.1
-KAFKA_PORT=9092
-KAFKA_CONTROLLER_PORT=9093
-FERRETDB_PORT=27017
+KAFKA_PORT=${DUXUE_KAFKA_PORT:-9092}
+KAFKA_CONTROLLER_PORT=${DUXUE_KAFKA_CONTROLLER_PORT:-9093}
+FERRETDB_PORT=${DUXUE_FERRETDB_PORT:-27017}
+FERRETDB_BACKEND=${DUXUE_FERRETDB_BACKEND:-postgresql}
+PG_PORT=${DUXUE_PG_PORT:-5432}
+# FerretDB's pool must exceed the statements one update command holds open (the stall in
+# docs/operations.md); PostgreSQL's max_connections must exceed the pool.
+PG_POOL_MAX_CONNS=400
+PG_MAX_CONNECTIONS=450
+PG_START_TIMEOUT=${DUXUE_PG_START_TIMEOUT:-60}
 CLUSTER_NODES=(1 2 3)
 CLUSTER_BROKER_PORT_BASE=19091      # node N -> 19091+N (19092..19094)
 CLUSTER_CONTROLLER_PORT_BASE=19191  # node N -> 19191+N (19192..19194)
@@ -436,11 +449,145 @@ kafka_up() {
   printf 'kafka     %s:%s (controller %s:%s) %s pid=%s\n' "$HOST" "$KAFKA_PORT" "$HOST" "$KAFKA_CONTROLLER_PORT" "$NODE_STATE" "$NODE_PID"
 }
 
+# ---------------------------------------------------------------------------- PostgreSQL
+# Debian's PostgreSQL (15 on these machines) as FerretDB's storage. initdb and postgres refuse
+# to run as root, so as root the cluster runs as the `postgres` system user (setpriv: no extra
+# process in between, so the pid file holds the postmaster's pid). It listens on a unix socket
+# in its own directory only (listen_addresses=''), never on a TCP port.
+PG_ROOT=$STATE/postgres
+PG_LOG=$LOGS/postgres.log
+PG_PIDFILE=$RUN/postgres.pid
+
+pg_bindir() {
+  local d
+  if [[ -n ${DUXUE_PG_BIN:-} ]]; then printf '%s\n' "$DUXUE_PG_BIN"; return 0; fi
+  [[ -x /usr/lib/postgresql/15/bin/postgres ]] && { printf '%s\n' /usr/lib/postgresql/15/bin; return 0; }
+  for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+    [[ -x $d/postgres ]] && { printf '%s\n' "$d"; return 0; }
+  done
+  return 0
+}
+
+# Run a command as the cluster's owner (postgres when we are root, else ourselves).
+as_pg() {
+  if [[ $(id -u) == 0 ]]; then
+    setpriv --reuid=postgres --regid=postgres --init-groups --reset-env -- "$@"
+  else
+    "$@"
+  fi
+}
+
+# Where the cluster lives: under the state dir when its owner can reach it, else (a state
+# dir under a private home, e.g. /root/...) under postgres's own home, one per state dir.
+pg_paths() {
+  PG_BIN=$(pg_bindir)
+  if [[ $(id -u) != 0 ]] || as_pg test -x "$STATE" 2>/dev/null; then
+    PG_ROOT=$STATE/postgres
+  else
+    PG_ROOT=/var/lib/postgresql/duxue-$(printf '%s' "$STATE" | sha256sum | cut -c1-12)
+  fi
+  PG_DATA=$PG_ROOT/data
+  PG_SOCKDIR=$PG_ROOT/run
+}
+
+install_postgres() {
+  [[ -n $PG_BIN && -x $PG_BIN/postgres && -x $PG_BIN/initdb ]] && return 0
+  [[ $(id -u) == 0 ]] || die "PostgreSQL is not installed and this is not root: 'apt-get install postgresql' (or set DUXUE_FERRETDB_BACKEND=sqlite)"
+  local log=$LOGS/install-postgres.log t0=$SECONDS
+  say "infra.sh: installing PostgreSQL with apt-get ..."
+  # Debian's package creates and starts a cluster of its own on port 5432 unless told not to.
+  mkdir -p /etc/postgresql-common/createcluster.d
+  printf 'create_main_cluster = false\n' >/etc/postgresql-common/createcluster.d/duxue.conf
+  if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; } >"$log" 2>&1 </dev/null; then
+    tail -n 20 "$log" >&2
+    die "installing PostgreSQL with apt-get failed (full output: $log)"
+  fi
+  PG_BIN=$(pg_bindir)
+  [[ -n $PG_BIN ]] || die "apt-get installed postgresql but no /usr/lib/postgresql/*/bin/postgres exists (see $log)"
+  say "infra.sh: PostgreSQL installed in $((SECONDS - t0))s"
+}
+
+pg_probe() { "$PG_BIN/pg_isready" -q -h "$PG_SOCKDIR" -p "$PG_PORT" -d postgres -U postgres -t 2 >/dev/null 2>&1; }
+
+# The settings (measured in docs/operations.md). synchronous_commit stays on: a commit the
+# API acknowledged survives a crash of the machine, as the benchmark's "durable writes" need.
+# plan_cache_mode: FerretDB's prepared statements name the field as a parameter
+# (`_jsonb->$1 @> $2`); only a custom plan sees the field and can pick its GIN index.
+pg_settings() {
+  printf '%s\n' \
+    "-c" "listen_addresses=" \
+    "-c" "unix_socket_directories=$PG_SOCKDIR" \
+    "-c" "port=$PG_PORT" \
+    "-c" "max_connections=$PG_MAX_CONNECTIONS" \
+    "-c" "shared_buffers=${DUXUE_PG_SHARED_BUFFERS:-256MB}" \
+    "-c" "synchronous_commit=${DUXUE_PG_SYNCHRONOUS_COMMIT:-on}" \
+    "-c" "max_wal_size=2GB" \
+    "-c" "checkpoint_timeout=15min" \
+    "-c" "plan_cache_mode=force_custom_plan" \
+    "-c" "logging_collector=off" \
+    "-c" "log_min_messages=warning"
+}
+
+postgres_up() {
+  pg_paths
+  local pid state=reused t0=$SECONDS
+  pid=$(our_pid "$PG_PIDFILE" "$PG_DATA")
+  if [[ -z $pid ]]; then
+    install_postgres
+    mkdir -p "$PG_ROOT"
+    [[ $(id -u) == 0 ]] && chown postgres:postgres "$PG_ROOT"
+    if [[ ! -s $PG_DATA/PG_VERSION ]]; then
+      as_pg mkdir -p "$PG_DATA" "$PG_SOCKDIR"
+      as_pg chmod 700 "$PG_DATA"
+      if ! as_pg "$PG_BIN/initdb" -D "$PG_DATA" --username=postgres --auth=trust --encoding=UTF8 \
+          --locale=C.UTF-8 >>"$LOGS/postgres-initdb.log" 2>&1 </dev/null; then
+        tail -n 20 "$LOGS/postgres-initdb.log" >&2
+        die "initdb $PG_DATA failed (see $LOGS/postgres-initdb.log)"
+      fi
+    fi
+    as_pg mkdir -p "$PG_SOCKDIR"
+    # A postmaster killed hard leaves postmaster.pid; postgres itself checks whether that pid
+    # still runs a postmaster, so a stale file is harmless.
+    local -a opts
+    mapfile -t opts < <(pg_settings)
+    if [[ $(id -u) == 0 ]]; then
+      launch "$PG_PIDFILE" "$PG_LOG" setpriv --reuid=postgres --regid=postgres --init-groups --reset-env -- \
+        "$PG_BIN/postgres" -D "$PG_DATA" "${opts[@]}"
+    else
+      launch "$PG_PIDFILE" "$PG_LOG" "$PG_BIN/postgres" -D "$PG_DATA" "${opts[@]}"
+    fi
+    pid=$LAUNCHED_PID state=started
+  fi
+  pg_probe || wait_ready "$pid" postgres pg_probe "" "$PG_START_TIMEOUT" "$PG_LOG"
+  # The GIN twins that make FerretDB's pushed-down filters use an index (see the SQL file).
+  if ! "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$PG_SOCKDIR" -p "$PG_PORT" -U postgres -d postgres \
+      -c 'SET client_min_messages = warning' -f "$SCRIPT_DIR/postgres/ferretdb-gin.sql" >>"$PG_LOG" 2>&1 </dev/null; then
+    tail -n 20 "$PG_LOG" >&2
+    die "applying $SCRIPT_DIR/postgres/ferretdb-gin.sql failed (see $PG_LOG)"
+  fi
+  [[ $state == started ]] && say "infra.sh: postgres ready in $((SECONDS - t0))s"
+  printf 'postgres  %s (unix socket, port %s) %s pid=%s\n' "$PG_SOCKDIR" "$PG_PORT" "$state" "$pid"
+}
+
+pg_url() { printf 'postgres://postgres@/postgres?host=%s&port=%s&pool_max_conns=%s' "$PG_SOCKDIR" "$PG_PORT" "$PG_POOL_MAX_CONNS"; }
+
 # ---------------------------------------------------------------------------- FerretDB
 FERRET_DATA=$STATE/ferretdb/data
 FERRET_STATEDIR=$STATE/ferretdb/state
 FERRET_LOG=$LOGS/ferretdb.log
 FERRET_PID=$RUN/ferretdb.pid
+
+# The backend a running FerretDB of ours uses ("" when none runs).
+ferretdb_running_backend() {
+  local pid
+  pid=$(our_pid "$FERRET_PID" "--state-dir=$FERRET_STATEDIR")
+  [[ -n $pid ]] || return 0
+  if tr '\0' '\n' <"/proc/$pid/cmdline" | grep -qx -- '--handler=postgresql'; then
+    printf 'postgresql\n'
+  else
+    printf 'sqlite\n'
+  fi
+}
 
 ferretdb_up() {
   if [[ -n ${MONGODB_URI:-} ]]; then
@@ -448,20 +595,33 @@ ferretdb_up() {
     printf 'ferretdb  external %s\n' "$MONGODB_URI"
     return 0
   fi
-  local pid state=reused t0
+  [[ $FERRETDB_BACKEND == postgresql || $FERRETDB_BACKEND == sqlite ]] ||
+    die "DUXUE_FERRETDB_BACKEND must be postgresql or sqlite (got '$FERRETDB_BACKEND')"
+  local pid state=reused t0 running
   pid=$(our_pid "$FERRET_PID" "--state-dir=$FERRET_STATEDIR")
   check_ports "$pid" "$FERRETDB_PORT"
+  running=$(ferretdb_running_backend)
+  if [[ -n $running && $running != "$FERRETDB_BACKEND" ]]; then
+    say "warning: the running ferretdb (pid $pid) stores in $running, not $FERRETDB_BACKEND; reusing it ('infra.sh down && infra.sh up' switches)"
+  fi
+  [[ ${running:-$FERRETDB_BACKEND} == postgresql ]] && postgres_up
   if [[ -z $pid ]]; then
     install_ferretdb
     t0=$SECONDS
     mkdir -p "$FERRET_DATA" "$FERRET_STATEDIR"
-    launch "$FERRET_PID" "$FERRET_LOG" "$FERRETDB_BIN" --handler=sqlite "--sqlite-url=file:$FERRET_DATA/" \
+    local -a storage
+    if [[ $FERRETDB_BACKEND == postgresql ]]; then
+      storage=(--handler=postgresql "--postgresql-url=$(pg_url)")
+    else
+      storage=(--handler=sqlite "--sqlite-url=file:$FERRET_DATA/")
+    fi
+    launch "$FERRET_PID" "$FERRET_LOG" "$FERRETDB_BIN" "${storage[@]}" \
       "--state-dir=$FERRET_STATEDIR" --listen-addr="$HOST:$FERRETDB_PORT" --debug-addr=- --telemetry=disable
-    pid=$LAUNCHED_PID state=started
+    pid=$LAUNCHED_PID state=started running=$FERRETDB_BACKEND
   fi
   mongo_probe "$FERRETDB_PORT" || wait_ready "$pid" ferretdb mongo_probe "$FERRETDB_PORT" "$FERRETDB_START_TIMEOUT" "$FERRET_LOG"
   [[ $state == started ]] && say "infra.sh: ferretdb ready in $((SECONDS - t0))s"
-  printf 'ferretdb  mongodb://%s:%s/?directConnection=true %s pid=%s\n' "$HOST" "$FERRETDB_PORT" "$state" "$pid"
+  printf 'ferretdb  mongodb://%s:%s/?directConnection=true (%s) %s pid=%s\n' "$HOST" "$FERRETDB_PORT" "$running" "$state" "$pid"
 }
 
 # ---------------------------------------------------------------------------- 3-node cluster
@@ -634,8 +794,14 @@ status() {
   if [[ -n ${MONGODB_URI:-} ]]; then
     printf '%-9s external %s\n' ferretdb "$MONGODB_URI"
   else
+    local backend
+    backend=$(ferretdb_running_backend)
     status_line ferretdb "$FERRET_PID" "--state-dir=$FERRET_STATEDIR" mongo_probe "$FERRETDB_PORT" \
-      "mongodb://$HOST:$FERRETDB_PORT/?directConnection=true"
+      "mongodb://$HOST:$FERRETDB_PORT/?directConnection=true (${backend:-$FERRETDB_BACKEND})"
+    pg_paths
+    if [[ -n $(our_pid "$PG_PIDFILE" "$PG_DATA") || ${backend:-$FERRETDB_BACKEND} == postgresql ]]; then
+      status_line postgres "$PG_PIDFILE" "$PG_DATA" pg_probe "$PG_PORT" "$PG_SOCKDIR (unix socket)"
+    fi
   fi
   local n
   for n in "${CLUSTER_NODES[@]}"; do
@@ -647,10 +813,11 @@ logs() {
   local n
   printf 'kafka     %s\n' "$SINGLE_LOGDIR/server.log" "$SINGLE_LOGDIR/state-change.log" "$SINGLE_LOGDIR/stdout.log"
   printf 'ferretdb  %s\n' "$FERRET_LOG"
+  printf 'postgres  %s\n' "$PG_LOG"
   for n in "${CLUSTER_NODES[@]}"; do
     printf 'cluster-%s %s\n' "$n" "$(node_logdir "$n")/server.log" "$n" "$(node_logdir "$n")/stdout.log"
   done
-  printf 'install   %s\n' "$LOGS/install-kafka.log" "$LOGS/install-ferretdb.log" "$LOGS/install-kcat.log"
+  printf 'install   %s\n' "$LOGS/install-kafka.log" "$LOGS/install-ferretdb.log" "$LOGS/install-kcat.log" "$LOGS/install-postgres.log"
 }
 
 usage() {
@@ -659,7 +826,7 @@ usage() {
 }
 
 main() {
-  local cmd=${1:-}
+  local cmd=${1:-} pid
   shift || true
   mkdir -p "$RUN" "$LOGS"
   case $cmd in
@@ -681,7 +848,14 @@ main() {
     down)
       take_lock
       [[ -n ${KAFKA_BOOTSTRAP_SERVERS:-} ]] || stop_component kafka "$SINGLE_PID" "$SINGLE_CFG"
-      [[ -n ${MONGODB_URI:-} ]] || stop_component ferretdb "$FERRET_PID" "--state-dir=$FERRET_STATEDIR"
+      if [[ -z ${MONGODB_URI:-} ]]; then
+        stop_component ferretdb "$FERRET_PID" "--state-dir=$FERRET_STATEDIR"
+        pg_paths
+        # SIGINT is PostgreSQL's fast shutdown (SIGTERM would wait for every client to leave).
+        pid=$(our_pid "$PG_PIDFILE" "$PG_DATA")
+        [[ -n $pid ]] && kill -INT "$pid" 2>/dev/null
+        stop_component postgres "$PG_PIDFILE" "$PG_DATA"
+      fi
       ;;
     status) status ;;
     tools) take_lock; tools force ;;

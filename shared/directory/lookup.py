@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
 
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.contracts.directory import Location
@@ -61,6 +62,22 @@ class ReadModelDirectory:
 
     def __init__(self, db: AsyncDatabase[dict[str, Any]], view: str) -> None:
         self._models = ReadModels(db, view)
+        self._indexed: set[str] = set()
+
+    async def _listings(self) -> AsyncCollection[dict[str, Any]]:
+        """The active generation's listings, indexed for the look-ups commands make.
+
+        Commands (planning a visit) find listings by ``school_id`` and ``inspector_id``:
+        without an index every such find reads the whole collection. A rebuild switches
+        to a new collection, which gets its indexes at first use (creating an existing
+        index is a no-op).
+        """
+        listings = await self._models.collection("listings")
+        if listings.name not in self._indexed:
+            await listings.create_index("school_id")
+            await listings.create_index("inspector_id")
+            self._indexed.add(listings.name)
+        return listings
 
     async def _find(self, collection: str, entry_id: str) -> dict[str, Any] | None:
         coll = await self._models.collection(collection)
@@ -102,7 +119,7 @@ class ReadModelDirectory:
 
     async def listed_inspectors(self, school_id: str, on: date) -> list[str]:
         """Ids of the inspectors listed (挂牌) at the school on that day."""
-        listings = await self._models.collection("listings")
+        listings = await self._listings()
         cursor = listings.find({"school_id": school_id}).sort("listing_id")
         return [doc["inspector_id"] async for doc in cursor if listing_active_on(doc, on)]
 
@@ -115,7 +132,7 @@ class ReadModelDirectory:
         first = date.fromisoformat(f"{month}-01")
         following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
         start, end = first.isoformat(), following.isoformat()
-        listings = await self._models.collection("listings")
+        listings = await self._listings()
         cursor = listings.find({"inspector_id": inspector_id}).sort("school_id")
         schools = [
             doc["school_id"]

@@ -1,0 +1,842 @@
+"""The write path through the HTTP API, on an empty store and on a prefilled one.
+
+``python -m benchmarks.commands [--quick|--full] [--clients 16] [--commands N]
+[--prefill N] [--profile]`` starts the visits service (``python -m services.visits``,
+uvicorn on loopback) on the local Kafka and MongoDB-wire server, twice: once on an empty
+database and once on a database already holding ``--prefill`` commits (inserted straight
+into ``event_commits`` in bulk: real envelopes of school registrations and corrections,
+1-5 commits a stream). Each time it measures, from ``--clients`` concurrent HTTP clients:
+
+* commands/s and p50/p99 latency of a command mix: 80% ``POST /schools`` (register,
+  a new stream) and 20% ``PATCH /schools/{id}`` (correct a school registered earlier in
+  the run: load a stream with commits, ``If-Match``), as a county office;
+* beside it, the ceiling of the same HTTP stack: ``GET /healthz`` from the same clients;
+* lag from a command's 201 to its school being visible through ``GET /schools/{id}``
+  (the service's own read model, fed from Kafka), p50/p99, sampled during the load;
+* read latency p50/p99 of ``GET /schools/{id}`` at 200 requests/s (open loop, bounded);
+* peak resident memory of the service process (``VmHWM``).
+
+``--profile`` samples the service with py-spy during the prefilled run and keeps the
+top frames. Prints a table and writes ``.state/bench/commands.json`` (the contract in
+benchmarks/README or docs/benchmarks.md). Everything it creates (databases, topics) is
+dropped afterwards. Loopback only; every loop is bounded in count and time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import platform
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import httpx
+from aiokafka.admin import AIOKafkaAdminClient
+
+import shared.contracts  # noqa: F401  (registers the event contracts)
+from shared.auth import Principal, Role, TokenIssuer, ensure_keypair
+from shared.contracts.directory import SchoolDetailsCorrected, SchoolKind, SchoolRegistered
+from shared.envelope import Actor, EventEnvelope
+from shared.events import EventPayload
+from shared.eventstore import COMMITS
+from shared.jurisdiction import Jurisdiction
+from shared.runtime import mongo_client
+
+REPO = Path(__file__).resolve().parent.parent
+NAME = "commands"
+ISSUER, AUDIENCE = "duxue-bench", "duxue-platform"
+PROVINCE, CITY, COUNTY = "510000", "510700", "510704"
+KINDS = list(SchoolKind)
+SIZES = {
+    "quick": {"commands": 3000, "prefill": 100_000, "read_seconds": 10.0},
+    "full": {"commands": 10_000, "prefill": 1_000_000, "read_seconds": 20.0},
+}
+
+
+# ------------------------------------------------------------------------------ helpers
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+def machine(backend: str) -> dict[str, Any]:
+    model = "unknown"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    mem_kib = 0
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem_kib = int(line.split()[1])
+    return {
+        "cpus": os.cpu_count() or 0,
+        "cpu_model": model,
+        "mem_gib": round(mem_kib / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "kafka": "3.9.2",
+        "mongo_wire": f"FerretDB 1.24.2/{backend}",
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def rss_peak_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """utime + stime of these processes (all their threads) and of their children that
+    ended (cutime + cstime: PostgreSQL's backends come and go), in seconds."""
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += sum(int(f) for f in fields[11:15])
+    return total / TICK
+
+
+def server_pids() -> dict[str, list[int]]:
+    """FerretDB's and PostgreSQL's processes started by infra.sh (from its pid files)."""
+    state = Path(os.environ.get("DUXUE_STATE_DIR", REPO / ".state"))
+    found: dict[str, list[int]] = {}
+    for name in ("ferretdb", "postgres"):
+        with contextlib.suppress(OSError, ValueError):
+            found[name] = [int((state / "run" / f"{name}.pid").read_text())]
+    if "postgres" in found:  # the postmaster's children do the work
+        parent = found["postgres"][0]
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == parent:
+                    found["postgres"].append(int(stat.parent.name))
+    return found
+
+
+def loadavg() -> float:
+    return float(Path("/proc/loadavg").read_text().split()[0])
+
+
+async def detect_backend(uri: str) -> str:
+    """``postgresql`` or ``sqlite`` from the shape of FerretDB's explain (else ``unknown``)."""
+    client = mongo_client(uri)
+    name = f"bench_probe_{uuid4().hex[:8]}"
+    try:
+        db = client[name]
+        await db["probe"].insert_one({"_id": "x"})
+        plan = (await db.command("explain", {"find": "probe", "filter": {"_id": "x"}}))[
+            "queryPlanner"
+        ].get("Plan")
+        return "postgresql" if isinstance(plan, dict) else "sqlite" if plan else "unknown"
+    finally:
+        await client.drop_database(name)
+        await client.close()
+
+
+# ------------------------------------------------------------------------------ prefill
+def _envelope(payload: EventPayload, stream: str, version: int, at: datetime) -> EventEnvelope:
+    school = payload.model_dump()["school_id"]
+    return EventEnvelope(
+        event_id=uuid4(),
+        event_type=payload.event_type,
+        schema_version=payload.schema_version,
+        source="/duxue/visits",
+        stream_id=stream,
+        stream_version=version,
+        partition_key=stream,
+        occurred_at=at,
+        recorded_at=at,
+        actor=Actor(user_id="bench-prefill", role="county_office"),
+        jurisdiction=Jurisdiction(
+            province=PROVINCE, city=CITY, county=f"5107{(hash(school) % 20) + 1:02d}", school=school
+        ),
+        correlation_id=str(uuid4()),
+        payload=payload.model_dump(mode="json"),
+    )
+
+
+def prefill_commits(first_school: int, schools: int, rng: random.Random) -> list[dict[str, Any]]:
+    """Commits of ``schools`` school streams: a registration, then 0-4 corrections."""
+    out: list[dict[str, Any]] = []
+    base_time = datetime(2026, 1, 1, tzinfo=UTC)
+    for n in range(first_school, first_school + schools):
+        school_id = f"pre{n}"
+        stream = f"school-{school_id}"
+        at = base_time + timedelta(seconds=n)
+        payloads: list[EventPayload] = [
+            SchoolRegistered(
+                school_id=school_id,
+                name=f"预置学校{n}",
+                kind=KINDS[n % len(KINDS)],
+                province=PROVINCE,
+                city=CITY,
+                county=COUNTY,
+                zone_id=f"z{n % 50}",
+                address=f"某某区某某路{n}号",
+                city_direct=False,
+                principal_name="张校长",
+                location=None,
+            )
+        ]
+        payloads += [
+            SchoolDetailsCorrected(
+                school_id=school_id, name=f"预置学校{n}（{k}）", reason="更正校名"
+            )
+            for k in range(rng.randint(0, 4))
+        ]
+        for version, payload in enumerate(payloads, start=1):
+            event = _envelope(payload, stream, version, at + timedelta(days=version))
+            out.append(
+                {
+                    "_id": f"{stream}@{version - 1}",
+                    "stream_id": stream,
+                    "base_version": version - 1,
+                    "last_version": version,
+                    "recorded_at": event.recorded_at,
+                    "events": [event.to_cloudevent()],
+                }
+            )
+    return out
+
+
+async def prefill(uri: str, database: str, commits: int, seed: int = 7) -> tuple[int, float]:
+    """Insert about ``commits`` commits; returns how many and the seconds it took."""
+    rng = random.Random(seed)
+    client = mongo_client(uri)
+    coll = client[database][COMMITS]
+    await coll.create_index([("stream_id", 1), ("base_version", 1)])
+    t0 = time.perf_counter()
+    done, school = 0, 0
+    queue: asyncio.Queue[list[dict[str, Any]] | None] = asyncio.Queue(maxsize=8)
+
+    async def writer() -> None:
+        while (batch := await queue.get()) is not None:
+            await coll.insert_many(batch, ordered=False)
+
+    writers = [asyncio.create_task(writer()) for _ in range(3)]
+    last_report = t0
+    while done < commits:
+        batch = prefill_commits(school, 350, rng)
+        school += 350
+        done += len(batch)
+        await queue.put(batch)
+        if time.perf_counter() - last_report > 15:
+            last_report = time.perf_counter()
+            print(f"  prefill: {done:,} commits ({done / (last_report - t0):,.0f}/s)", flush=True)
+    for _ in writers:
+        await queue.put(None)
+    await asyncio.gather(*writers)
+    await client.close()
+    return done, time.perf_counter() - t0
+
+
+# ------------------------------------------------------------------------------ the load
+@dataclass
+class Phase:
+    name: str
+    commits_before: int
+    latencies_ms: list[float] = field(default_factory=list)
+    statuses: Counter[int] = field(default_factory=Counter)
+    lag_ms: list[float] = field(default_factory=list)
+    read_ms: list[float] = field(default_factory=list)
+    read_alone_ms: list[float] = field(default_factory=list)
+    read_rate: float = 0.0
+    commands_per_s: float = 0.0
+    ceiling_per_s: float = 0.0
+    rss_mib: float = 0.0
+    seconds: float = 0.0
+    cpu_ms_per_command: dict[str, float] = field(default_factory=dict)
+    load_during: float = 0.0
+    profile: list[str] = field(default_factory=list)
+
+
+class Service:
+    """``python -m services.visits`` as its own process on a free loopback port."""
+
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.port = free_port()
+        self.env = {**os.environ, **env, "PORT": str(self.port)}
+        self.log = log
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self) -> int:
+        self.proc = subprocess.Popen(  # noqa: ASYNC220
+            [sys.executable, "-m", "services.visits"],
+            cwd=REPO,
+            env=self.env,
+            stdout=self.log.open("ab"),
+            stderr=subprocess.STDOUT,
+        )
+        async with httpx.AsyncClient(base_url=self.base, timeout=2) as client:
+            for _ in range(600):  # 60 s at most
+                if self.proc.poll() is not None:
+                    raise RuntimeError(f"the visits service exited; see {self.log}")
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await client.get("/readyz")).status_code == 200:
+                        return self.proc.pid
+                await asyncio.sleep(0.1)
+        raise RuntimeError(f"the visits service did not become ready; see {self.log}")
+
+    async def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGINT)
+        for _ in range(150):
+            if self.proc.poll() is not None:
+                return
+            await asyncio.sleep(0.1)
+        self.proc.kill()
+
+
+def school_body(school_id: str, n: int) -> dict[str, Any]:
+    return {
+        "school_id": school_id,
+        "name": f"压测学校{n}",
+        "kind": KINDS[n % len(KINDS)].value,
+        "province": PROVINCE,
+        "city": CITY,
+        "county": COUNTY,
+        "zone_id": f"z{n % 50}",
+        "address": f"某某区某某路{n}号",
+        "principal_name": "李校长",
+    }
+
+
+class Load:
+    """The command mix from ``clients`` concurrent clients, and the lag sampler."""
+
+    def __init__(self, client: httpx.AsyncClient, run: str, seed: int) -> None:
+        self.client = client
+        self.run = run
+        self.rng = random.Random(seed)
+        self.counter = 0
+        self.registered: list[tuple[str, int]] = []  # (school id, version)
+        self.accepted: list[tuple[str, float]] = []  # (school id, when its 201 arrived)
+
+    async def one(self, phase: Phase | None) -> None:
+        """One command; a transport error or timeout counts as status 599."""
+        self.counter += 1
+        n = self.counter
+        t0 = time.perf_counter()
+        status = 599
+        try:
+            if self.registered and self.rng.random() < 0.2:
+                i = self.rng.randrange(len(self.registered))
+                school_id, version = self.registered[i]
+                r = await self.client.patch(
+                    f"/schools/{school_id}",
+                    json={"reason": "更正校名", "name": f"压测学校{n}（更正）"},
+                    headers={"If-Match": f'"{version}"'},
+                )
+                if r.status_code == 200:
+                    self.registered[i] = (school_id, int(r.json()["version"]))
+            else:
+                school_id = f"{self.run}{n}"
+                r = await self.client.post("/schools", json=school_body(school_id, n))
+                if r.status_code == 201:
+                    self.registered.append((school_id, 1))
+                    self.accepted.append((school_id, time.perf_counter()))
+            status = r.status_code
+        except httpx.HTTPError:
+            pass
+        if phase is not None:
+            phase.latencies_ms.append((time.perf_counter() - t0) * 1000)
+            phase.statuses[status] += 1
+
+    async def run_commands(
+        self, count: int, clients: int, phase: Phase | None, budget: float = 600
+    ) -> float:
+        """``count`` commands, or as many as start within ``budget`` seconds."""
+        remaining = count
+        t0 = time.perf_counter()
+
+        async def worker() -> None:
+            nonlocal remaining
+            while remaining > 0 and time.perf_counter() - t0 < budget:
+                remaining -= 1
+                await self.one(phase)
+
+        await asyncio.gather(*(worker() for _ in range(clients)))
+        return time.perf_counter() - t0
+
+    async def sample_lag(self, phase: Phase, stop: asyncio.Event, within: float = 30) -> None:
+        """Every ~50 ms: the newest accepted school, polled every 25 ms until visible.
+
+        One sample at a time, so the polling adds at most ~40 reads/s to the load.
+        """
+        while not stop.is_set():
+            if not self.accepted:
+                await asyncio.sleep(0.01)
+                continue
+            school_id, accepted_at = self.accepted[-1]
+            deadline = accepted_at + within
+            while time.perf_counter() < deadline:
+                try:
+                    r = await self.client.get(f"/schools/{school_id}")
+                except httpx.HTTPError:
+                    break
+                if r.status_code == 200:
+                    phase.lag_ms.append((time.perf_counter() - accepted_at) * 1000)
+                    break
+                await asyncio.sleep(0.025)
+            await asyncio.sleep(0.05)
+
+
+async def ceiling(client: httpx.AsyncClient, clients: int, seconds: float) -> float:
+    """Requests/s of ``GET /healthz`` (the HTTP stack, auth and nothing else)."""
+    done = 0
+    end = time.perf_counter() + seconds
+
+    async def worker() -> None:
+        nonlocal done
+        while time.perf_counter() < end:
+            with contextlib.suppress(httpx.HTTPError):
+                await client.get("/healthz")
+                done += 1
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(clients)))
+    return done / (time.perf_counter() - t0)
+
+
+async def reads_at_rate(
+    client: httpx.AsyncClient, ids: list[str], rate: float, seconds: float, phase: Phase
+) -> None:
+    """Open loop: one ``GET /schools/{id}`` every 1/rate s, whatever the answers do."""
+    rng = random.Random(11)
+    total = int(rate * seconds)
+    tasks: list[asyncio.Task[None]] = []
+
+    async def read(school_id: str) -> None:
+        t0 = time.perf_counter()
+        with contextlib.suppress(httpx.HTTPError):
+            if (await client.get(f"/schools/{school_id}")).status_code == 200:
+                phase.read_ms.append((time.perf_counter() - t0) * 1000)
+
+    t0 = time.perf_counter()
+    for i in range(total):
+        delay = t0 + i / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(read(rng.choice(ids))))
+    await asyncio.gather(*tasks)
+    phase.read_rate = total / (time.perf_counter() - t0)
+
+
+def top_frames(raw: Path, limit: int = 20) -> list[str]:
+    """py-spy's collapsed stacks → the frames with the most samples.
+
+    Two lists: by own (self) samples, and the project's own frames (``shared/``,
+    ``services/``) by inclusive samples (where the time of a command goes).
+    """
+    inclusive: Counter[str] = Counter()
+    own: Counter[str] = Counter()
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        n = int(count)
+        total += n
+        frames = stack.split(";")
+        for frame in set(frames):
+            inclusive[frame] += n
+        own[frames[-1]] += n
+    if not total:
+        return []
+    rows = [f"self%  frame (py-spy, {total} samples of the visits service)"]
+    rows += [f"{100 * n / total:5.1f}  {frame}" for frame, n in own.most_common(limit)]
+    rows.append("incl%  frame (the project's own, inclusive)")
+    ours = [(f, n) for f, n in inclusive.most_common() if "shared/" in f or "services/" in f]
+    rows += [f"{100 * n / total:5.1f}  {frame}" for frame, n in ours[:limit]]
+    return rows
+
+
+async def run_phase(
+    name: str, args: argparse.Namespace, infra: dict[str, str], issuer: TokenIssuer, tmp: Path
+) -> Phase:
+    database = f"bench_cmd_{uuid4().hex[:8]}_{name}"
+    phase = Phase(name, 0)
+    keep = False
+    if name == "prefilled" and args.prefilled_database:
+        # A store prefilled by an earlier run (it is kept afterwards, too).
+        database, keep = args.prefilled_database, True
+        phase.commits_before = args.prefilled_commits
+    elif args.prefill and name == "prefilled":
+        print(f"  prefilling {args.prefill:,} commits into {database} ...", flush=True)
+        # Counted here, not by the server: FerretDB's count reads every document.
+        phase.commits_before, took = await prefill(infra["mongodb_uri"], database, args.prefill)
+        print(f"  prefilled {phase.commits_before:,} commits in {took:.0f}s", flush=True)
+    env = {
+        "KAFKA_BOOTSTRAP_SERVERS": infra["kafka"],
+        # Topics of its own per phase: the second service must not start by catching up
+        # the first one's events (that would be lag of the benchmark, not of the system).
+        "KAFKA_TOPIC_PREFIX": f"{infra['prefix']}{name}.",
+        "KAFKA_PARTITIONS": "6",
+        "MONGODB_URI": infra["mongodb_uri"],
+        "MONGODB_DATABASE": database,
+        "AUTH_PUBLIC_KEY_FILE": str(tmp / "jwt-public.pem"),
+        "AUTH_ISSUER": ISSUER,
+        "AUTH_AUDIENCE": AUDIENCE,
+        "LOG_LEVEL": "WARNING",
+    }
+    service = Service(env, tmp / f"visits-{name}.log")
+    principal = Principal(
+        user_id="bench-county",
+        name="压测县教育督导室",
+        roles=frozenset({Role.county_office}),
+        jurisdiction=Jurisdiction(province=PROVINCE, city=CITY, county=COUNTY),
+    )
+    token = issuer.mint(principal, datetime.now(UTC), timedelta(hours=4))
+    limits = httpx.Limits(
+        max_connections=args.clients + 8, max_keepalive_connections=args.clients + 8
+    )
+    try:
+        pid = await service.start()
+        async with httpx.AsyncClient(
+            base_url=service.base,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+            limits=limits,
+        ) as client:
+            phase.ceiling_per_s = await ceiling(client, args.clients, 3.0)
+            load = Load(client, f"b{uuid4().hex[:6]}n", seed=3)
+            await load.run_commands(200, args.clients, None, budget=60)  # warm-up
+            stop = asyncio.Event()
+            sampler = asyncio.create_task(load.sample_lag(phase, stop))
+            spy: subprocess.Popen[bytes] | None = None
+            raw = REPO / ".state" / "bench" / f"{NAME}-profile-{name}.txt"
+            raw.parent.mkdir(parents=True, exist_ok=True)
+            if args.profile and name == "prefilled":
+                spy = subprocess.Popen(  # noqa: ASYNC220
+                    [
+                        str(Path(sys.executable).with_name("py-spy")),
+                        "record",
+                        "--pid",
+                        str(pid),
+                        "--format",
+                        "raw",
+                        "--output",
+                        str(raw),
+                        "--rate",
+                        "200",
+                        "--nonblocking",
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            servers = server_pids()
+            before = {name: cpu_seconds(pids) for name, pids in servers.items()}
+            before["visits service"] = cpu_seconds([pid])
+            before["bench clients"] = cpu_seconds([os.getpid()])
+            phase.seconds = await load.run_commands(args.commands, args.clients, phase, args.budget)
+            done = len(phase.latencies_ms)
+            phase.load_during = loadavg()
+            after = {name: cpu_seconds(pids) for name, pids in servers.items()}
+            after["visits service"] = cpu_seconds([pid])
+            after["bench clients"] = cpu_seconds([os.getpid()])
+            phase.cpu_ms_per_command = {
+                name: 1000 * (after[name] - before[name]) / max(done, 1) for name in before
+            }
+            if spy is not None:
+                spy.send_signal(signal.SIGINT)
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    spy.wait(timeout=30)
+                if raw.exists():
+                    phase.profile = top_frames(raw)
+            phase.commands_per_s = sum(
+                n for status, n in phase.statuses.items() if status < 300
+            ) / max(phase.seconds, 1e-9)
+            stop.set()
+            await sampler
+            ids = [school_id for school_id, _ in load.registered[-2000:]]
+            visible = []
+            for school_id in ids[-300:]:
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await client.get(f"/schools/{school_id}")).status_code == 200:
+                        visible.append(school_id)
+            for school_id in (visible or ids)[:300]:  # one client, one read at a time
+                t0 = time.perf_counter()
+                with contextlib.suppress(httpx.HTTPError):
+                    await client.get(f"/schools/{school_id}")
+                phase.read_alone_ms.append((time.perf_counter() - t0) * 1000)
+            if visible or ids:
+                await reads_at_rate(client, visible or ids, 200.0, args.read_seconds, phase)
+            phase.rss_mib = rss_peak_mib(pid)
+    finally:
+        await service.stop()
+        mongo = mongo_client(infra["mongodb_uri"])
+        if keep:  # only what this run added: the outbox (the commits stay, it is a store)
+            await mongo[database]["outbox_pending"].drop()
+        else:
+            await mongo.drop_database(database)
+        await mongo.close()
+    return phase
+
+
+def rows_for(empty: Phase, full: Phase) -> list[dict[str, Any]]:
+    def row(
+        figure: str,
+        value: float,
+        unit: str,
+        target: str | None = None,
+        ceiling: float | None = None,
+        ceiling_label: str | None = None,
+        peer: float | None = None,
+        peer_label: str | None = None,
+        note: str | None = None,
+    ) -> dict[str, Any]:
+        return {
+            "figure": figure,
+            "value": round(value, 2),
+            "unit": unit,
+            "target": target,
+            "ceiling": None if ceiling is None else round(ceiling, 2),
+            "ceiling_label": ceiling_label,
+            "peer": None if peer is None else round(peer, 2),
+            "peer_label": peer_label,
+            "note": note,
+        }
+
+    out = []
+    for p, other in ((empty, None), (full, empty)):
+        tag = f"{p.name} store" + (f" ({p.commits_before:,} commits)" if p.commits_before else "")
+        peer_label = None if other is None else "empty store"
+        peer_cmds = None if other is None else other.commands_per_s
+        peer_p50 = None if other is None else pct(other.latencies_ms, 0.5)
+        peer_p99 = None if other is None else pct(other.latencies_ms, 0.99)
+        errors = sum(n for s, n in p.statuses.items() if 500 <= s < 599)
+        timeouts = p.statuses.get(599, 0)
+        out += [
+            row(
+                f"commands/s, {tag}",
+                p.commands_per_s,
+                "cmd/s",
+                ">= 1500",
+                p.ceiling_per_s,
+                "GET /healthz, same clients",
+                peer_cmds,
+                peer_label,
+                f"2xx answers per second; statuses {dict(sorted(p.statuses.items()))}; "
+                f"5xx {errors}; "
+                f"timeouts (30 s) {timeouts}",
+            ),
+            row(
+                f"command latency p50, {tag}",
+                pct(p.latencies_ms, 0.5),
+                "ms",
+                None,
+                peer=peer_p50,
+                peer_label=peer_label,
+            ),
+            row(
+                f"command latency p99, {tag}",
+                pct(p.latencies_ms, 0.99),
+                "ms",
+                "<= 50",
+                peer=peer_p99,
+                peer_label=peer_label,
+            ),
+            row(
+                f"accepted -> read model lag p50, {tag}",
+                pct(p.lag_ms, 0.5),
+                "ms",
+                None,
+                note=f"{len(p.lag_ms)} samples during the load (polled every 25 ms)",
+            ),
+            row(f"accepted -> read model lag p99, {tag}", pct(p.lag_ms, 0.99), "ms", "<= 1000"),
+            row(
+                f"read GET /schools/{{id}} p50 at 200 req/s, {tag}",
+                pct(p.read_ms, 0.5),
+                "ms",
+                None,
+                note=f"{len(p.read_ms)} reads at {p.read_rate:.0f} req/s achieved",
+            ),
+            row(
+                f"read GET /schools/{{id}} p99 at 200 req/s, {tag}",
+                pct(p.read_ms, 0.99),
+                "ms",
+                "<= 10",
+            ),
+            row(
+                f"read GET /schools/{{id}} p50, one client alone, {tag}",
+                pct(p.read_alone_ms, 0.5),
+                "ms",
+                None,
+                note=f"{len(p.read_alone_ms)} reads one after another (service time)",
+            ),
+            row(
+                f"read GET /schools/{{id}} p99, one client alone, {tag}",
+                pct(p.read_alone_ms, 0.99),
+                "ms",
+                None,
+            ),
+            row(f"visits service peak RSS, {tag}", p.rss_mib, "MiB", "< 300"),
+        ]
+        server_ms = 0.0
+        for who, ms in p.cpu_ms_per_command.items():
+            out.append(
+                row(
+                    f"CPU per command, {who}, {tag}",
+                    ms,
+                    "ms",
+                    note="includes the relay and the read-model projection"
+                    if who == "visits service"
+                    else None,
+                )
+            )
+            if who != "bench clients":
+                server_ms += ms
+        if server_ms:
+            cpus = os.cpu_count() or 1
+            out.append(
+                row(
+                    f"commands/s the CPU allows ({cpus} idle cores), {tag}",
+                    1000 * cpus / server_ms,
+                    "cmd/s",
+                    ">= 1500",
+                    note=f"{cpus} cores / {server_ms:.1f} ms of server CPU per command "
+                    f"(service + FerretDB + PostgreSQL); load average {p.load_during:.1f} "
+                    "during the run (shared machine)",
+                )
+            )
+    ratio = full.commands_per_s / empty.commands_per_s if empty.commands_per_s else float("nan")
+    out.append(
+        row(
+            "commands/s prefilled / empty",
+            ratio,
+            "ratio",
+            ">= 0.8",
+            note=f"{full.commits_before:,} commits in the prefilled store",
+        )
+    )
+    return out
+
+
+async def main(args: argparse.Namespace) -> None:
+    started = datetime.now(UTC)
+    port = os.environ.get("DUXUE_FERRETDB_PORT", "27017")
+    infra = {
+        "kafka": os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
+        "mongodb_uri": os.environ.get(
+            "MONGODB_URI", f"mongodb://127.0.0.1:{port}/?directConnection=true"
+        ),
+        "prefix": f"bench{uuid4().hex[:6]}",
+    }
+    backend = await detect_backend(infra["mongodb_uri"])
+    print(f"commands benchmark on FerretDB/{backend} at {infra['mongodb_uri']}", flush=True)
+    with tempfile.TemporaryDirectory(prefix="bench-commands-") as d:
+        tmp = Path(d)
+        private, public = ensure_keypair(tmp)
+        if public != tmp / "jwt-public.pem":
+            (tmp / "jwt-public.pem").write_bytes(public.read_bytes())
+        issuer = TokenIssuer(private.read_bytes(), ISSUER, AUDIENCE)
+        try:
+            print("phase 1: empty store", flush=True)
+            empty = await run_phase("empty", args, infra, issuer, tmp)
+            print("phase 2: prefilled store", flush=True)
+            full = await run_phase("prefilled", args, infra, issuer, tmp)
+        finally:
+            admin = AIOKafkaAdminClient(bootstrap_servers=infra["kafka"])
+            await admin.start()
+            try:
+                mine = [t for t in await admin.list_topics() if t.startswith(infra["prefix"])]
+                if mine:
+                    await admin.delete_topics(mine)
+            finally:
+                await admin.close()
+    rows = rows_for(empty, full)
+    result = {
+        "benchmark": NAME,
+        "started_at": started.isoformat(),
+        "machine": machine(backend),
+        "size": {
+            "commits_in_prefilled_store": full.commits_before,
+            "commands_per_phase": [len(empty.latencies_ms), len(full.latencies_ms)],
+            "clients": args.clients,
+            "mix": "80% POST /schools, 20% PATCH /schools/{id} (If-Match)",
+            "read_seconds_at_200_rps": args.read_seconds,
+            "load_average_1m": [round(empty.load_during, 1), round(full.load_during, 1)],
+        },
+        "rows": rows,
+        "profile": full.profile,
+    }
+    out = REPO / ".state" / "bench" / f"{NAME}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+    width = max(len(r["figure"]) for r in rows)
+    print(f"\n{'figure':<{width}}  {'value':>10} {'unit':<6} {'target':<9} ceiling/peer")
+    for r in rows:
+        beside = []
+        if r["ceiling"] is not None:
+            beside.append(f"{r['ceiling']} ({r['ceiling_label']})")
+        if r["peer"] is not None:
+            beside.append(f"{r['peer']} ({r['peer_label']})")
+        print(
+            f"{r['figure']:<{width}}  {r['value']:>10} {r['unit']:<6} {r['target'] or '':<9} "
+            + "; ".join(beside)
+        )
+    if full.profile:
+        print("\nprofile of the visits service (prefilled run):")
+        print("\n".join(full.profile))
+    print(f"\nwrote {out}")
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--quick", action="store_const", const="quick", dest="size")
+    size.add_argument("--full", action="store_const", const="full", dest="size")
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--commands", type=int, help="measured commands per phase")
+    parser.add_argument("--prefill", type=int, help="commits in the prefilled store")
+    parser.add_argument("--read-seconds", type=float, dest="read_seconds")
+    parser.add_argument(
+        "--budget", type=float, default=600, help="seconds per measured phase at most"
+    )
+    parser.add_argument("--profile", action="store_true", help="py-spy the prefilled run")
+    parser.add_argument(
+        "--prefilled-database", help="use this already prefilled database (kept afterwards)"
+    )
+    parser.add_argument("--prefilled-commits", type=int, default=0, help="commits it holds")
+    args = parser.parse_args(argv)
+    sizes = SIZES[args.size or "quick"]
+    for key, value in sizes.items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+    return args
+
+
+if __name__ == "__main__":
+    asyncio.run(main(parse()))
