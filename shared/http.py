@@ -7,6 +7,7 @@ escapes as an unhandled 500 without being logged with its correlation id.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -53,6 +54,13 @@ roster uploads, see :func:`reads_own_body`): above their own limits."""
 _BODY_LIMIT = "duxue.body_limit"
 
 
+NUL_IN_JSON = "请求内容含有空字符 (U+0000)，请删除后重试 (NUL character in the body)"
+# A JSON string carries U+0000 only as the escape ``\u0000`` (an odd run of backslashes
+# before ``u0000``). No text of the platform needs it, and PostgreSQL's jsonb (under the
+# MongoDB-wire server) cannot store it, so a body with one is refused as 422 ``body``.
+_NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+_NUL_OVERLAP = 256
+
 NOT_JSON = "请求内容不是有效的 JSON（编码须为 UTF-8，嵌套不得过深） (body is not JSON)"
 
 
@@ -86,17 +94,26 @@ class BodyLimit:
         allowance = scope[_BODY_LIMIT] = _Allowance(self.default_limit)
         text = Headers(scope=scope).get("content-length", "")
         declared = int(text) if text.isdigit() and len(text) < 19 else None
+        json_body = "json" in Headers(scope=scope).get("content-type", "")
         seen = 0
+        tail = b""
 
         async def counted() -> Message:
-            nonlocal seen
+            nonlocal seen, tail
             if declared is not None and declared > allowance.limit:
                 raise HTTPException(413, too_large_message(allowance.limit))
             message = await receive()
             if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
+                chunk = message.get("body", b"")
+                seen += len(chunk)
                 if seen > allowance.limit:
                     raise HTTPException(413, too_large_message(allowance.limit))
+                if json_body:
+                    if _NUL_ESCAPE.search(tail + chunk):
+                        raise RequestValidationError(
+                            [{"loc": ("body",), "msg": NUL_IN_JSON, "type": "nul_character"}]
+                        )
+                    tail = (tail + chunk)[-_NUL_OVERLAP:]
             return message
 
         await self.app(scope, counted, send)

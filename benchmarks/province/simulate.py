@@ -872,7 +872,7 @@ def _visit(
                 a.model_copy(update={"deadline": later}) if a.point_no == disputed.point_no else a
                 for a in agreed
             ]
-        agreement = stream.emit(
+        yield stream.emit(
             v.DisputeResolved(
                 visit_id=visit_id,
                 school_id=s.school_id,
@@ -883,18 +883,20 @@ def _visit(
             leave + timedelta(days=1),
             who(lead),
         )
+        signed_at = leave + timedelta(days=1, hours=2)  # the principal signs the final list
     else:
-        agreement = stream.emit(
-            v.FeedbackAcknowledged(
-                visit_id=visit_id,
-                school_id=s.school_id,
-                signed_by=principal(s).user_id,
-                signer_name=f"{s.name[-3:]}校长",
-                problems=agreed,
-            ),
-            leave + timedelta(minutes=20),
-            principal(s),
-        )
+        signed_at = leave + timedelta(minutes=20)
+    agreement = stream.emit(
+        v.FeedbackAcknowledged(
+            visit_id=visit_id,
+            school_id=s.school_id,
+            signed_by=principal(s).user_id,
+            signer_name=f"{s.name[-3:]}校长",
+            problems=agreed,
+        ),
+        signed_at,
+        principal(s),
+    )
     yield agreement
     yield stream.emit(
         v.VisitClosed(

@@ -75,6 +75,23 @@ async def _plate_statuses(client: httpx.AsyncClient, *forwarded_for: str) -> lis
     return statuses
 
 
+async def test_a_nul_character_in_a_json_body_is_422_body(
+    settings_for: Callable[..., Any], auth_header: Mint
+) -> None:
+    """PostgreSQL's jsonb under the MongoDB-wire server cannot store U+0000: refused at the
+    edge with 422 ``body``, never a 500; an escaped backslash before ``u0000`` is plain text."""
+    county = new_county()
+    office = auth_header(Role.county_office, province=PROVINCE, city=CITY, county=county)
+    async with serve(create_visits(settings_for(VisitsSettings))) as visits:
+        body = school_body(f"{county}-nul", county, name="实验小学\x00")
+        refused = await visits.post("/schools", json=body, headers=office)
+        assert refused.status_code == 422, refused.text[:200]
+        assert refused.json()["errors"][0]["field"] == "body"
+        plain = school_body(f"{county}-bs", county, name="实验小学\\u0000")
+        accepted = await visits.post("/schools", json=plain, headers=office)
+        assert accepted.status_code == 201, accepted.text[:200]
+
+
 async def test_forwarded_for_from_an_untrusted_peer_is_ignored(
     settings_for: Callable[..., Any],
 ) -> None:

@@ -356,12 +356,14 @@ async def _all(w: World) -> list[dict[str, Any]]:
 
 
 async def test_the_hazard_register_csv_runs_no_formula_and_hides_no_text(world: World) -> None:
-    """Issue 9, defect 3: a finding typed as a formula, with a NUL and a right-to-left
-    override, is written as inert text (a leading ``'``) without those characters."""
+    """Issue 9, defect 3: a finding typed as a formula, with a right-to-left override, is
+    written as inert text (a leading ``'``) without it. (A NUL never reaches the store:
+    the HTTP edge refuses it, see test_http_edge; the writer strips it all the same,
+    see tests/unit/test_exports.py.)"""
     w, c = world, world.issues
     await w.open(
         1,
-        description="=cmd|' /C calc'!A0\x00 消防通道\u202e堵塞",
+        description="=cmd|' /C calc'!A0 消防通道\u202e堵塞",
         requirement="+SUM(A1:A9)",
     )
 

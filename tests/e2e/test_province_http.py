@@ -10,7 +10,7 @@ be accepted.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from benchmarks.province import Size, simulate
@@ -25,12 +25,14 @@ from shared.contracts.visits import FeedbackAcknowledged, FeedbackDisputed, Find
 from shared.envelope import EventEnvelope
 from shared.events import registry
 from tests.conftest import serve
+from tests.factories import days_ahead
 
 
 async def test_a_simulated_month_goes_through_the_services_http_write_path(
     settings_for: Callable[..., Any], issuer: TokenIssuer
 ) -> None:
-    size = Size(schools=10, months=1, seed=3)
+    month = date.fromisoformat(days_ahead(31))  # next month: every deadline lies ahead
+    size = Size(schools=10, months=1, seed=3, start_year=month.year, start_month=month.month)
     phases = calls(size, _slice(list(simulate(size))))
     planned = sum(len(s.calls) for phase in phases for s in phase)
     visit_calls = [c for s in phases[5] for c in s.calls if c.service == "visits"]
@@ -56,8 +58,8 @@ async def test_a_simulated_month_goes_through_the_services_http_write_path(
 
 
 def _slice(events: list[EventEnvelope]) -> list[EventEnvelope]:
-    """The directory, three visits (disputed, signed with problems, a team visit) and the
-    issues opened from them."""
+    """The directory, three visits (disputed then signed, signed with problems, a team
+    visit) and the issues opened from them."""
     kinds = {
         FeedbackDisputed.event_type: None,
         FeedbackAcknowledged.event_type: None,
@@ -65,8 +67,10 @@ def _slice(events: list[EventEnvelope]) -> list[EventEnvelope]:
     }
     for e in events:
         if e.event_type in kinds and kinds[e.event_type] is None:
-            if e.event_type == FeedbackAcknowledged.event_type and not e.payload["problems"]:
-                continue
+            if e.event_type == FeedbackAcknowledged.event_type and (
+                not e.payload["problems"] or e.payload["visit_id"] in kinds.values()
+            ):
+                continue  # a signature with problems, of a visit that was not disputed
             kinds[e.event_type] = e.payload["visit_id"]
     visits = {f"visit-{vid}" for vid in kinds.values() if vid}
     assert len(visits) == 3, kinds
