@@ -327,7 +327,8 @@ def school_body(school_id: str, n: int) -> dict[str, Any]:
         "province": PROVINCE,
         "city": CITY,
         "county": COUNTY,
-        "zone_id": f"z{n % 50}",
+        # no zone: a zone named must now exist (issue 9), and the bench establishes none
+        "zone_id": None,
         "address": f"某某区某某路{n}号",
         "principal_name": "李校长",
     }
