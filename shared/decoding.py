@@ -85,7 +85,20 @@ def _assemble(cls: type[M], values: dict[str, Any]) -> M:
     return obj
 
 
+_JURISDICTIONS: dict[str, Jurisdiction] = {}
+
+
 def _jurisdiction(path: str) -> Jurisdiction:
+    """Jurisdictions repeat (one per school at most): one immutable instance each."""
+    found = _JURISDICTIONS.get(path)
+    if found is None:
+        if len(_JURISDICTIONS) > 100_000:
+            _JURISDICTIONS.clear()
+        found = _JURISDICTIONS[path] = _parse_jurisdiction(path)
+    return found
+
+
+def _parse_jurisdiction(path: str) -> Jurisdiction:
     values: dict[str, str | None] = {
         "province": None,
         "city": None,

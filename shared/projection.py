@@ -38,6 +38,7 @@ the MongoDB-wire server and on MongoDB alike.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import zlib
 from collections.abc import Collection, Iterable
@@ -77,6 +78,8 @@ CHECKPOINTS = "projection_checkpoints"
 REDO = "projection_redo"
 INLINE_REDO_BYTES = 1024 * 1024
 REDO_CHUNK_BYTES = 8 * 1024 * 1024
+YIELD_EVERY = 200
+"""Events folded between two turns of the event loop (for the flush in the background)."""
 
 
 @dataclass(frozen=True)
@@ -84,9 +87,12 @@ class Tuning:
     """The kernel's knobs (defaults measured in docs/operations.md)."""
 
     flush_seconds: float = 0.25
-    flush_events: int = 50_000
+    flush_events: int = 20_000
     cache_docs: int = 100_000
     """Documents (and mark buckets) held in memory; ``Projection.cache_docs`` overrides."""
+    cache_bytes: int = 16 * 1024 * 1024
+    """Stored size of the clean documents held in memory (large documents, one per
+    visit, are bounded by this rather than by their count)."""
     mark_buckets: int = 8
     """Mark documents per partition (FerretDB's SQLite backend scans the collection for
     every replace, so few large mark documents beat many small ones)."""
@@ -204,7 +210,7 @@ class ProjectionRunner:
             db, collection_name(projection.name, generation, ""), self.tuning.write_chunk
         )
         capacity = getattr(projection, "cache_docs", self.tuning.cache_docs)
-        self._ws = WorkingSet(capacity)
+        self._ws = WorkingSet(capacity, self.tuning.cache_bytes)
         self._stopping = asyncio.Event()
         self.positions: dict[str, int] = {}
         """Next offset per ``"<topic>:<partition>"`` of what has been applied in memory."""
@@ -215,12 +221,15 @@ class ProjectionRunner:
         self._last_flush = time.monotonic()
         self._behind = False
         self._mark_refs: dict[tuple[str, int, int], DocRef] = {}
+        self._flushing: asyncio.Task[None] | None = None
+        """The flush being stored while folding goes on (at most one, in order)."""
+        self._reported: dict[str, int] | None = None
 
     # -- start-up ---------------------------------------------------------------
     async def recover(self) -> None:
         """Finish a flush that a crash interrupted, load positions and the working set."""
         checkpoint = await self._db[CHECKPOINTS].find_one({"_id": self._checkpoint_id})
-        self._ws = WorkingSet(self._ws.capacity)
+        self._ws = WorkingSet(self._ws.capacity, self._ws.capacity_bytes)
         if checkpoint is None:
             self.positions, self.stored_positions = {}, {}
             self._ws.known = Bloom()  # a fresh generation: nothing is stored
@@ -246,14 +255,21 @@ class ProjectionRunner:
             async for doc in self._store.scan(name):
                 ref = DocRef(name, str(doc["_id"]))
                 known.add(ref)
-                if len(ws.docs) < ws.capacity:
+                if len(ws.docs) < ws.capacity and ws.size < ws.capacity_bytes:
                     ws.loaded(ref, memory_form(name, doc))
         ws.known = known
 
     # -- the partition loop's handler ---------------------------------------------
     async def run(self, until_end: bool = False) -> None:
         """Consume until :meth:`stop` (or, with ``until_end``, to the log's current end)."""
-        await consume(self, self._config, self._stopping, until_end)
+        try:
+            await consume(self, self._config, self._stopping, until_end)
+        finally:  # after a failure, no flush of this runner outlives it
+            task, self._flushing = self._flushing, None
+            if task is not None and not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
 
     async def stop(self) -> None:
         self._stopping.set()
@@ -285,15 +301,21 @@ class ProjectionRunner:
         if self._unflushed >= self.tuning.flush_events or len(self._ws.dirty) * 2 > (
             self._ws.capacity
         ):
-            await self.flush()
+            await self._start_flush()
 
     async def tick(self) -> dict[str, int] | None:
-        """Flush when the interval is up; the positions stored, if any were."""
+        """Start a flush when the interval is up; the positions stored since the last
+        tick, if any were (a flush whose storing failed raises here)."""
+        if self._flushing is not None and self._flushing.done():
+            await self._settle()
         tuning = self.tuning
         interval = tuning.catchup_flush_seconds if self._behind else tuning.flush_seconds
-        if self._rebuilding or time.monotonic() - self._last_flush < interval:
+        if not self._rebuilding and time.monotonic() - self._last_flush >= interval:
+            await self._start_flush()
+        if self.stored_positions == self._reported:
             return None
-        return dict(self.stored_positions) if await self.flush() else None
+        self._reported = dict(self.stored_positions)
+        return self._reported
 
     async def finish(self) -> dict[str, int]:
         await self.flush()
@@ -319,7 +341,9 @@ class ProjectionRunner:
         ws = self._ws
         docs, dirty, apply = ws.docs, ws.dirty, self.projection.apply
         applied = duplicates = failed = 0
-        for item in pending:
+        for n, item in enumerate(pending):
+            if n % YIELD_EVERY == YIELD_EVERY - 1:
+                await asyncio.sleep(0)  # the flush being stored moves on meanwhile
             event, payload = item.delivery.envelope, item.delivery.payload
             assert event is not None and payload is not None
             marks: dict[str, int] = docs[item.mark]["m"]  # type: ignore[index]
@@ -386,15 +410,36 @@ class ProjectionRunner:
 
     # -- flushing -------------------------------------------------------------------
     async def flush(self) -> bool:
-        """Write the dirty documents once each, atomically with the positions; False
-        when there was nothing to store."""
+        """Write the dirty documents once each, atomically with the positions, and wait
+        until they are stored; False when there was nothing to store."""
+        started = await self._start_flush()
+        await self._settle()
+        return started
+
+    async def _start_flush(self) -> bool:
+        """Snapshot the dirty documents and the positions, and store them in the
+        background while folding goes on: the previous flush is awaited first (flushes
+        are stored one at a time, in order), and only then are clean documents evicted,
+        so a document on its way to the server is never read back from it."""
+        await self._settle()
+        self._ws.evict()
         self._last_flush = time.monotonic()
         self._unflushed = 0
         if not self._ws.dirty and self.positions == self.stored_positions:
             return False
         positions = dict(self.positions)
-        writes = self._ws.writes()
+        writes = self._ws.snapshot()
         self._seq += 1
+        self._flushing = asyncio.create_task(self._store_flush(writes, positions))
+        return True
+
+    async def _settle(self) -> None:
+        """Wait for the flush being stored; its failure is raised here."""
+        task, self._flushing = self._flushing, None
+        if task is not None:
+            await task
+
+    async def _store_flush(self, writes: list[Write], positions: dict[str, int]) -> None:
         if self._rebuilding:  # an inactive generation: a crash restarts the rebuild
             await self._write_documents(writes)
             await self._advance(positions, None)
@@ -403,26 +448,27 @@ class ProjectionRunner:
             await self._write_documents(writes)
             await self._advance(positions, pending)
             await self._drop_redo(pending)
-        self._ws.flushed(writes)
-        return True
 
     async def _write_documents(self, writes: list[Write]) -> None:
         await self._store.write(writes)
 
     async def _begin(self, writes: list[Write], positions: dict[str, int]) -> Doc:
-        """Store the redo record; writing ``pending`` is the commit point."""
-        redo = [w.to_redo() for w in writes]
+        """Store the redo record; writing ``pending`` is the commit point.
+
+        The record is one compressed BSON blob (the server stores and drops one opaque
+        value instead of converting every document field by field), inline when small,
+        else in ``projection_redo`` pieces named by the checkpoint."""
+        blob = zlib.compress(bson.encode({"w": [w.to_redo() for w in writes]}), 1)
         pending: Doc = {"seq": self._seq, "positions": _positions_to_doc(positions)}
-        size = len(bson.encode({"w": redo}))
-        if size <= self.tuning.inline_redo_bytes:
-            pending["writes"] = redo
+        if len(blob) <= self.tuning.inline_redo_bytes:
+            pending["blob"] = bson.Binary(blob)
         else:
-            per_chunk = max(1, len(redo) * REDO_CHUNK_BYTES // size)
-            chunks = [redo[i : i + per_chunk] for i in range(0, len(redo), per_chunk)]
-            ids = [self._redo_id(self._seq, i) for i in range(len(chunks))]
-            for chunk_id, chunk in zip(ids, chunks, strict=True):
-                await self._db[REDO].replace_one({"_id": chunk_id}, {"w": chunk}, upsert=True)
-            pending["chunks"] = len(chunks)
+            pieces = [blob[i : i + REDO_CHUNK_BYTES] for i in range(0, len(blob), REDO_CHUNK_BYTES)]
+            for index, piece in enumerate(pieces):
+                await self._db[REDO].replace_one(
+                    {"_id": self._redo_id(self._seq, index)}, {"b": bson.Binary(piece)}, upsert=True
+                )
+            pending["chunks"] = len(pieces)
         await self._db[CHECKPOINTS].update_one(
             {"_id": self._checkpoint_id}, {"$set": {"pending": pending}}, upsert=True
         )
@@ -449,20 +495,30 @@ class ProjectionRunner:
         return f"{self._checkpoint_id}:{seq}:{index}"
 
     async def _redo_writes(self, pending: Doc) -> list[Write]:
-        if "writes" in pending:
+        if "writes" in pending:  # the uncompressed record of earlier versions
             return [Write.from_redo(w) for w in pending["writes"]]
-        writes: list[Write] = []
+        if "blob" in pending:
+            return _unpack_redo(bytes(pending["blob"]))
+        parts: list[bytes] = []
+        legacy: list[Write] = []
         for i in range(int(pending["chunks"])):
             chunk = await self._db[REDO].find_one({"_id": self._redo_id(pending["seq"], i)})
             assert chunk is not None, "a redo chunk is missing"
-            writes.extend(Write.from_redo(w) for w in chunk["w"])
-        return writes
+            if "w" in chunk:  # earlier versions: a list of writes per chunk
+                legacy.extend(Write.from_redo(w) for w in chunk["w"])
+            else:
+                parts.append(bytes(chunk["b"]))
+        return legacy or _unpack_redo(b"".join(parts))
 
     async def _drop_redo(self, pending: Doc | None) -> None:
         if not pending or not pending.get("chunks"):
             return
         ids = [self._redo_id(pending["seq"], i) for i in range(int(pending["chunks"]))]
         await self._db[REDO].bulk_write([DeleteOne({"_id": i}) for i in ids], ordered=False)
+
+
+def _unpack_redo(blob: bytes) -> list[Write]:
+    return [Write.from_redo(w) for w in bson.decode(zlib.decompress(blob))["w"]]
 
 
 def _positions_to_doc(positions: dict[str, int]) -> list[dict[str, str | int]]:

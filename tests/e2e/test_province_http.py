@@ -24,7 +24,7 @@ from shared.contracts.issues import IssueOpened
 from shared.contracts.visits import FeedbackAcknowledged, FeedbackDisputed, FindingsMerged
 from shared.envelope import EventEnvelope
 from shared.events import registry
-from tests.conftest import serve
+from tests.conftest import eventually, serve
 from tests.factories import days_ahead
 
 
@@ -53,8 +53,13 @@ async def test_a_simulated_month_goes_through_the_services_http_write_path(
         assert report.errors == [], "\n".join(report.errors)
         assert (report.calls, report.failed) == (planned, 0)
         some_issue = issue_calls[-1].path.split("/")[2]
-        r = await issues.get(f"/issues/{some_issue}", headers=headers(issue_calls[-1].user))
-        assert r.status_code == 200, r.text
+
+        async def projected() -> Any:  # the read model trails the last accepted step
+            r = await issues.get(f"/issues/{some_issue}", headers=headers(issue_calls[-1].user))
+            return r if r.status_code == 200 else None
+
+        shown = await eventually(projected)
+        assert shown.json()["issue_id"] == some_issue
 
 
 def _slice(events: list[EventEnvelope]) -> list[EventEnvelope]:
