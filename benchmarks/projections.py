@@ -58,7 +58,8 @@ from shared.runtime import mongo_client
 from shared.topics import EVENT_TOPICS, dead_letter_topic
 
 Doc = dict[str, Any]
-QUICK = Size(schools=100, months=2)
+QUICK = Size(schools=1000, months=5)
+"""About 100,000 events: large enough that start-up does not dominate, a few minutes."""
 FULL = Size(schools=41_000, months=12)
 """About 10 million events: the log of issue 10's rebuild target (the domain's province of
 20,000 schools gives ~4.9 million a year; see docs/simulator.md)."""
