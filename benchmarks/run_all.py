@@ -38,7 +38,7 @@ def run_modules(size_flag: str, profile: bool) -> dict[str, int]:
             continue
         (bench_dir() / f"{name}.json").unlink(missing_ok=True)
         cmd = [sys.executable, "-m", f"benchmarks.{name}", size_flag]
-        if profile and name == "projections":
+        if profile:
             cmd.append("--profile")
         print(f"== {' '.join(cmd[1:])}", flush=True)
         codes[name] = subprocess.run(cmd, cwd=REPO_ROOT, check=False).returncode
@@ -92,7 +92,9 @@ def markdown(
         "not edit by hand. Every figure stands beside a ceiling and a peer measured **in the "
         "same run**, as ratios. How each is measured: `benchmarks/projections.py` and "
         "`benchmarks/commands.py` (module docstrings); the simulated province: "
-        "[simulator.md](simulator.md). Targets are those of issue 10.",
+        "[simulator.md](simulator.md). Targets are those of issue 10; where each is met or "
+        "missed, where the time goes and what would close the gaps: "
+        "[operations.md, \"Where the targets stand\"](operations.md#where-the-targets-stand).",
         "",
         f"- run: {started} (`{size_flag}`)",
         f"- machine: {_machine_line(here)}",
