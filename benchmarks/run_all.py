@@ -30,7 +30,7 @@ def _present(name: str) -> bool:
     return importlib.util.find_spec(f"benchmarks.{name}") is not None
 
 
-def run_modules(size_flag: str, profile: bool) -> dict[str, int]:
+def run_modules(size_flag: str, profile: bool, extra: dict[str, list[str]]) -> dict[str, int]:
     codes: dict[str, int] = {}
     for name in MODULES:
         if not _present(name):
@@ -40,6 +40,7 @@ def run_modules(size_flag: str, profile: bool) -> dict[str, int]:
         cmd = [sys.executable, "-m", f"benchmarks.{name}", size_flag]
         if profile:
             cmd.append("--profile")
+        cmd += extra.get(name, [])
         print(f"== {' '.join(cmd[1:])}", flush=True)
         codes[name] = subprocess.run(cmd, cwd=REPO_ROOT, check=False).returncode
         if codes[name]:
@@ -94,7 +95,7 @@ def markdown(
         "`benchmarks/commands.py` (module docstrings); the simulated province: "
         "[simulator.md](simulator.md). Targets are those of issue 10; where each is met or "
         "missed, where the time goes and what would close the gaps: "
-        "[operations.md, \"Where the targets stand\"](operations.md#where-the-targets-stand).",
+        '[operations.md, "Where the targets stand"](operations.md#where-the-targets-stand).',
         "",
         f"- run: {started} (`{size_flag}`)",
         f"- machine: {_machine_line(here)}",
@@ -151,12 +152,25 @@ def main(argv: list[str] | None = None) -> int:
     group.add_argument("--full", action="store_true", help="the largest simulated year")
     parser.add_argument("--no-run", action="store_true", help="only collect the JSON files")
     parser.add_argument("--no-profile", action="store_true")
+    parser.add_argument(
+        "--schools", type=int, help="the simulated province's size for the projections"
+    )
+    parser.add_argument("--months", type=int, help="the simulated months for the projections")
+    parser.add_argument("--prefill", type=int, help="commits prefilled for the commands")
     parser.add_argument("--doc", type=Path, default=DOC)
     args = parser.parse_args(argv)
     size_flag = "--full" if args.full else "--quick"
     started = now_iso()
     load_start = _load()
-    codes = {} if args.no_run else run_modules(size_flag, not args.no_profile)
+    extra: dict[str, list[str]] = {"projections": [], "commands": []}
+    for flag, value, module in (
+        ("--schools", args.schools, "projections"),
+        ("--months", args.months, "projections"),
+        ("--prefill", args.prefill, "commands"),
+    ):
+        if value is not None:
+            extra[module] += [flag, str(value)]
+    codes = {} if args.no_run else run_modules(size_flag, not args.no_profile, extra)
     load = (load_start, _load())
     results = load_results()
     print()
