@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.visits.domain import visit as v
+from services.visits.visit import domain as v
 from shared.commands import IllegalStep
 from shared.contracts.directory import Location
 from shared.contracts.visits import (

@@ -1,0 +1,265 @@
+"""HTTP routes of monthly plans (月计划备案) and offices' frequency rules."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, HTTPException, Path, Query, Request, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.visits.checklists.domain import FieldProblem
+from services.visits.edge import (
+    OFFICES,
+    not_found,
+    office_of,
+    unprocessable,
+)
+from services.visits.plans.domain import plan
+from services.visits.plans.domain.frequency import FrequencyRules
+from services.visits.plans.domain.plan import AcknowledgePlan, FilePlan, RevisePlan
+from services.visits.plans.report import PlanReports
+from services.visits.plans.service import PlanService, UnknownPlan
+from services.visits.plans.view import PlansView
+from shared.auth import CurrentPrincipal, Principal, Role, ensure_role, ensure_within
+from shared.contracts.plans import PlanEntry
+from shared.http import parse_if_match
+from shared.jurisdiction import Jurisdiction
+from shared.params import PlausibleDate, PlausibleMonth
+from shared.projection import ReadModels
+from shared.service import RuntimeDep, command_context
+
+router = APIRouter(tags=["plans"])
+PLAN_ID = r"^[0-9A-Za-z_-]{2,40}-[0-9]{4}-[0-9]{2}$"
+DIVISION_CODE = r"^[0-9]{6}$"
+
+
+class EntryIn(PlanEntry):
+    school_id: str = Field(pattern=r"^[0-9A-Za-z_-]{2,40}$")
+    planned_on: PlausibleDate
+    purpose: str = Field(default="", max_length=500)
+
+
+class PlanCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    month: PlausibleMonth = Field(examples=["2026-09"])
+    inspector_id: str | None = Field(default=None, description="your own user id, or omit")
+    entries: list[EntryIn] = Field(max_length=62)
+    note: str = Field(default="", max_length=1000)
+
+
+class PlanRevision(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    entries: list[EntryIn] = Field(max_length=62)
+    reason: str = Field(min_length=2, max_length=500)
+
+
+class PlanAcknowledgement(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    comment: str = Field(default="", max_length=1000)
+
+
+class RulesIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    listed_school_days_per_month: int = Field(ge=0, le=31)
+    county_inspector_visits_per_month: int = Field(ge=0, le=100)
+    school_visits_per_year: int = Field(ge=0, le=100)
+    city_inspector_visits_per_county_per_month: int = Field(ge=0, le=100)
+    city_inspector_city_direct_visits_per_month: int = Field(ge=0, le=100)
+    reason: str = Field(min_length=2, max_length=500)
+
+
+class Accepted(BaseModel):
+    plan_id: str
+    version: int
+
+
+def _service(request: Request) -> PlanService:
+    service: PlanService = request.app.state.plans
+    return service
+
+
+def _reports(request: Request) -> PlanReports:
+    reports: PlanReports = request.app.state.plan_reports
+    return reports
+
+
+def _entries(entries: list[EntryIn]) -> tuple[PlanEntry, ...]:
+    return tuple(PlanEntry.model_validate(e.model_dump()) for e in entries)
+
+
+def _within(principal: Principal) -> Any:
+    return lambda where: ensure_within(principal, where)
+
+
+@router.post("/plans", status_code=status.HTTP_201_CREATED, response_model=Accepted)
+async def file_plan(
+    body: PlanCreate, principal: CurrentPrincipal, request: Request, response: Response
+) -> Accepted:
+    """月计划备案 — an inspector files their own plan for a month with their office."""
+    ensure_role(principal, Role.inspector)
+    if body.inspector_id not in (None, principal.user_id):
+        raise HTTPException(403, "只能备案本人的月计划 (you file only your own plan)")
+    cmd = FilePlan(
+        inspector_id=principal.user_id,
+        month=body.month,
+        office=plan.office_of(principal.jurisdiction).path,
+        entries=_entries(body.entries),
+        note=body.note,
+    )
+    try:
+        version = await _service(request).file(
+            cmd, command_context(request, principal), _within(principal)
+        )
+    except FieldProblem as problem:
+        raise unprocessable(problem) from None
+    response.headers["ETag"] = f'"{version}"'
+    response.headers["Location"] = f"/plans/{cmd.plan_id}"
+    return Accepted(plan_id=cmd.plan_id, version=version)
+
+
+@router.post("/plans/{plan_id}/revisions", response_model=Accepted)
+async def revise_plan(
+    plan_id: Annotated[str, Path(pattern=PLAN_ID)],
+    body: PlanRevision,
+    principal: CurrentPrincipal,
+    request: Request,
+    response: Response,
+    if_match: Annotated[str | None, Header()] = None,
+) -> Accepted:
+    """调整月计划 — the inspector replaces the entries, with a reason (never an edit)."""
+    ensure_role(principal, Role.inspector)
+    service = _service(request)
+    try:
+        state, _ = await service.load(plan_id)
+        if state.inspector_id != principal.user_id:
+            raise HTTPException(403, "只能调整本人的月计划 (you revise only your own plan)")
+        cmd = RevisePlan(
+            plan_id=plan_id,
+            inspector_id=principal.user_id,
+            entries=_entries(body.entries),
+            reason=body.reason,
+        )
+        version = await service.revise(
+            cmd,
+            parse_if_match(if_match),
+            command_context(request, principal),
+            _within(principal),
+        )
+    except UnknownPlan:
+        raise not_found(f"月计划 {plan_id} 不存在 (unknown plan)") from None
+    except FieldProblem as problem:
+        raise unprocessable(problem) from None
+    response.headers["ETag"] = f'"{version}"'
+    return Accepted(plan_id=plan_id, version=version)
+
+
+@router.post("/plans/{plan_id}/acknowledgement", response_model=Accepted)
+async def acknowledge_plan(
+    plan_id: Annotated[str, Path(pattern=PLAN_ID)],
+    body: PlanAcknowledgement,
+    principal: CurrentPrincipal,
+    request: Request,
+    response: Response,
+    if_match: Annotated[str | None, Header()] = None,
+) -> Accepted:
+    """备案确认 — the office the plan is filed with confirms it, maybe with a comment."""
+    ensure_role(principal, Role.county_office, Role.city_office)
+    cmd = AcknowledgePlan(plan_id=plan_id, acknowledged_by=principal.user_id, comment=body.comment)
+    try:
+        version = await _service(request).acknowledge(
+            cmd,
+            parse_if_match(if_match),
+            command_context(request, principal),
+            _within(principal),
+        )
+    except UnknownPlan:
+        raise not_found(f"月计划 {plan_id} 不存在 (unknown plan)") from None
+    response.headers["ETag"] = f'"{version}"'
+    return Accepted(plan_id=plan_id, version=version)
+
+
+def _sees(principal: Principal, doc: dict[str, Any]) -> bool:
+    if doc["inspector_id"] == principal.user_id:
+        return True
+    return principal.has_any(*OFFICES) and principal.can_access(
+        Jurisdiction.from_path(doc["office"])
+    )
+
+
+@router.get("/plans")
+async def list_plans(
+    principal: CurrentPrincipal,
+    runtime: RuntimeDep,
+    request: Request,
+    county: Annotated[str | None, Query(pattern=DIVISION_CODE)] = None,
+    month: Annotated[PlausibleMonth | None, Query()] = None,
+) -> list[dict[str, Any]]:
+    """Plans with their rule findings and the visits done so far: an office sees every
+    plan filed in its jurisdiction (optionally one county), an inspector their own."""
+    query: dict[str, Any] = {}
+    if principal.has_any(*OFFICES):
+        mine = principal.jurisdiction
+        for level in ("province", "city", "county"):
+            value = getattr(mine, level)
+            if value is not None:
+                query[level] = value
+        if county is not None:
+            if mine.county not in (None, county):
+                raise HTTPException(403, "超出您的管辖范围 (outside your jurisdiction)")
+            query["county"] = county
+    elif principal.has_any(Role.inspector, Role.zone_leader):
+        query["inspector_id"] = principal.user_id
+    else:
+        ensure_role(principal, *OFFICES, Role.inspector)
+    if month is not None:
+        query["month"] = month
+    plans = await ReadModels(runtime.db, PlansView.name).collection("plans")
+    docs = [d async for d in plans.find(query).sort("_id").limit(500)]
+    reports = _reports(request)
+    return [await reports.report(d) for d in docs]
+
+
+@router.get("/plans/{plan_id}")
+async def get_plan(
+    plan_id: Annotated[str, Path(pattern=PLAN_ID)],
+    principal: CurrentPrincipal,
+    runtime: RuntimeDep,
+    request: Request,
+) -> dict[str, Any]:
+    """One plan with its rule findings and the visits done so far."""
+    plans = await ReadModels(runtime.db, PlansView.name).collection("plans")
+    doc = await plans.find_one({"_id": plan_id})
+    if doc is None:
+        raise not_found(f"月计划 {plan_id} 不存在 (unknown plan)")
+    if not _sees(principal, doc):
+        raise HTTPException(403, "超出您的管辖范围 (outside your jurisdiction)")
+    return await _reports(request).report(doc)
+
+
+@router.put("/frequency-rules", response_model=dict[str, Any])
+async def set_rules(
+    body: RulesIn, principal: CurrentPrincipal, request: Request, response: Response
+) -> dict[str, Any]:
+    """设定督导频次要求 — an office sets the rules for its own jurisdiction."""
+    ensure_role(principal, *OFFICES)
+    office = office_of(principal)
+    rules = FrequencyRules(**body.model_dump(exclude={"reason"}))
+    version = await _service(request).set_rules(
+        office, rules, body.reason, command_context(request, principal)
+    )
+    response.headers["ETag"] = f'"{version}"'
+    return {"office": office.path, "version": version, **asdict(rules)}
+
+
+@router.get("/frequency-rules")
+async def get_rules(principal: CurrentPrincipal, request: Request) -> dict[str, Any]:
+    """The rules that apply in the caller's jurisdiction (its own office's, or the nearest
+    office above that set some, or the defaults)."""
+    where = plan.office_of(principal.jurisdiction)
+    rules, source = await _reports(request).rules_for(where.path)
+    return {"office": where.path, "source": source, **asdict(rules)}

@@ -1,0 +1,443 @@
+"""HTTP routes of the visit lifecycle (五环节): plan, sign in, record, feedback, answer, close.
+
+Every write is a command on the visit's stream and answers with the stream's new
+version in ``ETag``; writes that edit something already recorded (finding corrections)
+take ``If-Match``. Reads come from the ``visits_visits`` read model, except the timeline,
+which is the stream itself.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, HTTPException, Query, Request, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.visits.edge import ID
+from services.visits.visit import domain as v
+from services.visits.visit.queries import VisitQueries, visible
+from services.visits.visit.service import PlanRequest, VisitService
+from shared.auth import CurrentPrincipal, ensure_sees
+from shared.contracts.directory import Location
+from shared.contracts.visits import (
+    DisputeOutcome,
+    EvidenceRef,
+    MajorKind,
+    Method,
+    Severity,
+    Verdict,
+    VisitKind,
+)
+from shared.http import parse_if_match, timeline_entry
+from shared.params import MAX_VERSION, PlausibleDate, Skip
+from shared.service import RuntimeDep, command_context
+
+router = APIRouter(prefix="/visits", tags=["visits"])
+
+Text = Annotated[str, Field(max_length=2000)]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PlanBody(_Body):
+    kind: VisitKind = VisitKind.routine
+    school_id: str = Field(pattern=ID)
+    planned_on: PlausibleDate
+    announced: bool = True
+    purpose: str = Field(min_length=2, max_length=500)
+    focus: Text = ""
+    team: list[Annotated[str, Field(pattern=ID)]] = Field(default_factory=list, max_length=12)
+    lead_inspector_id: str | None = Field(default=None, pattern=ID)
+    checklist_id: str | None = Field(default=None, pattern=ID)
+    checklist_version: int | None = Field(default=None, ge=1, le=MAX_VERSION)
+    item_codes: list[str] | None = Field(default=None, min_length=1, max_length=50)
+    assignments: dict[str, str] = Field(default_factory=dict)
+    """item code → inspector id (comprehensive visits)."""
+    campaign_id: str | None = Field(default=None, pattern=ID)
+    plan_id: str | None = Field(default=None, max_length=80)
+    follows_up: list[str] = Field(default_factory=list, max_length=50)
+    visit_id: str | None = Field(default=None, pattern=ID)
+
+
+class SignInBody(_Body):
+    location: Location | None = None
+
+
+class FindingBody(_Body):
+    finding_id: str | None = Field(default=None, pattern=ID)
+    item_code: str = Field(min_length=1, max_length=40)
+    verdict: Verdict
+    notes: Text = ""
+    methods: list[Method] = Field(min_length=1, max_length=6)
+    severity: Severity | None = None
+    major_kind: MajorKind | None = None
+    requirement: str | None = Field(default=None, max_length=1000)
+    proposed_deadline: PlausibleDate | None = None
+    evidence: list[EvidenceRef] = Field(default_factory=list, max_length=30)
+    checks_finding_id: str | None = Field(default=None, max_length=80)
+
+
+class CorrectionBody(_Body):
+    reason: str = Field(min_length=2, max_length=500)
+    verdict: Verdict | None = None
+    notes: str | None = Field(default=None, max_length=2000)
+    methods: list[Method] | None = Field(default=None, min_length=1, max_length=6)
+    severity: Severity | None = None
+    major_kind: MajorKind | None = None
+    requirement: str | None = Field(default=None, max_length=1000)
+    proposed_deadline: PlausibleDate | None = None
+    evidence: list[EvidenceRef] | None = Field(default=None, max_length=30)
+    withdrawn: bool = False
+
+
+class SummaryBody(_Body):
+    summary: Text = ""
+
+
+class ReasonBody(_Body):
+    reason: str = Field(min_length=2, max_length=500)
+
+
+class RescheduleBody(ReasonBody):
+    planned_on: PlausibleDate
+
+
+class AcknowledgeBody(_Body):
+    signer_name: str = Field(min_length=2, max_length=50)
+
+
+class DisputedPointBody(_Body):
+    point_no: int = Field(ge=1, le=1000)
+    reason: str = Field(min_length=2, max_length=1000)
+
+
+class DisputeBody(_Body):
+    points: list[DisputedPointBody] = Field(min_length=1, max_length=50)
+
+
+class ResolutionBody(_Body):
+    point_no: int = Field(ge=1, le=1000)
+    outcome: DisputeOutcome
+    note: str = Field(min_length=2, max_length=1000)
+    description: str | None = Field(default=None, max_length=2000)
+    requirement: str | None = Field(default=None, max_length=1000)
+    severity: Severity | None = None
+    deadline: PlausibleDate | None = None
+
+
+class ResolveBody(_Body):
+    resolutions: list[ResolutionBody] = Field(min_length=1, max_length=50)
+
+
+class Accepted(BaseModel):
+    visit_id: str
+    version: int
+    finding_id: str | None = None
+
+
+def _service(request: Request) -> VisitService:
+    service: VisitService = request.app.state.visits
+    return service
+
+
+def _accepted(response: Response, visit_id: str, version: int, **extra: str) -> Accepted:
+    response.headers["ETag"] = f'"{version}"'
+    return Accepted(visit_id=visit_id, version=version, **extra)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=Accepted)
+async def plan_visit(
+    body: PlanBody, principal: CurrentPrincipal, request: Request, response: Response
+) -> Accepted:
+    """安排督导 — plan a visit (督前制蓝本)."""
+    req = PlanRequest(
+        kind=body.kind,
+        school_id=body.school_id,
+        planned_on=body.planned_on,
+        announced=body.announced,
+        purpose=body.purpose,
+        focus=body.focus,
+        team=tuple(body.team),
+        lead_inspector_id=body.lead_inspector_id,
+        checklist_id=body.checklist_id,
+        checklist_version=body.checklist_version,
+        item_codes=tuple(body.item_codes) if body.item_codes else None,
+        assignments=tuple(body.assignments.items()),
+        campaign_id=body.campaign_id,
+        plan_id=body.plan_id,
+        follows_up=tuple(body.follows_up),
+        visit_id=body.visit_id,
+    )
+    ctx = command_context(request, principal)
+    visit_id, version = await _service(request).plan(req, principal, ctx)
+    response.headers["Location"] = f"/visits/{visit_id}"
+    return _accepted(response, visit_id, version)
+
+
+@router.post("/{visit_id}/reschedule", response_model=Accepted)
+async def reschedule_visit(
+    visit_id: str,
+    body: RescheduleBody,
+    principal: CurrentPrincipal,
+    request: Request,
+    response: Response,
+    if_match: Annotated[str | None, Header()] = None,
+) -> Accepted:
+    """改期 — move a visit that has not started."""
+    cmd = v.RescheduleVisit(planned_on=body.planned_on, reason=body.reason)
+    version = await _service(request).reschedule(
+        visit_id, cmd, principal, command_context(request, principal), parse_if_match(if_match)
+    )
+    return _accepted(response, visit_id, version)
+
+
+@router.post("/{visit_id}/cancel", response_model=Accepted)
+async def cancel_visit(
+    visit_id: str,
+    body: ReasonBody,
+    principal: CurrentPrincipal,
+    request: Request,
+    response: Response,
+    if_match: Annotated[str | None, Header()] = None,
+) -> Accepted:
+    """取消 — cancel a visit that has not started."""
+    version = await _service(request).reschedule(
+        visit_id,
+        v.CancelVisit(reason=body.reason),
+        principal,
+        command_context(request, principal),
+        parse_if_match(if_match),
+    )
+    return _accepted(response, visit_id, version)
+
+
+@router.post("/{visit_id}/sign-in", response_model=Accepted)
+async def sign_in(
+    visit_id: str,
+    body: SignInBody,
+    principal: CurrentPrincipal,
+    request: Request,
+    response: Response,
+) -> Accepted:
+    """签到 — sign in at the school; time is the server's, place is checked, not trusted."""
+    version = await _service(request).sign_in(
+        visit_id, body.location, principal, command_context(request, principal)
+    )
+    return _accepted(response, visit_id, version)
+
+
+@router.post("/{visit_id}/findings", status_code=201, response_model=Accepted)
+async def record_finding(
+    visit_id: str,
+    body: FindingBody,
+    principal: CurrentPrincipal,
+    request: Request,
+    response: Response,
+    if_match: Annotated[str | None, Header()] = None,
+) -> Accepted:
+    """记录督导情况 — record one checklist item (fine / highlight / problem) with evidence."""
+    finding_id = body.finding_id or request.app.state.runtime.new_id().hex[:16]
+    cmd = v.RecordFinding(
+        finding_id=finding_id,
+        item_code=body.item_code,
+        inspector_id=principal.user_id,
+        verdict=body.verdict,
+        notes=body.notes,
+        methods=tuple(body.methods),
+        severity=body.severity,
+        major_kind=body.major_kind,
+        requirement=body.requirement,
+        proposed_deadline=body.proposed_deadline,
+        evidence=tuple(body.evidence),
+        checks_finding_id=body.checks_finding_id,
+    )
+    version = await _service(request).record_finding(
+        visit_id, cmd, principal, command_context(request, principal), parse_if_match(if_match)
+    )
+    return _accepted(response, visit_id, version, finding_id=finding_id)
+
+
+@router.patch("/{visit_id}/findings/{finding_id}", response_model=Accepted)
+async def correct_finding(
+    visit_id: str,
+    finding_id: str,
+    body: CorrectionBody,
+    principal: CurrentPrincipal,
+    request: Request,
+    response: Response,
+    if_match: Annotated[str | None, Header()] = None,
+) -> Accepted:
+    """更正记录 — correct (or withdraw) a finding before feedback; a new event, never an edit."""
+    cmd = v.CorrectFinding(
+        finding_id=finding_id,
+        inspector_id=principal.user_id,
+        reason=body.reason,
+        verdict=body.verdict,
+        notes=body.notes,
+        methods=tuple(body.methods) if body.methods is not None else None,
+        severity=body.severity,
+        major_kind=body.major_kind,
+        requirement=body.requirement,
+        proposed_deadline=body.proposed_deadline,
+        evidence=tuple(body.evidence) if body.evidence is not None else None,
+        withdrawn=body.withdrawn,
+    )
+    version = await _service(request).correct_finding(
+        visit_id, cmd, principal, command_context(request, principal), parse_if_match(if_match)
+    )
+    return _accepted(response, visit_id, version, finding_id=finding_id)
+
+
+@router.post("/{visit_id}/merge", response_model=Accepted)
+async def merge_findings(
+    visit_id: str,
+    body: SummaryBody,
+    principal: CurrentPrincipal,
+    request: Request,
+    response: Response,
+) -> Accepted:
+    """汇总 — the zone leader merges a comprehensive visit's findings into one report."""
+    version = await _service(request).merge(
+        visit_id, body.summary, principal, command_context(request, principal)
+    )
+    return _accepted(response, visit_id, version)
+
+
+@router.post("/{visit_id}/feedback", response_model=Accepted)
+async def issue_feedback(
+    visit_id: str,
+    body: SummaryBody,
+    principal: CurrentPrincipal,
+    request: Request,
+    response: Response,
+) -> Accepted:
+    """出具反馈清单 — issue the feedback list: highlights and problems with requirements."""
+    version = await _service(request).issue_feedback(
+        visit_id, body.summary, principal, command_context(request, principal)
+    )
+    return _accepted(response, visit_id, version)
+
+
+@router.post("/{visit_id}/acknowledgement", response_model=Accepted)
+async def acknowledge(
+    visit_id: str,
+    body: AcknowledgeBody,
+    principal: CurrentPrincipal,
+    request: Request,
+    response: Response,
+) -> Accepted:
+    """校长签收 — the principal signs the feedback list."""
+    version = await _service(request).acknowledge(
+        visit_id, body.signer_name, principal, command_context(request, principal)
+    )
+    return _accepted(response, visit_id, version)
+
+
+@router.post("/{visit_id}/disputes", response_model=Accepted)
+async def dispute(
+    visit_id: str,
+    body: DisputeBody,
+    principal: CurrentPrincipal,
+    request: Request,
+    response: Response,
+) -> Accepted:
+    """申辩 — the school disputes named points with reasons."""
+    points = tuple((p.point_no, p.reason) for p in body.points)
+    version = await _service(request).dispute(
+        visit_id, points, principal, command_context(request, principal)
+    )
+    return _accepted(response, visit_id, version)
+
+
+@router.post("/{visit_id}/dispute-resolution", response_model=Accepted)
+async def resolve_dispute(
+    visit_id: str,
+    body: ResolveBody,
+    principal: CurrentPrincipal,
+    request: Request,
+    response: Response,
+) -> Accepted:
+    """处理申辩 — uphold, amend or withdraw each disputed point."""
+    resolutions = tuple(v.Resolution(**r.model_dump()) for r in body.resolutions)
+    version = await _service(request).resolve_dispute(
+        visit_id, resolutions, principal, command_context(request, principal)
+    )
+    return _accepted(response, visit_id, version)
+
+
+@router.post("/{visit_id}/close", response_model=Accepted)
+async def close_visit(
+    visit_id: str,
+    body: SummaryBody,
+    principal: CurrentPrincipal,
+    request: Request,
+    response: Response,
+) -> Accepted:
+    """办结 — close the visit; its record is archived."""
+    version = await _service(request).close(
+        visit_id, body.summary, principal, command_context(request, principal)
+    )
+    return _accepted(response, visit_id, version)
+
+
+# ---------------------------------------------------------------- reads
+
+
+def _queries(request: Request) -> VisitQueries:
+    return VisitQueries(request.app.state.runtime.db)
+
+
+@router.get("/{visit_id}")
+async def get_visit(visit_id: str, principal: CurrentPrincipal, request: Request) -> dict[str, Any]:
+    """一次督导的全部情况 — a visit with sign-ins, findings, feedback and outcome."""
+    return await _queries(request).one(visit_id, principal)
+
+
+@router.get("")
+async def list_visits(
+    principal: CurrentPrincipal,
+    request: Request,
+    school_id: Annotated[str | None, Query(pattern=ID)] = None,
+    county: Annotated[str | None, Query(pattern=r"^[0-9]{6}$")] = None,
+    stage: Annotated[v.Stage | None, Query()] = None,
+    kind: Annotated[VisitKind | None, Query()] = None,
+    inspector_id: Annotated[str | None, Query(pattern=ID)] = None,
+    campaign_id: Annotated[str | None, Query(pattern=ID)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    skip: Skip = 0,
+) -> list[dict[str, Any]]:
+    """Visits the caller sees (zones ignored), newest planned day first, with filters."""
+    return await _queries(request).page(
+        principal,
+        limit,
+        skip,
+        school_id=school_id,
+        county=county,
+        stage=stage.value if stage else None,
+        kind=kind.value if kind else None,
+        team=inspector_id,
+        campaign_id=campaign_id,
+    )
+
+
+@router.get("/{visit_id}/timeline")
+async def timeline(
+    visit_id: str, principal: CurrentPrincipal, runtime: RuntimeDep
+) -> list[dict[str, Any]]:
+    """督导全过程 — every event of the visit's stream, in order, with who, when and why.
+
+    Read from the stream itself (not the read model), so it is complete the moment a
+    command is accepted.
+    """
+    events = await runtime.store.load(v.stream_id(visit_id))
+    if not events:
+        raise HTTPException(404, f"督导 {visit_id} 不存在 (unknown visit)")
+    ensure_sees(principal, events[0].jurisdiction)
+    first = {"announced": events[0].payload.get("announced"), "stage": "planned"}
+    if len(events) > 1 and events[1].event_type != "cn.duxue.visits.visit_cancelled":
+        first["stage"] = "on_site"
+    if not visible(principal, first):
+        raise HTTPException(404, f"督导 {visit_id} 不存在 (unknown visit)")
+    return [timeline_entry(e) for e in events]
