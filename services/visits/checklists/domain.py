@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from shared.commands import FieldProblem as FieldProblem  # shared; still importable here
 from shared.commands import IllegalStep
 from shared.contracts.checklists import (
     PLATFORM_SCOPE,
@@ -13,15 +14,6 @@ from shared.contracts.checklists import (
 )
 from shared.events import EventPayload
 from shared.jurisdiction import Jurisdiction
-
-
-class FieldProblem(Exception):
-    """A command names something that does not fit (HTTP 422 naming ``field``)."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
 
 
 @dataclass(frozen=True)
