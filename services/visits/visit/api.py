@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, HTTPException, Query, Request, Response, status
+from fastapi import APIRouter, HTTPException, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.visits.deps import VisitReads, Visits
 from services.visits.edge import ID
 from services.visits.visit import domain as v
-from services.visits.visit.queries import VisitQueries, visible
-from services.visits.visit.service import PlanRequest, VisitService
+from services.visits.visit.queries import visible
+from services.visits.visit.service import PlanRequest
 from shared.auth import CurrentPrincipal, ensure_sees
 from shared.contracts.directory import Location
 from shared.contracts.visits import (
@@ -28,9 +29,10 @@ from shared.contracts.visits import (
     Verdict,
     VisitKind,
 )
-from shared.http import parse_if_match, timeline_entry
+from shared.http import timeline_entry
 from shared.params import MAX_VERSION, PlausibleDate, Skip
-from shared.service import RuntimeDep, command_context
+from shared.routing import Caller, IfMatch, set_etag
+from shared.service import RuntimeDep
 
 router = APIRouter(prefix="/visits", tags=["visits"])
 
@@ -137,19 +139,14 @@ class Accepted(BaseModel):
     finding_id: str | None = None
 
 
-def _service(request: Request) -> VisitService:
-    service: VisitService = request.app.state.visits
-    return service
-
-
 def _accepted(response: Response, visit_id: str, version: int, **extra: str) -> Accepted:
-    response.headers["ETag"] = f'"{version}"'
+    set_etag(response, version)
     return Accepted(visit_id=visit_id, version=version, **extra)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=Accepted)
 async def plan_visit(
-    body: PlanBody, principal: CurrentPrincipal, request: Request, response: Response
+    body: PlanBody, caller: Caller, visits: Visits, response: Response
 ) -> Accepted:
     """安排督导 — plan a visit (督前制蓝本)."""
     req = PlanRequest(
@@ -170,8 +167,7 @@ async def plan_visit(
         follows_up=tuple(body.follows_up),
         visit_id=body.visit_id,
     )
-    ctx = command_context(request, principal)
-    visit_id, version = await _service(request).plan(req, principal, ctx)
+    visit_id, version = await visits.plan(req, caller)
     response.headers["Location"] = f"/visits/{visit_id}"
     return _accepted(response, visit_id, version)
 
@@ -180,69 +176,55 @@ async def plan_visit(
 async def reschedule_visit(
     visit_id: str,
     body: RescheduleBody,
-    principal: CurrentPrincipal,
-    request: Request,
+    caller: Caller,
+    visits: Visits,
     response: Response,
-    if_match: Annotated[str | None, Header()] = None,
+    expected: IfMatch,
 ) -> Accepted:
     """改期 — move a visit that has not started."""
     cmd = v.RescheduleVisit(planned_on=body.planned_on, reason=body.reason)
-    version = await _service(request).reschedule(
-        visit_id, cmd, principal, command_context(request, principal), parse_if_match(if_match)
-    )
-    return _accepted(response, visit_id, version)
+    return _accepted(response, visit_id, await visits.handle(visit_id, cmd, caller, expected))
 
 
 @router.post("/{visit_id}/cancel", response_model=Accepted)
 async def cancel_visit(
     visit_id: str,
     body: ReasonBody,
-    principal: CurrentPrincipal,
-    request: Request,
+    caller: Caller,
+    visits: Visits,
     response: Response,
-    if_match: Annotated[str | None, Header()] = None,
+    expected: IfMatch,
 ) -> Accepted:
     """取消 — cancel a visit that has not started."""
-    version = await _service(request).reschedule(
-        visit_id,
-        v.CancelVisit(reason=body.reason),
-        principal,
-        command_context(request, principal),
-        parse_if_match(if_match),
-    )
-    return _accepted(response, visit_id, version)
+    cmd = v.CancelVisit(reason=body.reason)
+    return _accepted(response, visit_id, await visits.handle(visit_id, cmd, caller, expected))
 
 
 @router.post("/{visit_id}/sign-in", response_model=Accepted)
 async def sign_in(
-    visit_id: str,
-    body: SignInBody,
-    principal: CurrentPrincipal,
-    request: Request,
-    response: Response,
+    visit_id: str, body: SignInBody, caller: Caller, visits: Visits, response: Response
 ) -> Accepted:
     """签到 — sign in at the school; time is the server's, place is checked, not trusted."""
-    version = await _service(request).sign_in(
-        visit_id, body.location, principal, command_context(request, principal)
-    )
-    return _accepted(response, visit_id, version)
+    cmd = v.SignIn(caller.principal.user_id, caller.ctx.now, body.location, None, 0.0)
+    return _accepted(response, visit_id, await visits.handle(visit_id, cmd, caller, None))
 
 
 @router.post("/{visit_id}/findings", status_code=201, response_model=Accepted)
 async def record_finding(
     visit_id: str,
     body: FindingBody,
-    principal: CurrentPrincipal,
-    request: Request,
+    caller: Caller,
+    visits: Visits,
+    runtime: RuntimeDep,
     response: Response,
-    if_match: Annotated[str | None, Header()] = None,
+    expected: IfMatch,
 ) -> Accepted:
     """记录督导情况 — record one checklist item (fine / highlight / problem) with evidence."""
-    finding_id = body.finding_id or request.app.state.runtime.new_id().hex[:16]
+    finding_id = body.finding_id or runtime.new_id().hex[:16]
     cmd = v.RecordFinding(
         finding_id=finding_id,
         item_code=body.item_code,
-        inspector_id=principal.user_id,
+        inspector_id=caller.principal.user_id,
         verdict=body.verdict,
         notes=body.notes,
         methods=tuple(body.methods),
@@ -253,9 +235,7 @@ async def record_finding(
         evidence=tuple(body.evidence),
         checks_finding_id=body.checks_finding_id,
     )
-    version = await _service(request).record_finding(
-        visit_id, cmd, principal, command_context(request, principal), parse_if_match(if_match)
-    )
+    version = await visits.handle(visit_id, cmd, caller, expected)
     return _accepted(response, visit_id, version, finding_id=finding_id)
 
 
@@ -264,15 +244,15 @@ async def correct_finding(
     visit_id: str,
     finding_id: str,
     body: CorrectionBody,
-    principal: CurrentPrincipal,
-    request: Request,
+    caller: Caller,
+    visits: Visits,
     response: Response,
-    if_match: Annotated[str | None, Header()] = None,
+    expected: IfMatch,
 ) -> Accepted:
     """更正记录 — correct (or withdraw) a finding before feedback; a new event, never an edit."""
     cmd = v.CorrectFinding(
         finding_id=finding_id,
-        inspector_id=principal.user_id,
+        inspector_id=caller.principal.user_id,
         reason=body.reason,
         verdict=body.verdict,
         notes=body.notes,
@@ -284,121 +264,81 @@ async def correct_finding(
         evidence=tuple(body.evidence) if body.evidence is not None else None,
         withdrawn=body.withdrawn,
     )
-    version = await _service(request).correct_finding(
-        visit_id, cmd, principal, command_context(request, principal), parse_if_match(if_match)
-    )
+    version = await visits.handle(visit_id, cmd, caller, expected)
     return _accepted(response, visit_id, version, finding_id=finding_id)
 
 
 @router.post("/{visit_id}/merge", response_model=Accepted)
 async def merge_findings(
-    visit_id: str,
-    body: SummaryBody,
-    principal: CurrentPrincipal,
-    request: Request,
-    response: Response,
+    visit_id: str, body: SummaryBody, caller: Caller, visits: Visits, response: Response
 ) -> Accepted:
     """汇总 — the zone leader merges a comprehensive visit's findings into one report."""
-    version = await _service(request).merge(
-        visit_id, body.summary, principal, command_context(request, principal)
-    )
-    return _accepted(response, visit_id, version)
+    cmd = v.MergeFindings(by=caller.principal.user_id, by_zone_leader=True, summary=body.summary)
+    return _accepted(response, visit_id, await visits.handle(visit_id, cmd, caller, None))
 
 
 @router.post("/{visit_id}/feedback", response_model=Accepted)
 async def issue_feedback(
-    visit_id: str,
-    body: SummaryBody,
-    principal: CurrentPrincipal,
-    request: Request,
-    response: Response,
+    visit_id: str, body: SummaryBody, caller: Caller, visits: Visits, response: Response
 ) -> Accepted:
     """出具反馈清单 — issue the feedback list: highlights and problems with requirements."""
-    version = await _service(request).issue_feedback(
-        visit_id, body.summary, principal, command_context(request, principal)
-    )
-    return _accepted(response, visit_id, version)
+    cmd = v.IssueFeedback(by=caller.principal.user_id, summary=body.summary)
+    return _accepted(response, visit_id, await visits.handle(visit_id, cmd, caller, None))
 
 
 @router.post("/{visit_id}/acknowledgement", response_model=Accepted)
 async def acknowledge(
-    visit_id: str,
-    body: AcknowledgeBody,
-    principal: CurrentPrincipal,
-    request: Request,
-    response: Response,
+    visit_id: str, body: AcknowledgeBody, caller: Caller, visits: Visits, response: Response
 ) -> Accepted:
     """校长签收 — the principal signs the feedback list."""
-    version = await _service(request).acknowledge(
-        visit_id, body.signer_name, principal, command_context(request, principal)
-    )
-    return _accepted(response, visit_id, version)
+    cmd = v.Acknowledge(by=caller.principal.user_id, signer_name=body.signer_name)
+    return _accepted(response, visit_id, await visits.handle(visit_id, cmd, caller, None))
 
 
 @router.post("/{visit_id}/disputes", response_model=Accepted)
 async def dispute(
-    visit_id: str,
-    body: DisputeBody,
-    principal: CurrentPrincipal,
-    request: Request,
-    response: Response,
+    visit_id: str, body: DisputeBody, caller: Caller, visits: Visits, response: Response
 ) -> Accepted:
     """申辩 — the school disputes named points with reasons."""
     points = tuple((p.point_no, p.reason) for p in body.points)
-    version = await _service(request).dispute(
-        visit_id, points, principal, command_context(request, principal)
-    )
-    return _accepted(response, visit_id, version)
+    cmd = v.Dispute(by=caller.principal.user_id, points=points)
+    return _accepted(response, visit_id, await visits.handle(visit_id, cmd, caller, None))
 
 
 @router.post("/{visit_id}/dispute-resolution", response_model=Accepted)
 async def resolve_dispute(
-    visit_id: str,
-    body: ResolveBody,
-    principal: CurrentPrincipal,
-    request: Request,
-    response: Response,
+    visit_id: str, body: ResolveBody, caller: Caller, visits: Visits, response: Response
 ) -> Accepted:
     """处理申辩 — uphold, amend or withdraw each disputed point."""
     resolutions = tuple(v.Resolution(**r.model_dump()) for r in body.resolutions)
-    version = await _service(request).resolve_dispute(
-        visit_id, resolutions, principal, command_context(request, principal)
-    )
-    return _accepted(response, visit_id, version)
+    cmd = v.ResolveDispute(by=caller.principal.user_id, resolutions=resolutions)
+    return _accepted(response, visit_id, await visits.handle(visit_id, cmd, caller, None))
 
 
 @router.post("/{visit_id}/close", response_model=Accepted)
 async def close_visit(
-    visit_id: str,
-    body: SummaryBody,
-    principal: CurrentPrincipal,
-    request: Request,
-    response: Response,
+    visit_id: str, body: SummaryBody, caller: Caller, visits: Visits, response: Response
 ) -> Accepted:
     """办结 — close the visit; its record is archived."""
-    version = await _service(request).close(
-        visit_id, body.summary, principal, command_context(request, principal)
-    )
-    return _accepted(response, visit_id, version)
+    cmd = v.CloseVisit(by=caller.principal.user_id, summary=body.summary)
+    return _accepted(response, visit_id, await visits.handle(visit_id, cmd, caller, None))
 
 
 # ---------------------------------------------------------------- reads
 
 
-def _queries(request: Request) -> VisitQueries:
-    return VisitQueries(request.app.state.runtime.db)
-
-
 @router.get("/{visit_id}")
-async def get_visit(visit_id: str, principal: CurrentPrincipal, request: Request) -> dict[str, Any]:
+async def get_visit(
+    visit_id: str, principal: CurrentPrincipal, reads: VisitReads
+) -> dict[str, Any]:
     """一次督导的全部情况 — a visit with sign-ins, findings, feedback and outcome."""
-    return await _queries(request).one(visit_id, principal)
+    return await reads.one(visit_id, principal)
 
 
 @router.get("")
 async def list_visits(
     principal: CurrentPrincipal,
-    request: Request,
+    reads: VisitReads,
     school_id: Annotated[str | None, Query(pattern=ID)] = None,
     county: Annotated[str | None, Query(pattern=r"^[0-9]{6}$")] = None,
     stage: Annotated[v.Stage | None, Query()] = None,
@@ -409,7 +349,7 @@ async def list_visits(
     skip: Skip = 0,
 ) -> list[dict[str, Any]]:
     """Visits the caller sees (zones ignored), newest planned day first, with filters."""
-    return await _queries(request).page(
+    return await reads.page(
         principal,
         limit,
         skip,

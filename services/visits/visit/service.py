@@ -10,29 +10,41 @@ pure :mod:`services.visits.visit.domain`. The rules:
   listed or assigned inspectors — anything else is 403.
 - merging a comprehensive visit: the leader of the school's zone.
 - acknowledging or disputing the feedback list: the principal of that school.
+
+Every command on an existing visit goes through :meth:`VisitService.handle`: one load of
+the stream, the rule of :data:`PERMISSIONS` for the command's type, the facts the
+command needs (:meth:`VisitService._prepare`), ``decide``, one append. Errors are the
+domain's (``NotFound``, ``Forbidden``, ``InvalidField``, ``IllegalStep``); the routes'
+shared mapping (:data:`shared.http.DOMAIN_ERRORS`) turns them into HTTP.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import date
 from uuid import uuid4
 
-from fastapi import HTTPException
-
 from services.visits.visit import domain as v
 from services.visits.visit.ports import (
+    CampaignFacts,
     CampaignLookup,
     ChecklistLookup,
-    DirectoryLookup,
+    CommandDirectory,
     EvidenceLookup,
     FindingLookup,
     PlanLookup,
     SchoolFacts,
 )
 from shared.auth import Principal, Role, ensure_inside, ensure_role, ensure_within
-from shared.commands import CommandContext, InvalidField, NotFound, StreamHandler
-from shared.contracts.directory import Location
+from shared.commands import (
+    CallerContext,
+    Forbidden,
+    IllegalStep,
+    InvalidField,
+    NotFound,
+    StreamHandler,
+)
 from shared.contracts.visits import VisitKind
 from shared.deadlines import ensure_not_past
 from shared.events import registry
@@ -49,8 +61,8 @@ class UnknownVisit(NotFound):
         super().__init__(f"督导 {visit_id} 不存在 (unknown visit)")
 
 
-def forbidden(message: str) -> HTTPException:
-    return HTTPException(403, message)
+def forbidden(message: str) -> Forbidden:
+    return Forbidden(message)
 
 
 @dataclass(frozen=True)
@@ -80,11 +92,23 @@ class LoadedVisit:
     jurisdiction: Jurisdiction
 
 
+Check = Callable[["VisitService", LoadedVisit, Principal], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Permission:
+    """Who may send a command to an existing visit: the roles asked before the stream
+    is loaded, then the check against the loaded visit (both 403)."""
+
+    roles: tuple[Role, ...]
+    check: Check
+
+
 class VisitService:
     def __init__(
         self,
         runtime: Runtime,
-        directory: DirectoryLookup,
+        directory: CommandDirectory,
         checklists: ChecklistLookup,
         campaigns: CampaignLookup,
         evidence: EvidenceLookup,
@@ -124,32 +148,106 @@ class VisitService:
             raise NotFound(f"学校 {school_id} 不存在 (unknown school)")
         return school
 
-    async def _execute(
-        self,
-        visit_id: str,
-        principal: Principal,
-        ctx: CommandContext,
-        expected: int | None,
-        build: v.Command,
+    # ------------------------------------------------------------ commands on a visit
+
+    async def handle(
+        self, visit_id: str, command: v.Command, caller: CallerContext, expected: int | None
     ) -> int:
+        """One command on an existing visit: load once, authorize, decide, append."""
+        principal = caller.principal
+        permission = PERMISSIONS[type(command)]
+        if permission.roles:
+            ensure_role(principal, *permission.roles)
         current = await self.load(visit_id)
+        await permission.check(self, current, principal)
         ensure_within(principal, current.jurisdiction)
+        command = await self._prepare(command, current, caller)
         stream = v.stream_id(visit_id)
         StreamHandler.check_expected(stream, expected, current.version)
-        events = v.decide(current.state, build)
-        return await self._visits.append(stream, current.version, events, ctx, current.jurisdiction)
+        events = v.decide(current.state, command)
+        return await self._visits.append(
+            stream, current.version, events, caller.ctx, current.jurisdiction
+        )
+
+    async def _prepare(
+        self, command: v.Command, current: LoadedVisit, caller: CallerContext
+    ) -> v.Command:
+        """The facts a command needs beyond the visit: the caller as its author, the
+        school's place for a sign-in, the evidence and earlier findings it names."""
+        me, now, school_id = caller.principal.user_id, caller.ctx.now, current.state.school_id
+        match command:
+            case v.SignIn():
+                school = await self._school(school_id)
+                return replace(
+                    command,
+                    inspector_id=me,
+                    at=now,
+                    school_location=school.location,
+                    radius_m=self._radius_m,
+                )
+            case v.RecordFinding():
+                ensure_not_past("body.proposed_deadline", command.proposed_deadline, now)
+                await check_evidence_refs(self._evidence, command.evidence, school_id)
+                if command.checks_finding_id is not None:
+                    await self._check_earlier_finding(
+                        "body.checks_finding_id", school_id, command.checks_finding_id
+                    )
+                return replace(command, inspector_id=me)
+            case v.CorrectFinding():
+                ensure_not_past("body.proposed_deadline", command.proposed_deadline, now)
+                if command.evidence is not None:
+                    await check_evidence_refs(self._evidence, command.evidence, school_id)
+                return replace(command, inspector_id=me)
+            case v.ResolveDispute():
+                for n, resolution in enumerate(command.resolutions):
+                    ensure_not_past(f"body.resolutions[{n}].deadline", resolution.deadline, now)
+                return replace(command, by=me)
+            case v.MergeFindings():
+                return replace(command, by=me, by_zone_leader=True)
+            case v.IssueFeedback() | v.Acknowledge() | v.Dispute() | v.CloseVisit():
+                return replace(command, by=me)
+        return command
+
+    # ------------------------------------------------------------ the permission checks
+
+    async def _lead_or_office(self, current: LoadedVisit, principal: Principal) -> None:
+        if not principal.has_any(*OFFICES) and principal.user_id != current.state.lead_inspector_id:
+            raise forbidden("只有带队督学或督导室可以改期或取消 (lead or office only)")
+
+    async def _team_member(self, current: LoadedVisit, principal: Principal) -> None:
+        ensure_within(principal, current.jurisdiction)
+        if principal.user_id not in current.state.team:
+            raise forbidden(
+                "您未挂牌或未被指派到本次督导 (not listed at or assigned to this visit)"
+            )
+
+    async def _zone_leader(self, current: LoadedVisit, principal: Principal) -> None:
+        school = await self._school(current.state.school_id)
+        leader = await self._directory.zone_leader(school.zone_id) if school.zone_id else None
+        if leader != principal.user_id:
+            raise forbidden("只有该校所在责任区组长可以汇总 (only the zone's leader merges)")
+
+    async def _on_visit(self, current: LoadedVisit, principal: Principal) -> None:
+        if principal.user_id not in (*current.state.team, current.state.merged_by):
+            raise forbidden("您不是本次督导的督学 (not on this visit)")
+
+    async def _school_principal(self, current: LoadedVisit, principal: Principal) -> None:
+        if principal.jurisdiction.school != current.state.school_id:
+            raise forbidden("只有本校校长可以签收或申辩 (only this school's principal)")
 
     # ------------------------------------------------------------ planning
 
-    async def plan(
-        self, req: PlanRequest, principal: Principal, ctx: CommandContext
-    ) -> tuple[str, int]:
+    async def plan(self, req: PlanRequest, caller: CallerContext) -> tuple[str, int]:
+        principal = caller.principal
         ensure_role(principal, *FIELD_STAFF, *OFFICES)
-        school = await self._school(req.school_id)
+        found = await self._directory.school_on(req.school_id, req.planned_on)
+        if found is None:
+            raise NotFound(f"学校 {req.school_id} 不存在 (unknown school)")
+        school = found.school
         ensure_within(principal, school.jurisdiction)
         team = req.team or (principal.user_id,)
         lead = req.lead_inspector_id or team[0]
-        await self._check_planner(principal, school, team, req.planned_on)
+        await self._check_planner(principal, school, found.listed, team)
         for i, member in enumerate(team):
             inspector = await self._directory.inspector(member)
             if inspector is None:
@@ -159,22 +257,7 @@ class VisitService:
             await self._check_earlier_finding(f"body.follows_up[{i}]", school.school_id, finding_id)
         checklist_id, checklist_version = req.checklist_id, req.checklist_version
         if req.campaign_id is not None:
-            campaign = await self._campaigns.campaign(req.campaign_id)
-            if campaign is None:
-                raise InvalidField("body.campaign_id", f"专项督导 {req.campaign_id} 不存在")
-            ensure_inside(
-                campaign.jurisdiction, school.jurisdiction, f"专项督导 {req.campaign_id} "
-            )
-            in_scope = school.school_id in campaign.school_ids or (
-                school.zone_id is not None and school.zone_id in campaign.zone_ids
-            )
-            if not in_scope:
-                raise InvalidField("body.school_id", "该校不在此专项督导范围内 (not targeted)")
-            if not campaign.starts_on <= req.planned_on <= campaign.ends_on:
-                raise InvalidField(
-                    "body.planned_on",
-                    f"日期须在专项督导时间 {campaign.starts_on}—{campaign.ends_on} 之内",
-                )
+            campaign = await self._checked_campaign(req.campaign_id, school, req.planned_on)
             checklist_id = checklist_id or campaign.checklist_id
             checklist_version = checklist_version or campaign.checklist_version
         if req.plan_id is not None:
@@ -212,9 +295,32 @@ class VisitService:
             ensure_within(principal, loaded.jurisdiction)
         events = v.decide(loaded.state, cmd)
         version = await self._visits.append(
-            stream, loaded.version, events, ctx, school.jurisdiction
+            stream, loaded.version, events, caller.ctx, school.jurisdiction
         )
         return visit_id, version
+
+    async def _checked_campaign(
+        self, campaign_id: str, school: SchoolFacts, on: date
+    ) -> CampaignFacts:
+        """The campaign a visit is planned under: issued (422), over this school's place
+        (403), still open (409), targeting the school (422), its window holding ``on``."""
+        campaign = await self._campaigns.campaign(campaign_id)
+        if campaign is None:
+            raise InvalidField("body.campaign_id", f"专项督导 {campaign_id} 不存在")
+        ensure_inside(campaign.jurisdiction, school.jurisdiction, f"专项督导 {campaign_id} ")
+        if campaign.closed:
+            raise IllegalStep(f"专项督导 {campaign_id} 已结束 (campaign closed)")
+        in_scope = school.school_id in campaign.school_ids or (
+            school.zone_id is not None and school.zone_id in campaign.zone_ids
+        )
+        if not in_scope:
+            raise InvalidField("body.school_id", "该校不在此专项督导范围内 (not targeted)")
+        if not campaign.starts_on <= on <= campaign.ends_on:
+            raise InvalidField(
+                "body.planned_on",
+                f"日期须在专项督导时间 {campaign.starts_on}—{campaign.ends_on} 之内",
+            )
+        return campaign
 
     async def _check_earlier_finding(self, field: str, school_id: str, finding_id: str) -> None:
         """A finding a follow-up names was recorded at a visit to this school: an unknown
@@ -236,7 +342,11 @@ class VisitService:
             raise InvalidField("body.plan_id", "该月度计划不属于督导组成员 (not the team's plan)")
 
     async def _check_planner(
-        self, principal: Principal, school: SchoolFacts, team: tuple[str, ...], on: date
+        self,
+        principal: Principal,
+        school: SchoolFacts,
+        listed: tuple[str, ...],
+        team: tuple[str, ...],
     ) -> None:
         if principal.has_any(*OFFICES):
             return
@@ -244,149 +354,23 @@ class VisitService:
             leader = await self._directory.zone_leader(school.zone_id)
             if leader == principal.user_id:
                 return
-        listed = await self._directory.listed_inspectors(school.school_id, on)
         if team != (principal.user_id,) or principal.user_id not in listed:
             raise forbidden(
                 "督学只能为自己挂牌的学校安排督导 (an inspector plans own visits to listed schools)"
             )
 
-    async def reschedule(
-        self,
-        visit_id: str,
-        cmd: v.RescheduleVisit | v.CancelVisit,
-        principal: Principal,
-        ctx: CommandContext,
-        expected: int | None,
-    ) -> int:
-        current = await self.load(visit_id)
-        if not principal.has_any(*OFFICES) and principal.user_id != current.state.lead_inspector_id:
-            raise forbidden("只有带队督学或督导室可以改期或取消 (lead or office only)")
-        return await self._execute(visit_id, principal, ctx, expected, cmd)
 
-    # ------------------------------------------------------------ on site
-
-    async def _team_member(self, visit_id: str, principal: Principal) -> LoadedVisit:
-        ensure_role(principal, *FIELD_STAFF)
-        current = await self.load(visit_id)
-        ensure_within(principal, current.jurisdiction)
-        if principal.user_id not in current.state.team:
-            raise forbidden(
-                "您未挂牌或未被指派到本次督导 (not listed at or assigned to this visit)"
-            )
-        return current
-
-    async def sign_in(
-        self,
-        visit_id: str,
-        location: Location | None,
-        principal: Principal,
-        ctx: CommandContext,
-    ) -> int:
-        current = await self._team_member(visit_id, principal)
-        school = await self._school(current.state.school_id)
-        cmd = v.SignIn(principal.user_id, ctx.now, location, school.location, self._radius_m)
-        return await self._execute(visit_id, principal, ctx, None, cmd)
-
-    async def record_finding(
-        self,
-        visit_id: str,
-        cmd: v.RecordFinding,
-        principal: Principal,
-        ctx: CommandContext,
-        expected: int | None,
-    ) -> int:
-        current = await self._team_member(visit_id, principal)
-        ensure_not_past("body.proposed_deadline", cmd.proposed_deadline, ctx.now)
-        await check_evidence_refs(self._evidence, cmd.evidence, current.state.school_id)
-        if cmd.checks_finding_id is not None:
-            await self._check_earlier_finding(
-                "body.checks_finding_id", current.state.school_id, cmd.checks_finding_id
-            )
-        cmd = replace(cmd, inspector_id=principal.user_id)
-        return await self._execute(visit_id, principal, ctx, expected, cmd)
-
-    async def correct_finding(
-        self,
-        visit_id: str,
-        cmd: v.CorrectFinding,
-        principal: Principal,
-        ctx: CommandContext,
-        expected: int | None,
-    ) -> int:
-        current = await self._team_member(visit_id, principal)
-        ensure_not_past("body.proposed_deadline", cmd.proposed_deadline, ctx.now)
-        if cmd.evidence is not None:
-            await check_evidence_refs(self._evidence, cmd.evidence, current.state.school_id)
-        cmd = replace(cmd, inspector_id=principal.user_id)
-        return await self._execute(visit_id, principal, ctx, expected, cmd)
-
-    async def merge(
-        self, visit_id: str, summary: str, principal: Principal, ctx: CommandContext
-    ) -> int:
-        ensure_role(principal, Role.zone_leader)
-        current = await self.load(visit_id)
-        school = await self._school(current.state.school_id)
-        leader = await self._directory.zone_leader(school.zone_id) if school.zone_id else None
-        if leader != principal.user_id:
-            raise forbidden("只有该校所在责任区组长可以汇总 (only the zone's leader merges)")
-        cmd = v.MergeFindings(by=principal.user_id, by_zone_leader=True, summary=summary)
-        return await self._execute(visit_id, principal, ctx, None, cmd)
-
-    async def issue_feedback(
-        self, visit_id: str, summary: str, principal: Principal, ctx: CommandContext
-    ) -> int:
-        ensure_role(principal, *FIELD_STAFF)
-        current = await self.load(visit_id)
-        if principal.user_id not in (*current.state.team, current.state.merged_by):
-            raise forbidden("您不是本次督导的督学 (not on this visit)")
-        cmd = v.IssueFeedback(by=principal.user_id, summary=summary)
-        return await self._execute(visit_id, principal, ctx, None, cmd)
-
-    # ------------------------------------------------------------ the school's answer
-
-    async def _school_principal(self, visit_id: str, principal: Principal) -> LoadedVisit:
-        ensure_role(principal, Role.principal)
-        current = await self.load(visit_id)
-        if principal.jurisdiction.school != current.state.school_id:
-            raise forbidden("只有本校校长可以签收或申辩 (only this school's principal)")
-        return current
-
-    async def acknowledge(
-        self, visit_id: str, signer_name: str, principal: Principal, ctx: CommandContext
-    ) -> int:
-        await self._school_principal(visit_id, principal)
-        cmd = v.Acknowledge(by=principal.user_id, signer_name=signer_name)
-        return await self._execute(visit_id, principal, ctx, None, cmd)
-
-    async def dispute(
-        self,
-        visit_id: str,
-        points: tuple[tuple[int, str], ...],
-        principal: Principal,
-        ctx: CommandContext,
-    ) -> int:
-        await self._school_principal(visit_id, principal)
-        cmd = v.Dispute(by=principal.user_id, points=points)
-        return await self._execute(visit_id, principal, ctx, None, cmd)
-
-    # ------------------------------------------------------------ closing
-
-    async def resolve_dispute(
-        self,
-        visit_id: str,
-        resolutions: tuple[v.Resolution, ...],
-        principal: Principal,
-        ctx: CommandContext,
-    ) -> int:
-        await self._team_member(visit_id, principal)
-        for n, resolution in enumerate(resolutions):
-            ensure_not_past(f"body.resolutions[{n}].deadline", resolution.deadline, ctx.now)
-        cmd = v.ResolveDispute(by=principal.user_id, resolutions=resolutions)
-        return await self._execute(visit_id, principal, ctx, None, cmd)
-
-    async def close(
-        self, visit_id: str, summary: str, principal: Principal, ctx: CommandContext
-    ) -> int:
-        await self._team_member(visit_id, principal)
-        cmd = v.CloseVisit(by=principal.user_id, summary=summary)
-        return await self._execute(visit_id, principal, ctx, None, cmd)
+PERMISSIONS: dict[type, Permission] = {
+    v.RescheduleVisit: Permission((), VisitService._lead_or_office),
+    v.CancelVisit: Permission((), VisitService._lead_or_office),
+    v.SignIn: Permission(FIELD_STAFF, VisitService._team_member),
+    v.RecordFinding: Permission(FIELD_STAFF, VisitService._team_member),
+    v.CorrectFinding: Permission(FIELD_STAFF, VisitService._team_member),
+    v.MergeFindings: Permission((Role.zone_leader,), VisitService._zone_leader),
+    v.IssueFeedback: Permission(FIELD_STAFF, VisitService._on_visit),
+    v.Acknowledge: Permission((Role.principal,), VisitService._school_principal),
+    v.Dispute: Permission((Role.principal,), VisitService._school_principal),
+    v.ResolveDispute: Permission(FIELD_STAFF, VisitService._team_member),
+    v.CloseVisit: Permission(FIELD_STAFF, VisitService._team_member),
+}
+"""Who may send each command to an existing visit (planning: :meth:`VisitService.plan`)."""
