@@ -63,14 +63,17 @@ def _wire(settings: VisitsSettings) -> StartHook:
         # event store, so a visit can be planned right after the roster import
         app.state.command_directory = StoreDirectory(runtime.store, runtime.registry)
         app.state.visits = VisitService(
-            runtime,
+            runtime.store,
             app.state.command_directory,
             app.state.checklist_lookup,
             StoreCampaigns(runtime.store, runtime.registry),
             app.state.evidence,
-            radius_m=settings.signin_radius_m,
             plans=app.state.plans,
             findings=ViewFindings(runtime.db),
+            radius_m=settings.signin_radius_m,
+            new_id=runtime.new_id,
+            on_append=runtime.relay.notify,
+            service=runtime.service,
         )
         await runtime.run_projection(VisitView())
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import HTTPException, status
 from fastapi.exceptions import RequestValidationError
 
-from services.visits.checklists.domain import FieldProblem
 from shared.auth import Principal, Role
+from shared.commands import FieldProblem
 from shared.jurisdiction import Jurisdiction
 
 ID = r"^[0-9A-Za-z_-]{2,40}$"

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from services.visits.campaigns.domain import Campaign
-from services.visits.checklists.domain import FieldProblem
+from shared.commands import FieldProblem
 from services.visits.plans.domain import plan
 from services.visits.plans.domain.plan import AcknowledgePlan, FilePlan, Plan, RevisePlan
 from shared.commands import IllegalStep

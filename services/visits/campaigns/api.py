@@ -16,7 +16,6 @@ from services.visits.campaigns.domain import (
 )
 from services.visits.campaigns.service import CampaignService, UnknownCampaign
 from services.visits.campaigns.view import CampaignsView
-from services.visits.checklists.domain import FieldProblem
 from services.visits.directory.view import VIEW as DIRECTORY_VIEW
 from services.visits.edge import (
     ID,
@@ -27,6 +26,7 @@ from services.visits.edge import (
     unprocessable,
 )
 from shared.auth import CurrentPrincipal, Principal, ensure_role, ensure_within
+from shared.commands import FieldProblem
 from shared.contracts.checklists import CampaignTheme
 from shared.http import parse_if_match
 from shared.jurisdiction import Jurisdiction

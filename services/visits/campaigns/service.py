@@ -13,10 +13,9 @@ from collections.abc import Callable, Sequence
 
 from services.visits.campaigns import domain as campaign
 from services.visits.campaigns.domain import AmendCampaign, Campaign, CloseCampaign, IssueCampaign
-from services.visits.checklists.domain import FieldProblem
 from services.visits.checklists.service import ChecklistService
 from services.visits.directory.service import DirectoryService, UnknownSchool
-from shared.commands import CommandContext, StreamHandler
+from shared.commands import CommandContext, FieldProblem, StreamHandler
 from shared.events import registry
 from shared.jurisdiction import Jurisdiction
 from shared.runtime import Runtime

@@ -8,7 +8,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, HTTPException, Path, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.visits.checklists.domain import FieldProblem
 from services.visits.edge import (
     OFFICES,
     not_found,
@@ -22,6 +21,7 @@ from services.visits.plans.report import PlanReports
 from services.visits.plans.service import PlanService, UnknownPlan
 from services.visits.plans.view import PlansView
 from shared.auth import CurrentPrincipal, Principal, Role, ensure_role, ensure_within
+from shared.commands import FieldProblem
 from shared.contracts.plans import PlanEntry
 from shared.http import parse_if_match
 from shared.jurisdiction import Jurisdiction

@@ -6,14 +6,12 @@ from collections.abc import Callable, Sequence
 
 from services.visits.campaigns.domain import Campaign
 from services.visits.campaigns.service import CampaignService
-from services.visits.checklists.domain import FieldProblem
 from services.visits.directory.service import DirectoryService, UnknownSchool
 from services.visits.plans.domain import frequency, plan
 from services.visits.plans.domain.frequency import FrequencyRules
-from services.visits.plans.domain.plan import AcknowledgePlan, FilePlan, Plan, RevisePlan
-from services.visits.visit.ports import PlanFacts
+from services.visits.plans.domain.plan import AcknowledgePlan, FilePlan, Plan, PlanFacts, RevisePlan
 from shared.auth import ensure_inside
-from shared.commands import CommandContext, StreamHandler
+from shared.commands import CommandContext, FieldProblem, StreamHandler
 from shared.contracts.plans import PlanEntry
 from shared.events import registry
 from shared.jurisdiction import Jurisdiction

@@ -18,9 +18,9 @@ from typing import Protocol
 
 from services.visits.campaigns.lookup import CampaignFacts
 from services.visits.directory.domain.facts import SchoolOnDay
+from services.visits.plans.domain.plan import PlanFacts
 from shared.directory.lookup import DirectoryLookup, InspectorFacts, SchoolFacts
 from shared.evidence.lookup import EvidenceFacts, EvidenceLookup
-from shared.jurisdiction import Jurisdiction
 
 __all__ = [
     "CampaignFacts",
@@ -28,6 +28,7 @@ __all__ = [
     "EvidenceFacts",
     "EvidenceLookup",
     "InspectorFacts",
+    "PlanFacts",
     "SchoolFacts",
     "SchoolOnDay",
 ]
@@ -63,14 +64,6 @@ class CommandDirectory(DirectoryLookup, Protocol):
     async def school_on(self, school_id: str, on: date) -> SchoolOnDay | None:
         """The school and who is listed there on ``on``, from one load of its stream."""
         ...
-
-
-@dataclass(frozen=True)
-class PlanFacts:
-    plan_id: str
-    inspector_id: str
-    office: Jurisdiction
-    """The office the plan is filed with."""
 
 
 class PlanLookup(Protocol):

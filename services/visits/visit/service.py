@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import date
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from services.visits.visit import domain as v
 from services.visits.visit.ports import (
@@ -48,9 +48,9 @@ from shared.commands import (
 from shared.contracts.visits import VisitKind
 from shared.deadlines import ensure_not_past
 from shared.events import registry
+from shared.eventstore import EventStore
 from shared.evidence.lookup import check_evidence_refs
 from shared.jurisdiction import Jurisdiction
-from shared.runtime import Runtime
 
 OFFICES = (Role.county_office, Role.city_office, Role.province_office)
 FIELD_STAFF = (Role.inspector, Role.zone_leader)
@@ -107,14 +107,17 @@ class Permission:
 class VisitService:
     def __init__(
         self,
-        runtime: Runtime,
+        store: EventStore,
         directory: CommandDirectory,
         checklists: ChecklistLookup,
         campaigns: CampaignLookup,
         evidence: EvidenceLookup,
-        radius_m: float,
         plans: PlanLookup,
         findings: FindingLookup,
+        radius_m: float,
+        new_id: Callable[[], UUID] = uuid4,
+        on_append: Callable[[], None] = lambda: None,
+        service: str = "visits",
     ) -> None:
         self._directory = directory
         self._findings = findings
@@ -124,14 +127,14 @@ class VisitService:
         self._evidence = evidence
         self._radius_m = radius_m
         self._visits = StreamHandler[v.Visit](
-            runtime.store,
+            store,
             registry,
             source="/duxue/visits",
             initial=v.Visit(),
             evolve=v.evolve,
-            new_id=runtime.new_id,
-            on_append=runtime.relay.notify,
-            service=runtime.service,
+            new_id=new_id,
+            on_append=on_append,
+            service=service,
         )
 
     # ------------------------------------------------------------ loading

@@ -6,8 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from services.visits.campaigns.domain import Campaign
-from services.visits.checklists.domain import FieldProblem
-from shared.commands import IllegalStep
+from shared.commands import FieldProblem, IllegalStep
 from shared.contracts.plans import (
     MonthlyPlanAcknowledged,
     MonthlyPlanFiled,
@@ -17,6 +16,16 @@ from shared.contracts.plans import (
 from shared.contracts.visits import VisitKind
 from shared.events import EventPayload
 from shared.jurisdiction import Jurisdiction
+
+
+@dataclass(frozen=True)
+class PlanFacts:
+    """What a visit planned under a monthly plan checks of it."""
+
+    plan_id: str
+    inspector_id: str
+    office: Jurisdiction
+    """The office the plan is filed with."""
 
 
 @dataclass(frozen=True)
