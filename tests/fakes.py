@@ -17,8 +17,8 @@ from services.visits.plans.domain.plan import PlanFacts
 from services.visits.visit.ports import ChecklistFacts, ChecklistItemFacts
 from shared.directory.lookup import InspectorFacts, SchoolFacts
 from shared.envelope import EventEnvelope
-from shared.evidence.lookup import EvidenceFacts
 from shared.eventstore import ConcurrencyConflict, EventStore
+from shared.evidence.lookup import EvidenceFacts
 
 
 class InMemoryEventStore(EventStore):

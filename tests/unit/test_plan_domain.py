@@ -5,10 +5,9 @@ from datetime import date
 import pytest
 
 from services.visits.campaigns.domain import Campaign
-from shared.commands import FieldProblem
 from services.visits.plans.domain import plan
 from services.visits.plans.domain.plan import AcknowledgePlan, FilePlan, Plan, RevisePlan
-from shared.commands import IllegalStep
+from shared.commands import FieldProblem, IllegalStep
 from shared.contracts.plans import (
     MonthlyPlanAcknowledged,
     MonthlyPlanFiled,
