@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, HTTPException, Path, Query, Request, Response, status
+from fastapi import APIRouter, HTTPException, Path, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.visits.campaigns.domain import (
@@ -14,8 +14,8 @@ from services.visits.campaigns.domain import (
     IssueCampaign,
     progress,
 )
-from services.visits.campaigns.service import CampaignService, UnknownCampaign
 from services.visits.campaigns.view import CampaignsView
+from services.visits.deps import Campaigns
 from services.visits.directory.view import VIEW as DIRECTORY_VIEW
 from services.visits.edge import (
     ID,
@@ -23,17 +23,15 @@ from services.visits.edge import (
     not_found,
     office_of,
     related,
-    unprocessable,
 )
-from shared.auth import CurrentPrincipal, Principal, ensure_role, ensure_within
-from shared.commands import FieldProblem
+from shared.auth import CurrentPrincipal, Principal, ensure_role
 from shared.contracts.checklists import CampaignTheme
-from shared.http import parse_if_match
 from shared.jurisdiction import Jurisdiction
 from shared.params import MAX_VERSION, PlausibleDate
 from shared.projection import ReadModels
+from shared.routing import Caller, IfMatch, set_etag
 from shared.runtime import Runtime
-from shared.service import RuntimeDep, command_context
+from shared.service import RuntimeDep
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns"])
 CampaignId = Annotated[str, Path(pattern=ID)]
@@ -76,26 +74,22 @@ class Accepted(BaseModel):
     version: int
 
 
-def _service(request: Request) -> CampaignService:
-    service: CampaignService = request.app.state.campaigns
-    return service
-
-
-def _authorizer(principal: Principal) -> Any:
-    return lambda where: ensure_within(principal, where)
+def _accepted(response: Response, campaign_id: str, version: int) -> Accepted:
+    set_etag(response, version)
+    return Accepted(campaign_id=campaign_id, version=version)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=Accepted)
 async def issue_campaign(
     body: CampaignCreate,
-    principal: CurrentPrincipal,
-    request: Request,
+    caller: Caller,
+    campaigns: Campaigns,
     response: Response,
     runtime: RuntimeDep,
 ) -> Accepted:
     """下达专项督导 — an office issues a campaign inside its jurisdiction."""
-    ensure_role(principal, *OFFICES)
-    office = office_of(principal)
+    ensure_role(caller.principal, *OFFICES)
+    office = office_of(caller.principal)
     campaign_id = body.campaign_id or f"c-{runtime.new_id().hex[:12]}"
     cmd = IssueCampaign(
         campaign_id=campaign_id,
@@ -110,28 +104,21 @@ async def issue_campaign(
         office=office.path,
         purpose=body.purpose,
     )
-    try:
-        version = await _service(request).issue(
-            cmd, command_context(request, principal), _authorizer(principal)
-        )
-    except FieldProblem as problem:
-        raise unprocessable(problem) from None
-    response.headers["ETag"] = f'"{version}"'
     response.headers["Location"] = f"/campaigns/{campaign_id}"
-    return Accepted(campaign_id=campaign_id, version=version)
+    return _accepted(response, campaign_id, await campaigns.issue(cmd, caller))
 
 
 @router.post("/{campaign_id}/amend", response_model=Accepted)
 async def amend_campaign(
     campaign_id: CampaignId,
     body: CampaignAmendment,
-    principal: CurrentPrincipal,
-    request: Request,
+    caller: Caller,
+    campaigns: Campaigns,
     response: Response,
-    if_match: Annotated[str | None, Header()] = None,
+    expected: IfMatch,
 ) -> Accepted:
     """调整专项督导 — change the window or targets, with a reason."""
-    ensure_role(principal, *OFFICES)
+    ensure_role(caller.principal, *OFFICES)
     cmd = AmendCampaign(
         campaign_id=campaign_id,
         reason=body.reason,
@@ -140,44 +127,22 @@ async def amend_campaign(
         zone_ids=None if body.zone_ids is None else tuple(dict.fromkeys(body.zone_ids)),
         school_ids=None if body.school_ids is None else tuple(dict.fromkeys(body.school_ids)),
     )
-    try:
-        version = await _service(request).amend(
-            cmd,
-            parse_if_match(if_match),
-            command_context(request, principal),
-            _authorizer(principal),
-        )
-    except UnknownCampaign:
-        raise not_found(f"专项督导 {campaign_id} 不存在 (unknown campaign)") from None
-    except FieldProblem as problem:
-        raise unprocessable(problem) from None
-    response.headers["ETag"] = f'"{version}"'
-    return Accepted(campaign_id=campaign_id, version=version)
+    return _accepted(response, campaign_id, await campaigns.amend(cmd, caller, expected))
 
 
 @router.post("/{campaign_id}/close", response_model=Accepted)
 async def close_campaign(
     campaign_id: CampaignId,
     body: CampaignClosing,
-    principal: CurrentPrincipal,
-    request: Request,
+    caller: Caller,
+    campaigns: Campaigns,
     response: Response,
-    if_match: Annotated[str | None, Header()] = None,
+    expected: IfMatch,
 ) -> Accepted:
     """结束专项督导 — close a campaign."""
-    ensure_role(principal, *OFFICES)
+    ensure_role(caller.principal, *OFFICES)
     cmd = CloseCampaign(campaign_id=campaign_id, summary=body.summary)
-    try:
-        version = await _service(request).close(
-            cmd,
-            parse_if_match(if_match),
-            command_context(request, principal),
-            _authorizer(principal),
-        )
-    except UnknownCampaign:
-        raise not_found(f"专项督导 {campaign_id} 不存在 (unknown campaign)") from None
-    response.headers["ETag"] = f'"{version}"'
-    return Accepted(campaign_id=campaign_id, version=version)
+    return _accepted(response, campaign_id, await campaigns.close(cmd, caller, expected))
 
 
 def _public(doc: dict[str, Any]) -> dict[str, Any]:

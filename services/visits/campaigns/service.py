@@ -9,22 +9,22 @@ campaign's state machine whether the step is legal (409).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from services.visits.campaigns import domain as campaign
 from services.visits.campaigns.domain import AmendCampaign, Campaign, CloseCampaign, IssueCampaign
 from services.visits.checklists.service import ChecklistService
 from services.visits.directory.service import DirectoryService, UnknownSchool
-from shared.commands import CommandContext, FieldProblem, StreamHandler
+from shared.auth import Principal, ensure_within
+from shared.commands import CallerContext, FieldProblem, NotFound, StreamHandler
 from shared.events import registry
 from shared.jurisdiction import Jurisdiction
 from shared.runtime import Runtime
 
-Authorize = Callable[[Jurisdiction], None]
 
-
-class UnknownCampaign(LookupError):
-    pass
+class UnknownCampaign(NotFound):
+    def __init__(self, campaign_id: str) -> None:
+        super().__init__(f"专项督导 {campaign_id} 不存在 (unknown campaign)")
 
 
 class CampaignService:
@@ -58,7 +58,7 @@ class CampaignService:
         self,
         zone_ids: Sequence[str] | None,
         school_ids: Sequence[str] | None,
-        authorize: Authorize,
+        principal: Principal,
     ) -> None:
         """Every target zone and school exists (event store) and is inside the caller's
         jurisdiction."""
@@ -70,54 +70,52 @@ class CampaignService:
                     f"body.school_ids.{i}", f"学校 {school_id} 不存在 (unknown school)"
                 ) from None
             assert school.jurisdiction is not None
-            authorize(school.jurisdiction)
+            ensure_within(principal, school.jurisdiction)
         for i, zone_id in enumerate(zone_ids or ()):
             zone, _ = await self._directory.zone_state(zone_id)
             if not zone.established or zone.jurisdiction is None:
                 raise FieldProblem(f"body.zone_ids.{i}", f"责任区 {zone_id} 不存在 (unknown zone)")
-            authorize(zone.jurisdiction)
+            ensure_within(principal, zone.jurisdiction)
 
-    async def issue(self, cmd: IssueCampaign, ctx: CommandContext, authorize: Authorize) -> int:
+    async def issue(self, cmd: IssueCampaign, caller: CallerContext) -> int:
         stream = campaign.stream_id(cmd.campaign_id)
         loaded = await self._campaigns.load(stream)
         if loaded.state.office is not None:  # an id already taken: whose is it?
-            authorize(Jurisdiction.from_path(loaded.state.office))
-        await self._check_targets(cmd.zone_ids, cmd.school_ids, authorize)
+            ensure_within(caller.principal, Jurisdiction.from_path(loaded.state.office))
+        await self._check_targets(cmd.zone_ids, cmd.school_ids, caller.principal)
         template, _ = await self._checklists.state(cmd.checklist_id)
         events = campaign.issue(loaded.state, cmd, template)
         return await self._campaigns.append(
-            stream, loaded.version, events, ctx, Jurisdiction.from_path(cmd.office)
+            stream, loaded.version, events, caller.ctx, Jurisdiction.from_path(cmd.office)
         )
 
     async def amend(
         self,
         cmd: AmendCampaign,
+        caller: CallerContext,
         expected_version: int | None,
-        ctx: CommandContext,
-        authorize: Authorize,
     ) -> int:
         stream = campaign.stream_id(cmd.campaign_id)
         state, version = await self.load(cmd.campaign_id)
         assert state.office is not None
         office = Jurisdiction.from_path(state.office)
-        authorize(office)
-        await self._check_targets(cmd.zone_ids, cmd.school_ids, authorize)
+        ensure_within(caller.principal, office)
+        await self._check_targets(cmd.zone_ids, cmd.school_ids, caller.principal)
         StreamHandler.check_expected(stream, expected_version, version)
         events = campaign.amend(state, cmd)
-        return await self._campaigns.append(stream, version, events, ctx, office)
+        return await self._campaigns.append(stream, version, events, caller.ctx, office)
 
     async def close(
         self,
         cmd: CloseCampaign,
+        caller: CallerContext,
         expected_version: int | None,
-        ctx: CommandContext,
-        authorize: Authorize,
     ) -> int:
         stream = campaign.stream_id(cmd.campaign_id)
         state, version = await self.load(cmd.campaign_id)
         assert state.office is not None
         office = Jurisdiction.from_path(state.office)
-        authorize(office)
+        ensure_within(caller.principal, office)
         StreamHandler.check_expected(stream, expected_version, version)
         events = campaign.close(state, cmd)
-        return await self._campaigns.append(stream, version, events, ctx, office)
+        return await self._campaigns.append(stream, version, events, caller.ctx, office)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, HTTPException, Path, Request, Response, status
+from fastapi import APIRouter, HTTPException, Path, Response, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.visits.checklists.data import extra_item
@@ -16,21 +16,20 @@ from services.visits.checklists.domain import (
     scope_contains,
     scope_jurisdiction,
 )
-from services.visits.checklists.service import ChecklistService, UnknownChecklist
 from services.visits.checklists.view import ChecklistsView, version_key
+from services.visits.deps import Checklists
 from services.visits.edge import (
     ID,
     OFFICES,
     not_found,
     office_of,
-    unprocessable,
 )
 from shared.auth import CurrentPrincipal, Principal, Role, ensure_role
 from shared.contracts.checklists import PLATFORM_SCOPE, ChecklistItem
-from shared.http import parse_if_match
 from shared.params import MAX_VERSION
 from shared.projection import ReadModels
-from shared.service import RuntimeDep, command_context
+from shared.routing import Caller, IfMatch
+from shared.service import RuntimeDep
 
 router = APIRouter(prefix="/checklists", tags=["checklists"])
 ChecklistId = Annotated[str, Path(pattern=ID)]
@@ -83,11 +82,6 @@ class Published(BaseModel):
     version: int
 
 
-def _service(request: Request) -> ChecklistService:
-    service: ChecklistService = request.app.state.checklists
-    return service
-
-
 def _publisher_scope(principal: Principal) -> str:
     return PLATFORM_SCOPE if Role.admin in principal.roles else office_of(principal).path
 
@@ -105,9 +99,10 @@ def _may_change(principal: Principal, owner_scope: str) -> None:
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=Published)
 async def create_template(
-    body: TemplateCreate, principal: CurrentPrincipal, request: Request, response: Response
+    body: TemplateCreate, caller: Caller, checklists: Checklists, response: Response
 ) -> Published:
     """新建督查记载表 — publish version 1 of a new template in the caller's jurisdiction."""
+    principal = caller.principal
     ensure_role(principal, *OFFICES)
     cmd = PublishChecklist(
         checklist_id=body.checklist_id,
@@ -116,10 +111,7 @@ async def create_template(
         items=tuple(body.items),
         note=body.note,
     )
-    try:
-        version = await _service(request).publish(cmd, 0, command_context(request, principal))
-    except FieldProblem as problem:
-        raise unprocessable(problem) from None
+    version = await checklists.publish(cmd, 0, caller.ctx)
     response.headers["Location"] = f"/checklists/{cmd.checklist_id}/versions/{version}"
     return Published(checklist_id=cmd.checklist_id, version=version)
 
@@ -130,25 +122,20 @@ async def create_template(
 async def publish_version(
     checklist_id: ChecklistId,
     body: VersionCreate,
-    principal: CurrentPrincipal,
-    request: Request,
+    caller: Caller,
+    checklists: Checklists,
     response: Response,
-    if_match: Annotated[str | None, Header()] = None,
+    expected: IfMatch,
 ) -> Published:
     """发布新版本 — a new version (never an edit); ``include_policy_item`` adds the ninth."""
+    principal = caller.principal
     ensure_role(principal, *OFFICES)
-    service = _service(request)
-    try:
-        state, _ = await service.load(checklist_id)
-    except UnknownChecklist:
-        raise not_found(f"督查记载表 {checklist_id} 不存在 (unknown checklist)") from None
+    state, _ = await checklists.load(checklist_id)
     assert state.owner_scope is not None
     _may_change(principal, state.owner_scope)
     if body.items is None and not body.include_policy_item:
-        raise unprocessable(
-            FieldProblem(
-                "body.items", "请提供事项，或选择加上第九项 (items or include_policy_item)"
-            )
+        raise FieldProblem(
+            "body.items", "请提供事项，或选择加上第九项 (items or include_policy_item)"
         )
     items = list(body.items if body.items is not None else state.items)
     policy = extra_item(POLICY_ITEM)
@@ -161,12 +148,7 @@ async def publish_version(
         items=tuple(items),
         note=body.note,
     )
-    try:
-        version = await service.publish(
-            cmd, parse_if_match(if_match), command_context(request, principal)
-        )
-    except FieldProblem as problem:
-        raise unprocessable(problem) from None
+    version = await checklists.publish(cmd, expected, caller.ctx)
     response.headers["Location"] = f"/checklists/{checklist_id}/versions/{version}"
     return Published(checklist_id=checklist_id, version=version)
 
@@ -175,21 +157,18 @@ async def publish_version(
 async def retire_template(
     checklist_id: ChecklistId,
     body: Retirement,
-    principal: CurrentPrincipal,
-    request: Request,
-    if_match: Annotated[str | None, Header()] = None,
+    caller: Caller,
+    checklists: Checklists,
+    expected: IfMatch,
 ) -> Published:
     """停用督查记载表 — retire a template: no new campaign or visit may use it."""
+    principal = caller.principal
     ensure_role(principal, *OFFICES)
-    service = _service(request)
-    try:
-        state, _ = await service.load(checklist_id)
-    except UnknownChecklist:
-        raise not_found(f"督查记载表 {checklist_id} 不存在 (unknown checklist)") from None
+    state, _ = await checklists.load(checklist_id)
     assert state.owner_scope is not None
     _may_change(principal, state.owner_scope)
     cmd = RetireChecklist(checklist_id=checklist_id, reason=body.reason)
-    await service.retire(cmd, parse_if_match(if_match), command_context(request, principal))
+    await checklists.retire(cmd, expected, caller.ctx)
     return Published(checklist_id=checklist_id, version=state.latest_version)
 
 

@@ -14,7 +14,7 @@ from services.visits.checklists.domain import (
     RetireChecklist,
     scope_jurisdiction,
 )
-from shared.commands import CommandContext, StreamHandler
+from shared.commands import CommandContext, NotFound, StreamHandler
 from shared.contracts.checklists import PLATFORM_SCOPE
 from shared.envelope import Actor
 from shared.events import registry
@@ -29,8 +29,9 @@ PLATFORM_JURISDICTION = Jurisdiction(province=PLATFORM_SCOPE)
 SYSTEM = Actor(user_id="system", role="system")
 
 
-class UnknownChecklist(LookupError):
-    pass
+class UnknownChecklist(NotFound):
+    def __init__(self, checklist_id: str) -> None:
+        super().__init__(f"督查记载表 {checklist_id} 不存在 (unknown checklist)")
 
 
 def envelope_jurisdiction(scope: str) -> Jurisdiction:

@@ -32,7 +32,7 @@ from services.visits.directory.domain.school import (
 )
 from services.visits.directory.domain.zone import CorrectZone, EstablishZone, Zone
 from shared.auth import ensure_inside
-from shared.commands import CommandContext, InvalidField, StreamHandler
+from shared.commands import CommandContext, InvalidField, NotFound, StreamHandler
 from shared.contracts.directory import InspectorListed
 from shared.events import EventPayload, registry
 from shared.jurisdiction import Jurisdiction
@@ -42,17 +42,28 @@ S = TypeVar("S")
 Authorize = Callable[[Jurisdiction], None]
 
 
-class UnknownSchool(LookupError):
-    pass
+NAMES = {
+    "school": "学校",
+    "zone": "责任区",
+    "inspector": "督学",
+    "listing": "挂牌",
+    "division": "行政区划",
+    "import": "导入",
+}
 
 
-class UnknownEntry(LookupError):
-    """A zone, inspector, division or listing that is not in the directory (HTTP 404)."""
+class UnknownEntry(NotFound):
+    """A school, zone, inspector, division or listing not in the directory (HTTP 404)."""
 
     def __init__(self, kind: str, entry_id: str) -> None:
-        super().__init__(f"{kind} {entry_id}")
+        super().__init__(f"{NAMES.get(kind, kind)} {entry_id} 不存在 (unknown {kind})")
         self.kind = kind
         self.entry_id = entry_id
+
+
+class UnknownSchool(UnknownEntry):
+    def __init__(self, school_id: str) -> None:
+        super().__init__("school", school_id)
 
 
 class DirectoryService:

@@ -5,29 +5,27 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, HTTPException, Path, Query, Request, Response, status
+from fastapi import APIRouter, HTTPException, Path, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.visits.deps import Plans, Reports
 from services.visits.edge import (
     OFFICES,
     not_found,
     office_of,
-    unprocessable,
 )
 from services.visits.plans.domain import plan
 from services.visits.plans.domain.frequency import FrequencyRules
 from services.visits.plans.domain.plan import AcknowledgePlan, FilePlan, RevisePlan
-from services.visits.plans.report import PlanReports
-from services.visits.plans.service import PlanService, UnknownPlan
 from services.visits.plans.view import PlansView
-from shared.auth import CurrentPrincipal, Principal, Role, ensure_role, ensure_within
-from shared.commands import FieldProblem
+from shared.auth import CurrentPrincipal, Principal, Role, ensure_role, scope_filter
+from shared.commands import Forbidden
 from shared.contracts.plans import PlanEntry
-from shared.http import parse_if_match
 from shared.jurisdiction import Jurisdiction
 from shared.params import PlausibleDate, PlausibleMonth
 from shared.projection import ReadModels
-from shared.service import RuntimeDep, command_context
+from shared.routing import Caller, IfMatch, set_etag
+from shared.service import RuntimeDep
 
 router = APIRouter(tags=["plans"])
 PLAN_ID = r"^[0-9A-Za-z_-]{2,40}-[0-9]{4}-[0-9]{2}$"
@@ -78,32 +76,22 @@ class Accepted(BaseModel):
     version: int
 
 
-def _service(request: Request) -> PlanService:
-    service: PlanService = request.app.state.plans
-    return service
-
-
-def _reports(request: Request) -> PlanReports:
-    reports: PlanReports = request.app.state.plan_reports
-    return reports
-
-
 def _entries(entries: list[EntryIn]) -> tuple[PlanEntry, ...]:
     return tuple(PlanEntry.model_validate(e.model_dump()) for e in entries)
 
 
-def _within(principal: Principal) -> Any:
-    return lambda where: ensure_within(principal, where)
+def _accepted(response: Response, plan_id: str, version: int) -> Accepted:
+    set_etag(response, version)
+    return Accepted(plan_id=plan_id, version=version)
 
 
 @router.post("/plans", status_code=status.HTTP_201_CREATED, response_model=Accepted)
-async def file_plan(
-    body: PlanCreate, principal: CurrentPrincipal, request: Request, response: Response
-) -> Accepted:
+async def file_plan(body: PlanCreate, caller: Caller, plans: Plans, response: Response) -> Accepted:
     """月计划备案 — an inspector files their own plan for a month with their office."""
+    principal = caller.principal
     ensure_role(principal, Role.inspector)
     if body.inspector_id not in (None, principal.user_id):
-        raise HTTPException(403, "只能备案本人的月计划 (you file only your own plan)")
+        raise Forbidden("只能备案本人的月计划 (you file only your own plan)")
     cmd = FilePlan(
         inspector_id=principal.user_id,
         month=body.month,
@@ -111,76 +99,44 @@ async def file_plan(
         entries=_entries(body.entries),
         note=body.note,
     )
-    try:
-        version = await _service(request).file(
-            cmd, command_context(request, principal), _within(principal)
-        )
-    except FieldProblem as problem:
-        raise unprocessable(problem) from None
-    response.headers["ETag"] = f'"{version}"'
     response.headers["Location"] = f"/plans/{cmd.plan_id}"
-    return Accepted(plan_id=cmd.plan_id, version=version)
+    return _accepted(response, cmd.plan_id, await plans.file(cmd, caller))
 
 
 @router.post("/plans/{plan_id}/revisions", response_model=Accepted)
 async def revise_plan(
     plan_id: Annotated[str, Path(pattern=PLAN_ID)],
     body: PlanRevision,
-    principal: CurrentPrincipal,
-    request: Request,
+    caller: Caller,
+    plans: Plans,
     response: Response,
-    if_match: Annotated[str | None, Header()] = None,
+    expected: IfMatch,
 ) -> Accepted:
     """调整月计划 — the inspector replaces the entries, with a reason (never an edit)."""
-    ensure_role(principal, Role.inspector)
-    service = _service(request)
-    try:
-        state, _ = await service.load(plan_id)
-        if state.inspector_id != principal.user_id:
-            raise HTTPException(403, "只能调整本人的月计划 (you revise only your own plan)")
-        cmd = RevisePlan(
-            plan_id=plan_id,
-            inspector_id=principal.user_id,
-            entries=_entries(body.entries),
-            reason=body.reason,
-        )
-        version = await service.revise(
-            cmd,
-            parse_if_match(if_match),
-            command_context(request, principal),
-            _within(principal),
-        )
-    except UnknownPlan:
-        raise not_found(f"月计划 {plan_id} 不存在 (unknown plan)") from None
-    except FieldProblem as problem:
-        raise unprocessable(problem) from None
-    response.headers["ETag"] = f'"{version}"'
-    return Accepted(plan_id=plan_id, version=version)
+    ensure_role(caller.principal, Role.inspector)
+    cmd = RevisePlan(
+        plan_id=plan_id,
+        inspector_id=caller.principal.user_id,
+        entries=_entries(body.entries),
+        reason=body.reason,
+    )
+    return _accepted(response, plan_id, await plans.revise(cmd, caller, expected))
 
 
 @router.post("/plans/{plan_id}/acknowledgement", response_model=Accepted)
 async def acknowledge_plan(
     plan_id: Annotated[str, Path(pattern=PLAN_ID)],
     body: PlanAcknowledgement,
-    principal: CurrentPrincipal,
-    request: Request,
+    caller: Caller,
+    plans: Plans,
     response: Response,
-    if_match: Annotated[str | None, Header()] = None,
+    expected: IfMatch,
 ) -> Accepted:
     """备案确认 — the office the plan is filed with confirms it, maybe with a comment."""
+    principal = caller.principal
     ensure_role(principal, Role.county_office, Role.city_office)
     cmd = AcknowledgePlan(plan_id=plan_id, acknowledged_by=principal.user_id, comment=body.comment)
-    try:
-        version = await _service(request).acknowledge(
-            cmd,
-            parse_if_match(if_match),
-            command_context(request, principal),
-            _within(principal),
-        )
-    except UnknownPlan:
-        raise not_found(f"月计划 {plan_id} 不存在 (unknown plan)") from None
-    response.headers["ETag"] = f'"{version}"'
-    return Accepted(plan_id=plan_id, version=version)
+    return _accepted(response, plan_id, await plans.acknowledge(cmd, caller, expected))
 
 
 def _sees(principal: Principal, doc: dict[str, Any]) -> bool:
@@ -195,7 +151,7 @@ def _sees(principal: Principal, doc: dict[str, Any]) -> bool:
 async def list_plans(
     principal: CurrentPrincipal,
     runtime: RuntimeDep,
-    request: Request,
+    reports: Reports,
     county: Annotated[str | None, Query(pattern=DIVISION_CODE)] = None,
     month: Annotated[PlausibleMonth | None, Query()] = None,
 ) -> list[dict[str, Any]]:
@@ -203,15 +159,7 @@ async def list_plans(
     plan filed in its jurisdiction (optionally one county), an inspector their own."""
     query: dict[str, Any] = {}
     if principal.has_any(*OFFICES):
-        mine = principal.jurisdiction
-        for level in ("province", "city", "county"):
-            value = getattr(mine, level)
-            if value is not None:
-                query[level] = value
-        if county is not None:
-            if mine.county not in (None, county):
-                raise HTTPException(403, "超出您的管辖范围 (outside your jurisdiction)")
-            query["county"] = county
+        query = scope_filter(principal, county=county)
     elif principal.has_any(Role.inspector, Role.zone_leader):
         query["inspector_id"] = principal.user_id
     else:
@@ -220,7 +168,6 @@ async def list_plans(
         query["month"] = month
     plans = await ReadModels(runtime.db, PlansView.name).collection("plans")
     docs = [d async for d in plans.find(query).sort("_id").limit(500)]
-    reports = _reports(request)
     return [await reports.report(d) for d in docs]
 
 
@@ -229,7 +176,7 @@ async def get_plan(
     plan_id: Annotated[str, Path(pattern=PLAN_ID)],
     principal: CurrentPrincipal,
     runtime: RuntimeDep,
-    request: Request,
+    reports: Reports,
 ) -> dict[str, Any]:
     """One plan with its rule findings and the visits done so far."""
     plans = await ReadModels(runtime.db, PlansView.name).collection("plans")
@@ -238,28 +185,26 @@ async def get_plan(
         raise not_found(f"月计划 {plan_id} 不存在 (unknown plan)")
     if not _sees(principal, doc):
         raise HTTPException(403, "超出您的管辖范围 (outside your jurisdiction)")
-    return await _reports(request).report(doc)
+    return await reports.report(doc)
 
 
 @router.put("/frequency-rules", response_model=dict[str, Any])
 async def set_rules(
-    body: RulesIn, principal: CurrentPrincipal, request: Request, response: Response
+    body: RulesIn, caller: Caller, plans: Plans, response: Response
 ) -> dict[str, Any]:
     """设定督导频次要求 — an office sets the rules for its own jurisdiction."""
-    ensure_role(principal, *OFFICES)
-    office = office_of(principal)
+    ensure_role(caller.principal, *OFFICES)
+    office = office_of(caller.principal)
     rules = FrequencyRules(**body.model_dump(exclude={"reason"}))
-    version = await _service(request).set_rules(
-        office, rules, body.reason, command_context(request, principal)
-    )
-    response.headers["ETag"] = f'"{version}"'
+    version = await plans.set_rules(office, rules, body.reason, caller.ctx)
+    set_etag(response, version)
     return {"office": office.path, "version": version, **asdict(rules)}
 
 
 @router.get("/frequency-rules")
-async def get_rules(principal: CurrentPrincipal, request: Request) -> dict[str, Any]:
+async def get_rules(principal: CurrentPrincipal, reports: Reports) -> dict[str, Any]:
     """The rules that apply in the caller's jurisdiction (its own office's, or the nearest
     office above that set some, or the defaults)."""
     where = plan.office_of(principal.jurisdiction)
-    rules, source = await _reports(request).rules_for(where.path)
+    rules, source = await reports.rules_for(where.path)
     return {"office": where.path, "source": source, **asdict(rules)}

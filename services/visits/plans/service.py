@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from services.visits.campaigns.domain import Campaign
 from services.visits.campaigns.service import CampaignService
@@ -10,18 +10,24 @@ from services.visits.directory.service import DirectoryService, UnknownSchool
 from services.visits.plans.domain import frequency, plan
 from services.visits.plans.domain.frequency import FrequencyRules
 from services.visits.plans.domain.plan import AcknowledgePlan, FilePlan, Plan, PlanFacts, RevisePlan
-from shared.auth import ensure_inside
-from shared.commands import CommandContext, FieldProblem, StreamHandler
+from shared.auth import Principal, ensure_inside, ensure_within
+from shared.commands import (
+    CallerContext,
+    CommandContext,
+    FieldProblem,
+    Forbidden,
+    NotFound,
+    StreamHandler,
+)
 from shared.contracts.plans import PlanEntry
 from shared.events import registry
 from shared.jurisdiction import Jurisdiction
 from shared.runtime import Runtime
 
-Authorize = Callable[[Jurisdiction], None]
 
-
-class UnknownPlan(LookupError):
-    pass
+class UnknownPlan(NotFound):
+    def __init__(self, plan_id: str) -> None:
+        super().__init__(f"月计划 {plan_id} 不存在 (unknown plan)")
 
 
 class PlanService:
@@ -65,7 +71,7 @@ class PlanService:
         return PlanFacts(plan_id, state.inspector_id, Jurisdiction.from_path(state.office))
 
     async def _references(
-        self, entries: Sequence[PlanEntry], authorize_school: Authorize
+        self, entries: Sequence[PlanEntry], principal: Principal
     ) -> dict[str, Campaign]:
         """Check the entries' schools (registered, inside the caller's jurisdiction) and
         return the current state of the campaigns they name (each issued by an office
@@ -82,7 +88,7 @@ class PlanService:
                     f"学校 {entry.school_id} 不存在 (unknown school)",
                 ) from None
             assert school.jurisdiction is not None
-            authorize_school(school.jurisdiction)
+            ensure_within(principal, school.jurisdiction)
             checked[entry.school_id] = school.jurisdiction
         ids = {e.campaign_id for e in entries if e.campaign_id is not None}
         campaigns = {cid: await self._campaigns.state(cid) for cid in sorted(ids)}
@@ -93,49 +99,49 @@ class PlanService:
                 ensure_inside(where, checked[entry.school_id], f"专项督导 {entry.campaign_id} ")
         return campaigns
 
-    async def file(self, cmd: FilePlan, ctx: CommandContext, authorize_school: Authorize) -> int:
+    async def file(self, cmd: FilePlan, caller: CallerContext) -> int:
         stream = plan.stream_id(cmd.plan_id)
         loaded = await self._plans.load(stream)
         if loaded.state.filed:  # refuse before looking anything up
             plan.file_plan(loaded.state, cmd, {})
-        campaigns = await self._references(cmd.entries, authorize_school)
+        campaigns = await self._references(cmd.entries, caller.principal)
         events = plan.file_plan(loaded.state, cmd, campaigns)
         return await self._plans.append(
-            stream, loaded.version, events, ctx, Jurisdiction.from_path(cmd.office)
+            stream, loaded.version, events, caller.ctx, Jurisdiction.from_path(cmd.office)
         )
 
     async def revise(
         self,
         cmd: RevisePlan,
+        caller: CallerContext,
         expected_version: int | None,
-        ctx: CommandContext,
-        authorize_school: Authorize,
     ) -> int:
         stream = plan.stream_id(cmd.plan_id)
         state, version = await self.load(cmd.plan_id)
+        if state.inspector_id != caller.principal.user_id:
+            raise Forbidden("只能调整本人的月计划 (you revise only your own plan)")
         StreamHandler.check_expected(stream, expected_version, version)
-        campaigns = await self._references(cmd.entries, authorize_school)
+        campaigns = await self._references(cmd.entries, caller.principal)
         events = plan.revise(state, cmd, campaigns)
         assert state.office is not None
         return await self._plans.append(
-            stream, version, events, ctx, Jurisdiction.from_path(state.office)
+            stream, version, events, caller.ctx, Jurisdiction.from_path(state.office)
         )
 
     async def acknowledge(
         self,
         cmd: AcknowledgePlan,
+        caller: CallerContext,
         expected_version: int | None,
-        ctx: CommandContext,
-        authorize_office: Authorize,
     ) -> int:
         stream = plan.stream_id(cmd.plan_id)
         state, version = await self.load(cmd.plan_id)
         assert state.office is not None
         office = Jurisdiction.from_path(state.office)
-        authorize_office(office)
+        ensure_within(caller.principal, office)
         StreamHandler.check_expected(stream, expected_version, version)
         events = plan.acknowledge(state, cmd)
-        return await self._plans.append(stream, version, events, ctx, office)
+        return await self._plans.append(stream, version, events, caller.ctx, office)
 
     async def set_rules(
         self, office: Jurisdiction, rules: FrequencyRules, reason: str, ctx: CommandContext

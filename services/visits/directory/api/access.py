@@ -11,10 +11,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from fastapi import HTTPException, Request, status
+from fastapi import HTTPException, status
 
-from services.visits.directory.service import DirectoryService
-from shared.auth import Principal, Role, scope_filter
+from services.visits.directory.service import Authorize
+from shared.auth import Principal, Role, ensure_within, scope_filter
 from shared.deadlines import local_day
 from shared.jurisdiction import Jurisdiction
 from shared.projection import ReadModels
@@ -56,9 +56,10 @@ def not_found(kind: str, entry_id: str) -> HTTPException:
     )
 
 
-def directory_service(request: Request) -> DirectoryService:
-    service: DirectoryService = request.app.state.directory
-    return service
+def authorizer(principal: Principal) -> Authorize:
+    """The directory service's jurisdiction check for a caller (the roster import, which
+    checked its rows against the county already, passes its own)."""
+    return lambda where: ensure_within(principal, where)
 
 
 async def read_model(runtime: Runtime, collection: str) -> Any:

@@ -8,17 +8,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, HTTPException, Query, Request, Response, status
+from fastapi import APIRouter, HTTPException, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.visits.deps import Directory
 from services.visits.directory.api.access import (
     DIVISION_CODE,
     ID,
     OFFICES,
     READERS,
-    directory_service,
+    authorizer,
     find_doc,
-    not_found,
     read_model,
     scope_query,
     today,
@@ -29,14 +29,13 @@ from services.visits.directory.domain.division import RegisterDivision, RenameDi
 from services.visits.directory.domain.inspector import CorrectInspector, RegisterInspector
 from services.visits.directory.domain.listing import CorrectListing, EndListing, ListInspector
 from services.visits.directory.domain.zone import CorrectZone, EstablishZone
-from services.visits.directory.service import UnknownEntry, UnknownSchool
-from shared.auth import CurrentPrincipal, Principal, Role, ensure_role, ensure_sees, ensure_within
+from shared.auth import CurrentPrincipal, Role, ensure_role, ensure_sees, ensure_within
 from shared.contracts.directory import DivisionLevel, Employment, ZoneLevel
 from shared.directory.lookup import listing_active_on
-from shared.http import parse_if_match
 from shared.jurisdiction import Jurisdiction
 from shared.params import PlausibleDate, Skip
-from shared.service import RuntimeDep, command_context
+from shared.routing import Caller, IfMatch, set_etag
+from shared.service import RuntimeDep
 
 router = APIRouter(tags=["directory"])
 
@@ -45,16 +44,11 @@ Text = Annotated[str, Field(min_length=1, max_length=500)]
 Reason = Annotated[str, Field(min_length=2, max_length=500)]
 Phone = Annotated[str, Field(pattern=r"^[0-9+() -]{5,24}$")]
 Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=120)]
-IfMatch = Annotated[str | None, Header()]
 Limit = Annotated[int, Query(ge=1, le=1000)]
 
 
-def _authorizer(principal: Principal) -> Any:
-    return lambda where: ensure_within(principal, where)
-
-
 def _ack(response: Response, key: str, entry_id: str, version: int) -> dict[str, Any]:
-    response.headers["ETag"] = f'"{version}"'
+    set_etag(response, version)
     return {key: entry_id, "version": version}
 
 
@@ -86,15 +80,14 @@ class DivisionRename(BaseModel):
 
 @router.post("/divisions", status_code=status.HTTP_201_CREATED)
 async def register_division(
-    body: DivisionCreate, principal: CurrentPrincipal, request: Request, response: Response
+    body: DivisionCreate, caller: Caller, directory: Directory, response: Response
 ) -> dict[str, Any]:
     """登记行政区划 — name a province, city or county (an office above or at it)."""
+    principal = caller.principal
     ensure_role(principal, *OFFICES)
     ensure_within(principal, division.jurisdiction_of(body.code, body.level))
     cmd = RegisterDivision(**body.model_dump())
-    version = await directory_service(request).register_division(
-        cmd, command_context(request, principal)
-    )
+    version = await directory.register_division(cmd, caller.ctx)
     response.headers["Location"] = f"/divisions/{body.code}"
     return _ack(response, "code", body.code, version)
 
@@ -103,22 +96,20 @@ async def register_division(
 async def rename_division(
     code: Annotated[str, Field(pattern=DIVISION_CODE)],
     body: DivisionRename,
-    principal: CurrentPrincipal,
-    request: Request,
+    caller: Caller,
+    directory: Directory,
     response: Response,
-    if_match: IfMatch = None,
+    expected: IfMatch,
 ) -> dict[str, Any]:
     """区划更名 — correct a division's name."""
+    principal = caller.principal
     ensure_role(principal, *OFFICES)
-    try:
-        version = await directory_service(request).rename_division(
-            RenameDivision(code=code, **body.model_dump()),
-            parse_if_match(if_match),
-            command_context(request, principal),
-            _authorizer(principal),
-        )
-    except UnknownEntry:
-        raise not_found("division", code) from None
+    version = await directory.rename_division(
+        RenameDivision(code=code, **body.model_dump()),
+        expected,
+        caller.ctx,
+        authorizer(caller.principal),
+    )
     return _ack(response, "code", code, version)
 
 
@@ -176,15 +167,14 @@ class ZoneCorrection(BaseModel):
 
 @router.post("/zones", status_code=status.HTTP_201_CREATED)
 async def establish_zone(
-    body: ZoneCreate, principal: CurrentPrincipal, request: Request, response: Response
+    body: ZoneCreate, caller: Caller, directory: Directory, response: Response
 ) -> dict[str, Any]:
     """设立责任区 — set up a zone (an office of its county or city, or above)."""
+    principal = caller.principal
     ensure_role(principal, *OFFICES)
     cmd = EstablishZone(**body.model_dump())
     ensure_within(principal, zone.jurisdiction_of(cmd))
-    version = await directory_service(request).establish_zone(
-        cmd, command_context(request, principal)
-    )
+    version = await directory.establish_zone(cmd, caller.ctx)
     response.headers["Location"] = f"/zones/{cmd.zone_id}"
     return _ack(response, "zone_id", cmd.zone_id, version)
 
@@ -193,12 +183,13 @@ async def establish_zone(
 async def correct_zone(
     zone_id: Annotated[str, Field(pattern=ID)],
     body: ZoneCorrection,
-    principal: CurrentPrincipal,
-    request: Request,
+    caller: Caller,
+    directory: Directory,
     response: Response,
-    if_match: IfMatch = None,
+    expected: IfMatch,
 ) -> dict[str, Any]:
     """更正责任区 — rename, change the bureau liaison or the leader (组长)."""
+    principal = caller.principal
     ensure_role(principal, *OFFICES)
     cmd = CorrectZone(
         zone_id=zone_id,
@@ -208,15 +199,12 @@ async def correct_zone(
         change_leader="leader_id" in body.model_fields_set,
         leader_id=body.leader_id,
     )
-    try:
-        version = await directory_service(request).correct_zone(
-            cmd,
-            parse_if_match(if_match),
-            command_context(request, principal),
-            _authorizer(principal),
-        )
-    except UnknownEntry:
-        raise not_found("zone", zone_id) from None
+    version = await directory.correct_zone(
+        cmd,
+        expected,
+        caller.ctx,
+        authorizer(caller.principal),
+    )
     return _ack(response, "zone_id", zone_id, version)
 
 
@@ -279,15 +267,14 @@ class InspectorCorrection(BaseModel):
 
 @router.post("/inspectors", status_code=status.HTTP_201_CREATED)
 async def register_inspector(
-    body: InspectorCreate, principal: CurrentPrincipal, request: Request, response: Response
+    body: InspectorCreate, caller: Caller, directory: Directory, response: Response
 ) -> dict[str, Any]:
     """登记责任督学 — enter an inspector of a county (or city) office."""
+    principal = caller.principal
     ensure_role(principal, *OFFICES)
     cmd = RegisterInspector(**body.model_dump())
     ensure_within(principal, Jurisdiction(province=cmd.province, city=cmd.city, county=cmd.county))
-    version = await directory_service(request).register_inspector(
-        cmd, command_context(request, principal)
-    )
+    version = await directory.register_inspector(cmd, caller.ctx)
     response.headers["Location"] = f"/inspectors/{cmd.inspector_id}"
     return _ack(response, "inspector_id", cmd.inspector_id, version)
 
@@ -296,23 +283,21 @@ async def register_inspector(
 async def correct_inspector(
     inspector_id: Annotated[str, Field(pattern=ID)],
     body: InspectorCorrection,
-    principal: CurrentPrincipal,
-    request: Request,
+    caller: Caller,
+    directory: Directory,
     response: Response,
-    if_match: IfMatch = None,
+    expected: IfMatch,
 ) -> dict[str, Any]:
     """更正督学信息 — correct an inspector's details."""
+    principal = caller.principal
     ensure_role(principal, *OFFICES)
     cmd = CorrectInspector(inspector_id=inspector_id, **body.model_dump())
-    try:
-        version = await directory_service(request).correct_inspector(
-            cmd,
-            parse_if_match(if_match),
-            command_context(request, principal),
-            _authorizer(principal),
-        )
-    except UnknownEntry:
-        raise not_found("inspector", inspector_id) from None
+    version = await directory.correct_inspector(
+        cmd,
+        expected,
+        caller.ctx,
+        authorizer(caller.principal),
+    )
     return _ack(response, "inspector_id", inspector_id, version)
 
 
@@ -386,18 +371,16 @@ class ListingEnd(BaseModel):
 
 @router.post("/listings", status_code=status.HTTP_201_CREATED)
 async def list_inspector(
-    body: ListingCreate, principal: CurrentPrincipal, request: Request, response: Response
+    body: ListingCreate, caller: Caller, directory: Directory, response: Response
 ) -> dict[str, Any]:
     """挂牌 — list an inspector at a school from a day on."""
+    principal = caller.principal
     ensure_role(principal, *OFFICES)
-    try:
-        listing_id, version = await directory_service(request).list_inspector(
-            ListInspector(**body.model_dump()),
-            command_context(request, principal),
-            _authorizer(principal),
-        )
-    except UnknownSchool:
-        raise not_found("school", body.school_id) from None
+    listing_id, version = await directory.list_inspector(
+        ListInspector(**body.model_dump()),
+        caller.ctx,
+        authorizer(caller.principal),
+    )
     response.headers["Location"] = f"/listings/{listing_id}"
     return _ack(response, "listing_id", listing_id, version)
 
@@ -406,22 +389,20 @@ async def list_inspector(
 async def correct_listing(
     listing_id: str,
     body: ListingCorrection,
-    principal: CurrentPrincipal,
-    request: Request,
+    caller: Caller,
+    directory: Directory,
     response: Response,
-    if_match: IfMatch = None,
+    expected: IfMatch,
 ) -> dict[str, Any]:
     """更正挂牌 — correct a listing's start day or duties (``If-Match``: the listing's version)."""
+    principal = caller.principal
     ensure_role(principal, *OFFICES)
-    try:
-        version = await directory_service(request).correct_listing(
-            CorrectListing(listing_id=listing_id, **body.model_dump()),
-            parse_if_match(if_match),
-            command_context(request, principal),
-            _authorizer(principal),
-        )
-    except UnknownEntry:
-        raise not_found("listing", listing_id) from None
+    version = await directory.correct_listing(
+        CorrectListing(listing_id=listing_id, **body.model_dump()),
+        expected,
+        caller.ctx,
+        authorizer(caller.principal),
+    )
     return _ack(response, "listing_id", listing_id, version)
 
 
@@ -429,22 +410,20 @@ async def correct_listing(
 async def end_listing(
     listing_id: str,
     body: ListingEnd,
-    principal: CurrentPrincipal,
-    request: Request,
+    caller: Caller,
+    directory: Directory,
     response: Response,
-    if_match: IfMatch = None,
+    expected: IfMatch,
 ) -> dict[str, Any]:
     """撤牌 — end a listing; its history is kept."""
+    principal = caller.principal
     ensure_role(principal, *OFFICES)
-    try:
-        version = await directory_service(request).end_listing(
-            EndListing(listing_id=listing_id, **body.model_dump()),
-            parse_if_match(if_match),
-            command_context(request, principal),
-            _authorizer(principal),
-        )
-    except UnknownEntry:
-        raise not_found("listing", listing_id) from None
+    version = await directory.end_listing(
+        EndListing(listing_id=listing_id, **body.model_dump()),
+        expected,
+        caller.ctx,
+        authorizer(caller.principal),
+    )
     return _ack(response, "listing_id", listing_id, version)
 
 

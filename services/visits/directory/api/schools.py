@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, HTTPException, Query, Request, Response, status
+from fastapi import APIRouter, HTTPException, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.visits.deps import Directory
 from services.visits.directory.api.access import (
     READERS,
-    directory_service,
+    authorizer,
     read_model,
     scope_query,
 )
@@ -20,14 +21,13 @@ from services.visits.directory.domain.school import (
     jurisdiction_of,
 )
 from services.visits.directory.queries import school_jurisdiction
-from services.visits.directory.service import DirectoryService, UnknownSchool
 from services.visits.directory.view import VIEW as DIRECTORY_VIEW
 from shared.auth import CurrentPrincipal, Role, ensure_role, ensure_sees, ensure_within
 from shared.contracts.directory import Location, SchoolKind
-from shared.http import parse_if_match
 from shared.params import Skip
 from shared.projection import ReadModels
-from shared.service import RuntimeDep, command_context
+from shared.routing import Caller, IfMatch, set_etag
+from shared.service import RuntimeDep
 
 router = APIRouter(prefix="/schools", tags=["directory"])
 
@@ -75,22 +75,17 @@ class ZoneChange(BaseModel):
     reason: str = Field(min_length=2, max_length=500)
 
 
-def _service(request: Request) -> DirectoryService:
-    return directory_service(request)
-
-
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=Accepted)
 async def register_school(
-    body: SchoolCreate, principal: CurrentPrincipal, request: Request, response: Response
+    body: SchoolCreate, caller: Caller, directory: Directory, response: Response
 ) -> Accepted:
     """登记学校 — register a school in the directory (county, city or province office)."""
+    principal = caller.principal
     ensure_role(principal, *OFFICES)
     cmd = RegisterSchool(**body.model_dump())
     ensure_within(principal, jurisdiction_of(cmd))
-    version = await _service(request).register_school(
-        cmd, command_context(request, principal), lambda where: ensure_within(principal, where)
-    )
-    response.headers["ETag"] = f'"{version}"'
+    version = await directory.register_school(cmd, caller.ctx, authorizer(principal))
+    set_etag(response, version)
     response.headers["Location"] = f"/schools/{cmd.school_id}"
     return Accepted(school_id=cmd.school_id, version=version)
 
@@ -99,24 +94,22 @@ async def register_school(
 async def correct_school(
     school_id: Annotated[str, Field(pattern=ID)],
     body: SchoolCorrection,
-    principal: CurrentPrincipal,
-    request: Request,
+    caller: Caller,
+    directory: Directory,
     response: Response,
-    if_match: Annotated[str | None, Header()] = None,
+    expected: IfMatch,
 ) -> Accepted:
     """更正学校信息 — correct a school's details; send ``If-Match: "<version>"``."""
+    principal = caller.principal
     ensure_role(principal, *OFFICES)
     cmd = CorrectSchoolDetails(school_id=school_id, **body.model_dump())
-    try:
-        version = await _service(request).correct_school(
-            cmd,
-            parse_if_match(if_match),
-            command_context(request, principal),
-            authorize=lambda where: ensure_within(principal, where),
-        )
-    except UnknownSchool:
-        raise HTTPException(404, f"学校 {school_id} 不存在 (unknown school)") from None
-    response.headers["ETag"] = f'"{version}"'
+    version = await directory.correct_school(
+        cmd,
+        expected,
+        caller.ctx,
+        authorize=authorizer(caller.principal),
+    )
+    set_etag(response, version)
     return Accepted(school_id=school_id, version=version)
 
 
@@ -138,24 +131,22 @@ async def get_school(
 async def change_zone(
     school_id: Annotated[str, Field(pattern=ID)],
     body: ZoneChange,
-    principal: CurrentPrincipal,
-    request: Request,
+    caller: Caller,
+    directory: Directory,
     response: Response,
-    if_match: Annotated[str | None, Header()] = None,
+    expected: IfMatch,
 ) -> Accepted:
     """调整责任区 — move a school to another zone of its county (or city)."""
+    principal = caller.principal
     ensure_role(principal, *OFFICES)
     cmd = ChangeSchoolZone(school_id=school_id, **body.model_dump())
-    try:
-        version = await _service(request).change_school_zone(
-            cmd,
-            parse_if_match(if_match),
-            command_context(request, principal),
-            authorize=lambda where: ensure_within(principal, where),
-        )
-    except UnknownSchool:
-        raise HTTPException(404, f"学校 {school_id} 不存在 (unknown school)") from None
-    response.headers["ETag"] = f'"{version}"'
+    version = await directory.change_school_zone(
+        cmd,
+        expected,
+        caller.ctx,
+        authorize=authorizer(caller.principal),
+    )
+    set_etag(response, version)
     return Accepted(school_id=school_id, version=version)
 
 
