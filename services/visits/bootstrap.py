@@ -12,7 +12,7 @@ from services.visits.checklists.api import router as checklists_router
 from services.visits.checklists.service import ChecklistService
 from services.visits.checklists.view import ChecklistsView
 from services.visits.directory import public
-from services.visits.directory.api import entries, schools
+from services.visits.directory.api import divisions, inspectors, listings, schools, zones
 from services.visits.directory.roster import api as roster_api
 from services.visits.directory.roster.importer import RosterImporter
 from services.visits.directory.service import DirectoryService
@@ -88,7 +88,10 @@ def create_app(settings: VisitsSettings | None = None) -> FastAPI:
         settings,
         [
             schools.router,
-            entries.router,
+            divisions.router,
+            zones.router,
+            inspectors.router,
+            listings.router,
             roster_api.router,
             public.router,
             checklists_router,

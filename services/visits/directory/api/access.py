@@ -9,15 +9,17 @@ school only. Zones never narrow what a caller sees: they are checked at county l
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import HTTPException, status
+from fastapi import HTTPException, Query, Response, status
+from pydantic import Field
 
 from services.visits.directory.service import Authorize
 from shared.auth import Principal, Role, ensure_within, scope_filter
 from shared.deadlines import local_day
 from shared.jurisdiction import Jurisdiction
 from shared.projection import ReadModels
+from shared.routing import set_etag
 from shared.runtime import Runtime
 
 OFFICES = (Role.county_office, Role.city_office, Role.province_office)
@@ -77,3 +79,25 @@ async def find_doc(runtime: Runtime, collection: str, kind: str, entry_id: str) 
 def today(runtime: Runtime) -> date:
     """Today's date in China (UTC+8, no daylight saving), from the service's clock."""
     return local_day(runtime.clock())
+
+
+Name = Annotated[str, Field(min_length=1, max_length=100)]
+Text = Annotated[str, Field(min_length=1, max_length=500)]
+Reason = Annotated[str, Field(min_length=2, max_length=500)]
+Phone = Annotated[str, Field(pattern=r"^[0-9+() -]{5,24}$")]
+Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=120)]
+Limit = Annotated[int, Query(ge=1, le=1000)]
+
+
+def ack(response: Response, key: str, entry_id: str, version: int) -> dict[str, Any]:
+    """The answer to a directory command: the entry's id and version, the version as ETag."""
+    set_etag(response, version)
+    return {key: entry_id, "version": version}
+
+
+async def page(
+    runtime: Runtime, collection: str, query: dict[str, Any], sort: str, limit: int, skip: int
+) -> list[dict[str, Any]]:
+    coll = await read_model(runtime, collection)
+    cursor = coll.find(query, projection={"_id": False}).sort(sort).skip(skip).limit(limit)
+    return [doc async for doc in cursor]
