@@ -102,14 +102,13 @@ class World:
 
 
 def finding(finding_id: str = "f1") -> v.RecordFinding:
-    return v.RecordFinding(
-        finding_id=finding_id,
+    facts = v.FindingFacts(
         item_code="governance",
-        inspector_id="",
         verdict=Verdict.fine,
         notes="制度健全",
         methods=(Method.document_review,),
     )
+    return v.RecordFinding(finding_id=finding_id, inspector_id="", facts=facts)
 
 
 def sign_in() -> v.SignIn:

@@ -67,18 +67,10 @@ class SignInBody(_Body):
     location: Location | None = None
 
 
-class FindingBody(_Body):
+# A finding as the inspector states it (FindingFacts) and, optionally, the id it is to
+# have. No docstring: it would become the schema's description in the OpenAPI.
+class FindingBody(v.FindingFacts):
     finding_id: str | None = Field(default=None, pattern=ID)
-    item_code: str = Field(min_length=1, max_length=40)
-    verdict: Verdict
-    notes: Text = ""
-    methods: list[Method] = Field(min_length=1, max_length=6)
-    severity: Severity | None = None
-    major_kind: MajorKind | None = None
-    requirement: str | None = Field(default=None, max_length=1000)
-    proposed_deadline: PlausibleDate | None = None
-    evidence: list[EvidenceRef] = Field(default_factory=list, max_length=30)
-    checks_finding_id: str | None = Field(default=None, max_length=80)
 
 
 class CorrectionBody(_Body):
@@ -221,20 +213,8 @@ async def record_finding(
 ) -> Accepted:
     """记录督导情况 — record one checklist item (fine / highlight / problem) with evidence."""
     finding_id = body.finding_id or runtime.new_id().hex[:16]
-    cmd = v.RecordFinding(
-        finding_id=finding_id,
-        item_code=body.item_code,
-        inspector_id=caller.principal.user_id,
-        verdict=body.verdict,
-        notes=body.notes,
-        methods=tuple(body.methods),
-        severity=body.severity,
-        major_kind=body.major_kind,
-        requirement=body.requirement,
-        proposed_deadline=body.proposed_deadline,
-        evidence=tuple(body.evidence),
-        checks_finding_id=body.checks_finding_id,
-    )
+    facts = v.FindingFacts.of(body)
+    cmd = v.RecordFinding(finding_id, caller.principal.user_id, facts)
     version = await visits.handle(visit_id, cmd, caller, expected)
     return _accepted(response, visit_id, version, finding_id=finding_id)
 

@@ -188,12 +188,12 @@ class VisitService:
                     school_location=school.location,
                     radius_m=self._radius_m,
                 )
-            case v.RecordFinding():
-                ensure_not_past("body.proposed_deadline", command.proposed_deadline, now)
-                await check_evidence_refs(self._evidence, command.evidence, school_id)
-                if command.checks_finding_id is not None:
+            case v.RecordFinding(facts=facts):
+                ensure_not_past("body.proposed_deadline", facts.proposed_deadline, now)
+                await check_evidence_refs(self._evidence, facts.evidence, school_id)
+                if facts.checks_finding_id is not None:
                     await self._check_earlier_finding(
-                        "body.checks_finding_id", school_id, command.checks_finding_id
+                        "body.checks_finding_id", school_id, facts.checks_finding_id
                     )
                 return replace(command, inspector_id=me)
             case v.CorrectFinding():
