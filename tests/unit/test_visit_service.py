@@ -11,7 +11,8 @@ import pytest
 
 from services.visits.campaigns.lookup import CampaignFacts
 from services.visits.visit import domain as v
-from services.visits.visit.service import PERMISSIONS, PlanRequest, UnknownVisit, VisitService
+from services.visits.visit.planning import PlanRequest
+from services.visits.visit.service import PERMISSIONS, UnknownVisit, VisitService
 from shared.auth import Principal, Role
 from shared.commands import CallerContext, CommandContext, Forbidden, IllegalStep, InvalidField
 from shared.contracts.visits import Method, Verdict, VisitKind

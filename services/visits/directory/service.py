@@ -4,6 +4,11 @@ Every method loads one stream, hands the pure ``decide`` function the facts it n
 from other streams (is the leader a registered inspector, where is the zone), and
 appends the result with optimistic concurrency. Facts from other aggregates are read
 from the event store, not the read model, so they are never behind.
+
+Longer than most modules (~320 lines): one short method per directory command (five
+aggregates: schools, listings, divisions, zones, inspectors), each load-decide-append.
+The commands take the jurisdiction check as ``authorize`` rather than the caller: the
+roster import runs them with rows it has already checked against its county.
 """
 
 from __future__ import annotations

@@ -7,6 +7,9 @@ is one table: a leading 类型 column (责任区/督学/学校/挂牌) and the u
 each row filling those of its kind. See docs/roster-import.md.
 
 Reading never raises on bad content: it returns rows plus :class:`RowError` s.
+
+Longer than most modules (~430 lines) on purpose: the column table, both readers and the
+writer are one format, and a change to a column must be made in all of them at once.
 """
 
 from __future__ import annotations

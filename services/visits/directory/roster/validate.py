@@ -6,6 +6,9 @@ and :func:`check` checks the file as a whole against what the directory already 
 in the file nor in the directory, ids already registered, entries outside the county).
 Every problem becomes a :class:`~services.visits.directory.roster.format.RowError`; the caller
 imports nothing unless both return none.
+
+Longer than most modules (~470 lines) on purpose: one cell checker per sheet and the
+whole-file checks read one table of rules; split, a reader would go back and forth.
 """
 
 from __future__ import annotations
