@@ -1,24 +1,13 @@
-"""HTTP helpers shared by the checklist, campaign and plan routes."""
+"""HTTP helpers shared by the checklist, campaign and plan routes (an api module)."""
 
 from __future__ import annotations
 
 from fastapi import HTTPException, status
-from fastapi.exceptions import RequestValidationError
 
-from shared.auth import Principal, Role
-from shared.commands import FieldProblem
+from services.visits.names import OFFICE_LEVELS
+from shared.auth import Principal
+from shared.commands import Forbidden
 from shared.jurisdiction import Jurisdiction
-
-ID = r"^[0-9A-Za-z_-]{2,40}$"
-OFFICES = (Role.county_office, Role.city_office, Role.province_office)
-OFFICE_LEVELS = ("province", "city", "county")
-
-
-def unprocessable(problem: FieldProblem) -> RequestValidationError:
-    """A domain's complaint about one field, shaped like every other 422."""
-    return RequestValidationError(
-        [{"loc": tuple(problem.field.split(".")), "msg": problem.message, "type": "value_error"}]
-    )
 
 
 def not_found(what: str) -> HTTPException:
@@ -29,9 +18,8 @@ def office_of(principal: Principal) -> Jurisdiction:
     """The caller's office jurisdiction; 403 for a zone- or school-level account."""
     where = principal.jurisdiction
     if where.level not in OFFICE_LEVELS:
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN,
-            "只有县(区)及以上督导室可以执行此操作 (an office of a county or above is needed)",
+        raise Forbidden(
+            "只有县(区)及以上督导室可以执行此操作 (an office of a county or above is needed)"
         )
     return where
 

@@ -17,13 +17,8 @@ from services.visits.campaigns.domain import (
 from services.visits.campaigns.view import CampaignsView
 from services.visits.deps import Campaigns
 from services.visits.directory.view import VIEW as DIRECTORY_VIEW
-from services.visits.edge import (
-    ID,
-    OFFICES,
-    not_found,
-    office_of,
-    related,
-)
+from services.visits.edge import not_found, office_of, related
+from services.visits.names import ID, OFFICES
 from shared.auth import CurrentPrincipal, Principal, ensure_role
 from shared.contracts.checklists import CampaignTheme
 from shared.jurisdiction import Jurisdiction

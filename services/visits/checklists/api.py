@@ -18,12 +18,8 @@ from services.visits.checklists.domain import (
 )
 from services.visits.checklists.view import ChecklistsView, version_key
 from services.visits.deps import Checklists
-from services.visits.edge import (
-    ID,
-    OFFICES,
-    not_found,
-    office_of,
-)
+from services.visits.edge import not_found, office_of
+from services.visits.names import ID, OFFICES
 from shared.auth import CurrentPrincipal, Principal, Role, ensure_role
 from shared.contracts.checklists import PLATFORM_SCOPE, ChecklistItem
 from shared.params import MAX_VERSION

@@ -9,11 +9,8 @@ from fastapi import APIRouter, HTTPException, Path, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.visits.deps import Plans, Reports
-from services.visits.edge import (
-    OFFICES,
-    not_found,
-    office_of,
-)
+from services.visits.edge import not_found, office_of
+from services.visits.names import DIVISION_CODE, OFFICES
 from services.visits.plans.domain import plan
 from services.visits.plans.domain.frequency import FrequencyRules
 from services.visits.plans.domain.plan import AcknowledgePlan, FilePlan, RevisePlan
@@ -29,7 +26,6 @@ from shared.service import RuntimeDep
 
 router = APIRouter(tags=["plans"])
 PLAN_ID = r"^[0-9A-Za-z_-]{2,40}-[0-9]{4}-[0-9]{2}$"
-DIVISION_CODE = r"^[0-9]{6}$"
 
 
 class EntryIn(PlanEntry):

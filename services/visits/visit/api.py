@@ -14,7 +14,7 @@ from fastapi import APIRouter, HTTPException, Query, Response, status
 from pydantic import BaseModel
 
 from services.visits.deps import VisitReads, Visits
-from services.visits.edge import ID
+from services.visits.names import ID
 from services.visits.visit import domain as v
 from services.visits.visit.bodies import (
     AcknowledgeBody,

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.visits.edge import ID
+from services.visits.names import ID
 from services.visits.visit import domain as v
 from shared.contracts.directory import Location
 from shared.contracts.visits import (

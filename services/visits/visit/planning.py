@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from uuid import uuid4
 
+from services.visits.names import FIELD_STAFF, OFFICES
 from services.visits.visit import domain as v
 from services.visits.visit.ports import (
     CampaignFacts,
@@ -34,9 +35,6 @@ from shared.commands import (
     StreamHandler,
 )
 from shared.contracts.visits import VisitKind
-
-OFFICES = (Role.county_office, Role.city_office, Role.province_office)
-FIELD_STAFF = (Role.inspector, Role.zone_leader)
 
 
 def forbidden(message: str) -> Forbidden:

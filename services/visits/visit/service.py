@@ -23,10 +23,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from uuid import UUID, uuid4
 
+from services.visits.names import FIELD_STAFF, OFFICES
 from services.visits.visit import domain as v
 from services.visits.visit.planning import (
-    FIELD_STAFF,
-    OFFICES,
     PlanRequest,
     VisitPlanner,
     check_earlier_finding,

@@ -15,6 +15,7 @@ from fastapi import HTTPException, Query, Response, status
 from pydantic import Field
 
 from services.visits.directory.service import Authorize
+from services.visits.names import OFFICES
 from shared.auth import Principal, Role, ensure_within, scope_filter
 from shared.deadlines import local_day
 from shared.jurisdiction import Jurisdiction
@@ -22,10 +23,7 @@ from shared.projection import ReadModels
 from shared.routing import set_etag
 from shared.runtime import Runtime
 
-OFFICES = (Role.county_office, Role.city_office, Role.province_office)
 READERS = (*OFFICES, Role.inspector, Role.zone_leader, Role.integrator, Role.principal)
-DIVISION_CODE = r"^[0-9]{6}$"
-ID = r"^[0-9A-Za-z_-]{2,40}$"
 VIEW = "visits_directory"
 
 

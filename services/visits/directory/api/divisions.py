@@ -13,8 +13,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.visits.deps import Directory
 from services.visits.directory.api.access import (
-    DIVISION_CODE,
-    OFFICES,
     Limit,
     Name,
     Reason,
@@ -25,6 +23,7 @@ from services.visits.directory.api.access import (
 )
 from services.visits.directory.domain import division
 from services.visits.directory.domain.division import RegisterDivision, RenameDivision
+from services.visits.names import DIVISION_CODE, OFFICES
 from shared.auth import CurrentPrincipal, ensure_role, ensure_within
 from shared.contracts.directory import DivisionLevel
 from shared.params import Skip

@@ -13,9 +13,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.visits.deps import Directory
 from services.visits.directory.api.access import (
-    DIVISION_CODE,
-    ID,
-    OFFICES,
     Email,
     Limit,
     Name,
@@ -30,6 +27,7 @@ from services.visits.directory.api.access import (
     where_of,
 )
 from services.visits.directory.domain.inspector import CorrectInspector, RegisterInspector
+from services.visits.names import DIVISION_CODE, ID, OFFICES
 from shared.auth import CurrentPrincipal, Role, ensure_role, ensure_sees, ensure_within
 from shared.contracts.directory import Employment
 from shared.directory.lookup import listing_active_on

@@ -15,9 +15,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.visits.deps import Directory
 from services.visits.directory.api.access import (
-    DIVISION_CODE,
-    ID,
-    OFFICES,
     READERS,
     Limit,
     Reason,
@@ -31,6 +28,7 @@ from services.visits.directory.api.access import (
     where_of,
 )
 from services.visits.directory.domain.listing import CorrectListing, EndListing, ListInspector
+from services.visits.names import DIVISION_CODE, ID, OFFICES
 from shared.auth import CurrentPrincipal, Role, ensure_role, ensure_sees
 from shared.directory.lookup import listing_active_on
 from shared.params import PlausibleDate, Skip

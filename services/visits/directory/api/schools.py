@@ -22,7 +22,8 @@ from services.visits.directory.domain.school import (
 )
 from services.visits.directory.queries import school_jurisdiction
 from services.visits.directory.view import VIEW as DIRECTORY_VIEW
-from shared.auth import CurrentPrincipal, Role, ensure_role, ensure_sees, ensure_within
+from services.visits.names import DIVISION_CODE, ID, OFFICES
+from shared.auth import CurrentPrincipal, ensure_role, ensure_sees, ensure_within
 from shared.contracts.directory import Location, SchoolKind
 from shared.params import Skip
 from shared.projection import ReadModels
@@ -30,10 +31,6 @@ from shared.routing import Caller, IfMatch, set_etag
 from shared.service import RuntimeDep
 
 router = APIRouter(prefix="/schools", tags=["directory"])
-
-DIVISION_CODE = r"^[0-9]{6}$"
-ID = r"^[0-9A-Za-z_-]{2,40}$"
-OFFICES = (Role.county_office, Role.city_office, Role.province_office)
 
 
 class SchoolCreate(BaseModel):

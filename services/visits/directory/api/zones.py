@@ -13,9 +13,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.visits.deps import Directory
 from services.visits.directory.api.access import (
-    DIVISION_CODE,
-    ID,
-    OFFICES,
     READERS,
     Limit,
     Name,
@@ -29,6 +26,7 @@ from services.visits.directory.api.access import (
 )
 from services.visits.directory.domain import zone
 from services.visits.directory.domain.zone import CorrectZone, EstablishZone
+from services.visits.names import DIVISION_CODE, ID, OFFICES
 from shared.auth import CurrentPrincipal, ensure_role, ensure_sees, ensure_within
 from shared.contracts.directory import ZoneLevel
 from shared.params import Skip

@@ -16,15 +16,11 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response,
 from fastapi.responses import JSONResponse
 from starlette.datastructures import UploadFile
 
-from services.visits.directory.api.access import (
-    DIVISION_CODE,
-    OFFICES,
-    find_doc,
-    where_of,
-)
+from services.visits.directory.api.access import find_doc, where_of
 from services.visits.directory.domain.division import jurisdiction_of
 from services.visits.directory.roster.format import TooLarge, UnknownFormat, write_xlsx
 from services.visits.directory.roster.importer import ImportOutcome, RosterImporter, RosterInvalid
+from services.visits.names import DIVISION_CODE, OFFICES
 from shared.auth import CurrentPrincipal, ensure_role, ensure_sees, ensure_within
 from shared.contracts.directory import DivisionLevel
 from shared.http import error_body, reads_own_body

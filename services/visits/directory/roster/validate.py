@@ -19,13 +19,14 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from services.visits import names
 from services.visits.directory.domain.listing import may_be_listed
 from services.visits.directory.domain.zone import may_lead
 from services.visits.directory.roster.format import INSPECTOR, LISTING, SCHOOL, ZONE, Row, RowError
 from shared.contracts.directory import Employment, Location, SchoolKind
 from shared.jurisdiction import Jurisdiction
 
-ID = re.compile(r"^[0-9A-Za-z_-]{2,40}$")
+ID = re.compile(names.ID)
 DECIMAL = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)$")
 CHINA_LONGITUDE = (73.0, 136.0)
 CHINA_LATITUDE = (3.0, 54.0)
