@@ -7,7 +7,8 @@ request itself.
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
@@ -21,50 +22,24 @@ from services.visits.visit.queries import VisitQueries
 from services.visits.visit.service import VisitService
 
 
-def _visits(request: Request) -> VisitService:
-    service: VisitService = request.app.state.visits
-    return service
+def _state(name: str) -> Callable[[Request], Any]:
+    """A dependency answering what bootstrap put on ``app.state`` under ``name``."""
+
+    def wired(request: Request) -> Any:
+        return getattr(request.app.state, name)
+
+    return wired
 
 
 def _visit_queries(request: Request) -> VisitQueries:
     return VisitQueries(request.app.state.runtime.db)
 
 
-def _directory(request: Request) -> DirectoryService:
-    service: DirectoryService = request.app.state.directory
-    return service
-
-
-def _roster(request: Request) -> RosterImporter:
-    importer: RosterImporter = request.app.state.roster_importer
-    return importer
-
-
-def _checklists(request: Request) -> ChecklistService:
-    service: ChecklistService = request.app.state.checklists
-    return service
-
-
-def _campaigns(request: Request) -> CampaignService:
-    service: CampaignService = request.app.state.campaigns
-    return service
-
-
-def _plans(request: Request) -> PlanService:
-    service: PlanService = request.app.state.plans
-    return service
-
-
-def _plan_reports(request: Request) -> PlanReports:
-    reports: PlanReports = request.app.state.plan_reports
-    return reports
-
-
-Visits = Annotated[VisitService, Depends(_visits)]
+Visits = Annotated[VisitService, Depends(_state("visits"))]
 VisitReads = Annotated[VisitQueries, Depends(_visit_queries)]
-Directory = Annotated[DirectoryService, Depends(_directory)]
-Roster = Annotated[RosterImporter, Depends(_roster)]
-Checklists = Annotated[ChecklistService, Depends(_checklists)]
-Campaigns = Annotated[CampaignService, Depends(_campaigns)]
-Plans = Annotated[PlanService, Depends(_plans)]
-Reports = Annotated[PlanReports, Depends(_plan_reports)]
+Directory = Annotated[DirectoryService, Depends(_state("directory"))]
+Roster = Annotated[RosterImporter, Depends(_state("roster_importer"))]
+Checklists = Annotated[ChecklistService, Depends(_state("checklists"))]
+Campaigns = Annotated[CampaignService, Depends(_state("campaigns"))]
+Plans = Annotated[PlanService, Depends(_state("plans"))]
+Reports = Annotated[PlanReports, Depends(_state("plan_reports"))]

@@ -1,8 +1,4 @@
-"""HTTP routes of administrative divisions (行政区划): register, rename, read.
-
-Commands: ``POST`` creates, ``PATCH`` with ``If-Match: "<version>"`` corrects; every
-answer to a command carries the new version as ``ETag``.
-"""
+"""HTTP routes of administrative divisions (行政区划): register, rename, read."""
 
 from __future__ import annotations
 

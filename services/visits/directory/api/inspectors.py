@@ -1,8 +1,4 @@
-"""HTTP routes of inspectors (责任督学): register, correct, read, their listings.
-
-Commands: ``POST`` creates, ``PATCH`` with ``If-Match: "<version>"`` corrects; every
-answer to a command carries the new version as ``ETag``.
-"""
+"""HTTP routes of inspectors (责任督学): register, correct, read, their listings."""
 
 from __future__ import annotations
 

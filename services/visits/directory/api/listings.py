@@ -1,9 +1,6 @@
 """HTTP routes of listings (挂牌): list an inspector at a school, correct, end, read;
 and the gaps an office must fill (schools without a listing or zone, zones without a
-leader).
-
-Commands: ``POST`` creates, ``PATCH`` with ``If-Match: "<version>"`` corrects; every
-answer to a command carries the new version as ``ETag``.
+leader). Corrections and endings take ``If-Match``: the listing's own version.
 """
 
 from __future__ import annotations

@@ -1,8 +1,4 @@
-"""HTTP routes of inspection zones (督学责任区): establish, correct, read.
-
-Commands: ``POST`` creates, ``PATCH`` with ``If-Match: "<version>"`` corrects; every
-answer to a command carries the new version as ``ETag``.
-"""
+"""HTTP routes of inspection zones (督学责任区): establish, correct, read."""
 
 from __future__ import annotations
 

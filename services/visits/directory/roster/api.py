@@ -16,10 +16,11 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response,
 from fastapi.responses import JSONResponse
 from starlette.datastructures import UploadFile
 
+from services.visits.deps import Roster
 from services.visits.directory.api.access import find_doc, where_of
 from services.visits.directory.domain.division import jurisdiction_of
 from services.visits.directory.roster.format import TooLarge, UnknownFormat, write_xlsx
-from services.visits.directory.roster.importer import ImportOutcome, RosterImporter, RosterInvalid
+from services.visits.directory.roster.importer import ImportOutcome, RosterInvalid
 from services.visits.names import DIVISION_CODE, OFFICES
 from shared.auth import CurrentPrincipal, ensure_role, ensure_sees, ensure_within
 from shared.contracts.directory import DivisionLevel
@@ -89,6 +90,7 @@ async def import_roster(
     request: Request,
     principal: CurrentPrincipal,
     runtime: RuntimeDep,
+    importer: Roster,
     dry_run: bool = False,
     county: Annotated[str | None, Query(pattern=DIVISION_CODE)] = None,
     end_missing: bool = False,
@@ -111,7 +113,6 @@ async def import_roster(
     ensure_within(principal, target)
     limit = int(getattr(runtime.settings, "roster_max_bytes", DEFAULT_MAX_BYTES))
     data, file_name = await _read_upload(request, limit)
-    importer: RosterImporter = request.app.state.roster_importer
     try:
         outcome = await importer.run(
             data,
