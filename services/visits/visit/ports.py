@@ -4,7 +4,8 @@ The visit commands need facts they do not own: where a school is and who is list
 it (the directory), what a checklist holds and what a campaign targets (checklists and
 campaigns), and what an uploaded piece of evidence is (the evidence store). Each is a
 small protocol here, implemented over the service's own read models and storage, and
-replaced by plain in-memory objects in unit tests of the pure logic.
+replaced by the in-memory fakes of tests/fakes.py in the service-layer tests
+(tests/unit/test_visit_service.py).
 
 Identity rule: an inspector's ``inspector_id`` is the user id (``sub``) of their account,
 so a token's principal can be matched against listings directly.
