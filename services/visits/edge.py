@@ -22,8 +22,3 @@ def office_of(principal: Principal) -> Jurisdiction:
             "只有县(区)及以上督导室可以执行此操作 (an office of a county or above is needed)"
         )
     return where
-
-
-def related(principal: Principal, office: Jurisdiction) -> bool:
-    """The caller sees an office's work when either jurisdiction contains the other."""
-    return principal.can_access(office) or office.contains(principal.jurisdiction)

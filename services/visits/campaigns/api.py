@@ -4,28 +4,22 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Query, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.visits.campaigns.domain import (
     AmendCampaign,
-    CampaignVisit,
     CloseCampaign,
     IssueCampaign,
-    progress,
 )
-from services.visits.campaigns.view import CampaignsView
-from services.visits.deps import Campaigns
-from services.visits.directory.view import VIEW as DIRECTORY_VIEW
-from services.visits.edge import not_found, office_of, related
+from services.visits.campaigns.queries import public
+from services.visits.deps import CampaignReads, Campaigns
+from services.visits.edge import office_of
 from services.visits.names import ID, OFFICES
-from shared.auth import CurrentPrincipal, Principal, ensure_role
+from shared.auth import CurrentPrincipal, ensure_role
 from shared.contracts.checklists import CampaignTheme
-from shared.jurisdiction import Jurisdiction
 from shared.params import MAX_VERSION, PlausibleDate
-from shared.projection import ReadModels
 from shared.routing import Caller, IfMatch, set_etag
-from shared.runtime import Runtime
 from shared.service import RuntimeDep
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns"])
@@ -140,78 +134,27 @@ async def close_campaign(
     return _accepted(response, campaign_id, await campaigns.close(cmd, caller, expected))
 
 
-def _public(doc: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in doc.items() if k not in ("_id", "province")}
-
-
 @router.get("")
 async def list_campaigns(
     principal: CurrentPrincipal,
-    runtime: RuntimeDep,
+    reads: CampaignReads,
     status_: Annotated[str | None, Query(alias="status", pattern="^(open|closed)$")] = None,
     theme: CampaignTheme | None = None,
 ) -> list[dict[str, Any]]:
     """Campaigns issued inside the caller's jurisdiction or by an office above it."""
-    query: dict[str, Any] = {"province": principal.jurisdiction.province}
-    if status_ is not None:
-        query["status"] = status_
-    if theme is not None:
-        query["theme"] = theme.value
-    campaigns = await ReadModels(runtime.db, CampaignsView.name).collection("campaigns")
-    docs = [d async for d in campaigns.find(query).sort("starts_on", -1).limit(500)]
-    return [_public(d) for d in docs if related(principal, Jurisdiction.from_path(d["office"]))]
-
-
-async def _visible_campaign(runtime: Runtime, principal: Principal, cid: str) -> dict[str, Any]:
-    campaigns = await ReadModels(runtime.db, CampaignsView.name).collection("campaigns")
-    doc = await campaigns.find_one({"_id": cid})
-    if doc is None:
-        raise not_found(f"专项督导 {cid} 不存在 (unknown campaign)")
-    if not related(principal, Jurisdiction.from_path(doc["office"])):
-        raise HTTPException(403, "超出您的管辖范围 (outside your jurisdiction)")
-    return doc
+    return await reads.page(principal, status_, theme)
 
 
 @router.get("/{campaign_id}")
 async def get_campaign(
-    campaign_id: CampaignId, principal: CurrentPrincipal, runtime: RuntimeDep
+    campaign_id: CampaignId, principal: CurrentPrincipal, reads: CampaignReads
 ) -> dict[str, Any]:
-    return _public(await _visible_campaign(runtime, principal, campaign_id))
-
-
-async def _zone_schools(runtime: Runtime, office: Jurisdiction, zone_ids: list[str]) -> list[str]:
-    """Schools the directory read model places in the zones, inside the issuing office."""
-    if not zone_ids:
-        return []
-    query: dict[str, Any] = {"zone_id": {"$in": zone_ids}}
-    for level in ("province", "city", "county"):
-        value = getattr(office, level)
-        if value is not None:
-            query[level] = value
-    schools = await ReadModels(runtime.db, DIRECTORY_VIEW).collection("schools")
-    return [str(d["school_id"]) async for d in schools.find(query, projection=["school_id"])]
+    return public(await reads.visible(principal, campaign_id))
 
 
 @router.get("/{campaign_id}/progress")
 async def campaign_progress(
-    campaign_id: CampaignId, principal: CurrentPrincipal, runtime: RuntimeDep
+    campaign_id: CampaignId, principal: CurrentPrincipal, reads: CampaignReads
 ) -> dict[str, Any]:
     """专项督导进度 — per target school: planned? visited? and the totals."""
-    doc = await _visible_campaign(runtime, principal, campaign_id)
-    office = Jurisdiction.from_path(doc["office"])
-    zone_schools = await _zone_schools(runtime, office, list(doc["zone_ids"]))
-    models = ReadModels(runtime.db, CampaignsView.name)
-    visits = [
-        CampaignVisit(visit_id=v["visit_id"], school_id=v["school_id"], status=v["status"])
-        async for v in (await models.collection("campaign_visits")).find(
-            {"campaign_id": campaign_id}
-        )
-    ]
-    return {
-        "campaign_id": campaign_id,
-        "title": doc["title"],
-        "status": doc["status"],
-        "starts_on": doc["starts_on"],
-        "ends_on": doc["ends_on"],
-        **progress(doc["school_ids"], zone_schools, visits),
-    }
+    return await reads.progress(principal, campaign_id)

@@ -5,24 +5,20 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Query, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.visits.deps import Plans, Reports
-from services.visits.edge import not_found, office_of
+from services.visits.deps import PlanReads, Plans, Reports
+from services.visits.edge import office_of
 from services.visits.names import DIVISION_CODE, OFFICES
 from services.visits.plans.domain import plan
 from services.visits.plans.domain.frequency import FrequencyRules
 from services.visits.plans.domain.plan import AcknowledgePlan, FilePlan, RevisePlan
-from services.visits.plans.view import PlansView
-from shared.auth import CurrentPrincipal, Principal, Role, ensure_role, scope_filter
+from shared.auth import CurrentPrincipal, Role, ensure_role
 from shared.commands import Forbidden
 from shared.contracts.plans import PlanEntry
-from shared.jurisdiction import Jurisdiction
 from shared.params import PlausibleDate, PlausibleMonth
-from shared.projection import ReadModels
 from shared.routing import Caller, IfMatch, set_etag
-from shared.service import RuntimeDep
 
 router = APIRouter(tags=["plans"])
 PLAN_ID = r"^[0-9A-Za-z_-]{2,40}-[0-9]{4}-[0-9]{2}$"
@@ -135,53 +131,24 @@ async def acknowledge_plan(
     return _accepted(response, plan_id, await plans.acknowledge(cmd, caller, expected))
 
 
-def _sees(principal: Principal, doc: dict[str, Any]) -> bool:
-    if doc["inspector_id"] == principal.user_id:
-        return True
-    return principal.has_any(*OFFICES) and principal.can_access(
-        Jurisdiction.from_path(doc["office"])
-    )
-
-
 @router.get("/plans")
 async def list_plans(
     principal: CurrentPrincipal,
-    runtime: RuntimeDep,
-    reports: Reports,
+    reads: PlanReads,
     county: Annotated[str | None, Query(pattern=DIVISION_CODE)] = None,
     month: Annotated[PlausibleMonth | None, Query()] = None,
 ) -> list[dict[str, Any]]:
     """Plans with their rule findings and the visits done so far: an office sees every
     plan filed in its jurisdiction (optionally one county), an inspector their own."""
-    query: dict[str, Any] = {}
-    if principal.has_any(*OFFICES):
-        query = scope_filter(principal, county=county)
-    elif principal.has_any(Role.inspector, Role.zone_leader):
-        query["inspector_id"] = principal.user_id
-    else:
-        ensure_role(principal, *OFFICES, Role.inspector)
-    if month is not None:
-        query["month"] = month
-    plans = await ReadModels(runtime.db, PlansView.name).collection("plans")
-    docs = [d async for d in plans.find(query).sort("_id").limit(500)]
-    return [await reports.report(d) for d in docs]
+    return await reads.page(principal, county, month)
 
 
 @router.get("/plans/{plan_id}")
 async def get_plan(
-    plan_id: Annotated[str, Path(pattern=PLAN_ID)],
-    principal: CurrentPrincipal,
-    runtime: RuntimeDep,
-    reports: Reports,
+    plan_id: Annotated[str, Path(pattern=PLAN_ID)], principal: CurrentPrincipal, reads: PlanReads
 ) -> dict[str, Any]:
     """One plan with its rule findings and the visits done so far."""
-    plans = await ReadModels(runtime.db, PlansView.name).collection("plans")
-    doc = await plans.find_one({"_id": plan_id})
-    if doc is None:
-        raise not_found(f"月计划 {plan_id} 不存在 (unknown plan)")
-    if not _sees(principal, doc):
-        raise HTTPException(403, "超出您的管辖范围 (outside your jurisdiction)")
-    return await reports.report(doc)
+    return await reads.one(principal, plan_id)
 
 
 @router.put("/frequency-rules", response_model=dict[str, Any])
