@@ -78,11 +78,11 @@ def all_projections() -> list[Projection]:
     from services.issues.self_inspection_view import SelfInspectionView
     from services.issues.visit_origins import VisitOriginsView
     from services.reporting.school_counts import SchoolCounts
-    from services.visits.campaigns_view import CampaignsView
-    from services.visits.checklists_view import ChecklistsView
-    from services.visits.directory_view import directory_view as visits_directory
-    from services.visits.plans_view import PlansView
-    from services.visits.visit_view import VisitView
+    from services.visits.campaigns.view import CampaignsView
+    from services.visits.checklists.view import ChecklistsView
+    from services.visits.directory.view import directory_view as visits_directory
+    from services.visits.plans.view import PlansView
+    from services.visits.visit.view import VisitView
 
     return [
         SchoolCounts(),

@@ -32,6 +32,7 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict
 
+from shared.commands import Forbidden
 from shared.jurisdiction import Jurisdiction
 
 ALGORITHM = "EdDSA"
@@ -184,14 +185,14 @@ NO_ROLE = "您的账号没有任何角色，无权访问 (no role: no access)"
 def ensure_within(principal: Principal, where: Jurisdiction) -> None:
     """403 unless ``where`` lies inside the caller's jurisdiction."""
     if not principal.can_access(where):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, FORBIDDEN)
+        raise Forbidden(FORBIDDEN)
 
 
 def ensure_inside(outer: Jurisdiction, inner: Jurisdiction, what: str) -> None:
     """403 unless ``inner`` lies inside ``outer`` (zones ignored): an id a command names
     (``what``, e.g. a campaign or a team member) must belong to the place it acts on."""
     if not without_zone(outer).contains(without_zone(inner)):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, f"{what}不属于该辖区 ({FORBIDDEN})")
+        raise Forbidden(f"{what}不属于该辖区 ({FORBIDDEN})")
 
 
 def without_zone(where: Jurisdiction) -> Jurisdiction:
@@ -207,7 +208,7 @@ def sees(principal: Principal, where: Jurisdiction) -> bool:
 def ensure_sees(principal: Principal, where: Jurisdiction) -> None:
     """403 unless the caller :func:`sees` ``where``."""
     if not sees(principal, where):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, FORBIDDEN)
+        raise Forbidden(FORBIDDEN)
 
 
 def scope_filter(principal: Principal, **wanted: str | None) -> dict[str, Any]:
@@ -230,7 +231,7 @@ def scope_filter(principal: Principal, **wanted: str | None) -> dict[str, Any]:
         if value is None:
             continue
         if field in query and query[field] != value:
-            raise HTTPException(status.HTTP_403_FORBIDDEN, FORBIDDEN)
+            raise Forbidden(FORBIDDEN)
         query[field] = value
     return query
 
@@ -238,8 +239,7 @@ def scope_filter(principal: Principal, **wanted: str | None) -> dict[str, Any]:
 def ensure_role(principal: Principal, *roles: Role) -> None:
     """403 unless the caller holds one of ``roles`` (admins hold all)."""
     if not principal.has_any(*roles):
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN,
+        raise Forbidden(
             "您的角色无权执行此操作 (role not allowed: needs "
             + ", ".join(r.value for r in roles)
             + ")",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 from uuid import UUID
 
 from shared import metrics
@@ -19,6 +19,9 @@ from shared.events import EventPayload, EventRegistry
 from shared.eventstore import ConcurrencyConflict, EventStore
 from shared.jurisdiction import Jurisdiction
 
+if TYPE_CHECKING:
+    from shared.auth import Principal
+
 S = TypeVar("S")
 
 
@@ -26,16 +29,34 @@ class IllegalStep(Exception):
     """The command is not allowed in the aggregate's current state (HTTP 409)."""
 
 
+class Forbidden(PermissionError):
+    """The caller may not do this here (HTTP 403); the message says why, in zh-CN."""
+
+
 class InvalidField(ValueError):
     """A request names something that does not exist or does not fit (HTTP 422).
 
     ``field`` is the request field at fault, e.g. ``body.team[1]`` or ``body.evidence[0]``.
+    The 422 body's ``message`` is the field's message; its one ``errors`` entry has the
+    type :attr:`kind`.
     """
+
+    kind = "invalid_reference"
+    summary: str | None = None
+    """The 422 body's top-level message (``None``: the field's own message)."""
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
         self.message = message
+
+
+class FieldProblem(InvalidField):
+    """A command's value does not fit a rule of the domain (HTTP 422 naming ``field``),
+    answered like a request that failed validation (``"请求数据不符合要求"``)."""
+
+    kind = "value_error"
+    summary = "请求数据不符合要求 (invalid request)"
 
 
 class NotFound(LookupError):
@@ -50,6 +71,17 @@ class CommandContext:
     now: datetime
     correlation_id: str
     causation_id: str | None = None
+
+
+@dataclass(frozen=True)
+class CallerContext:
+    """The verified caller of a command and the context the command brings.
+
+    Routes receive it as :data:`shared.routing.Caller`; services take it whole.
+    """
+
+    principal: Principal
+    ctx: CommandContext
 
 
 @dataclass(frozen=True)

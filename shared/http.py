@@ -25,7 +25,7 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared import metrics
-from shared.commands import IllegalStep, InvalidField, NotFound
+from shared.commands import Forbidden, IllegalStep, InvalidField, NotFound
 from shared.envelope import EventEnvelope
 from shared.eventstore import ConcurrencyConflict
 from shared.params import MAX_VERSION
@@ -159,6 +159,51 @@ def parse_if_match(if_match: str | None) -> int | None:
     return int(text)
 
 
+DOMAIN_ERRORS: dict[type[Exception], int] = {
+    NotFound: status.HTTP_404_NOT_FOUND,
+    Forbidden: status.HTTP_403_FORBIDDEN,
+    IllegalStep: status.HTTP_409_CONFLICT,
+    ConcurrencyConflict: status.HTTP_409_CONFLICT,
+    InvalidField: status.HTTP_422_UNPROCESSABLE_CONTENT,
+}
+"""The one mapping of the domain's errors to HTTP (subclasses map as their base).
+
+A stale version (a stale ``If-Match`` or a lost race) answers 409 with the stream's
+current version, as it always has; services raise these errors only, never
+``HTTPException``."""
+
+STALE_VERSION = "数据已被他人修改，请刷新后重试 (stale version)"
+
+
+def status_of(error: Exception) -> int:
+    """The HTTP status :data:`DOMAIN_ERRORS` gives ``error`` (500 if it is not there)."""
+    for kind, code in DOMAIN_ERRORS.items():
+        if isinstance(error, kind):
+            return code
+    return status.HTTP_500_INTERNAL_SERVER_ERROR
+
+
+def domain_error_body(error: Exception) -> dict[str, Any]:
+    """The platform's error body for one of :data:`DOMAIN_ERRORS`."""
+    code = status_of(error)
+    if isinstance(error, InvalidField):
+        errors = [{"field": error.field, "message": error.message, "type": error.kind}]
+        return error_body(code, error.summary or error.message, errors=errors)
+    if isinstance(error, ConcurrencyConflict):
+        return error_body(
+            code,
+            STALE_VERSION,
+            stream_id=error.stream_id,
+            expected_version=error.expected_version,
+            current_version=error.actual_version,
+        )
+    return error_body(code, str(error))
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse(domain_error_body(exc), status_code=status_of(exc))
+
+
 def install_edge(app: FastAPI, service: str) -> None:
     """Error handlers, correlation-id and latency middleware, ``/metrics``."""
 
@@ -189,31 +234,8 @@ def install_edge(app: FastAPI, service: str) -> None:
             headers=exc.headers,
         )
 
-    @app.exception_handler(InvalidField)
-    async def _invalid(request: Request, exc: InvalidField) -> JSONResponse:
-        errors = [{"field": exc.field, "message": exc.message, "type": "invalid_reference"}]
-        return JSONResponse(error_body(422, exc.message, errors=errors), status_code=422)
-
-    @app.exception_handler(NotFound)
-    async def _not_found(request: Request, exc: NotFound) -> JSONResponse:
-        return JSONResponse(error_body(404, str(exc)), status_code=404)
-
-    @app.exception_handler(ConcurrencyConflict)
-    async def _conflict(request: Request, exc: ConcurrencyConflict) -> JSONResponse:
-        return JSONResponse(
-            error_body(
-                409,
-                "数据已被他人修改，请刷新后重试 (stale version)",
-                stream_id=exc.stream_id,
-                expected_version=exc.expected_version,
-                current_version=exc.actual_version,
-            ),
-            status_code=409,
-        )
-
-    @app.exception_handler(IllegalStep)
-    async def _illegal(request: Request, exc: IllegalStep) -> JSONResponse:
-        return JSONResponse(error_body(409, str(exc)), status_code=409)
+    for error in DOMAIN_ERRORS:
+        app.add_exception_handler(error, _domain_error)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from services.visits.roster_format import to_sheets, write_csv, write_xlsx
+from services.visits.directory.roster.format import to_sheets, write_csv, write_xlsx
 
 Entry = dict[str, Any]
 KINDS = ["primary", "junior", "kindergarten", "nine_year", "senior"]

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from services.visits.roster_format import to_sheets, write_xlsx
+from services.visits.directory.roster.format import to_sheets, write_xlsx
 from shared.auth import Principal, Role
 from shared.jurisdiction import Jurisdiction
 

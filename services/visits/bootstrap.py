@@ -4,27 +4,31 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.visits import api_directory, api_roster, public, visit_documents, visits_api
-from services.visits.api import router
-from services.visits.campaigns import CampaignService
-from services.visits.campaigns_api import router as campaigns_router
-from services.visits.campaigns_view import CampaignsView
-from services.visits.checklist_lookup import ReadModelChecklists
-from services.visits.checklists import ChecklistService
-from services.visits.checklists_api import router as checklists_router
-from services.visits.checklists_view import ChecklistsView
-from services.visits.directory import DirectoryService
-from services.visits.directory_view import VIEW as DIRECTORY_VIEW
-from services.visits.directory_view import directory_view
-from services.visits.plans import PlanService
-from services.visits.plans_api import router as plans_router
-from services.visits.plans_report import PlanReports
-from services.visits.plans_view import PlansView
-from services.visits.roster_import import RosterImporter
+from services.visits.campaigns.api import router as campaigns_router
+from services.visits.campaigns.lookup import StoreCampaigns
+from services.visits.campaigns.service import CampaignService
+from services.visits.campaigns.view import CampaignsView
+from services.visits.checklists.api import router as checklists_router
+from services.visits.checklists.service import ChecklistService
+from services.visits.checklists.view import ChecklistsView
+from services.visits.directory import public
+from services.visits.directory.api import divisions, inspectors, listings, schools, zones
+from services.visits.directory.roster import api as roster_api
+from services.visits.directory.roster.importer import RosterImporter
+from services.visits.directory.service import DirectoryService
+from services.visits.directory.store import StoreDirectory
+from services.visits.directory.view import VIEW as DIRECTORY_VIEW
+from services.visits.directory.view import directory_view
+from services.visits.plans.api import router as plans_router
+from services.visits.plans.report import PlanReports
+from services.visits.plans.service import PlanService
+from services.visits.plans.view import PlansView
 from services.visits.settings import VisitsSettings
-from services.visits.store_lookup import CommandChecklists, StoreCampaigns, StoreDirectory
-from services.visits.visit_service import VisitService
-from services.visits.visit_view import ViewFindings, VisitView
+from services.visits.visit import api as visits_api
+from services.visits.visit.checklist_lookup import ReadModelChecklists
+from services.visits.visit.documents import api as documents_api
+from services.visits.visit.service import VisitService
+from services.visits.visit.view import ViewFindings, VisitView
 from shared.directory.lookup import ReadModelDirectory
 from shared.evidence.api import FIELD_STAFF_AND_OFFICES, start_evidence
 from shared.evidence.api import router as evidence_router
@@ -58,15 +62,18 @@ def _wire(settings: VisitsSettings) -> StartHook:
         # the visit lifecycle: its checks read the directory and campaigns from the
         # event store, so a visit can be planned right after the roster import
         app.state.command_directory = StoreDirectory(runtime.store, runtime.registry)
-        campaign_facts = StoreCampaigns(runtime.store, runtime.registry)
         app.state.visits = VisitService(
-            runtime,
+            runtime.store,
             app.state.command_directory,
-            CommandChecklists(app.state.checklist_lookup, campaign_facts),
+            app.state.checklist_lookup,
+            StoreCampaigns(runtime.store, runtime.registry),
             app.state.evidence,
-            radius_m=settings.signin_radius_m,
             plans=app.state.plans,
             findings=ViewFindings(runtime.db),
+            radius_m=settings.signin_radius_m,
+            new_id=runtime.new_id,
+            on_append=runtime.relay.notify,
+            service=runtime.service,
         )
         await runtime.run_projection(VisitView())
 
@@ -80,16 +87,19 @@ def create_app(settings: VisitsSettings | None = None) -> FastAPI:
         "督导走访服务 Visits",
         settings,
         [
-            router,
-            api_directory.router,
-            api_roster.router,
+            schools.router,
+            divisions.router,
+            zones.router,
+            inspectors.router,
+            listings.router,
+            roster_api.router,
             public.router,
             checklists_router,
             campaigns_router,
             plans_router,
             evidence_router,
             visits_api.router,
-            visit_documents.router,
+            documents_api.router,
         ],
         on_start=_wire(settings),
     )

@@ -22,6 +22,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel
 
 from shared.auth import CurrentPrincipal, Principal, Role, ensure_role, ensure_sees, ensure_within
+from shared.commands import Forbidden
 from shared.directory.lookup import DirectoryLookup
 from shared.evidence.media import EXTENSIONS, safe_file_name
 from shared.evidence.settings import EvidenceSettings
@@ -74,8 +75,8 @@ class EvidenceAccess:
         if principal.has_any(*others):
             return
         if principal.jurisdiction.school != school_id:
-            raise HTTPException(
-                403, "校长只能为本校上传证据 (a principal uploads for their own school only)"
+            raise Forbidden(
+                "校长只能为本校上传证据 (a principal uploads for their own school only)"
             )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -105,6 +106,44 @@ async def test_a_campaign_targets_only_existing_zones_of_its_own_county(two: Two
     await ok(await a.visits.post("/visits", json=mine, headers=a.inspector(1)), 201)
     r = await b.visits.get(f"/campaigns/{cid}/progress", headers=b.office)
     assert r.status_code == 403
+
+
+async def test_a_visit_under_a_closed_campaign_is_409_not_unknown(two: Two) -> None:
+    a = two.a
+    cid = f"c-{a.code}-closed"
+    await _campaign(a, cid)
+    special = {"kind": "special", "planned_on": DAY.isoformat(), "purpose": "食品安全专项督导"}
+    plan = {**special, "school_id": a.school(1), "campaign_id": cid}
+    await ok(await a.visits.post(f"/campaigns/{cid}/close", json={}, headers=a.office))
+    r = await a.visits.post("/visits", json=plan, headers=a.inspector(1))
+    assert r.status_code == 409 and "已结束" in r.json()["message"], r.text  # was 422 不存在
+    ghost = {**plan, "campaign_id": f"c-{a.code}-ghost"}
+    r = await a.visits.post("/visits", json=ghost, headers=a.inspector(1))
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.campaign_id"
+
+
+async def test_a_page_of_visits_is_full_while_visible_visits_remain(two: Two) -> None:
+    """The school does not see unannounced visits before the inspectors arrive; a page
+    is cut after that rule, so hidden visits never leave the school's page short."""
+    a = two.a
+    later = (DAY + timedelta(days=1)).isoformat()
+    plan = {"school_id": a.school(1), "purpose": "随访督导"}
+    for announced, day in ((False, later), (False, later), (True, DAY.isoformat())):
+        body = {**plan, "planned_on": day, "announced": announced}
+        await ok(await a.visits.post("/visits", json=body, headers=a.inspector(1)), 201)
+
+    async def all_projected() -> bool:
+        r = await a.visits.get(f"/visits?school_id={a.school(1)}", headers=a.office)
+        return r.status_code == 200 and len(r.json()) == 3
+
+    await eventually(all_projected)
+    r = await a.visits.get("/visits?limit=1", headers=a.principal(1))
+    assert r.status_code == 200, r.text
+    assert [(v["announced"], v["planned_on"]) for v in r.json()] == [(True, DAY.isoformat())]
+    r = await a.visits.get("/visits?limit=1&skip=1", headers=a.principal(1))
+    assert r.json() == []
+    r = await a.visits.get("/visits?limit=2", headers=a.office)
+    assert [v["planned_on"] for v in r.json()] == [later, later]
 
 
 async def test_another_countys_ids_are_403_before_any_state_check(two: Two) -> None:

@@ -17,8 +17,8 @@ import pytest
 from fastapi import FastAPI
 
 from services.visits.bootstrap import create_app
-from services.visits.checklist_lookup import ReadModelChecklists
 from services.visits.settings import VisitsSettings
+from services.visits.visit.checklist_lookup import ReadModelChecklists
 from shared.auth import Role
 from shared.commands import CommandContext, StreamHandler
 from shared.contracts.visits import (

@@ -20,7 +20,7 @@ from openpyxl import Workbook
 
 from deploy.local import demo
 from services.visits.bootstrap import create_app
-from services.visits.roster_format import COLUMNS, to_sheets
+from services.visits.directory.roster.format import COLUMNS, to_sheets
 from services.visits.settings import VisitsSettings
 from shared.auth import Role
 from tests.conftest import Infra, Mint, eventually, serve

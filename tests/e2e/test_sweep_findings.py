@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from services.visits.bootstrap import create_app
-from services.visits.roster_format import to_sheets, write_xlsx
+from services.visits.directory.roster.format import to_sheets, write_xlsx
 from services.visits.settings import VisitsSettings
 from shared.auth import Role
 from tests.conftest import Mint, eventually, serve

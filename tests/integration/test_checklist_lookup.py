@@ -4,8 +4,8 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.visits.checklist_lookup import ReadModelChecklists
-from services.visits.checklists_data import routine_template
+from services.visits.checklists.data import routine_template
+from services.visits.visit.checklist_lookup import ReadModelChecklists
 
 
 async def test_routine_v1_comes_from_the_data_file_until_the_read_model_has_it(

@@ -2,7 +2,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from fastapi import HTTPException
 
 from shared.auth import (
     InvalidToken,
@@ -15,6 +14,8 @@ from shared.auth import (
     scope_filter,
     sees,
 )
+from shared.commands import Forbidden
+from shared.http import status_of
 from shared.jurisdiction import Jurisdiction
 
 NOW = datetime(2026, 9, 1, tzinfo=UTC)
@@ -96,6 +97,6 @@ def test_zones_never_narrow_a_read_but_a_school_does() -> None:
 
 def test_an_id_named_by_a_command_must_lie_inside_its_owner() -> None:
     ensure_inside(COUNTY, ZONE_1_SCHOOL, "学校 ")
-    with pytest.raises(HTTPException) as raised:
+    with pytest.raises(Forbidden) as raised:
         ensure_inside(COUNTY.model_copy(update={"county": "510703"}), ZONE_1_SCHOOL, "学校 ")
-    assert raised.value.status_code == 403
+    assert status_of(raised.value) == 403

@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
-from services.visits.domain import campaign
-from services.visits.domain.campaign import (
+from services.visits.campaigns import domain as campaign
+from services.visits.campaigns.domain import (
     AmendCampaign,
     Campaign,
     CampaignVisit,
@@ -13,7 +13,7 @@ from services.visits.domain.campaign import (
     IssueCampaign,
     progress,
 )
-from services.visits.domain.checklist import Checklist, FieldProblem
+from services.visits.checklists.domain import Checklist, FieldProblem
 from shared.commands import IllegalStep
 from shared.contracts.checklists import (
     CampaignAmended,

@@ -2,9 +2,9 @@
 
 import pytest
 
-from services.visits.checklists_data import extra_item, routine_template
-from services.visits.domain import checklist
-from services.visits.domain.checklist import (
+from services.visits.checklists import domain as checklist
+from services.visits.checklists.data import extra_item, routine_template
+from services.visits.checklists.domain import (
     Checklist,
     FieldProblem,
     PublishChecklist,

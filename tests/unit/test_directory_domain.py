@@ -8,17 +8,21 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.visits.domain import division, inspector, listing, school, zone
-from services.visits.domain.division import Division, RegisterDivision
-from services.visits.domain.inspector import CorrectInspector, Inspector, RegisterInspector
-from services.visits.domain.listing import (
+from services.visits.directory.domain import division, inspector, listing, school, zone
+from services.visits.directory.domain.division import Division, RegisterDivision
+from services.visits.directory.domain.inspector import (
+    CorrectInspector,
+    Inspector,
+    RegisterInspector,
+)
+from services.visits.directory.domain.listing import (
     CorrectListing,
     EndListing,
     ListInspector,
     SchoolListings,
 )
-from services.visits.domain.school import ChangeSchoolZone, School
-from services.visits.domain.zone import CorrectZone, EstablishZone, Zone
+from services.visits.directory.domain.school import ChangeSchoolZone, School
+from services.visits.directory.domain.zone import CorrectZone, EstablishZone, Zone
 from shared.commands import IllegalStep
 from shared.contracts.directory import (
     DivisionLevel,

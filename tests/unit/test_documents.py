@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from services.visits.documents import (
+from services.visits.visit.documents import (
     DisputeEntry,
     FeedbackList,
     HighlightEntry,
@@ -23,7 +23,7 @@ from services.visits.documents import (
     render_feedback_list,
     render_visit_record,
 )
-from services.visits.documents.labels import label
+from services.visits.visit.documents.labels import label
 from shared.contracts.visits import (
     DisputeOutcome,
     MajorKind,

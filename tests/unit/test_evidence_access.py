@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from fastapi import HTTPException
 
 from shared.auth import Principal, Role
-from shared.commands import InvalidField
+from shared.commands import Forbidden, InvalidField
 from shared.contracts.visits import EvidenceRef
 from shared.directory.lookup import InspectorFacts, SchoolFacts
 from shared.evidence.api import FIELD_STAFF_AND_OFFICES, EvidenceAccess
 from shared.evidence.lookup import EvidenceFacts, check_evidence_refs
+from shared.http import status_of
 from shared.jurisdiction import Jurisdiction
 
 SCHOOL = Jurisdiction(province="510000", city="510700", county="510704", zone="z1", school="s1")
@@ -42,11 +42,11 @@ ISSUES = EvidenceAccess(NoDirectory(), (Role.principal, *FIELD_STAFF_AND_OFFICES
 
 def test_a_principal_uploads_for_their_own_school_only() -> None:
     ISSUES.ensure_may_upload(who(Role.principal, where=SCHOOL), "s1", SCHOOL)
-    with pytest.raises(HTTPException) as countywide:
+    with pytest.raises(Forbidden) as countywide:
         ISSUES.ensure_may_upload(who(Role.principal, where=COUNTY), "s1", SCHOOL)
-    assert countywide.value.status_code == 403
+    assert status_of(countywide.value) == 403
     other = SCHOOL.model_copy(update={"school": "s2"})
-    with pytest.raises(HTTPException):
+    with pytest.raises(Forbidden):
         ISSUES.ensure_may_upload(who(Role.principal, where=other), "s1", SCHOOL)
 
 
@@ -54,7 +54,7 @@ def test_inspectors_and_offices_upload_within_their_jurisdiction() -> None:
     ISSUES.ensure_may_upload(who(Role.inspector, where=COUNTY), "s1", SCHOOL)
     ISSUES.ensure_may_upload(who(Role.county_office, Role.principal, where=COUNTY), "s1", SCHOOL)
     elsewhere = Jurisdiction(province="510000", city="510700", county="510703")
-    with pytest.raises(HTTPException):
+    with pytest.raises(Forbidden):
         ISSUES.ensure_may_upload(who(Role.county_office, where=elsewhere), "s1", SCHOOL)
 
 

@@ -6,9 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.visits.checklists_data import default_rules
-from services.visits.domain import frequency
-from services.visits.domain.frequency import (
+from services.visits.plans.domain import frequency
+from services.visits.plans.domain.frequency import (
     FrequencyRules,
     InspectorLevel,
     SchoolPlace,
@@ -16,6 +15,7 @@ from services.visits.domain.frequency import (
     evaluate,
     evaluate_year,
 )
+from services.visits.plans.rules import default_rules
 from shared.commands import IllegalStep
 from shared.contracts.plans import FrequencyRulesSet
 

@@ -4,11 +4,10 @@ from datetime import date
 
 import pytest
 
-from services.visits.domain import plan
-from services.visits.domain.campaign import Campaign
-from services.visits.domain.checklist import FieldProblem
-from services.visits.domain.plan import AcknowledgePlan, FilePlan, Plan, RevisePlan
-from shared.commands import IllegalStep
+from services.visits.campaigns.domain import Campaign
+from services.visits.plans.domain import plan
+from services.visits.plans.domain.plan import AcknowledgePlan, FilePlan, Plan, RevisePlan
+from shared.commands import FieldProblem, IllegalStep
 from shared.contracts.plans import (
     MonthlyPlanAcknowledged,
     MonthlyPlanFiled,

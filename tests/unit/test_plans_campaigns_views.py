@@ -3,8 +3,8 @@
 from datetime import UTC, date, datetime
 from typing import Any
 
-from services.visits.campaigns_view import CampaignsView
-from services.visits.plans_view import PlansView, signin_key
+from services.visits.campaigns.view import CampaignsView
+from services.visits.plans.view import PlansView, signin_key
 from shared.contracts.visits import (
     InspectorSignedIn,
     PlannedItem,

@@ -8,13 +8,19 @@ from datetime import date
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from services.visits.roster_format import (
+from services.visits.directory.roster.format import (
     UnknownFormat,
     read_roster,
     write_csv,
     write_xlsx,
 )
-from services.visits.roster_validate import Existing, ExistingListing, Recorded, check, parse
+from services.visits.directory.roster.validate import (
+    Existing,
+    ExistingListing,
+    Recorded,
+    check,
+    parse,
+)
 from shared.contracts.directory import Location
 from shared.jurisdiction import Jurisdiction
 from tests.rosters import roster_csv, roster_xlsx, standard_roster

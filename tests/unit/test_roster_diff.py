@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from services.visits.roster_diff import reconcile
-from services.visits.roster_format import read_roster
-from services.visits.roster_validate import Existing, ExistingListing, Recorded, Roster, parse
+from services.visits.directory.roster.diff import reconcile
+from services.visits.directory.roster.format import read_roster
+from services.visits.directory.roster.validate import (
+    Existing,
+    ExistingListing,
+    Recorded,
+    Roster,
+    parse,
+)
 from shared.contracts.directory import Location
 from shared.jurisdiction import Jurisdiction
 from tests.rosters import roster_xlsx, standard_roster

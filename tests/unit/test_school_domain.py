@@ -2,8 +2,8 @@
 
 import pytest
 
-from services.visits.domain import school
-from services.visits.domain.school import CorrectSchoolDetails, RegisterSchool, School
+from services.visits.directory.domain import school
+from services.visits.directory.domain.school import CorrectSchoolDetails, RegisterSchool, School
 from shared.commands import IllegalStep
 from shared.contracts.directory import SchoolDetailsCorrected, SchoolKind, SchoolRegistered
 

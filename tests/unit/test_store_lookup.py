@@ -1,5 +1,5 @@
-"""The pure folds behind the command lookups of services/visits/store_lookup.py, and the
-one deadline rule of shared/deadlines.py."""
+"""The pure folds behind the command lookups (services/visits/directory/store.py,
+services/visits/campaigns/lookup.py), and the one deadline rule of shared/deadlines.py."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from services.visits.store_lookup import campaign_facts, listed_on, school_facts
+from services.visits.campaigns.lookup import campaign_facts
+from services.visits.directory.domain.facts import fold_school
 from shared.commands import InvalidField
 from shared.contracts.checklists import (
     CampaignAmended,
@@ -42,9 +43,9 @@ REGISTERED = SchoolRegistered(
 
 
 def test_a_school_as_its_stream_says() -> None:
-    assert school_facts([]) is None
+    assert fold_school([]).facts() is None
     here = Location(latitude=31.47, longitude=104.75)
-    facts = school_facts(
+    facts = fold_school(
         [
             REGISTERED,
             SchoolDetailsCorrected(school_id="s1", reason="补录", location=here),
@@ -57,7 +58,7 @@ def test_a_school_as_its_stream_says() -> None:
                 duties=None,
             ),
         ]
-    )
+    ).facts()
     assert facts is not None
     assert facts.location == here and facts.zone_id == "z2" and facts.jurisdiction.zone == "z2"
     assert facts.jurisdiction.county == "510704" and facts.jurisdiction.school == "s1"
@@ -88,12 +89,12 @@ def test_listed_on_a_day_ends_with_the_listing() -> None:
             reason="调离",
         ),
     ]
-    assert listed_on(events, date(2026, 9, 15)) == ["i1"]
-    assert listed_on(events, date(2026, 10, 31)) == ["i1", "i2"]
-    assert listed_on(events, date(2026, 11, 1)) == ["i2"]
+    assert fold_school(events).listed_on(date(2026, 9, 15)) == ["i1"]
+    assert fold_school(events).listed_on(date(2026, 10, 31)) == ["i1", "i2"]
+    assert fold_school(events).listed_on(date(2026, 11, 1)) == ["i2"]
 
 
-def test_a_campaign_as_its_stream_says_and_none_once_closed() -> None:
+def test_a_campaign_as_its_stream_says_and_closed_once_closed() -> None:
     issued = CampaignIssued(
         campaign_id="c1",
         theme=CampaignTheme.food_safety,
@@ -113,7 +114,9 @@ def test_a_campaign_as_its_stream_says_and_none_once_closed() -> None:
     assert facts is not None
     assert facts.ends_on == date(2026, 12, 15) and facts.starts_on == date(2026, 11, 1)
     assert facts.zone_ids == ("z1",) and facts.school_ids == ("s9",)
-    assert campaign_facts([issued, amended, CampaignClosed(campaign_id="c1")]) is None
+    assert not facts.closed and campaign_facts([]) is None
+    closed = campaign_facts([issued, amended, CampaignClosed(campaign_id="c1")])
+    assert closed is not None and closed.closed and closed.ends_on == date(2026, 12, 15)
 
 
 def test_a_deadline_is_today_in_china_or_later() -> None:

@@ -10,12 +10,13 @@ see them) must rebuild exactly the same state.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.visits.domain import visit as v
+from services.visits.visit import domain as v
 from shared.commands import IllegalStep
 from shared.contracts.directory import Location
 from shared.contracts.visits import (
@@ -82,6 +83,12 @@ def plans(draw: st.DrawFn) -> v.PlanVisit:
     )
 
 
+def facts(**fields: Any) -> v.FindingFacts:
+    """Facts as a command brings them, unbounded: the request's bounds are the body's
+    (tested through HTTP); these tests reach the domain's own rules (``check_facts``)."""
+    return v.FindingFacts.model_construct(**fields)
+
+
 @st.composite
 def findings(draw: st.DrawFn) -> v.RecordFinding:
     verdict = draw(st.sampled_from(Verdict))
@@ -89,15 +96,17 @@ def findings(draw: st.DrawFn) -> v.RecordFinding:
     sev = draw(severity) if problem else None
     return v.RecordFinding(
         finding_id=draw(st.sampled_from(["f1", "f2", "f3", "f4"])),
-        item_code=draw(item_code),
         inspector_id=draw(inspector),
-        verdict=verdict,
-        notes=draw(text),
-        methods=tuple(draw(st.lists(st.sampled_from(Method), max_size=2, unique=True))),
-        severity=sev,
-        major_kind=draw(st.sampled_from(MajorKind)) if sev == Severity.major else None,
-        requirement="限期整改" if problem else None,
-        proposed_deadline=date(2026, 11, 30) if problem else None,
+        facts=facts(
+            item_code=draw(item_code),
+            verdict=verdict,
+            notes=draw(text),
+            methods=tuple(draw(st.lists(st.sampled_from(Method), max_size=2, unique=True))),
+            severity=sev,
+            major_kind=draw(st.sampled_from(MajorKind)) if sev == Severity.major else None,
+            requirement="限期整改" if problem else None,
+            proposed_deadline=date(2026, 11, 30) if problem else None,
+        ),
     )
 
 
@@ -195,20 +204,21 @@ def guided(state: v.Visit) -> st.SearchStrategy[v.Command]:
             )
         case v.Stage.on_site:
             assigned = dict(state.assignments)
-            recorded = {f.item_code for f in state.findings}
+            recorded = {f.facts.item_code for f in state.findings}
             fresh_item = next((c for c, _ in ITEMS if c not in recorded), None)
             unsigned = [m for m in state.team if m not in state.signed_in]
             team = st.sampled_from(unsigned) if unsigned else team
             findings_now = findings().flatmap(
                 lambda f: signed.map(
                     lambda who: v.RecordFinding(
-                        **{
-                            **f.__dict__,
-                            "item_code": fresh_item or f.item_code,
-                            "finding_id": f"f{len(state.findings) + 1}",
-                            "inspector_id": assigned.get(fresh_item or f.item_code, who),
-                            "methods": f.methods or (Method.campus_walk,),
-                        }
+                        finding_id=f"f{len(state.findings) + 1}",
+                        inspector_id=assigned.get(fresh_item or f.facts.item_code, who),
+                        facts=f.facts.model_copy(
+                            update={
+                                "item_code": fresh_item or f.facts.item_code,
+                                "methods": f.facts.methods or (Method.campus_walk,),
+                            }
+                        ),
                     )
                 )
             )
@@ -269,16 +279,16 @@ def check_invariants(state: v.Visit) -> None:
     assert len(set(ids)) == len(ids)
     for f in state.findings:
         assert f.inspector_id in state.signed_in
-        assert f.item_code in dict(state.items)
-        assigned = dict(state.assignments).get(f.item_code)
+        assert f.facts.item_code in dict(state.items)
+        assigned = dict(state.assignments).get(f.facts.item_code)
         assert assigned in (None, f.inspector_id)
         if f.withdrawn:
             continue
-        if f.verdict == Verdict.problem:
-            assert f.severity and f.requirement and f.proposed_deadline
-            assert (f.severity == Severity.major) == (f.major_kind is not None)
+        if f.facts.verdict == Verdict.problem:
+            assert f.facts.severity and f.facts.requirement and f.facts.proposed_deadline
+            assert (f.facts.severity == Severity.major) == (f.facts.major_kind is not None)
         else:
-            assert f.severity is None and f.major_kind is None
+            assert f.facts.severity is None and f.facts.major_kind is None
     late = {
         v.Stage.feedback_issued,
         v.Stage.acknowledged,
@@ -360,20 +370,27 @@ def test_the_five_steps_with_a_dispute() -> None:
     run(v.SignIn("a", datetime(2026, 10, 12, 8, 0, tzinfo=UTC), FAR, SCHOOL, 500))
     signed = log[-1]
     assert getattr(signed, "flagged", False) and getattr(signed, "distance_m", 0) > 10_000
-    run(v.RecordFinding("f1", "i1", "a", Verdict.highlight, "制度健全", (Method.document_review,)))
+    highlight = facts(
+        item_code="i1",
+        verdict=Verdict.highlight,
+        notes="制度健全",
+        methods=(Method.document_review,),
+    )
+    run(v.RecordFinding("f1", "a", highlight))
     for fid, item in (("f2", "i2"), ("f3", "i3")):
         run(
             v.RecordFinding(
                 fid,
-                item,
                 "a",
-                Verdict.problem,
-                "问题描述",
-                (Method.campus_walk,),
-                Severity.general,
-                None,
-                "限期整改",
-                date(2026, 11, 30),
+                facts(
+                    item_code=item,
+                    verdict=Verdict.problem,
+                    notes="问题描述",
+                    methods=(Method.campus_walk,),
+                    severity=Severity.general,
+                    requirement="限期整改",
+                    proposed_deadline=date(2026, 11, 30),
+                ),
             )
         )
     run(v.IssueFeedback("a", "总体良好"))

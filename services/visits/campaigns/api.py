@@ -1,0 +1,160 @@
+"""HTTP routes of special campaigns (专项督导): issue, amend, close, list, progress."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.visits.campaigns.domain import (
+    AmendCampaign,
+    CloseCampaign,
+    IssueCampaign,
+)
+from services.visits.campaigns.queries import public
+from services.visits.deps import CampaignReads, Campaigns
+from services.visits.edge import office_of
+from services.visits.names import ID, OFFICES
+from shared.auth import CurrentPrincipal, ensure_role
+from shared.contracts.checklists import CampaignTheme
+from shared.params import MAX_VERSION, PlausibleDate
+from shared.routing import Caller, IfMatch, set_etag
+from shared.service import RuntimeDep
+
+router = APIRouter(prefix="/campaigns", tags=["campaigns"])
+CampaignId = Annotated[str, Path(pattern=ID)]
+Ids = Annotated[list[Annotated[str, Field(pattern=ID)]], Field(max_length=500)]
+
+
+class CampaignCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    campaign_id: str | None = Field(default=None, pattern=ID, description="omit to get one")
+    theme: CampaignTheme
+    title: str = Field(min_length=2, max_length=100)
+    checklist_id: str = Field(pattern=ID)
+    checklist_version: int = Field(ge=1, le=MAX_VERSION)
+    starts_on: PlausibleDate
+    ends_on: PlausibleDate
+    zone_ids: Ids = Field(default_factory=list)
+    school_ids: Ids = Field(default_factory=list)
+    purpose: str = Field(default="", max_length=1000)
+
+
+class CampaignAmendment(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=2, max_length=500)
+    starts_on: PlausibleDate | None = None
+    ends_on: PlausibleDate | None = None
+    zone_ids: Ids | None = None
+    school_ids: Ids | None = None
+
+
+class CampaignClosing(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    summary: str = Field(default="", max_length=2000)
+
+
+class Accepted(BaseModel):
+    campaign_id: str
+    version: int
+
+
+def _accepted(response: Response, campaign_id: str, version: int) -> Accepted:
+    set_etag(response, version)
+    return Accepted(campaign_id=campaign_id, version=version)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=Accepted)
+async def issue_campaign(
+    body: CampaignCreate,
+    caller: Caller,
+    campaigns: Campaigns,
+    response: Response,
+    runtime: RuntimeDep,
+) -> Accepted:
+    """下达专项督导 — an office issues a campaign inside its jurisdiction."""
+    ensure_role(caller.principal, *OFFICES)
+    office = office_of(caller.principal)
+    campaign_id = body.campaign_id or f"c-{runtime.new_id().hex[:12]}"
+    cmd = IssueCampaign(
+        campaign_id=campaign_id,
+        theme=body.theme,
+        title=body.title,
+        checklist_id=body.checklist_id,
+        checklist_version=body.checklist_version,
+        starts_on=body.starts_on,
+        ends_on=body.ends_on,
+        zone_ids=tuple(dict.fromkeys(body.zone_ids)),
+        school_ids=tuple(dict.fromkeys(body.school_ids)),
+        office=office.path,
+        purpose=body.purpose,
+    )
+    response.headers["Location"] = f"/campaigns/{campaign_id}"
+    return _accepted(response, campaign_id, await campaigns.issue(cmd, caller))
+
+
+@router.post("/{campaign_id}/amend", response_model=Accepted)
+async def amend_campaign(
+    campaign_id: CampaignId,
+    body: CampaignAmendment,
+    caller: Caller,
+    campaigns: Campaigns,
+    response: Response,
+    expected: IfMatch,
+) -> Accepted:
+    """调整专项督导 — change the window or targets, with a reason."""
+    ensure_role(caller.principal, *OFFICES)
+    cmd = AmendCampaign(
+        campaign_id=campaign_id,
+        reason=body.reason,
+        starts_on=body.starts_on,
+        ends_on=body.ends_on,
+        zone_ids=None if body.zone_ids is None else tuple(dict.fromkeys(body.zone_ids)),
+        school_ids=None if body.school_ids is None else tuple(dict.fromkeys(body.school_ids)),
+    )
+    return _accepted(response, campaign_id, await campaigns.amend(cmd, caller, expected))
+
+
+@router.post("/{campaign_id}/close", response_model=Accepted)
+async def close_campaign(
+    campaign_id: CampaignId,
+    body: CampaignClosing,
+    caller: Caller,
+    campaigns: Campaigns,
+    response: Response,
+    expected: IfMatch,
+) -> Accepted:
+    """结束专项督导 — close a campaign."""
+    ensure_role(caller.principal, *OFFICES)
+    cmd = CloseCampaign(campaign_id=campaign_id, summary=body.summary)
+    return _accepted(response, campaign_id, await campaigns.close(cmd, caller, expected))
+
+
+@router.get("")
+async def list_campaigns(
+    principal: CurrentPrincipal,
+    reads: CampaignReads,
+    status_: Annotated[str | None, Query(alias="status", pattern="^(open|closed)$")] = None,
+    theme: CampaignTheme | None = None,
+) -> list[dict[str, Any]]:
+    """Campaigns issued inside the caller's jurisdiction or by an office above it."""
+    return await reads.page(principal, status_, theme)
+
+
+@router.get("/{campaign_id}")
+async def get_campaign(
+    campaign_id: CampaignId, principal: CurrentPrincipal, reads: CampaignReads
+) -> dict[str, Any]:
+    return public(await reads.visible(principal, campaign_id))
+
+
+@router.get("/{campaign_id}/progress")
+async def campaign_progress(
+    campaign_id: CampaignId, principal: CurrentPrincipal, reads: CampaignReads
+) -> dict[str, Any]:
+    """专项督导进度 — per target school: planned? visited? and the totals."""
+    return await reads.progress(principal, campaign_id)

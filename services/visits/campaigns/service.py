@@ -1,0 +1,121 @@
+"""Application service of special campaigns (专项督导): issue, amend, close.
+
+Every command first authorizes: the office of the campaign it names (an existing
+campaign, even on ``issue``, so a 409 never tells another county that an id is taken)
+and every target it names — each zone and school must exist in the event store and lie
+inside the caller's jurisdiction (422 naming the field / 403) — and only then asks the
+campaign's state machine whether the step is legal (409).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from services.visits.campaigns import domain as campaign
+from services.visits.campaigns.domain import AmendCampaign, Campaign, CloseCampaign, IssueCampaign
+from services.visits.checklists.service import ChecklistService
+from services.visits.directory.service import DirectoryService, UnknownSchool
+from shared.auth import Principal, ensure_within
+from shared.commands import CallerContext, FieldProblem, NotFound, StreamHandler
+from shared.events import registry
+from shared.jurisdiction import Jurisdiction
+from shared.runtime import Runtime
+
+
+class UnknownCampaign(NotFound):
+    def __init__(self, campaign_id: str) -> None:
+        super().__init__(f"专项督导 {campaign_id} 不存在 (unknown campaign)")
+
+
+class CampaignService:
+    def __init__(
+        self, runtime: Runtime, checklists: ChecklistService, directory: DirectoryService
+    ) -> None:
+        self._checklists = checklists
+        self._directory = directory
+        self._campaigns = StreamHandler[Campaign](
+            runtime.store,
+            registry,
+            source="/duxue/visits",
+            initial=Campaign(),
+            evolve=campaign.evolve,
+            new_id=runtime.new_id,
+            on_append=runtime.relay.notify,
+            service=runtime.service,
+        )
+
+    async def state(self, campaign_id: str) -> Campaign:
+        """The campaign as its stream says (``Campaign()`` when it was never issued)."""
+        return (await self._campaigns.load(campaign.stream_id(campaign_id))).state
+
+    async def load(self, campaign_id: str) -> tuple[Campaign, int]:
+        loaded = await self._campaigns.load(campaign.stream_id(campaign_id))
+        if not loaded.state.issued:
+            raise UnknownCampaign(campaign_id)
+        return loaded.state, loaded.version
+
+    async def _check_targets(
+        self,
+        zone_ids: Sequence[str] | None,
+        school_ids: Sequence[str] | None,
+        principal: Principal,
+    ) -> None:
+        """Every target zone and school exists (event store) and is inside the caller's
+        jurisdiction."""
+        for i, school_id in enumerate(school_ids or ()):
+            try:
+                school, _ = await self._directory.load_school(school_id)
+            except UnknownSchool:
+                raise FieldProblem(
+                    f"body.school_ids.{i}", f"学校 {school_id} 不存在 (unknown school)"
+                ) from None
+            assert school.jurisdiction is not None
+            ensure_within(principal, school.jurisdiction)
+        for i, zone_id in enumerate(zone_ids or ()):
+            zone, _ = await self._directory.zone_state(zone_id)
+            if not zone.established or zone.jurisdiction is None:
+                raise FieldProblem(f"body.zone_ids.{i}", f"责任区 {zone_id} 不存在 (unknown zone)")
+            ensure_within(principal, zone.jurisdiction)
+
+    async def issue(self, cmd: IssueCampaign, caller: CallerContext) -> int:
+        stream = campaign.stream_id(cmd.campaign_id)
+        loaded = await self._campaigns.load(stream)
+        if loaded.state.office is not None:  # an id already taken: whose is it?
+            ensure_within(caller.principal, Jurisdiction.from_path(loaded.state.office))
+        await self._check_targets(cmd.zone_ids, cmd.school_ids, caller.principal)
+        template, _ = await self._checklists.state(cmd.checklist_id)
+        events = campaign.issue(loaded.state, cmd, template)
+        return await self._campaigns.append(
+            stream, loaded.version, events, caller.ctx, Jurisdiction.from_path(cmd.office)
+        )
+
+    async def amend(
+        self,
+        cmd: AmendCampaign,
+        caller: CallerContext,
+        expected_version: int | None,
+    ) -> int:
+        stream = campaign.stream_id(cmd.campaign_id)
+        state, version = await self.load(cmd.campaign_id)
+        assert state.office is not None
+        office = Jurisdiction.from_path(state.office)
+        ensure_within(caller.principal, office)
+        await self._check_targets(cmd.zone_ids, cmd.school_ids, caller.principal)
+        StreamHandler.check_expected(stream, expected_version, version)
+        events = campaign.amend(state, cmd)
+        return await self._campaigns.append(stream, version, events, caller.ctx, office)
+
+    async def close(
+        self,
+        cmd: CloseCampaign,
+        caller: CallerContext,
+        expected_version: int | None,
+    ) -> int:
+        stream = campaign.stream_id(cmd.campaign_id)
+        state, version = await self.load(cmd.campaign_id)
+        assert state.office is not None
+        office = Jurisdiction.from_path(state.office)
+        ensure_within(caller.principal, office)
+        StreamHandler.check_expected(stream, expected_version, version)
+        events = campaign.close(state, cmd)
+        return await self._campaigns.append(stream, version, events, caller.ctx, office)

@@ -1,0 +1,104 @@
+"""HTTP routes of administrative divisions (行政区划): register, rename, read."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.visits.deps import Directory
+from services.visits.directory.api.access import (
+    Limit,
+    Name,
+    Reason,
+    ack,
+    authorizer,
+    find_doc,
+    page,
+)
+from services.visits.directory.domain import division
+from services.visits.directory.domain.division import RegisterDivision, RenameDivision
+from services.visits.names import DIVISION_CODE, OFFICES
+from shared.auth import CurrentPrincipal, ensure_role, ensure_within
+from shared.contracts.directory import DivisionLevel
+from shared.params import Skip
+from shared.routing import Caller, IfMatch
+from shared.service import RuntimeDep
+
+router = APIRouter(tags=["directory"])
+
+
+class DivisionCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(pattern=DIVISION_CODE, description="GB/T 2260 六位区划代码")
+    name: Name
+    level: DivisionLevel
+
+
+class DivisionRename(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    reason: Reason
+
+
+@router.post("/divisions", status_code=status.HTTP_201_CREATED)
+async def register_division(
+    body: DivisionCreate, caller: Caller, directory: Directory, response: Response
+) -> dict[str, Any]:
+    """登记行政区划 — name a province, city or county (an office above or at it)."""
+    principal = caller.principal
+    ensure_role(principal, *OFFICES)
+    ensure_within(principal, division.jurisdiction_of(body.code, body.level))
+    cmd = RegisterDivision(**body.model_dump())
+    version = await directory.register_division(cmd, caller.ctx)
+    response.headers["Location"] = f"/divisions/{body.code}"
+    return ack(response, "code", body.code, version)
+
+
+@router.patch("/divisions/{code}")
+async def rename_division(
+    code: Annotated[str, Field(pattern=DIVISION_CODE)],
+    body: DivisionRename,
+    caller: Caller,
+    directory: Directory,
+    response: Response,
+    expected: IfMatch,
+) -> dict[str, Any]:
+    """区划更名 — correct a division's name."""
+    principal = caller.principal
+    ensure_role(principal, *OFFICES)
+    version = await directory.rename_division(
+        RenameDivision(code=code, **body.model_dump()),
+        expected,
+        caller.ctx,
+        authorizer(caller.principal),
+    )
+    return ack(response, "code", code, version)
+
+
+@router.get("/divisions")
+async def list_divisions(
+    principal: CurrentPrincipal,
+    runtime: RuntimeDep,
+    parent_code: Annotated[str | None, Query(pattern=DIVISION_CODE)] = None,
+    level: DivisionLevel | None = None,
+    limit: Limit = 500,
+    skip: Skip = 0,
+) -> list[dict[str, Any]]:
+    """Division names (public facts: any signed-in user)."""
+    query: dict[str, Any] = {}
+    if parent_code is not None:
+        query["parent_code"] = parent_code
+    if level is not None:
+        query["level"] = level.value
+    return await page(runtime, "divisions", query, "code", limit, skip)
+
+
+@router.get("/divisions/{code}")
+async def get_division(
+    code: str, principal: CurrentPrincipal, runtime: RuntimeDep
+) -> dict[str, Any]:
+    return await find_doc(runtime, "divisions", "division", code)

@@ -1,0 +1,139 @@
+"""HTTP routes of inspectors (责任督学): register, correct, read, their listings."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.visits.deps import Directory
+from services.visits.directory.api.access import (
+    Email,
+    Limit,
+    Name,
+    Phone,
+    Reason,
+    Text,
+    ack,
+    authorizer,
+    find_doc,
+    page,
+    scope_query,
+    where_of,
+)
+from services.visits.directory.domain.inspector import CorrectInspector, RegisterInspector
+from services.visits.names import DIVISION_CODE, ID, OFFICES
+from shared.auth import CurrentPrincipal, Role, ensure_role, ensure_sees, ensure_within
+from shared.contracts.directory import Employment
+from shared.directory.lookup import listing_active_on
+from shared.jurisdiction import Jurisdiction
+from shared.params import PlausibleDate, Skip
+from shared.routing import Caller, IfMatch
+from shared.service import RuntimeDep
+
+router = APIRouter(tags=["directory"])
+
+
+class InspectorCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    inspector_id: str = Field(pattern=ID, description="the inspector's user id (token sub)")
+    name: Name
+    employment: Employment
+    phone: Phone
+    province: str = Field(pattern=DIVISION_CODE)
+    city: str = Field(pattern=DIVISION_CODE)
+    county: str | None = Field(default=None, pattern=DIVISION_CODE, description="空为市级督学")
+    email: Email | None = None
+    title: Name | None = None
+    duties: Text | None = None
+
+
+class InspectorCorrection(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Reason
+    name: Name | None = None
+    employment: Employment | None = None
+    phone: Phone | None = None
+    email: Email | None = None
+    title: Name | None = None
+    duties: Text | None = None
+
+
+@router.post("/inspectors", status_code=status.HTTP_201_CREATED)
+async def register_inspector(
+    body: InspectorCreate, caller: Caller, directory: Directory, response: Response
+) -> dict[str, Any]:
+    """登记责任督学 — enter an inspector of a county (or city) office."""
+    principal = caller.principal
+    ensure_role(principal, *OFFICES)
+    cmd = RegisterInspector(**body.model_dump())
+    ensure_within(principal, Jurisdiction(province=cmd.province, city=cmd.city, county=cmd.county))
+    version = await directory.register_inspector(cmd, caller.ctx)
+    response.headers["Location"] = f"/inspectors/{cmd.inspector_id}"
+    return ack(response, "inspector_id", cmd.inspector_id, version)
+
+
+@router.patch("/inspectors/{inspector_id}")
+async def correct_inspector(
+    inspector_id: Annotated[str, Field(pattern=ID)],
+    body: InspectorCorrection,
+    caller: Caller,
+    directory: Directory,
+    response: Response,
+    expected: IfMatch,
+) -> dict[str, Any]:
+    """更正督学信息 — correct an inspector's details."""
+    principal = caller.principal
+    ensure_role(principal, *OFFICES)
+    cmd = CorrectInspector(inspector_id=inspector_id, **body.model_dump())
+    version = await directory.correct_inspector(
+        cmd,
+        expected,
+        caller.ctx,
+        authorizer(caller.principal),
+    )
+    return ack(response, "inspector_id", inspector_id, version)
+
+
+@router.get("/inspectors")
+async def list_inspectors(
+    principal: CurrentPrincipal,
+    runtime: RuntimeDep,
+    county: Annotated[str | None, Query(pattern=DIVISION_CODE)] = None,
+    limit: Limit = 200,
+    skip: Skip = 0,
+) -> list[dict[str, Any]]:
+    """Inspectors of the offices inside the caller's jurisdiction."""
+    ensure_role(principal, *OFFICES, Role.inspector, Role.zone_leader, Role.integrator)
+    query = scope_query(principal, county)
+    return await page(runtime, "inspectors", query, "inspector_id", limit, skip)
+
+
+@router.get("/inspectors/{inspector_id}")
+async def get_inspector(
+    inspector_id: str, principal: CurrentPrincipal, runtime: RuntimeDep
+) -> dict[str, Any]:
+    ensure_role(principal, *OFFICES, Role.inspector, Role.zone_leader, Role.integrator)
+    doc = await find_doc(runtime, "inspectors", "inspector", inspector_id)
+    if doc["inspector_id"] != principal.user_id:
+        ensure_sees(principal, where_of(doc))
+    return doc
+
+
+@router.get("/inspectors/{inspector_id}/listings")
+async def inspector_listings(
+    inspector_id: str,
+    principal: CurrentPrincipal,
+    runtime: RuntimeDep,
+    active_on: PlausibleDate | None = None,
+) -> list[dict[str, Any]]:
+    """The schools an inspector is (or was) listed at; ``active_on`` keeps one day's."""
+    ensure_role(principal, *OFFICES, Role.inspector, Role.zone_leader, Role.integrator)
+    doc = await find_doc(runtime, "inspectors", "inspector", inspector_id)
+    if inspector_id != principal.user_id:
+        ensure_sees(principal, where_of(doc))
+    docs = await page(runtime, "listings", {"inspector_id": inspector_id}, "listing_id", 1000, 0)
+    return [d for d in docs if active_on is None or listing_active_on(d, active_on)]

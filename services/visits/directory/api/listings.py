@@ -1,0 +1,187 @@
+"""HTTP routes of listings (挂牌): list an inspector at a school, correct, end, read;
+and the gaps an office must fill (schools without a listing or zone, zones without a
+leader). Corrections and endings take ``If-Match``: the listing's own version.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.visits.deps import Directory
+from services.visits.directory.api.access import (
+    READERS,
+    Limit,
+    Reason,
+    Text,
+    ack,
+    authorizer,
+    find_doc,
+    page,
+    scope_query,
+    today,
+    where_of,
+)
+from services.visits.directory.domain.listing import CorrectListing, EndListing, ListInspector
+from services.visits.names import DIVISION_CODE, ID, OFFICES
+from shared.auth import CurrentPrincipal, Role, ensure_role, ensure_sees
+from shared.directory.lookup import listing_active_on
+from shared.params import PlausibleDate, Skip
+from shared.routing import Caller, IfMatch
+from shared.service import RuntimeDep
+
+router = APIRouter(tags=["directory"])
+
+
+class ListingCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    school_id: str = Field(pattern=ID)
+    inspector_id: str = Field(pattern=ID)
+    starts_on: PlausibleDate
+    duties: Text | None = None
+
+
+class ListingCorrection(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Reason
+    starts_on: PlausibleDate | None = None
+    duties: Text | None = None
+
+
+class ListingEnd(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ends_on: PlausibleDate = Field(description="挂牌的最后一天 (last day listed)")
+    reason: Reason
+
+
+@router.post("/listings", status_code=status.HTTP_201_CREATED)
+async def list_inspector(
+    body: ListingCreate, caller: Caller, directory: Directory, response: Response
+) -> dict[str, Any]:
+    """挂牌 — list an inspector at a school from a day on."""
+    principal = caller.principal
+    ensure_role(principal, *OFFICES)
+    listing_id, version = await directory.list_inspector(
+        ListInspector(**body.model_dump()),
+        caller.ctx,
+        authorizer(caller.principal),
+    )
+    response.headers["Location"] = f"/listings/{listing_id}"
+    return ack(response, "listing_id", listing_id, version)
+
+
+@router.patch("/listings/{listing_id}")
+async def correct_listing(
+    listing_id: str,
+    body: ListingCorrection,
+    caller: Caller,
+    directory: Directory,
+    response: Response,
+    expected: IfMatch,
+) -> dict[str, Any]:
+    """更正挂牌 — correct a listing's start day or duties (``If-Match``: the listing's version)."""
+    principal = caller.principal
+    ensure_role(principal, *OFFICES)
+    version = await directory.correct_listing(
+        CorrectListing(listing_id=listing_id, **body.model_dump()),
+        expected,
+        caller.ctx,
+        authorizer(caller.principal),
+    )
+    return ack(response, "listing_id", listing_id, version)
+
+
+@router.post("/listings/{listing_id}/end")
+async def end_listing(
+    listing_id: str,
+    body: ListingEnd,
+    caller: Caller,
+    directory: Directory,
+    response: Response,
+    expected: IfMatch,
+) -> dict[str, Any]:
+    """撤牌 — end a listing; its history is kept."""
+    principal = caller.principal
+    ensure_role(principal, *OFFICES)
+    version = await directory.end_listing(
+        EndListing(listing_id=listing_id, **body.model_dump()),
+        expected,
+        caller.ctx,
+        authorizer(caller.principal),
+    )
+    return ack(response, "listing_id", listing_id, version)
+
+
+@router.get("/listings")
+async def list_listings(
+    principal: CurrentPrincipal,
+    runtime: RuntimeDep,
+    county: Annotated[str | None, Query(pattern=DIVISION_CODE)] = None,
+    school_id: str | None = None,
+    inspector_id: str | None = None,
+    active_on: PlausibleDate | None = None,
+    limit: Limit = 500,
+    skip: Skip = 0,
+) -> list[dict[str, Any]]:
+    """Listings inside the caller's jurisdiction (ended ones too unless ``active_on``)."""
+    ensure_role(principal, *READERS)
+    query = scope_query(principal, county)
+    if school_id is not None:
+        if query.get("school_id", school_id) != school_id:
+            raise HTTPException(403, "超出您的管辖范围 (outside your jurisdiction)")
+        query["school_id"] = school_id
+    if inspector_id is not None:
+        query["inspector_id"] = inspector_id
+    docs = await page(runtime, "listings", query, "listing_id", limit, skip)
+    return [d for d in docs if active_on is None or listing_active_on(d, active_on)]
+
+
+@router.get("/listings/{listing_id}")
+async def get_listing(
+    listing_id: str, principal: CurrentPrincipal, runtime: RuntimeDep
+) -> dict[str, Any]:
+    ensure_role(principal, *READERS)
+    doc = await find_doc(runtime, "listings", "listing", listing_id)
+    ensure_sees(principal, where_of(doc))
+    return doc
+
+
+# -- gaps ---------------------------------------------------------------------------
+
+
+@router.get("/directory/gaps")
+async def gaps(
+    principal: CurrentPrincipal,
+    runtime: RuntimeDep,
+    county: Annotated[str, Query(pattern=DIVISION_CODE)],
+    on: PlausibleDate | None = None,
+) -> dict[str, Any]:
+    """待补缺口 — what an office must fix in a county: schools with no active listing,
+    schools whose zone is not set up, zones without a leader (组长)."""
+    ensure_role(principal, *OFFICES, Role.inspector, Role.zone_leader, Role.integrator)
+    query = scope_query(principal, county)
+    day = on or today(runtime)
+    schools = await page(runtime, "schools", query, "school_id", 100_000, 0)
+    zones = await page(runtime, "zones", {"county": county}, "zone_id", 10_000, 0)
+    listings = await page(runtime, "listings", {"county": county}, "listing_id", 100_000, 0)
+    listed = {d["school_id"] for d in listings if listing_active_on(d, day)}
+    zone_ids = {z["zone_id"] for z in zones}
+
+    def brief(s: dict[str, Any]) -> dict[str, Any]:
+        return {"school_id": s["school_id"], "name": s["name"], "zone_id": s.get("zone_id")}
+
+    return {
+        "county": county,
+        "on": day.isoformat(),
+        "schools": len(schools),
+        "schools_without_listing": [brief(s) for s in schools if s["school_id"] not in listed],
+        "schools_without_zone": [brief(s) for s in schools if s.get("zone_id") not in zone_ids],
+        "zones_without_leader": [
+            {"zone_id": z["zone_id"], "name": z["name"]} for z in zones if not z.get("leader_id")
+        ],
+    }

@@ -1,0 +1,126 @@
+"""HTTP routes of inspection zones (督学责任区): establish, correct, read."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.visits.deps import Directory
+from services.visits.directory.api.access import (
+    READERS,
+    Limit,
+    Name,
+    Reason,
+    ack,
+    authorizer,
+    find_doc,
+    page,
+    scope_query,
+    where_of,
+)
+from services.visits.directory.domain import zone
+from services.visits.directory.domain.zone import CorrectZone, EstablishZone
+from services.visits.names import DIVISION_CODE, ID, OFFICES
+from shared.auth import CurrentPrincipal, ensure_role, ensure_sees, ensure_within
+from shared.contracts.directory import ZoneLevel
+from shared.params import Skip
+from shared.routing import Caller, IfMatch
+from shared.service import RuntimeDep
+
+router = APIRouter(tags=["directory"])
+
+
+class ZoneCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    zone_id: str = Field(pattern=ID)
+    name: Name
+    level: ZoneLevel = ZoneLevel.county
+    province: str = Field(pattern=DIVISION_CODE)
+    city: str = Field(pattern=DIVISION_CODE)
+    county: str | None = Field(default=None, pattern=DIVISION_CODE)
+    leader_id: str | None = Field(default=None, pattern=ID, description="组长的督学编号")
+    bureau_liaison: str | None = Field(default=None, max_length=50, description="联系局领导")
+
+
+class ZoneCorrection(BaseModel):
+    """Send ``leader_id: null`` to clear the leader; leave it out to keep it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Reason
+    name: Name | None = None
+    bureau_liaison: str | None = Field(default=None, min_length=1, max_length=50)
+    leader_id: str | None = Field(default=None, pattern=ID)
+
+
+@router.post("/zones", status_code=status.HTTP_201_CREATED)
+async def establish_zone(
+    body: ZoneCreate, caller: Caller, directory: Directory, response: Response
+) -> dict[str, Any]:
+    """设立责任区 — set up a zone (an office of its county or city, or above)."""
+    principal = caller.principal
+    ensure_role(principal, *OFFICES)
+    cmd = EstablishZone(**body.model_dump())
+    ensure_within(principal, zone.jurisdiction_of(cmd))
+    version = await directory.establish_zone(cmd, caller.ctx)
+    response.headers["Location"] = f"/zones/{cmd.zone_id}"
+    return ack(response, "zone_id", cmd.zone_id, version)
+
+
+@router.patch("/zones/{zone_id}")
+async def correct_zone(
+    zone_id: Annotated[str, Field(pattern=ID)],
+    body: ZoneCorrection,
+    caller: Caller,
+    directory: Directory,
+    response: Response,
+    expected: IfMatch,
+) -> dict[str, Any]:
+    """更正责任区 — rename, change the bureau liaison or the leader (组长)."""
+    principal = caller.principal
+    ensure_role(principal, *OFFICES)
+    cmd = CorrectZone(
+        zone_id=zone_id,
+        reason=body.reason,
+        name=body.name,
+        bureau_liaison=body.bureau_liaison,
+        change_leader="leader_id" in body.model_fields_set,
+        leader_id=body.leader_id,
+    )
+    version = await directory.correct_zone(
+        cmd,
+        expected,
+        caller.ctx,
+        authorizer(caller.principal),
+    )
+    return ack(response, "zone_id", zone_id, version)
+
+
+@router.get("/zones")
+async def list_zones(
+    principal: CurrentPrincipal,
+    runtime: RuntimeDep,
+    county: Annotated[str | None, Query(pattern=DIVISION_CODE)] = None,
+    limit: Limit = 200,
+    skip: Skip = 0,
+) -> list[dict[str, Any]]:
+    """Zones inside the caller's jurisdiction, optionally of one county."""
+    ensure_role(principal, *READERS)
+    query = scope_query(principal, county)
+    query.pop("school_id", None)
+    if principal.jurisdiction.school is not None:
+        query["zone_id"] = principal.jurisdiction.zone or "-"
+    return await page(runtime, "zones", query, "zone_id", limit, skip)
+
+
+@router.get("/zones/{zone_id}")
+async def get_zone(
+    zone_id: str, principal: CurrentPrincipal, runtime: RuntimeDep
+) -> dict[str, Any]:
+    ensure_role(principal, *READERS)
+    doc = await find_doc(runtime, "zones", "zone", zone_id)
+    ensure_sees(principal, where_of(doc))
+    return doc

@@ -1,1 +1,0 @@
-"""The visits service's pure domain core: no I/O, no clock, no random ids."""

@@ -1,0 +1,60 @@
+"""Reads of the plans read model (``visits_plans``), each with its rule findings.
+
+An office sees every plan filed in its jurisdiction (scoped by
+:func:`shared.auth.scope_filter`, optionally one county); an inspector or zone leader
+their own plans; anyone else nothing (403).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from services.visits.names import OFFICES
+from services.visits.plans.report import PlanReports
+from services.visits.plans.service import UnknownPlan
+from services.visits.plans.view import PlansView
+from shared.auth import FORBIDDEN, Principal, Role, ensure_role, scope_filter
+from shared.commands import Forbidden
+from shared.jurisdiction import Jurisdiction
+from shared.projection import ReadModels
+
+
+def sees(principal: Principal, doc: dict[str, Any]) -> bool:
+    if doc["inspector_id"] == principal.user_id:
+        return True
+    return principal.has_any(*OFFICES) and principal.can_access(
+        Jurisdiction.from_path(doc["office"])
+    )
+
+
+class PlanQueries:
+    def __init__(self, db: AsyncDatabase[Any], reports: PlanReports) -> None:
+        self._models = ReadModels(db, PlansView.name)
+        self._reports = reports
+
+    async def page(
+        self, principal: Principal, county: str | None, month: str | None
+    ) -> list[dict[str, Any]]:
+        query: dict[str, Any] = {}
+        if principal.has_any(*OFFICES):
+            query = scope_filter(principal, county=county)
+        elif principal.has_any(Role.inspector, Role.zone_leader):
+            query["inspector_id"] = principal.user_id
+        else:
+            ensure_role(principal, *OFFICES, Role.inspector)
+        if month is not None:
+            query["month"] = month
+        plans = await self._models.collection("plans")
+        docs = [d async for d in plans.find(query).sort("_id").limit(500)]
+        return [await self._reports.report(d) for d in docs]
+
+    async def one(self, principal: Principal, plan_id: str) -> dict[str, Any]:
+        plans = await self._models.collection("plans")
+        doc: dict[str, Any] | None = await plans.find_one({"_id": plan_id})
+        if doc is None:
+            raise UnknownPlan(plan_id)
+        if not sees(principal, doc):
+            raise Forbidden(FORBIDDEN)
+        return await self._reports.report(doc)

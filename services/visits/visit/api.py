@@ -1,0 +1,280 @@
+"""HTTP routes of the visit lifecycle (五环节): plan, sign in, record, feedback, answer, close.
+
+Every write is a command on the visit's stream and answers with the stream's new
+version in ``ETag``; writes that edit something already recorded (finding corrections)
+take ``If-Match``. Reads come from the ``visits_visits`` read model, except the timeline,
+which is the stream itself.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Response, status
+from pydantic import BaseModel
+
+from services.visits.deps import VisitReads, Visits
+from services.visits.names import ID
+from services.visits.visit import domain as v
+from services.visits.visit.bodies import (
+    AcknowledgeBody,
+    CorrectionBody,
+    DisputeBody,
+    FindingBody,
+    PlanBody,
+    ReasonBody,
+    RescheduleBody,
+    ResolveBody,
+    SignInBody,
+    SummaryBody,
+)
+from services.visits.visit.planning import PlanRequest
+from services.visits.visit.queries import visible
+from shared.auth import CurrentPrincipal, ensure_sees
+from shared.contracts.visits import (
+    VisitKind,
+)
+from shared.http import timeline_entry
+from shared.params import Skip
+from shared.routing import Caller, IfMatch, set_etag
+from shared.service import RuntimeDep
+
+router = APIRouter(prefix="/visits", tags=["visits"])
+
+
+class Accepted(BaseModel):
+    visit_id: str
+    version: int
+    finding_id: str | None = None
+
+
+def _accepted(response: Response, visit_id: str, version: int, **extra: str) -> Accepted:
+    set_etag(response, version)
+    return Accepted(visit_id=visit_id, version=version, **extra)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=Accepted)
+async def plan_visit(
+    body: PlanBody, caller: Caller, visits: Visits, response: Response
+) -> Accepted:
+    """安排督导 — plan a visit (督前制蓝本)."""
+    req = PlanRequest(
+        kind=body.kind,
+        school_id=body.school_id,
+        planned_on=body.planned_on,
+        announced=body.announced,
+        purpose=body.purpose,
+        focus=body.focus,
+        team=tuple(body.team),
+        lead_inspector_id=body.lead_inspector_id,
+        checklist_id=body.checklist_id,
+        checklist_version=body.checklist_version,
+        item_codes=tuple(body.item_codes) if body.item_codes else None,
+        assignments=tuple(body.assignments.items()),
+        campaign_id=body.campaign_id,
+        plan_id=body.plan_id,
+        follows_up=tuple(body.follows_up),
+        visit_id=body.visit_id,
+    )
+    visit_id, version = await visits.plan(req, caller)
+    response.headers["Location"] = f"/visits/{visit_id}"
+    return _accepted(response, visit_id, version)
+
+
+@router.post("/{visit_id}/reschedule", response_model=Accepted)
+async def reschedule_visit(
+    visit_id: str,
+    body: RescheduleBody,
+    caller: Caller,
+    visits: Visits,
+    response: Response,
+    expected: IfMatch,
+) -> Accepted:
+    """改期 — move a visit that has not started."""
+    cmd = v.RescheduleVisit(planned_on=body.planned_on, reason=body.reason)
+    return _accepted(response, visit_id, await visits.handle(visit_id, cmd, caller, expected))
+
+
+@router.post("/{visit_id}/cancel", response_model=Accepted)
+async def cancel_visit(
+    visit_id: str,
+    body: ReasonBody,
+    caller: Caller,
+    visits: Visits,
+    response: Response,
+    expected: IfMatch,
+) -> Accepted:
+    """取消 — cancel a visit that has not started."""
+    cmd = v.CancelVisit(reason=body.reason)
+    return _accepted(response, visit_id, await visits.handle(visit_id, cmd, caller, expected))
+
+
+@router.post("/{visit_id}/sign-in", response_model=Accepted)
+async def sign_in(
+    visit_id: str, body: SignInBody, caller: Caller, visits: Visits, response: Response
+) -> Accepted:
+    """签到 — sign in at the school; time is the server's, place is checked, not trusted."""
+    cmd = v.SignIn(caller.principal.user_id, caller.ctx.now, body.location, None, 0.0)
+    return _accepted(response, visit_id, await visits.handle(visit_id, cmd, caller, None))
+
+
+@router.post("/{visit_id}/findings", status_code=201, response_model=Accepted)
+async def record_finding(
+    visit_id: str,
+    body: FindingBody,
+    caller: Caller,
+    visits: Visits,
+    runtime: RuntimeDep,
+    response: Response,
+    expected: IfMatch,
+) -> Accepted:
+    """记录督导情况 — record one checklist item (fine / highlight / problem) with evidence."""
+    finding_id = body.finding_id or runtime.new_id().hex[:16]
+    facts = v.FindingFacts.of(body)
+    cmd = v.RecordFinding(finding_id, caller.principal.user_id, facts)
+    version = await visits.handle(visit_id, cmd, caller, expected)
+    return _accepted(response, visit_id, version, finding_id=finding_id)
+
+
+@router.patch("/{visit_id}/findings/{finding_id}", response_model=Accepted)
+async def correct_finding(
+    visit_id: str,
+    finding_id: str,
+    body: CorrectionBody,
+    caller: Caller,
+    visits: Visits,
+    response: Response,
+    expected: IfMatch,
+) -> Accepted:
+    """更正记录 — correct (or withdraw) a finding before feedback; a new event, never an edit."""
+    cmd = v.CorrectFinding(
+        finding_id=finding_id,
+        inspector_id=caller.principal.user_id,
+        reason=body.reason,
+        verdict=body.verdict,
+        notes=body.notes,
+        methods=tuple(body.methods) if body.methods is not None else None,
+        severity=body.severity,
+        major_kind=body.major_kind,
+        requirement=body.requirement,
+        proposed_deadline=body.proposed_deadline,
+        evidence=tuple(body.evidence) if body.evidence is not None else None,
+        withdrawn=body.withdrawn,
+    )
+    version = await visits.handle(visit_id, cmd, caller, expected)
+    return _accepted(response, visit_id, version, finding_id=finding_id)
+
+
+@router.post("/{visit_id}/merge", response_model=Accepted)
+async def merge_findings(
+    visit_id: str, body: SummaryBody, caller: Caller, visits: Visits, response: Response
+) -> Accepted:
+    """汇总 — the zone leader merges a comprehensive visit's findings into one report."""
+    cmd = v.MergeFindings(by=caller.principal.user_id, by_zone_leader=True, summary=body.summary)
+    return _accepted(response, visit_id, await visits.handle(visit_id, cmd, caller, None))
+
+
+@router.post("/{visit_id}/feedback", response_model=Accepted)
+async def issue_feedback(
+    visit_id: str, body: SummaryBody, caller: Caller, visits: Visits, response: Response
+) -> Accepted:
+    """出具反馈清单 — issue the feedback list: highlights and problems with requirements."""
+    cmd = v.IssueFeedback(by=caller.principal.user_id, summary=body.summary)
+    return _accepted(response, visit_id, await visits.handle(visit_id, cmd, caller, None))
+
+
+@router.post("/{visit_id}/acknowledgement", response_model=Accepted)
+async def acknowledge(
+    visit_id: str, body: AcknowledgeBody, caller: Caller, visits: Visits, response: Response
+) -> Accepted:
+    """校长签收 — the principal signs the feedback list."""
+    cmd = v.Acknowledge(by=caller.principal.user_id, signer_name=body.signer_name)
+    return _accepted(response, visit_id, await visits.handle(visit_id, cmd, caller, None))
+
+
+@router.post("/{visit_id}/disputes", response_model=Accepted)
+async def dispute(
+    visit_id: str, body: DisputeBody, caller: Caller, visits: Visits, response: Response
+) -> Accepted:
+    """申辩 — the school disputes named points with reasons."""
+    points = tuple((p.point_no, p.reason) for p in body.points)
+    cmd = v.Dispute(by=caller.principal.user_id, points=points)
+    return _accepted(response, visit_id, await visits.handle(visit_id, cmd, caller, None))
+
+
+@router.post("/{visit_id}/dispute-resolution", response_model=Accepted)
+async def resolve_dispute(
+    visit_id: str, body: ResolveBody, caller: Caller, visits: Visits, response: Response
+) -> Accepted:
+    """处理申辩 — uphold, amend or withdraw each disputed point."""
+    resolutions = tuple(v.Resolution(**r.model_dump()) for r in body.resolutions)
+    cmd = v.ResolveDispute(by=caller.principal.user_id, resolutions=resolutions)
+    return _accepted(response, visit_id, await visits.handle(visit_id, cmd, caller, None))
+
+
+@router.post("/{visit_id}/close", response_model=Accepted)
+async def close_visit(
+    visit_id: str, body: SummaryBody, caller: Caller, visits: Visits, response: Response
+) -> Accepted:
+    """办结 — close the visit; its record is archived."""
+    cmd = v.CloseVisit(by=caller.principal.user_id, summary=body.summary)
+    return _accepted(response, visit_id, await visits.handle(visit_id, cmd, caller, None))
+
+
+# ---------------------------------------------------------------- reads
+
+
+@router.get("/{visit_id}")
+async def get_visit(
+    visit_id: str, principal: CurrentPrincipal, reads: VisitReads
+) -> dict[str, Any]:
+    """一次督导的全部情况 — a visit with sign-ins, findings, feedback and outcome."""
+    return await reads.one(visit_id, principal)
+
+
+@router.get("")
+async def list_visits(
+    principal: CurrentPrincipal,
+    reads: VisitReads,
+    school_id: Annotated[str | None, Query(pattern=ID)] = None,
+    county: Annotated[str | None, Query(pattern=r"^[0-9]{6}$")] = None,
+    stage: Annotated[v.Stage | None, Query()] = None,
+    kind: Annotated[VisitKind | None, Query()] = None,
+    inspector_id: Annotated[str | None, Query(pattern=ID)] = None,
+    campaign_id: Annotated[str | None, Query(pattern=ID)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    skip: Skip = 0,
+) -> list[dict[str, Any]]:
+    """Visits the caller sees (zones ignored), newest planned day first, with filters."""
+    return await reads.page(
+        principal,
+        limit,
+        skip,
+        school_id=school_id,
+        county=county,
+        stage=stage.value if stage else None,
+        kind=kind.value if kind else None,
+        team=inspector_id,
+        campaign_id=campaign_id,
+    )
+
+
+@router.get("/{visit_id}/timeline")
+async def timeline(
+    visit_id: str, principal: CurrentPrincipal, runtime: RuntimeDep
+) -> list[dict[str, Any]]:
+    """督导全过程 — every event of the visit's stream, in order, with who, when and why.
+
+    Read from the stream itself (not the read model), so it is complete the moment a
+    command is accepted.
+    """
+    events = await runtime.store.load(v.stream_id(visit_id))
+    if not events:
+        raise HTTPException(404, f"督导 {visit_id} 不存在 (unknown visit)")
+    ensure_sees(principal, events[0].jurisdiction)
+    first = {"announced": events[0].payload.get("announced"), "stage": "planned"}
+    if len(events) > 1 and events[1].event_type != "cn.duxue.visits.visit_cancelled":
+        first["stage"] = "on_site"
+    if not visible(principal, first):
+        raise HTTPException(404, f"督导 {visit_id} 不存在 (unknown visit)")
+    return [timeline_entry(e) for e in events]

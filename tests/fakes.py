@@ -1,0 +1,130 @@
+"""In-memory stand-ins for the ports of the visit lifecycle, for service-layer tests.
+
+Only the service layer is tested against these (never called "integration"): the real
+event store, directory and read models are tested against FerretDB and Kafka in
+tests/integration and tests/e2e. Each fake holds plain dicts a test fills directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from services.visits.campaigns.lookup import CampaignFacts
+from services.visits.directory.domain.facts import SchoolOnDay
+from services.visits.plans.domain.plan import PlanFacts
+from services.visits.visit.ports import ChecklistFacts, ChecklistItemFacts
+from shared.directory.lookup import InspectorFacts, SchoolFacts
+from shared.envelope import EventEnvelope
+from shared.eventstore import ConcurrencyConflict, EventStore
+from shared.evidence.lookup import EvidenceFacts
+
+
+class InMemoryEventStore(EventStore):
+    """The event store's contract (load, append with the expected version) in a dict."""
+
+    def __init__(self) -> None:  # no database: the parent's state is never used
+        self.streams: dict[str, list[EventEnvelope]] = {}
+        self.loads: list[str] = []
+        """Every stream id loaded, in order (so a test can count loads per command)."""
+
+    async def load(self, stream_id: str) -> list[EventEnvelope]:
+        self.loads.append(stream_id)
+        return list(self.streams.get(stream_id, []))
+
+    async def version(self, stream_id: str) -> int:
+        return len(self.streams.get(stream_id, []))
+
+    async def append(
+        self, stream_id: str, expected_version: int, events: Sequence[EventEnvelope]
+    ) -> int:
+        stream = self.streams.setdefault(stream_id, [])
+        if len(stream) != expected_version:
+            raise ConcurrencyConflict(stream_id, expected_version, len(stream))
+        stream.extend(events)
+        return len(stream)
+
+    def event_types(self, stream_id: str) -> list[str]:
+        return [e.event_type for e in self.streams.get(stream_id, [])]
+
+
+@dataclass
+class FakeDirectory:
+    """The directory as the visit lifecycle's checks see it (``CommandDirectory``)."""
+
+    schools: dict[str, SchoolFacts] = field(default_factory=dict)
+    inspectors: dict[str, InspectorFacts] = field(default_factory=dict)
+    listed: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    leaders: dict[str, str] = field(default_factory=dict)
+    school_loads: int = 0
+
+    async def school(self, school_id: str) -> SchoolFacts | None:
+        self.school_loads += 1
+        return self.schools.get(school_id)
+
+    async def school_on(self, school_id: str, on: date) -> SchoolOnDay | None:
+        self.school_loads += 1
+        found = self.schools.get(school_id)
+        return None if found is None else SchoolOnDay(found, self.listed.get(school_id, ()))
+
+    async def inspector(self, inspector_id: str) -> InspectorFacts | None:
+        return self.inspectors.get(inspector_id)
+
+    async def listed_inspectors(self, school_id: str, on: date) -> list[str]:
+        self.school_loads += 1
+        return list(self.listed.get(school_id, ()))
+
+    async def zone_leader(self, zone_id: str) -> str | None:
+        return self.leaders.get(zone_id)
+
+
+ROUTINE = ChecklistFacts(
+    checklist_id="routine",
+    version=1,
+    items=(
+        ChecklistItemFacts("governance", "校务管理和制度执行", ("document_review",)),
+        ChecklistItemFacts("safety", "校园及周边安全、学生交通安全", ("campus_walk",)),
+    ),
+)
+
+
+@dataclass
+class FakeChecklists:
+    checklists: dict[str, ChecklistFacts] = field(default_factory=lambda: {"routine": ROUTINE})
+
+    async def checklist(self, checklist_id: str, version: int | None) -> ChecklistFacts | None:
+        found = self.checklists.get(checklist_id)
+        return found if found and version in (None, found.version) else None
+
+
+@dataclass
+class FakeCampaigns:
+    campaigns: dict[str, CampaignFacts] = field(default_factory=dict)
+
+    async def campaign(self, campaign_id: str) -> CampaignFacts | None:
+        return self.campaigns.get(campaign_id)
+
+
+@dataclass
+class FakeEvidence:
+    stored: dict[str, EvidenceFacts] = field(default_factory=dict)
+
+    async def evidence(self, evidence_id: str) -> EvidenceFacts | None:
+        return self.stored.get(evidence_id)
+
+
+@dataclass
+class FakePlans:
+    plans: dict[str, PlanFacts] = field(default_factory=dict)
+
+    async def plan(self, plan_id: str) -> PlanFacts | None:
+        return self.plans.get(plan_id)
+
+
+@dataclass
+class FakeFindings:
+    recorded: set[tuple[str, str]] = field(default_factory=set)
+
+    async def recorded_at(self, school_id: str, finding_id: str) -> bool:
+        return (school_id, finding_id) in self.recorded

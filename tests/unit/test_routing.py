@@ -1,0 +1,97 @@
+"""The shared route shape: one mapping of domain errors to HTTP, the If-Match and ETag
+helpers, and a page, exercised on a tiny app without Kafka or MongoDB."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI, Response
+
+from shared.commands import FieldProblem, Forbidden, IllegalStep, InvalidField, NotFound
+from shared.eventstore import ConcurrencyConflict
+from shared.http import DOMAIN_ERRORS, install_edge, status_of
+from shared.routing import IfMatch, Page, set_etag
+
+
+def _app() -> FastAPI:
+    app = FastAPI()
+    install_edge(app, "test")
+    errors: dict[str, Exception] = {
+        "missing": NotFound("整改问题 x 不存在"),
+        "forbidden": Forbidden("超出您的管辖范围"),
+        "illegal": IllegalStep("不能验收"),
+        "stale": ConcurrencyConflict("issue-x", 1, 2),
+        "reference": InvalidField("body.evidence[0]", "证据不存在"),
+        "problem": FieldProblem("body.ends_on", "结束日期早于开始日期"),
+    }
+
+    @app.post("/raise/{name}")
+    async def raise_(name: str) -> None:
+        raise errors[name]
+
+    @app.post("/write")
+    async def write(response: Response, expected: IfMatch) -> dict[str, Any]:
+        set_etag(response, (expected or 0) + 1)
+        return {"expected": expected}
+
+    @app.get("/page", response_model=Page[int])
+    async def page() -> Page[int]:
+        return Page[int](total=3, offset=1, limit=2, items=[2, 3])
+
+    return app
+
+
+@pytest.fixture
+async def client() -> Any:
+    transport = httpx.ASGITransport(app=_app())
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+        yield c
+
+
+async def test_each_domain_error_has_one_status_and_the_platform_body(client: Any) -> None:
+    answers = {
+        name: await client.post(f"/raise/{name}")
+        for name in ("missing", "forbidden", "illegal", "stale", "reference", "problem")
+    }
+    assert {n: r.status_code for n, r in answers.items()} == {
+        "missing": 404,
+        "forbidden": 403,
+        "illegal": 409,
+        "stale": 409,
+        "reference": 422,
+        "problem": 422,
+    }
+    assert answers["forbidden"].json() == {"error": "forbidden", "message": "超出您的管辖范围"}
+    assert answers["stale"].json()["current_version"] == 2
+    assert answers["reference"].json()["errors"] == [
+        {"field": "body.evidence[0]", "message": "证据不存在", "type": "invalid_reference"}
+    ]
+    problem = answers["problem"].json()
+    assert problem["message"] == "请求数据不符合要求 (invalid request)"
+    assert problem["errors"] == [
+        {"field": "body.ends_on", "message": "结束日期早于开始日期", "type": "value_error"}
+    ]
+
+
+def test_a_subclass_maps_as_its_base() -> None:
+    assert status_of(FieldProblem("body.x", "…")) == DOMAIN_ERRORS[InvalidField]
+    assert status_of(RuntimeError()) == 500
+
+
+async def test_if_match_names_the_expected_version_and_etag_the_next(client: Any) -> None:
+    assert (await client.post("/write")).json() == {"expected": None}
+    written = await client.post("/write", headers={"If-Match": 'W/"4"'})
+    assert written.json() == {"expected": 4}
+    assert written.headers["ETag"] == '"5"'
+    assert (await client.post("/write", headers={"If-Match": "four"})).status_code == 422
+
+
+async def test_a_page_says_how_many_match_in_all(client: Any) -> None:
+    assert (await client.get("/page")).json() == {
+        "total": 3,
+        "offset": 1,
+        "limit": 2,
+        "items": [2, 3],
+    }
