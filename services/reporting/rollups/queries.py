@@ -14,7 +14,7 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.reporting.rollups.domain import counts as c
-from services.reporting.rollups.domain.figures import figures, open_on
+from services.reporting.rollups.domain.figures import from_documents, open_on_day
 from services.reporting.rollups.domain.periods import Period, month_key
 from services.reporting.rollups.domain.units import CHILD, unit_id
 from services.reporting.rollups.view import NAME
@@ -46,20 +46,16 @@ class Rollups:
         """Each unit's figures for the period (units without documents: all zero)."""
         months = await self._models.collection("months")
         masks = await self._models.collection("masks")
-        per_month: dict[str, dict[str, c.Counts]] = defaultdict(dict)
-        before: dict[str, c.Counts] = defaultdict(dict)
+        monthly: dict[str, list[tuple[str, c.Counts]]] = defaultdict(list)
         cursor = months.find({"unit": {"$in": units}, "month": {"$lte": period.last}})
         async for doc in cursor:
-            if doc["month"] < period.first:
-                before[doc["unit"]] = c.add(before[doc["unit"]], doc["n"])
-            else:
-                per_month[doc["unit"]][doc["month"]] = doc["n"]
+            monthly[doc["unit"]].append((doc["month"], doc["n"]))
         year = int(period.last[:4])
         found = {
             doc["unit"]: doc["n"]
             async for doc in masks.find({"unit": {"$in": units}, "year": year})
         }
-        return {u: figures(period, per_month[u], before[u], found.get(u, {})) for u in units}
+        return {u: from_documents(period, monthly[u], found.get(u, {})) for u in units}
 
     async def children(self, level: str, code: str) -> list[dict[str, Any]]:
         """The units one level down (drill-down), in code order."""
@@ -95,15 +91,5 @@ class Rollups:
     async def open_on(self, unit: str, day: date) -> dict[str, int]:
         """Issues open, and open and overdue, at the end of ``day`` (as it stood then)."""
         months = await self._models.collection("months")
-        this = month_key(day)
-        before: c.Counts = {}
-        current: c.Counts = {}
-        async for doc in months.find({"unit": unit, "month": {"$lte": this}}):
-            if doc["month"] == this:
-                current = doc["n"]
-            else:
-                before = c.add(before, doc["n"])
-        return {
-            "open_issues": open_on(before, current, day.day, c.OPEN_DELTA),
-            "overdue_open_issues": open_on(before, current, day.day, c.OVERDUE_DELTA),
-        }
+        query = {"unit": unit, "month": {"$lte": month_key(day)}}
+        return open_on_day([(d["month"], d["n"]) async for d in months.find(query)], day)

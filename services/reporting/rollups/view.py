@@ -134,14 +134,14 @@ class RollupView:
             if view.get(ref) is None:
                 view.put(ref, {"kind": payload.kind.value, "counted": False})
             return
-        units = _units(event, payload)
         day = event_day(event, payload)
-        deltas = _deltas(event, payload, view, day)
         if isinstance(payload, SchoolZoneChanged):
             old, new = _zones(event, payload)
             _count(view, [old], day, {c.REGISTERED: -1})
             _count(view, [new], day, {c.REGISTERED: 1})
             return
+        units = _units(event, payload)
+        deltas = _deltas(event, payload, view, day)
         if isinstance(payload, InspectorSignedIn) and deltas:
             if units[-1].level != "school":
                 raise ValueError(f"sign-in without a school in {event.jurisdiction.path}")

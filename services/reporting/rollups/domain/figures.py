@@ -10,7 +10,8 @@ Inputs, all precomputed by the projection:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from datetime import date
 from typing import Any
 
 from services.reporting.rollups.domain import counts as c
@@ -113,4 +114,34 @@ def figures(
         "complaints_answered": answered,
         "complaints_answered_on_time": months.get(c.ANSWERED_ON_TIME, 0),
         "on_time_answer_rate": ratio(months.get(c.ANSWERED_ON_TIME, 0), answered),
+    }
+
+
+def from_documents(
+    period: Period, monthly: Iterable[tuple[str, Mapping[str, int]]], masks: Mapping[str, int]
+) -> dict[str, Any]:
+    """:func:`figures` from a unit's monthly documents (``(month, n)``, any order)."""
+    per_month: dict[str, Mapping[str, int]] = {}
+    before: c.Counts = {}
+    for month, n in monthly:
+        if month < period.first:
+            before = c.add(before, n)
+        elif month <= period.last:
+            per_month[month] = n
+    return figures(period, per_month, before, masks)
+
+
+def open_on_day(monthly: Iterable[tuple[str, Mapping[str, int]]], day: date) -> dict[str, int]:
+    """Issues open, and open and overdue, at the end of ``day``, from monthly documents."""
+    this = f"{day.year:04d}-{day.month:02d}"
+    before: c.Counts = {}
+    current: Mapping[str, int] = {}
+    for month, n in monthly:
+        if month == this:
+            current = n
+        elif month < this:
+            before = c.add(before, n)
+    return {
+        "open_issues": open_on(before, current, day.day, c.OPEN_DELTA),
+        "overdue_open_issues": open_on(before, current, day.day, c.OVERDUE_DELTA),
     }
