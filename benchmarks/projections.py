@@ -76,6 +76,7 @@ def all_projections() -> list[Projection]:
     from services.issues.issue_view import IssueView
     from services.issues.self_inspection_view import SelfInspectionView
     from services.issues.visit_origins import VisitOriginsView
+    from services.reporting.inspectors.view import InspectorView
     from services.reporting.rollups.view import RollupView
     from services.reporting.school_counts import SchoolCounts
     from services.visits.campaigns_view import CampaignsView
@@ -98,6 +99,7 @@ def all_projections() -> list[Projection]:
         hazard_register(),
         ComplaintsView(),
         RollupView(),
+        InspectorView(),
     ]
 
 

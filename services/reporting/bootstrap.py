@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.reporting.api import router as counts_router
+from services.reporting.inspectors.api import router as inspectors_router
+from services.reporting.inspectors.view import InspectorView
 from services.reporting.rollups.api import router as rollups_router
 from services.reporting.rollups.view import RollupView
 from services.reporting.school_counts import SchoolCounts
@@ -13,9 +15,9 @@ from shared.runtime import Runtime
 from shared.service import build_app
 
 
-def projections() -> list[SchoolCounts | RollupView]:
+def projections() -> list[SchoolCounts | RollupView | InspectorView]:
     """Every read model the service keeps (the benchmark builds the same)."""
-    return [SchoolCounts(), RollupView()]
+    return [SchoolCounts(), RollupView(), InspectorView()]
 
 
 async def _start(runtime: Runtime, app: FastAPI) -> None:
@@ -29,6 +31,6 @@ def create_app(settings: ReportingSettings | None = None) -> FastAPI:
         "reporting",
         "统计报表服务 Reporting",
         settings,
-        [counts_router, rollups_router],
+        [counts_router, rollups_router, inspectors_router],
         on_start=_start,
     )
