@@ -64,11 +64,11 @@ class InspectorView:
                 }
                 _listing(view, payload.inspector_id, payload.listing_id, listing)
             case ListingEnded():
-                doc = view.get(DocRef("inspectors", payload.inspector_id))
-                if doc is None or payload.listing_id not in doc["listings"]:
+                known = view.get(DocRef("inspectors", payload.inspector_id))
+                if known is None or payload.listing_id not in known["listings"]:
                     raise ValueError(f"end of unknown listing {payload.listing_id}")
                 ended = {
-                    **doc["listings"][payload.listing_id],
+                    **known["listings"][payload.listing_id],
                     "ends_on": payload.ends_on.isoformat(),
                 }
                 _listing(view, payload.inspector_id, payload.listing_id, ended)
