@@ -10,6 +10,8 @@ zone ``Z2`` school ``D``; all three registered in August 2026.
   on time), reopened 10-08 due 10-25, verified 10-18 (45 days from opening, on time);
   I2 at B (canteen, general) opened 09-10, due 09-30, overdue 10-01, verified 10-10
   (30 days, late); I3 at A (teaching, general) opened 10-05, due 10-31, still open;
+* inspector ``insp-1`` (county K) is listed at A, B and D from 08-01 and signs in on every
+  visit; ``insp-2`` signs in on A's first visit with them;
 * complaints: Q1 at D received 09-20, due 10-05, substantiated 09-25, answered 10-03
   (on time); Q2 at B received 10-02, due 10-17, unsubstantiated 10-08, answered 10-20
   (late).
@@ -31,7 +33,13 @@ from shared.contracts.complaints import (
     LegacyText,
     VerificationOutcome,
 )
-from shared.contracts.directory import SchoolKind, SchoolRegistered
+from shared.contracts.directory import (
+    Employment,
+    InspectorListed,
+    InspectorRegistered,
+    SchoolKind,
+    SchoolRegistered,
+)
 from shared.contracts.issues import (
     IssueOpened,
     IssueOverdue,
@@ -169,6 +177,7 @@ def autumn(place: Place) -> list[EventEnvelope]:
     log = Log()
     for s in ("A", "B", "D"):
         log.add(f"school-{place.sid(s)}", school(place, s), place.school(s), at("2026-08-20"))
+    inspector(log, place)
     visit(log, place, "v1", "A", VisitKind.routine, "2026-09-03", team=2)
     i1, i2 = f"issue-{place.county}-I1", f"issue-{place.county}-I2"
     i3 = f"issue-{place.county}-I3"
@@ -214,6 +223,33 @@ def autumn(place: Place) -> list[EventEnvelope]:
     )
     log.add(q2, answered(q2, "2026-10-20"), b, at("2026-10-20"))
     return log.events
+
+
+def inspector(log: Log, place: Place) -> None:
+    county = Jurisdiction(province=place.province, city=place.city, county=place.county)
+    registered = InspectorRegistered(
+        inspector_id="insp-1",
+        name="督学",
+        employment=Employment.full_time,
+        phone="13800000000",
+        email=None,
+        title=None,
+        duties=None,
+        province=place.province,
+        city=place.city,
+        county=place.county,
+    )
+    log.add(f"inspector-{place.county}-insp-1", registered, county, at("2026-08-01"))
+    for s in ("A", "B", "D"):
+        listing = f"listing-{place.sid(s)}"
+        listed = InspectorListed(
+            listing_id=listing,
+            school_id=place.sid(s),
+            inspector_id="insp-1",
+            starts_on=date(2026, 8, 1),
+            duties=None,
+        )
+        log.add(listing, listed, place.school(s), at("2026-08-01"))
 
 
 def received(cid: str, place: Place, s: str, on: str, due: str) -> ComplaintReceived:

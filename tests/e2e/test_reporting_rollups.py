@@ -132,6 +132,26 @@ async def test_a_county_shows_up_in_its_city_and_province(
         assert r.status_code == 200 and r.content.startswith("\ufeff".encode())
         assert r.text.count("\r\n") == 3  # header and two zones
 
+        # the listed inspector's own figures: 2 visits in each month, short of 4
+        me = auth_header(
+            Role.inspector,
+            user_id="insp-1",
+            **place.school("A").model_dump(include={"province", "city", "county"}),
+        )
+
+        async def my_figures() -> dict[str, Any] | None:
+            r = await api.get("/reports/inspectors/insp-1", params=AUTUMN, headers=me)
+            return r.json() if r.status_code == 200 and r.json()["visits"] == 4 else None
+
+        mine = await eventually(my_figures, within=30)
+        assert [(m["visits"], m["meets"]) for m in mine["months"]] == [(2, False), (2, False)]
+        assert mine["listed_schools"] == sorted(place.sid(x) for x in "ABD")
+        assert mine["listed_schools_not_visited"] == []
+        r = await api.get("/reports/inspectors/insp-1", params=AUTUMN, headers=other)
+        assert r.status_code == 403
+        r = await api.get("/reports/inspectors/nobody", params=AUTUMN, headers=county)
+        assert r.status_code == 404
+
         # a rebuild from offset 0 reproduces every answer exactly
         admin = auth_header(Role.province_office, province=place.province)
         r = await api.post("/admin/projections/reporting_rollups/rebuild", headers=admin)

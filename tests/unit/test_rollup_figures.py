@@ -20,16 +20,19 @@ from services.reporting.rollups.domain.periods import (
 )
 from services.reporting.rollups.view import RollupView
 from shared.events import registry
-from shared.projection import Doc, DocRef, View
+from shared.projection import Doc, DocRef, Projection, View
 from tests.reporting_scenario import Place, autumn
 
 PLACE = Place(province="P1", city="C1", county="K1")
 
 
-def fold(events: list[Any]) -> dict[DocRef, Doc | None]:
-    projection = RollupView()
+def fold(events: list[Any], projection: Projection | None = None) -> dict[DocRef, Doc | None]:
+    """The events through a projection as the kernel folds them (its types only)."""
+    projection = projection or RollupView()
     docs: dict[DocRef, Doc | None] = {}
     for event in events:
+        if event.event_type not in projection.handles:
+            continue
         payload = registry.parse(event)
         for ref in projection.keys(event, payload):
             docs.setdefault(ref, None)
