@@ -22,7 +22,7 @@ verified.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 
 from services.reporting.rollups.domain import counts as c
@@ -91,7 +91,7 @@ def event_day(event: EventEnvelope, payload: EventPayload) -> date:
     return local_day(event.occurred_at)
 
 
-def _units(event: EventEnvelope, payload: EventPayload) -> list[Unit]:
+def _units(event: EventEnvelope, payload: EventPayload) -> tuple[Unit, ...]:
     if isinstance(payload, SchoolRegistered):
         where = Jurisdiction(
             province=payload.province,
@@ -101,7 +101,7 @@ def _units(event: EventEnvelope, payload: EventPayload) -> list[Unit]:
             school=payload.school_id,
         )
         return chain(where)
-    return chain(event.jurisdiction, getattr(payload, "school_id", None))
+    return chain(event.jurisdiction, payload.__dict__.get("school_id"))
 
 
 class RollupView:
@@ -119,13 +119,16 @@ class RollupView:
         day = event_day(event, payload)
         if isinstance(payload, SchoolZoneChanged):
             return [month_ref(u, month_key(day)) for u in _zones(event, payload)]
-        refs = [month_ref(u, month_key(day)) for u in units]
+        month = month_key(day)
+        refs = [DocRef("months", f"{u.id}|{month}") for u in units]
         if isinstance(payload, InspectorSignedIn):
             refs.append(DocRef("visits", payload.visit_id))
             refs += [mask_ref(u, y) for u in units for y in (day.year, day.year + 1)]
-        for field, collection in (("issue_id", "issues"), ("complaint_id", "complaints")):
-            if hasattr(payload, field):
-                refs.append(DocRef(collection, getattr(payload, field)))
+        fields = payload.__dict__
+        if "issue_id" in fields:
+            refs.append(DocRef("issues", fields["issue_id"]))
+        elif "complaint_id" in fields:
+            refs.append(DocRef("complaints", fields["complaint_id"]))
         return refs
 
     def apply(self, event: EventEnvelope, payload: EventPayload, view: View) -> None:
@@ -165,17 +168,17 @@ def _zones(event: EventEnvelope, payload: SchoolZoneChanged) -> tuple[Unit, Unit
     return old, new
 
 
-def _count(view: View, units: list[Unit], day: date, deltas: c.Counts) -> None:
+def _count(view: View, units: Sequence[Unit], day: date, deltas: c.Counts) -> None:
     if not deltas:
         return
     month = month_key(day)
     for unit in units:
-        ref = month_ref(unit, month)
+        ref = DocRef("months", f"{unit.id}|{month}")
         doc = view.get(ref) or {**unit.meta(), "month": month, "n": {}}
         view.put(ref, {**doc, "n": c.add(doc["n"], deltas)})
 
 
-def _mark_visited(view: View, units: list[Unit], day: date) -> None:
+def _mark_visited(view: View, units: Sequence[Unit], day: date) -> None:
     """Set the visit's month in the school's masks; move the school between the
     histogram buckets of every unit above it."""
     school = units[-1]

@@ -9,6 +9,7 @@ unit of its chain, so a parent is the sum of its children by construction.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from shared.jurisdiction import Jurisdiction
 
@@ -24,10 +25,11 @@ class Unit:
     """The parent unit's id (``None`` for a province)."""
     where: Jurisdiction
     """What a caller must see to read this unit (zones ignored by the scoping rules)."""
+    id: str = ""
+    """``<level>:<code>`` (filled in on construction: read per event)."""
 
-    @property
-    def id(self) -> str:
-        return unit_id(self.level, self.code)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "id", unit_id(self.level, self.code))
 
     def meta(self) -> dict[str, str | None]:
         """The fields every document of this unit carries (for scoping and drill-down)."""
@@ -47,8 +49,10 @@ def unit_id(level: str, code: str) -> str:
     return f"{level}:{code}"
 
 
-def chain(where: Jurisdiction, school_id: str | None = None) -> list[Unit]:
-    """The units an event at ``where`` counts in, province first.
+@lru_cache(maxsize=1 << 16)
+def chain(where: Jurisdiction, school_id: str | None = None) -> tuple[Unit, ...]:
+    """The units an event at ``where`` counts in, province first (cached: one chain per
+    school serves all its events).
 
     Raises ``ValueError`` for a place above a school's county (no city): such an event
     could not be counted in every level alike.
@@ -70,4 +74,4 @@ def chain(where: Jurisdiction, school_id: str | None = None) -> list[Unit]:
     if school is not None:
         school_where = county.model_copy(update={"school": school})
         units.append(Unit("school", school, unit_id("zone", zone_code), school_where))
-    return units
+    return tuple(units)
