@@ -118,7 +118,7 @@ LevelPath = Annotated[Level, Path(description="层级")]
 CodePath = Annotated[str, Path(pattern=UNIT_CODE, description="代码 (县代码、责任区或学校编号)")]
 
 
-def _authorize(principal: Principal, level: Level, unit: dict[str, Any]) -> None:
+def authorize(principal: Principal, level: Level, unit: dict[str, Any]) -> None:
     """Offices and integrators read inside their jurisdiction; a principal reads their
     own school's card only (403 otherwise)."""
     own = principal.has_any(Role.principal) and principal.jurisdiction.school == unit["school_id"]
@@ -149,7 +149,7 @@ async def unit_rollup(
 ) -> dict[str, Any]:
     """一个单位某期间的统计及其下级 — a unit's figures for a period, with its children."""
     unit = await rollups.unit(level.value, code)
-    _authorize(principal, level, unit)
+    authorize(principal, level, unit)
     children = await rollups.children(level.value, code)
     ids = [unit["unit"], *(child["unit"] for child in children)]
     found = await rollups.figures(ids, period)
@@ -173,7 +173,7 @@ async def open_on(
 ) -> dict[str, Any]:
     """某日未销号的问题数 — open issues (and open overdue ones) at the end of a past day."""
     unit = await rollups.unit(level.value, code)
-    _authorize(principal, level, unit)
+    authorize(principal, level, unit)
     counts = await rollups.open_on(unit_id(level.value, code), on)
     return {"unit": unit, "on": on.isoformat(), **counts}
 
@@ -211,7 +211,7 @@ async def children_csv(
 ) -> Response:
     """下级单位统计表 (CSV) — the children's figures as an Excel-safe CSV."""
     unit = await rollups.unit(level.value, code)
-    _authorize(principal, level, unit)
+    authorize(principal, level, unit)
     children = await rollups.children(level.value, code)
     found = await rollups.figures([ch["unit"] for ch in children], period)
     rows = [
