@@ -5,6 +5,8 @@ answers, byte for byte."""
 
 from __future__ import annotations
 
+import csv
+import io
 import random
 from collections.abc import Callable
 from typing import Any
@@ -130,7 +132,16 @@ async def test_a_county_shows_up_in_its_city_and_province(
             f"/reports/units/county/{place.county}/children.csv", params=AUTUMN, headers=county
         )
         assert r.status_code == 200 and r.content.startswith("\ufeff".encode())
-        assert r.text.count("\r\n") == 3  # header and two zones
+        rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+        assert rows[0][:4] == ["单位", "学校数", "到校学校数", "覆盖率"]
+        by_zone = {row[0]: row for row in rows[1:]}
+        assert set(by_zone) == {place.zone("Z1"), place.zone("Z2")}
+        assert by_zone[place.zone("Z1")][1:] == (
+            ["2", "2", "1.0", "1", "0.5", "3", "3", "3", "1", "0.75", "30", "45", "1", "0.0"]
+        )
+        # Z2 has no issue: its rate and days to close are empty cells
+        z2 = ["1", "1", "1.0", "0", "0.0", "1", "0", "0", "0", "", "", "", "1", "1.0"]
+        assert by_zone[place.zone("Z2")][1:] == z2
 
         # the listed inspector's own figures: 2 visits in each month, short of 4
         me = auth_header(

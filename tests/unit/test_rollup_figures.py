@@ -19,9 +19,10 @@ from services.reporting.rollups.domain.periods import (
     term_period,
 )
 from services.reporting.rollups.view import RollupView
+from shared.contracts.visits import VisitKind
 from shared.events import registry
 from shared.projection import Doc, DocRef, Projection, View
-from tests.reporting_scenario import Place, autumn
+from tests.reporting_scenario import Log, Place, at, autumn, visit
 
 PLACE = Place(province="P1", city="C1", county="K1")
 
@@ -184,3 +185,22 @@ def test_a_bad_period_names_the_field(kwargs: dict[str, Any], field: str) -> Non
     with pytest.raises(PeriodError) as raised:
         choose(**{**args, **kwargs}, max_months=12)
     assert raised.value.field == field
+
+
+def test_a_sign_in_captured_offline_counts_in_the_month_it_happened() -> None:
+    place = Place(province="P2", city="C2", county="K2")
+    events = autumn(place)
+    log = Log()
+    visit(log, place, "late", "B", VisitKind.routine, "2026-09-28", team=1)
+    planned, signed = log.events
+    synced = signed.model_copy(
+        update={"occurred_at": at("2026-10-02"), "recorded_at": at("2026-10-02")}
+    )
+    docs = fold([*events, planned, synced])
+    sept = docs[DocRef("months", "county:K2|2026-09")]
+    octo = docs[DocRef("months", "county:K2|2026-10")]
+    assert sept is not None and octo is not None
+    assert sept["n"]["visits~routine"] == 3  # A, B and the late one at B
+    assert octo["n"]["visits~routine"] == 1
+    mask = docs[DocRef("masks", "school:K2-B|2026")]
+    assert mask is not None and mask["n"] == {f"v~{1 << (12 + 8)}": 1}  # September only
