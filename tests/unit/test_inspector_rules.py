@@ -11,11 +11,12 @@ from services.reporting.inspectors.domain.rules import (
 )
 from services.reporting.inspectors.view import InspectorView
 from shared.contracts.directory import Employment, InspectorListed, InspectorRegistered
-from shared.contracts.visits import VisitKind
+from shared.contracts.issues import IssueVerified
+from shared.contracts.visits import Severity, VisitKind
 from shared.events import registry
 from shared.jurisdiction import Jurisdiction
 from shared.projection import Doc, DocRef, View
-from tests.reporting_scenario import Log, Place, at, visit
+from tests.reporting_scenario import Log, Place, at, issue, visit
 
 SEPT = (date(2026, 9, 1), date(2026, 9, 30))
 
@@ -77,6 +78,10 @@ def test_the_view_counts_each_inspector_once_per_visit() -> None:
     log.add("listing-l1", listed, place.school("A"), at("2026-08-01"))
     visit(log, place, "v1", "A", VisitKind.routine, "2026-09-03", team=2)
     visit(log, place, "v2", "B", VisitKind.routine, "2026-09-04", team=1)
+    opened = issue(place, "i1", "B", "safety", Severity.general, "2026-09-30")
+    log.add(opened.issue_id, opened, place.school("B"), at("2026-09-04", 15))
+    closed = IssueVerified(issue_id=opened.issue_id, verified_by="insp-2", note="")
+    log.add(opened.issue_id, closed, place.school("B"), at("2026-10-09"))
     projection, docs = InspectorView(), dict[DocRef, Doc | None]()
     for event in log.events:
         payload = registry.parse(event)
@@ -87,7 +92,14 @@ def test_the_view_counts_each_inspector_once_per_visit() -> None:
         view._commit()
     month = docs[DocRef("months", "insp-1|2026-09")]
     assert month is not None
-    assert month["n"] == {"total": 2, "county~K1": 2, "school~K1-A": 1, "school~K1-B": 1}
+    assert month["n"] == {
+        "total": 2,
+        "county~K1": 2,
+        "school~K1-A": 1,
+        "school~K1-B": 1,
+        "problems_found": 1,
+    }
+    assert docs[DocRef("months", "insp-2|2026-10")]["n"] == {"issues_verified": 1}  # type: ignore[index]
     assert docs[DocRef("months", "insp-2|2026-09")]["n"] == {  # type: ignore[index]
         "total": 1,
         "county~K1": 1,

@@ -42,6 +42,10 @@ class InspectorFigures(BaseModel):
     months: list[InspectorMonth]
     months_meeting_rule: int
     visits: int
+    problems_found: int
+    """Issues opened in the period for which the inspector is responsible."""
+    issues_verified: int
+    """Closures the inspector verified in the period."""
     listed_schools: list[str]
     listed_schools_not_visited: list[str]
 

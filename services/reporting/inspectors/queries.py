@@ -50,7 +50,8 @@ class Inspectors:
             rows.append(
                 {"month": month, **month_check(doc["level"], counts.get(month, {}), active)}
             )
-        visited = set(c.sub(c.total(counts.values()), "school"))
+        summed = c.total(counts.values())
+        visited = set(c.sub(summed, "school"))
         listed, unvisited = listed_schools_visited(
             listings, visited, period.first_day, period.last_day
         )
@@ -63,6 +64,8 @@ class Inspectors:
             "months": rows,
             "months_meeting_rule": sum(1 for r in rows if r["meets"]),
             "visits": sum(r["visits"] for r in rows),
+            "problems_found": summed.get("problems_found", 0),
+            "issues_verified": summed.get("issues_verified", 0),
             "listed_schools": listed,
             "listed_schools_not_visited": unvisited,
         }

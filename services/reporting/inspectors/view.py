@@ -1,9 +1,11 @@
-"""The inspector projection: who each inspector is and where they are listed, and their
-visits per month (first sign-in per visit), from the directory and visits topics.
+"""The inspector projection: who each inspector is and where they are listed, their
+visits per month (first sign-in per visit), the problems they are responsible for and
+the closures they verified, from the directory, visits and issues topics.
 
 Collections: ``inspectors`` (``_id`` = inspector id: ``level``, place, ``listings``),
 ``months`` (``_id = <inspector>|<YYYY-MM>``: ``n`` with ``total``, ``county~<code>``,
-``direct``, ``school~<id>``), ``visits`` (``_id`` = visit id: who has signed in).
+``direct``, ``school~<id>``, ``problems_found``, ``issues_verified``), ``visits``
+(``_id`` = visit id: who has signed in).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from services.reporting.rollups.domain import counts as c
 from services.reporting.rollups.domain.periods import month_key
 from shared import topics
 from shared.contracts.directory import InspectorListed, InspectorRegistered, ListingEnded
+from shared.contracts.issues import IssueOpened, IssueVerified
 from shared.contracts.visits import InspectorSignedIn, VisitPlanned
 from shared.deadlines import local_day
 from shared.envelope import EventEnvelope
@@ -22,14 +25,30 @@ from shared.events import EventPayload
 from shared.projection import Doc, DocRef, View
 
 NAME = "reporting_inspectors"
-_EVENTS = (InspectorRegistered, InspectorListed, ListingEnded, VisitPlanned, InspectorSignedIn)
+_EVENTS = (
+    InspectorRegistered,
+    InspectorListed,
+    ListingEnded,
+    VisitPlanned,
+    InspectorSignedIn,
+    IssueOpened,
+    IssueVerified,
+)
+
+
+def _credited(payload: IssueOpened | IssueVerified) -> str:
+    """Who an issue event counts for: the inspector responsible for a problem found, the
+    one who verified a closure."""
+    if isinstance(payload, IssueOpened):
+        return payload.responsible_inspector_id
+    return payload.verified_by
 
 
 class InspectorView:
     """Each inspector's visits per month and listings, for the frequency rules."""
 
     name = NAME
-    topics: tuple[str, ...] = (topics.DIRECTORY, topics.VISITS)
+    topics: tuple[str, ...] = (topics.DIRECTORY, topics.VISITS, topics.ISSUES)
     handles = frozenset(cls.event_type for cls in _EVENTS)
     collections: tuple[str, ...] = ("inspectors", "months", "visits")
 
@@ -45,6 +64,9 @@ class InspectorView:
                     DocRef("visits", payload.visit_id),
                     DocRef("months", f"{payload.inspector_id}|{month}"),
                 ]
+            case IssueOpened() | IssueVerified():
+                month = month_key(local_day(event.occurred_at))
+                return [DocRef("months", f"{_credited(payload)}|{month}")]
         return []
 
     def apply(self, event: EventEnvelope, payload: EventPayload, view: View) -> None:
@@ -78,6 +100,10 @@ class InspectorView:
                     view.put(ref, {"school_id": payload.school_id, "signed": []})
             case InspectorSignedIn():
                 self._signed_in(event, payload, view)
+            case IssueOpened() | IssueVerified():
+                found = "problems_found" if isinstance(payload, IssueOpened) else "issues_verified"
+                month = month_key(local_day(event.occurred_at))
+                _add(view, _credited(payload), month, {found: 1})
 
     def _signed_in(self, event: EventEnvelope, payload: InspectorSignedIn, view: View) -> None:
         ref = DocRef("visits", payload.visit_id)
@@ -94,9 +120,13 @@ class InspectorView:
             c.key("county", county) if county else DIRECT: 1,
             c.key("school", visit["school_id"]): 1,
         }
-        mref = DocRef("months", f"{payload.inspector_id}|{month}")
-        doc = view.get(mref) or {"inspector_id": payload.inspector_id, "month": month, "n": {}}
-        view.put(mref, {**doc, "n": c.add(doc["n"], deltas)})
+        _add(view, payload.inspector_id, month, deltas)
+
+
+def _add(view: View, inspector_id: str, month: str, deltas: c.Counts) -> None:
+    ref = DocRef("months", f"{inspector_id}|{month}")
+    doc = view.get(ref) or {"inspector_id": inspector_id, "month": month, "n": {}}
+    view.put(ref, {**doc, "n": c.add(doc["n"], deltas)})
 
 
 def _listing(view: View, inspector_id: str, listing_id: str, listing: Doc) -> None:
