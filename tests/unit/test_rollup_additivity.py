@@ -20,7 +20,20 @@ from shared.jurisdiction import Jurisdiction
 from tests.reporting_scenario import Log, Place, at, issue, school, visit
 from tests.unit.test_rollup_figures import fold
 
-PLACES = [Place("P9", "C1", "K1"), Place("P9", "C1", "K2"), Place("P9", "C2", "K3")]
+
+class CityDirect(Place):
+    """City C2's city-direct schools (市直学校): no county, in a city-level zone."""
+
+    def school(self, school: str) -> Jurisdiction:
+        return Jurisdiction(province=self.province, city=self.city, school=self.sid(school))
+
+
+PLACES = [
+    Place("P9", "C1", "K1"),
+    Place("P9", "C1", "K2"),
+    Place("P9", "C2", "K3"),
+    CityDirect("P9", "C2", "direct"),
+]
 SCHOOLS = ("A", "B", "D")
 START = date(2026, 1, 1)
 
@@ -37,7 +50,12 @@ def build(actions: list[tuple[str, int, str, int, VisitKind]]) -> list[Any]:
     log = Log()
     for place in PLACES:
         for s in SCHOOLS:
-            log.add(f"school-{place.sid(s)}", school(place, s), place.school(s), at("2025-12-01"))
+            registered = school(place, s)
+            if isinstance(place, CityDirect):
+                registered = registered.model_copy(
+                    update={"county": None, "city_direct": True, "zone_id": "C2-zone"}
+                )
+            log.add(f"school-{place.sid(s)}", registered, place.school(s), at("2025-12-01"))
     issues: dict[str, tuple[Place, str, bool]] = {}
     for n, (kind, p, s, offset, visit_kind) in enumerate(sorted(actions, key=lambda a: a[3])):
         place, day = PLACES[p], (START + timedelta(days=offset)).isoformat()
@@ -64,7 +82,7 @@ def build(actions: list[tuple[str, int, str, int, VisitKind]]) -> list[Any]:
             elif kind == "overdue":
                 late = IssueOverdue(issue_id=iid, deadline=date(2026, 1, 1), detected_at=at(day))
                 log.add(iid, late, iwhere, at(day))
-            elif kind == "move":
+            elif kind == "move" and not isinstance(place, CityDirect):
                 move = SchoolZoneChanged(
                     school_id=place.sid(s),
                     zone_id=place.zone("Z9"),

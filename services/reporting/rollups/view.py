@@ -97,7 +97,7 @@ def _units(event: EventEnvelope, payload: EventPayload) -> tuple[Unit, ...]:
             province=payload.province,
             city=payload.city,
             county=payload.county,
-            zone=payload.zone_id,
+            zone=payload.zone_id if payload.county else None,
             school=payload.school_id,
         )
         return chain(where)

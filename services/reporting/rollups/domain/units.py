@@ -2,7 +2,9 @@
 
 A county code stands for its county; ``<city>-direct`` for a city's city-direct schools
 (市直学校), so that a city is always the sum of its "counties". A school without a zone
-sits in ``<county>-none``. Every count an event changes is added to the same key of every
+sits in ``<county>-none``; so do city-direct schools (``<city>-direct-none``): their
+events name no county, and a jurisdiction names a zone only below a county. Every count
+an event changes is added to the same key of every
 unit of its chain, so a parent is the sum of its children by construction.
 """
 
@@ -63,7 +65,7 @@ def chain(where: Jurisdiction, school_id: str | None = None) -> tuple[Unit, ...]
     city = Jurisdiction(province=where.province, city=where.city)
     county_code = where.county or f"{where.city}-direct"
     county = city if where.county is None else city.model_copy(update={"county": where.county})
-    zone_code = where.zone or f"{county_code}-none"
+    zone_code = where.zone if where.zone and where.county else f"{county_code}-none"
     units = [
         Unit("province", where.province, None, province),
         Unit("city", where.city, unit_id("province", where.province), city),
