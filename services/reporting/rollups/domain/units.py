@@ -4,8 +4,8 @@ A county code stands for its county; ``<city>-direct`` for a city's city-direct 
 (市直学校), so that a city is always the sum of its "counties". A school without a zone
 sits in ``<county>-none``; so do city-direct schools (``<city>-direct-none``): their
 events name no county, and a jurisdiction names a zone only below a county. Every count
-an event changes is added to the same key of every
-unit of its chain, so a parent is the sum of its children by construction.
+an event changes is added to the same key of every unit of its chain, so a parent is the
+sum of its children by construction.
 """
 
 from __future__ import annotations
