@@ -77,6 +77,8 @@ def all_projections() -> list[Projection]:
     from services.issues.issue_view import IssueView
     from services.issues.self_inspection_view import SelfInspectionView
     from services.issues.visit_origins import VisitOriginsView
+    from services.reporting.inspectors.view import InspectorView
+    from services.reporting.rollups.view import RollupView
     from services.reporting.school_counts import SchoolCounts
     from services.visits.campaigns.view import CampaignsView
     from services.visits.checklists.view import ChecklistsView
@@ -97,6 +99,8 @@ def all_projections() -> list[Projection]:
         SelfInspectionView(),
         hazard_register(),
         ComplaintsView(),
+        RollupView(),
+        InspectorView(),
     ]
 
 

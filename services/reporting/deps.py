@@ -1,0 +1,49 @@
+"""Typed dependencies of the reporting routes (one place)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+
+from services.reporting.rollups.domain.periods import Period, choose
+from services.reporting.rollups.queries import Rollups
+from services.reporting.settings import ReportingSettings
+from shared.params import PlausibleMonth
+from shared.runtime import Runtime
+
+
+def _runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def get_rollups(request: Request) -> Rollups:
+    return Rollups(_runtime(request).db)
+
+
+def get_period(
+    request: Request,
+    month: Annotated[PlausibleMonth | None, Query(description="月份 YYYY-MM")] = None,
+    term: Annotated[
+        str | None,
+        Query(pattern=r"^[0-9]{4}-(spring|autumn)$", description="学期 YYYY-spring / YYYY-autumn"),
+    ] = None,
+    year: Annotated[int | None, Query(ge=2000, le=2100, description="年份")] = None,
+    first: Annotated[PlausibleMonth | None, Query(alias="from", description="起始月份")] = None,
+    last: Annotated[PlausibleMonth | None, Query(alias="to", description="结束月份")] = None,
+) -> Period:
+    """The period a roll-up is asked for (422 naming the parameter when it does not fit)."""
+    settings: ReportingSettings = _runtime(request).settings  # type: ignore[assignment]
+    return choose(
+        month=month,
+        term=term,
+        year=year,
+        first=first,
+        last=last,
+        max_months=settings.max_range_months,
+    )
+
+
+RollupsDep = Annotated[Rollups, Depends(get_rollups)]
+PeriodDep = Annotated[Period, Depends(get_period)]

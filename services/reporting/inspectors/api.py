@@ -1,0 +1,67 @@
+"""An inspector's own figures: visits per month against the frequency rules."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Request
+from pydantic import BaseModel
+
+from services.reporting.deps import PeriodDep
+from services.reporting.inspectors.queries import Inspectors
+from shared.auth import CurrentPrincipal, Role, ensure_role, ensure_sees
+from shared.jurisdiction import Jurisdiction
+from shared.runtime import Runtime
+
+router = APIRouter(tags=["reports"])
+
+
+def get_inspectors(request: Request) -> Inspectors:
+    runtime: Runtime = request.app.state.runtime
+    return Inspectors(runtime.db)
+
+
+InspectorsDep = Annotated[Inspectors, Depends(get_inspectors)]
+
+
+class InspectorMonth(BaseModel):
+    month: str
+    visits: int
+    meets: bool
+    required: int | None = None
+    counties_without_visit: list[str] | None = None
+    city_direct_visits: int | None = None
+
+
+class InspectorFigures(BaseModel):
+    inspector_id: str
+    level: str
+    province: str
+    city: str
+    county: str | None
+    months: list[InspectorMonth]
+    months_meeting_rule: int
+    visits: int
+    problems_found: int
+    """Issues opened in the period for which the inspector is responsible."""
+    issues_verified: int
+    """Closures the inspector verified in the period."""
+    listed_schools: list[str]
+    listed_schools_not_visited: list[str]
+
+
+@router.get("/reports/inspectors/{inspector_id}", response_model=InspectorFigures)
+async def inspector_figures(
+    inspector_id: Annotated[str, Path(pattern=r"^[0-9A-Za-z_.-]{1,64}$")],
+    period: PeriodDep,
+    principal: CurrentPrincipal,
+    inspectors: InspectorsDep,
+) -> dict[str, Any]:
+    """督学履职统计 — an inspector's visits against the frequency rules (own figures, or
+    an office inside whose jurisdiction the inspector is registered)."""
+    doc = await inspectors.inspector(inspector_id)
+    if principal.user_id != inspector_id:
+        ensure_role(principal, Role.county_office, Role.city_office, Role.province_office)
+        fields = {k: doc[k] for k in ("province", "city", "county") if doc.get(k)}
+        ensure_sees(principal, Jurisdiction(**fields))
+    return await inspectors.figures(doc, period)

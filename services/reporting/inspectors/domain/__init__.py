@@ -1,0 +1,1 @@
+"""Pure definitions of an inspector's figures against the frequency rules."""

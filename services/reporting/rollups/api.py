@@ -1,0 +1,221 @@
+"""Roll-up routes: a unit's figures for a period with its children (drill-down), a
+school's card, open issues as of a past day, and the children table as CSV."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from services.reporting.deps import PeriodDep, RollupsDep
+from services.reporting.rollups.domain.periods import Period
+from services.reporting.rollups.domain.units import unit_id
+from shared.auth import CurrentPrincipal, Principal, Role, ensure_role, ensure_sees
+from shared.exports import csv_response
+from shared.jurisdiction import Jurisdiction
+from shared.params import PlausibleDate
+
+router = APIRouter(tags=["reports"])
+
+UNIT_CODE = r"^[0-9A-Za-z_-]{1,60}$"
+OFFICES = (Role.county_office, Role.city_office, Role.province_office, Role.zone_leader)
+READERS = (*OFFICES, Role.integrator)
+"""Who reads unit roll-ups; integrators read the aggregates, not school cards."""
+
+
+class Level(StrEnum):
+    province = "province"
+    city = "city"
+    county = "county"
+    zone = "zone"
+    school = "school"
+
+
+class UnitPublic(BaseModel):
+    level: str
+    code: str
+    unit: str
+    parent: str | None
+    province: str
+    city: str | None
+    county: str | None
+    school_id: str | None
+
+
+class Figures(BaseModel):
+    schools: int
+    schools_visited: int
+    coverage: float | None
+    schools_at_start: int
+    schools_visited_every_month: int
+    frequency_compliance: float | None
+    visits: int
+    visits_by_kind: dict[str, int]
+    problems: dict[str, dict[str, int]]
+    issues_open_at_start: int
+    issues_opened: int
+    issues_reopened: int
+    issues_closed: int
+    issues_closed_on_time: int
+    issues_closed_late: int
+    issues_open_at_end: int
+    issues_became_overdue: int
+    issues_overdue_at_end: int
+    rectification_rate: float | None
+    median_days_to_close: int | None
+    p90_days_to_close: int | None
+    notices_issued: int
+    escalations: int
+    complaints_received: int
+    complaints_verified: int
+    complaints_substantiated: int
+    substantiation_rate: float | None
+    complaints_answered: int
+    complaints_answered_on_time: int
+    on_time_answer_rate: float | None
+
+
+class PeriodPublic(BaseModel):
+    label: str
+    first: str
+    last: str
+
+
+class ChildRollup(BaseModel):
+    unit: UnitPublic
+    figures: Figures
+
+
+class SchoolMonth(BaseModel):
+    month: str
+    visits_by_kind: dict[str, int]
+    last_visit_on: str | None
+    issues_opened: int
+    issues_closed: int
+    issues_became_overdue: int
+    complaints_received: int
+
+
+class UnitRollup(BaseModel):
+    unit: UnitPublic
+    period: PeriodPublic
+    figures: Figures
+    children: list[ChildRollup]
+    months: list[SchoolMonth]
+
+
+class OpenOn(BaseModel):
+    unit: UnitPublic
+    on: str
+    open_issues: int
+    overdue_open_issues: int
+
+
+LevelPath = Annotated[Level, Path(description="层级")]
+CodePath = Annotated[str, Path(pattern=UNIT_CODE, description="代码 (县代码、责任区或学校编号)")]
+
+
+def authorize(principal: Principal, level: Level, unit: dict[str, Any]) -> None:
+    """Offices and integrators read inside their jurisdiction; a principal reads their
+    own school's card only (403 otherwise)."""
+    own = principal.has_any(Role.principal) and principal.jurisdiction.school == unit["school_id"]
+    if level == Level.school and own:
+        return
+    ensure_role(principal, *(OFFICES if level == Level.school else READERS))
+    ensure_sees(principal, _where(unit))
+
+
+def _where(unit: dict[str, Any]) -> Jurisdiction:
+    fields = {k: unit[k] for k in ("province", "city", "county") if unit.get(k)}
+    if unit.get("school_id"):
+        fields["school"] = unit["school_id"]
+    return Jurisdiction(**fields)
+
+
+def _period(period: Period) -> dict[str, str]:
+    return {"label": period.label, "first": period.first, "last": period.last}
+
+
+@router.get("/reports/units/{level}/{code}", response_model=UnitRollup)
+async def unit_rollup(
+    level: LevelPath,
+    code: CodePath,
+    period: PeriodDep,
+    principal: CurrentPrincipal,
+    rollups: RollupsDep,
+) -> dict[str, Any]:
+    """一个单位某期间的统计及其下级 — a unit's figures for a period, with its children."""
+    unit = await rollups.unit(level.value, code)
+    authorize(principal, level, unit)
+    children = await rollups.children(level.value, code)
+    ids = [unit["unit"], *(child["unit"] for child in children)]
+    found = await rollups.figures(ids, period)
+    months = await rollups.school_months(code, period) if level == Level.school else []
+    return {
+        "unit": unit,
+        "period": _period(period),
+        "figures": found[unit["unit"]],
+        "children": [{"unit": ch, "figures": found[ch["unit"]]} for ch in children],
+        "months": months,
+    }
+
+
+@router.get("/reports/units/{level}/{code}/open-on", response_model=OpenOn)
+async def open_on(
+    level: LevelPath,
+    code: CodePath,
+    on: Annotated[PlausibleDate, Query(description="日期：当日结束时的未整改问题")],
+    principal: CurrentPrincipal,
+    rollups: RollupsDep,
+) -> dict[str, Any]:
+    """某日未销号的问题数 — open issues (and open overdue ones) at the end of a past day."""
+    unit = await rollups.unit(level.value, code)
+    authorize(principal, level, unit)
+    counts = await rollups.open_on(unit_id(level.value, code), on)
+    return {"unit": unit, "on": on.isoformat(), **counts}
+
+
+CSV_COLUMNS = (
+    ("单位", "code"),
+    ("学校数", "schools"),
+    ("到校学校数", "schools_visited"),
+    ("覆盖率", "coverage"),
+    ("每月到校学校数", "schools_visited_every_month"),
+    ("频次达标率", "frequency_compliance"),
+    ("督导次数", "visits"),
+    ("新增问题", "issues_opened"),
+    ("销号问题", "issues_closed"),
+    ("逾期问题", "issues_became_overdue"),
+    ("整改率", "rectification_rate"),
+    ("整改天数中位数", "median_days_to_close"),
+    ("整改天数P90", "p90_days_to_close"),
+    ("举报投诉", "complaints_received"),
+    ("属实率", "substantiation_rate"),
+)
+
+
+@router.get(
+    "/reports/units/{level}/{code}/children.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}}},
+)
+async def children_csv(
+    level: LevelPath,
+    code: CodePath,
+    period: PeriodDep,
+    principal: CurrentPrincipal,
+    rollups: RollupsDep,
+) -> Response:
+    """下级单位统计表 (CSV) — the children's figures as an Excel-safe CSV."""
+    unit = await rollups.unit(level.value, code)
+    authorize(principal, level, unit)
+    children = await rollups.children(level.value, code)
+    found = await rollups.figures([ch["unit"] for ch in children], period)
+    rows = [
+        [ch["code"], *(found[ch["unit"]][key] for _, key in CSV_COLUMNS[1:])] for ch in children
+    ]
+    name = f"rollup-{level.value}-{code}-{period.label}.csv"
+    return csv_response(name, [title for title, _ in CSV_COLUMNS], rows)

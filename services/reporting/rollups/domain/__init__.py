@@ -1,0 +1,1 @@
+"""Pure definitions of the roll-ups: the units of the tree, periods and figures."""

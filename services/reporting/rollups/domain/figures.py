@@ -1,0 +1,147 @@
+"""Every figure of a roll-up, computed from summed counts (definitions: docs/reporting.md).
+
+Inputs, all precomputed by the projection:
+
+* ``per_month``: the unit's monthly counts of the period's months (missing: none);
+* ``before``: the sum over every month before the period (cumulative figures);
+* ``masks``: the unit's visit-mask histogram (``v~<mask>`` → schools) of the period's
+  last year: which months of the two-year window each school was visited in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any
+
+from services.reporting.rollups.domain import counts as c
+from services.reporting.rollups.domain.periods import Period
+
+
+def ratio(numerator: int, denominator: int) -> float | None:
+    """A share rounded to four places; ``None`` when there is nothing to divide by."""
+    return round(numerator / denominator, 4) if denominator else None
+
+
+def quantile(histogram: Mapping[str, int], q: float) -> int | None:
+    """The nearest-rank ``q`` quantile of a histogram ``{days: count}``."""
+    size = sum(histogram.values())
+    if size == 0:
+        return None
+    rank = max(1, -(-int(q * size * 1000) // 1000))  # ceil(q·n), exact for q in thousandths
+    seen = 0
+    for value in sorted(histogram, key=int):
+        seen += histogram[value]
+        if seen >= rank:
+            return int(value)
+    raise AssertionError("unreachable")
+
+
+def visited_schools(masks: Mapping[str, int], period_mask: int) -> tuple[int, int]:
+    """(schools visited at least once, schools visited in every month) of the period."""
+    once = every = 0
+    for mask, schools in c.sub(masks, c.VISITED_MASK).items():
+        bits = int(mask)
+        if bits & period_mask:
+            once += schools
+        if bits & period_mask == period_mask:
+            every += schools
+    return once, every
+
+
+def open_on(before: Mapping[str, int], month: Mapping[str, int], day: int, delta: str) -> int:
+    """Issues open (or open and overdue) at the end of ``day`` of a month: the net
+    changes of every earlier month plus those of the month up to that day."""
+    earlier = sum(c.sub(before, delta).values())
+    return earlier + sum(v for d, v in c.sub(month, delta).items() if int(d) <= day)
+
+
+def figures(
+    period: Period,
+    per_month: Mapping[str, Mapping[str, int]],
+    before: Mapping[str, int],
+    masks: Mapping[str, int],
+) -> dict[str, Any]:
+    """The figures of one unit for one period."""
+    months = c.total(per_month.get(m, {}) for m in period.months)
+    existing = before.get(c.REGISTERED, 0) + months.get(c.REGISTERED, 0)
+    first_month = per_month.get(period.first, {})
+    at_start = before.get(c.REGISTERED, 0) + first_month.get(c.REGISTERED, 0)
+    once, every = visited_schools(masks, period.mask(int(period.last[:4])))
+    open_at_start = sum(c.sub(before, c.OPEN_DELTA).values())
+    open_at_end = open_at_start + sum(c.sub(months, c.OPEN_DELTA).values())
+    overdue_at_end = sum(c.sub(before, c.OVERDUE_DELTA).values()) + sum(
+        c.sub(months, c.OVERDUE_DELTA).values()
+    )
+    opened, reopened = months.get(c.OPENED, 0), months.get(c.REOPENED, 0)
+    closed = months.get(c.CLOSED, 0)
+    days = c.sub(months, c.CLOSE_DAYS)
+    verified = months.get(c.VERIFIED, 0)
+    substantiated = months.get(c.SUBSTANTIATED, 0) + months.get(c.PARTLY, 0)
+    answered = months.get(c.ANSWERED, 0)
+    problems: dict[str, dict[str, int]] = {}
+    for k, n in c.sub(months, c.PROBLEM).items():
+        item, severity = k.split("~", 1)
+        problems.setdefault(item, {})[severity] = n
+    return {
+        "schools": existing,
+        "schools_visited": once,
+        "coverage": ratio(once, existing),
+        "schools_at_start": at_start,
+        "schools_visited_every_month": every,
+        "frequency_compliance": ratio(min(every, at_start), at_start),
+        "visits": sum(c.sub(months, c.VISITS).values()),
+        "visits_by_kind": c.sub(months, c.VISITS),
+        "problems": problems,
+        "issues_open_at_start": open_at_start,
+        "issues_opened": opened,
+        "issues_reopened": reopened,
+        "issues_closed": closed,
+        "issues_closed_on_time": months.get(c.CLOSED_ON_TIME, 0),
+        "issues_closed_late": months.get(c.CLOSED_LATE, 0),
+        "issues_open_at_end": open_at_end,
+        "issues_became_overdue": months.get(c.BECAME_OVERDUE, 0),
+        "issues_overdue_at_end": overdue_at_end,
+        "rectification_rate": ratio(closed, open_at_start + opened + reopened),
+        "median_days_to_close": quantile(days, 0.5),
+        "p90_days_to_close": quantile(days, 0.9),
+        "notices_issued": months.get(c.NOTICES, 0),
+        "escalations": months.get(c.ESCALATIONS, 0),
+        "complaints_received": months.get(c.COMPLAINTS, 0),
+        "complaints_verified": verified,
+        "complaints_substantiated": substantiated,
+        "substantiation_rate": ratio(substantiated, verified),
+        "complaints_answered": answered,
+        "complaints_answered_on_time": months.get(c.ANSWERED_ON_TIME, 0),
+        "on_time_answer_rate": ratio(months.get(c.ANSWERED_ON_TIME, 0), answered),
+    }
+
+
+def from_documents(
+    period: Period, monthly: Iterable[tuple[str, Mapping[str, int]]], masks: Mapping[str, int]
+) -> dict[str, Any]:
+    """:func:`figures` from a unit's monthly documents (``(month, n)``, any order)."""
+    per_month: dict[str, Mapping[str, int]] = {}
+    before: c.Counts = {}
+    for month, n in monthly:
+        if month < period.first:
+            before = c.add(before, n)
+        elif month <= period.last:
+            per_month[month] = n
+    return figures(period, per_month, before, masks)
+
+
+def open_on_day(monthly: Iterable[tuple[str, Mapping[str, int]]], day: date) -> dict[str, int]:
+    """Issues open, and open and overdue, at the end of ``day``, from monthly documents."""
+    this = f"{day.year:04d}-{day.month:02d}"
+    before: c.Counts = {}
+    current: Mapping[str, int] = {}
+    for month, n in monthly:
+        if month == this:
+            current = n
+        elif month < this:
+            before = c.add(before, n)
+    return {
+        "open_issues": open_on(before, current, day.day, c.OPEN_DELTA),
+        "overdue_open_issues": open_on(before, current, day.day, c.OVERDUE_DELTA),
+    }

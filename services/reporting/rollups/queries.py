@@ -1,0 +1,95 @@
+"""Reads of the roll-up read model: precomputed monthly documents summed per period.
+
+A unit's figures for a period read its monthly documents up to the period's last month
+(the earlier ones give the cumulative figures: schools, open issues) and one visit-mask
+document; nothing is folded from events at request time.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from services.reporting.rollups.domain import counts as c
+from services.reporting.rollups.domain.figures import from_documents, open_on_day
+from services.reporting.rollups.domain.periods import Period, month_key
+from services.reporting.rollups.domain.units import CHILD, unit_id
+from services.reporting.rollups.view import NAME
+from shared.commands import NotFound
+from shared.projection import Doc, ReadModels
+
+META_FIELDS = ("level", "code", "unit", "parent", "province", "city", "county", "school_id")
+
+
+def _meta(doc: Doc) -> dict[str, Any]:
+    return {k: doc.get(k) for k in META_FIELDS}
+
+
+class Rollups:
+    """Roll-ups of units (province, city, county, zone, school) for periods."""
+
+    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+        self._models = ReadModels(db, NAME)
+
+    async def unit(self, level: str, code: str) -> dict[str, Any]:
+        """The unit's fields (for scoping), or :class:`NotFound`."""
+        months = await self._models.collection("months")
+        doc = await months.find_one({"unit": unit_id(level, code)})
+        if doc is None:
+            raise NotFound(f"没有 {level} {code} 的统计数据 (unknown {level})")
+        return _meta(doc)
+
+    async def figures(self, units: list[str], period: Period) -> dict[str, dict[str, Any]]:
+        """Each unit's figures for the period (units without documents: all zero)."""
+        months = await self._models.collection("months")
+        masks = await self._models.collection("masks")
+        monthly: dict[str, list[tuple[str, c.Counts]]] = defaultdict(list)
+        cursor = months.find({"unit": {"$in": units}, "month": {"$lte": period.last}})
+        async for doc in cursor:
+            monthly[doc["unit"]].append((doc["month"], doc["n"]))
+        year = int(period.last[:4])
+        found = {
+            doc["unit"]: doc["n"]
+            async for doc in masks.find({"unit": {"$in": units}, "year": year})
+        }
+        return {u: from_documents(period, monthly[u], found.get(u, {})) for u in units}
+
+    async def children(self, level: str, code: str) -> list[dict[str, Any]]:
+        """The units one level down (drill-down), in code order."""
+        if level not in CHILD:
+            return []
+        months = await self._models.collection("months")
+        parent = unit_id(level, code)
+        seen: dict[str, dict[str, Any]] = {}
+        async for doc in months.find({"parent": parent, "level": CHILD[level]}):
+            seen.setdefault(doc["unit"], _meta(doc))
+        return [seen[k] for k in sorted(seen)]
+
+    async def school_months(self, school: str, period: Period) -> list[dict[str, Any]]:
+        """A school card's months: visits by kind, last visit, issues and complaints."""
+        months = await self._models.collection("months")
+        rows = []
+        query = {"unit": unit_id("school", school), "month": {"$in": period.months}}
+        async for doc in months.find(query).sort("month", 1):
+            n = doc["n"]
+            rows.append(
+                {
+                    "month": doc["month"],
+                    "visits_by_kind": c.sub(n, c.VISITS),
+                    "last_visit_on": doc.get("last_visit_on"),
+                    "issues_opened": n.get(c.OPENED, 0),
+                    "issues_closed": n.get(c.CLOSED, 0),
+                    "issues_became_overdue": n.get(c.BECAME_OVERDUE, 0),
+                    "complaints_received": n.get(c.COMPLAINTS, 0),
+                }
+            )
+        return rows
+
+    async def open_on(self, unit: str, day: date) -> dict[str, int]:
+        """Issues open, and open and overdue, at the end of ``day`` (as it stood then)."""
+        months = await self._models.collection("months")
+        query = {"unit": unit, "month": {"$lte": month_key(day)}}
+        return open_on_day([(d["month"], d["n"]) async for d in months.find(query)], day)

@@ -1,0 +1,312 @@
+"""The roll-up projection: monthly counts and visit masks per unit, from directory,
+visits and issues events (definitions: docs/reporting.md).
+
+Collections:
+
+* ``months`` — ``_id = <unit>|<YYYY-MM>``: the unit's fields (:meth:`Unit.meta`),
+  ``month`` and ``n``, the additive counts of :mod:`~.domain.counts`; a school's also
+  ``last_visit_on``;
+* ``masks`` — ``_id = <unit>|<YYYY>``: ``n`` maps ``v~<mask>`` to the number of schools
+  whose visited months in the window (the year before and the year) form that mask; a
+  school's own document holds its one mask;
+* ``visits`` / ``issues`` / ``complaints`` — what later events of a stream need to know
+  (a visit's kind and whether it was counted; an issue's opening day, deadline and
+  state; a complaint's answer deadline).
+
+Every event writes the same delta into the document of every unit of its chain
+(:func:`~.domain.units.chain`), so a city is the sum of its counties by construction.
+The day that decides the month: the first sign-in of a visit; the day an issue event
+happened (China time); a complaint's ``received_on``/``answered_on`` and the day it was
+verified.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+from services.reporting.rollups.domain import counts as c
+from services.reporting.rollups.domain.periods import month_key
+from services.reporting.rollups.domain.units import Unit, chain
+from shared import topics
+from shared.contracts.complaints import (
+    ComplaintAnswered,
+    ComplaintReceived,
+    ComplaintVerified,
+    VerificationOutcome,
+)
+from shared.contracts.directory import SchoolRegistered, SchoolZoneChanged
+from shared.contracts.issues import (
+    DeadlineExtensionApproved,
+    IssueEscalated,
+    IssueOpened,
+    IssueOverdue,
+    IssueReopened,
+    IssueVerified,
+    RectificationNoticeIssued,
+)
+from shared.contracts.visits import InspectorSignedIn, VisitPlanned
+from shared.deadlines import local_day
+from shared.envelope import EventEnvelope
+from shared.events import EventPayload
+from shared.jurisdiction import Jurisdiction
+from shared.projection import Doc, DocRef, View
+
+NAME = "reporting_rollups"
+_EVENTS: tuple[type[EventPayload], ...] = (
+    SchoolRegistered,
+    SchoolZoneChanged,
+    VisitPlanned,
+    InspectorSignedIn,
+    IssueOpened,
+    IssueVerified,
+    IssueReopened,
+    IssueOverdue,
+    DeadlineExtensionApproved,
+    RectificationNoticeIssued,
+    IssueEscalated,
+    ComplaintReceived,
+    ComplaintVerified,
+    ComplaintAnswered,
+)
+
+
+def month_ref(unit: Unit, month: str) -> DocRef:
+    return DocRef("months", f"{unit.id}|{month}")
+
+
+def mask_ref(unit: Unit, year: int) -> DocRef:
+    return DocRef("masks", f"{unit.id}|{year:04d}")
+
+
+def event_day(event: EventEnvelope, payload: EventPayload) -> date:
+    """The day that decides the period an event counts in."""
+    match payload:
+        case InspectorSignedIn():
+            return local_day(payload.signed_in_at)
+        case ComplaintReceived():
+            return payload.received_on
+        case ComplaintAnswered():
+            return payload.answered_on
+    return local_day(event.occurred_at)
+
+
+def _units(event: EventEnvelope, payload: EventPayload) -> tuple[Unit, ...]:
+    if isinstance(payload, SchoolRegistered):
+        where = Jurisdiction(
+            province=payload.province,
+            city=payload.city,
+            county=payload.county,
+            zone=payload.zone_id if payload.county else None,
+            school=payload.school_id,
+        )
+        return chain(where)
+    return chain(event.jurisdiction, payload.__dict__.get("school_id"))
+
+
+class RollupView:
+    """Monthly roll-ups of every unit from school to province."""
+
+    name = NAME
+    topics: tuple[str, ...] = (topics.DIRECTORY, topics.VISITS, topics.ISSUES)
+    handles = frozenset(cls.event_type for cls in _EVENTS)
+    collections: tuple[str, ...] = ("months", "masks", "visits", "issues", "complaints")
+
+    def keys(self, event: EventEnvelope, payload: EventPayload) -> Iterable[DocRef]:
+        if isinstance(payload, VisitPlanned):
+            return [DocRef("visits", payload.visit_id)]
+        units = _units(event, payload)
+        day = event_day(event, payload)
+        if isinstance(payload, SchoolZoneChanged):
+            return [month_ref(u, month_key(day)) for u in _zones(event, payload)]
+        month = month_key(day)
+        refs = [DocRef("months", f"{u.id}|{month}") for u in units]
+        if isinstance(payload, InspectorSignedIn):
+            refs.append(DocRef("visits", payload.visit_id))
+            refs += [mask_ref(u, y) for u in units for y in (day.year, day.year + 1)]
+        fields = payload.__dict__
+        if "issue_id" in fields:
+            refs.append(DocRef("issues", fields["issue_id"]))
+        elif "complaint_id" in fields:
+            refs.append(DocRef("complaints", fields["complaint_id"]))
+        return refs
+
+    def apply(self, event: EventEnvelope, payload: EventPayload, view: View) -> None:
+        if isinstance(payload, VisitPlanned):
+            ref = DocRef("visits", payload.visit_id)
+            if view.get(ref) is None:
+                view.put(ref, {"kind": payload.kind.value, "counted": False})
+            return
+        day = event_day(event, payload)
+        if isinstance(payload, SchoolZoneChanged):
+            old, new = _zones(event, payload)
+            _count(view, [old], day, {c.REGISTERED: -1})
+            _count(view, [new], day, {c.REGISTERED: 1})
+            return
+        units = _units(event, payload)
+        deltas = _deltas(event, payload, view, day)
+        if isinstance(payload, InspectorSignedIn) and deltas:
+            if units[-1].level != "school":
+                raise ValueError(f"sign-in without a school in {event.jurisdiction.path}")
+            _mark_visited(view, units, day)
+            school = month_ref(units[-1], month_key(day))
+            _count(view, units, day, deltas)
+            doc = view.get(school)
+            assert doc is not None
+            last = doc.get("last_visit_on")
+            view.put(school, {**doc, "last_visit_on": max(last or "", day.isoformat())})
+            return
+        _count(view, units, day, deltas)
+
+
+def _zones(event: EventEnvelope, payload: SchoolZoneChanged) -> tuple[Unit, Unit]:
+    """The zone a school left and the one it joined (only zones change: the county's
+    count stays, so the move is counted in the two zones alone)."""
+    where = event.jurisdiction.model_copy(update={"school": None})
+    old = chain(where.model_copy(update={"zone": payload.previous_zone_id}))[3]
+    new = chain(where.model_copy(update={"zone": payload.zone_id}))[3]
+    return old, new
+
+
+def _count(view: View, units: Sequence[Unit], day: date, deltas: c.Counts) -> None:
+    if not deltas:
+        return
+    month = month_key(day)
+    for unit in units:
+        ref = DocRef("months", f"{unit.id}|{month}")
+        doc = view.get(ref) or {**unit.meta(), "month": month, "n": {}}
+        view.put(ref, {**doc, "n": c.add(doc["n"], deltas)})
+
+
+def _mark_visited(view: View, units: Sequence[Unit], day: date) -> None:
+    """Set the visit's month in the school's masks; move the school between the
+    histogram buckets of every unit above it."""
+    school = units[-1]
+    for year, bit in ((day.year, 12 + day.month - 1), (day.year + 1, day.month - 1)):
+        mine = view.get(mask_ref(school, year))
+        old = int(next(iter(c.sub(mine["n"], c.VISITED_MASK)))) if mine else 0
+        new = old | 1 << bit
+        if new == old:
+            continue
+        delta = {c.key(c.VISITED_MASK, new): 1}
+        if old:
+            delta[c.key(c.VISITED_MASK, old)] = -1
+        for unit in units:
+            ref = mask_ref(unit, year)
+            doc = view.get(ref) or {**unit.meta(), "year": year, "n": {}}
+            view.put(ref, {**doc, "n": c.add(doc["n"], delta)})
+
+
+def _deltas(event: EventEnvelope, payload: EventPayload, view: View, day: date) -> c.Counts:
+    """The counts an event adds to each unit of its chain (state kept on the way)."""
+    dd = f"{day.day:02d}"
+    match payload:
+        case SchoolRegistered():
+            return {c.REGISTERED: 1}
+        case InspectorSignedIn():
+            return _visit(view, payload)
+        case IssueOpened():
+            return _issue_opened(view, payload, day)
+        case IssueVerified():
+            return _issue_closed(view, payload.issue_id, day)
+        case IssueReopened():
+            issue = _issue(view, payload.issue_id)
+            if issue["open"]:
+                return {}
+            _put_issue(view, payload.issue_id, issue, open=True, deadline=payload.deadline)
+            return {c.REOPENED: 1, c.key(c.OPEN_DELTA, dd): 1}
+        case IssueOverdue():
+            issue = _issue(view, payload.issue_id)
+            if not issue["open"] or issue["overdue"]:
+                return {}
+            _put_issue(view, payload.issue_id, issue, overdue=True)
+            return {c.BECAME_OVERDUE: 1, c.key(c.OVERDUE_DELTA, dd): 1}
+        case DeadlineExtensionApproved() | RectificationNoticeIssued():
+            return _new_deadline(view, payload, dd)
+        case IssueEscalated():
+            _issue(view, payload.issue_id)
+            return {c.ESCALATIONS: 1}
+        case ComplaintReceived():
+            ref = DocRef("complaints", payload.complaint_id)
+            view.put(ref, {"answer_due_on": payload.answer_due_on.isoformat()})
+            return {c.COMPLAINTS: 1}
+        case ComplaintVerified():
+            if payload.outcome == VerificationOutcome.substantiated:
+                return {c.VERIFIED: 1, c.SUBSTANTIATED: 1}
+            if payload.outcome == VerificationOutcome.partly_substantiated:
+                return {c.VERIFIED: 1, c.PARTLY: 1}
+            return {c.VERIFIED: 1}
+        case ComplaintAnswered():
+            complaint = view.get(DocRef("complaints", payload.complaint_id))
+            on_time = complaint is not None and day.isoformat() <= complaint["answer_due_on"]
+            return {c.ANSWERED: 1, **({c.ANSWERED_ON_TIME: 1} if on_time else {})}
+    raise ValueError(f"unhandled event {payload.event_type}")
+
+
+def _visit(view: View, payload: InspectorSignedIn) -> c.Counts:
+    ref = DocRef("visits", payload.visit_id)
+    visit = view.get(ref)
+    if visit is None:
+        raise ValueError(f"sign-in for unknown visit {payload.visit_id}")
+    if visit["counted"]:
+        return {}  # a team member's sign-in: the visit is counted once
+    view.put(ref, {**visit, "counted": True})
+    return {c.key(c.VISITS, visit["kind"]): 1}
+
+
+def _issue(view: View, issue_id: str) -> Doc:
+    issue = view.get(DocRef("issues", issue_id))
+    if issue is None:
+        raise ValueError(f"event for unknown issue {issue_id}")
+    return issue
+
+
+def _put_issue(view: View, issue_id: str, issue: Doc, **changes: object) -> None:
+    doc = {**issue, **changes}
+    if isinstance(doc.get("deadline"), date):
+        doc["deadline"] = doc["deadline"].isoformat()
+    if changes.get("open") is True:
+        doc["overdue"] = False
+    view.put(DocRef("issues", issue_id), doc)
+
+
+def _issue_opened(view: View, payload: IssueOpened, day: date) -> c.Counts:
+    if view.get(DocRef("issues", payload.issue_id)) is not None:
+        raise ValueError(f"issue {payload.issue_id} opened twice")
+    doc = {"opened_on": day.isoformat(), "open": True, "overdue": False}
+    _put_issue(view, payload.issue_id, doc, deadline=payload.deadline)
+    return {
+        c.OPENED: 1,
+        c.key(c.PROBLEM, payload.item_code, payload.severity.value): 1,
+        c.key(c.OPEN_DELTA, f"{day.day:02d}"): 1,
+    }
+
+
+def _issue_closed(view: View, issue_id: str, day: date) -> c.Counts:
+    issue = _issue(view, issue_id)
+    if not issue["open"]:
+        return {}
+    _put_issue(view, issue_id, issue, open=False, overdue=False, closed_on=day.isoformat())
+    dd = f"{day.day:02d}"
+    days = (day - date.fromisoformat(issue["opened_on"])).days
+    on_time = day.isoformat() <= issue["deadline"]
+    deltas = {
+        c.CLOSED: 1,
+        c.CLOSED_ON_TIME if on_time else c.CLOSED_LATE: 1,
+        c.key(c.CLOSE_DAYS, days): 1,
+        c.key(c.OPEN_DELTA, dd): -1,
+    }
+    if issue["overdue"]:
+        deltas[c.key(c.OVERDUE_DELTA, dd)] = -1
+    return deltas
+
+
+def _new_deadline(
+    view: View, payload: DeadlineExtensionApproved | RectificationNoticeIssued, dd: str
+) -> c.Counts:
+    issue = _issue(view, payload.issue_id)
+    deltas: c.Counts = {c.NOTICES: 1} if isinstance(payload, RectificationNoticeIssued) else {}
+    if issue["open"] and issue["overdue"]:
+        deltas[c.key(c.OVERDUE_DELTA, dd)] = -1
+    _put_issue(view, payload.issue_id, issue, deadline=payload.deadline, overdue=False)
+    return deltas

@@ -1,0 +1,177 @@
+"""A county's autumn (tests/reporting_scenario.py) published to Kafka as the services'
+outbox relays publish it, read back over HTTP by the county, its city and its province
+with the numbers worked out by hand; then a rebuild from offset 0 gives the same
+answers, byte for byte."""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+from collections.abc import Callable
+from typing import Any
+
+import shared.contracts  # noqa: F401
+from services.reporting.bootstrap import create_app
+from services.reporting.settings import ReportingSettings
+from shared.auth import Role
+from shared.envelope import EventEnvelope
+from shared.events import registry
+from shared.kafka import make_producer
+from tests.conftest import Infra, Mint, eventually, serve
+from tests.reporting_scenario import Place, autumn
+
+AUTUMN = {"from": "2026-09", "to": "2026-10"}
+
+
+def new_place() -> Place:
+    """Codes no other test uses, so the city and the province hold this county alone."""
+    n = random.randint(10000, 99999)
+    return Place(province=f"9{n}", city=f"8{n}", county=f"7{n}")
+
+
+async def publish(infra: Infra, events: list[EventEnvelope]) -> None:
+    producer = make_producer(infra.kafka, client_id="test-rollups")
+    await producer.start()
+    try:
+        for event in events:
+            await producer.send_and_wait(
+                infra.topic_prefix + registry.topic_for(event.event_type),
+                value=event.to_bytes(),
+                key=event.partition_key.encode(),
+                headers=event.kafka_headers(),
+            )
+    finally:
+        await producer.stop()
+
+
+async def test_a_county_shows_up_in_its_city_and_province(
+    infra: Infra, settings_for: Callable[..., Any], auth_header: Mint
+) -> None:
+    place = new_place()
+    county = auth_header(
+        Role.county_office, province=place.province, city=place.city, county=place.county
+    )
+    city = auth_header(Role.city_office, province=place.province, city=place.city)
+    province = auth_header(Role.province_office, province=place.province)
+    other = auth_header(Role.county_office, province=place.province, city=place.city, county="1")
+
+    async with serve(create_app(settings_for(ReportingSettings))) as api:
+        await publish(infra, autumn(place))  # the service has made the topics
+
+        async def rollup(level: str, code: str, who: dict[str, str]) -> dict[str, Any]:
+            r = await api.get(f"/reports/units/{level}/{code}", params=AUTUMN, headers=who)
+            assert r.status_code == 200, r.text
+            return dict(r.json())
+
+        async def settled() -> bool:
+            # A flush writes its documents in chunks, in _id order, so readers may see one
+            # half-written: wait for the zones (written last) to hold every event.
+            r = await api.get(
+                f"/reports/units/county/{place.county}", params=AUTUMN, headers=county
+            )
+            if r.status_code != 200:
+                return False
+            zones = [child["figures"] for child in r.json()["children"]]
+            done = {"issues_closed": 3, "complaints_answered": 2, "visits": 4}
+            return all(sum(z[k] for z in zones) == v for k, v in done.items())
+
+        await eventually(settled, within=60)
+        views = {
+            "county": await rollup("county", place.county, county),
+            "city": await rollup("city", place.city, city),
+            "province": await rollup("province", place.province, province),
+        }
+        for level, view in views.items():
+            f = view["figures"]
+            assert (f["schools"], f["schools_visited"], f["coverage"]) == (3, 3, 1.0), level
+            assert f["frequency_compliance"] == round(1 / 3, 4), level
+            assert f["visits_by_kind"] == {"routine": 3, "special": 1}, level
+            assert (f["issues_opened"], f["issues_reopened"], f["issues_closed"]) == (3, 1, 3)
+            assert (f["issues_closed_late"], f["issues_became_overdue"]) == (1, 1), level
+            assert f["issues_open_at_end"] == 1, level
+            assert f["rectification_rate"] == 0.75, level
+            assert (f["median_days_to_close"], f["p90_days_to_close"]) == (30, 45), level
+            assert (f["complaints_received"], f["substantiation_rate"]) == (2, 0.5), level
+        # drill-down: province → city → county → zones
+        assert [c["unit"]["code"] for c in views["province"]["children"]] == [place.city]
+        assert [c["unit"]["code"] for c in views["city"]["children"]] == [place.county]
+        zones = {c["unit"]["code"]: c["figures"] for c in views["county"]["children"]}
+        assert set(zones) == {place.zone("Z1"), place.zone("Z2")}
+        assert zones[place.zone("Z1")]["frequency_compliance"] == 0.5
+        assert zones[place.zone("Z2")]["issues_opened"] == 0
+
+        # as of a past day: before I2 was closed it was open and overdue
+        r = await api.get(
+            f"/reports/units/county/{place.county}/open-on",
+            params={"on": "2026-10-09"},
+            headers=county,
+        )
+        assert (r.json()["open_issues"], r.json()["overdue_open_issues"]) == (3, 1)
+
+        # the school card, seen by its principal
+        principal = auth_header(Role.principal, **place.school("A").model_dump(exclude_none=True))
+        card = await rollup("school", place.sid("A"), principal)
+        assert [m["month"] for m in card["months"]] == ["2026-09", "2026-10"]
+        assert card["months"][1]["last_visit_on"] == "2026-10-05"
+
+        # scoping and bad input
+        r = await api.get(f"/reports/units/county/{place.county}", params=AUTUMN, headers=other)
+        assert r.status_code == 403
+        r = await api.get(
+            f"/reports/units/school/{place.sid('B')}", params=AUTUMN, headers=principal
+        )
+        assert r.status_code == 403
+        r = await api.get("/reports/units/county/000001", params=AUTUMN, headers=province)
+        assert r.status_code == 404
+        too_long = {"from": "2025-01", "to": "2026-10"}
+        r = await api.get(f"/reports/units/county/{place.county}", params=too_long, headers=county)
+        assert r.status_code == 422 and "query.to" in r.text
+
+        # CSV of the county's zones
+        r = await api.get(
+            f"/reports/units/county/{place.county}/children.csv", params=AUTUMN, headers=county
+        )
+        assert r.status_code == 200 and r.content.startswith("\ufeff".encode())
+        rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+        assert rows[0][:4] == ["单位", "学校数", "到校学校数", "覆盖率"]
+        by_zone = {row[0]: row for row in rows[1:]}
+        assert set(by_zone) == {place.zone("Z1"), place.zone("Z2")}
+        assert by_zone[place.zone("Z1")][1:] == (
+            ["2", "2", "1.0", "1", "0.5", "3", "3", "3", "1", "0.75", "30", "45", "1", "0.0"]
+        )
+        # Z2 has no issue: its rate and days to close are empty cells
+        z2 = ["1", "1", "1.0", "0", "0.0", "1", "0", "0", "0", "", "", "", "1", "1.0"]
+        assert by_zone[place.zone("Z2")][1:] == z2
+
+        # the listed inspector's own figures: 2 visits in each month, short of 4
+        me = auth_header(
+            Role.inspector,
+            user_id="insp-1",
+            **place.school("A").model_dump(include={"province", "city", "county"}),
+        )
+
+        async def my_figures() -> dict[str, Any] | None:
+            r = await api.get("/reports/inspectors/insp-1", params=AUTUMN, headers=me)
+            return r.json() if r.status_code == 200 and r.json()["visits"] == 4 else None
+
+        mine = await eventually(my_figures, within=30)
+        assert [(m["visits"], m["meets"]) for m in mine["months"]] == [(2, False), (2, False)]
+        assert mine["listed_schools"] == sorted(place.sid(x) for x in "ABD")
+        assert mine["listed_schools_not_visited"] == []
+        assert (mine["problems_found"], mine["issues_verified"]) == (3, 3)
+        r = await api.get("/reports/inspectors/insp-1", params=AUTUMN, headers=other)
+        assert r.status_code == 403
+        r = await api.get("/reports/inspectors/nobody", params=AUTUMN, headers=county)
+        assert r.status_code == 404
+
+        # a rebuild from offset 0 reproduces every answer exactly
+        admin = auth_header(Role.province_office, province=place.province)
+        r = await api.post("/admin/projections/reporting_rollups/rebuild", headers=admin)
+        assert r.status_code == 200 and r.json()["active_generation"] == 2, r.text
+        rebuilt = {
+            "county": await rollup("county", place.county, county),
+            "city": await rollup("city", place.city, city),
+            "province": await rollup("province", place.province, province),
+        }
+        assert rebuilt == views

@@ -1,0 +1,80 @@
+"""Who reads which roll-up: offices inside their jurisdiction, integrators the aggregates,
+a principal their own school's card, an inspector nothing but their own figures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi import HTTPException
+
+from services.reporting.rollups.api import Level, authorize
+from services.reporting.rollups.domain.units import chain
+from shared.auth import Principal, Role
+from shared.jurisdiction import Jurisdiction
+
+SCHOOL = Jurisdiction(province="51", city="5107", county="510704", zone="z1", school="s1")
+UNITS = {u.level: u.meta() for u in chain(SCHOOL)}
+DIRECT = chain(Jurisdiction(province="51", city="5107", school="d1"))[2].meta()
+
+
+def caller(role: Role, **where: str) -> Principal:
+    return Principal(
+        user_id="u", name="测试", roles=frozenset({role}), jurisdiction=Jurisdiction(**where)
+    )
+
+
+def allowed(who: Principal, level: str, unit: dict[str, Any]) -> bool:
+    try:
+        authorize(who, Level(level), unit)
+    except HTTPException as exc:
+        assert exc.status_code == 403
+        return False
+    return True
+
+
+COUNTY = caller(Role.county_office, province="51", city="5107", county="510704")
+OTHER_COUNTY = caller(Role.county_office, province="51", city="5107", county="510703")
+CITY = caller(Role.city_office, province="51", city="5107")
+OTHER_CITY = caller(Role.city_office, province="51", city="5108")
+PROVINCE = caller(Role.province_office, province="51")
+INTEGRATOR = caller(Role.integrator, province="51")
+PRINCIPAL = caller(Role.principal, **SCHOOL.model_dump(exclude_none=True))
+INSPECTOR = caller(Role.inspector, province="51", city="5107", county="510704")
+
+
+@pytest.mark.parametrize(
+    ("who", "level", "expected"),
+    [
+        (COUNTY, "county", True),
+        (COUNTY, "zone", True),
+        (COUNTY, "school", True),
+        (COUNTY, "city", False),
+        (OTHER_COUNTY, "county", False),
+        (CITY, "county", True),
+        (CITY, "city", True),
+        (CITY, "province", False),
+        (OTHER_CITY, "county", False),
+        (PROVINCE, "province", True),
+        (PROVINCE, "school", True),
+        (INTEGRATOR, "city", True),
+        (INTEGRATOR, "school", False),
+        (PRINCIPAL, "school", True),
+        (PRINCIPAL, "zone", False),
+        (INSPECTOR, "county", False),
+        (INSPECTOR, "school", False),
+    ],
+)
+def test_who_reads_which_unit(who: Principal, level: str, expected: bool) -> None:
+    assert allowed(who, level, UNITS[level]) is expected
+
+
+def test_city_direct_schools_belong_to_the_city_not_a_county() -> None:
+    assert DIRECT["code"] == "5107-direct"
+    assert allowed(CITY, "county", DIRECT)
+    assert not allowed(COUNTY, "county", DIRECT)
+
+
+def test_a_principal_reads_no_other_school() -> None:
+    other = chain(SCHOOL.model_copy(update={"school": "s2"}))[-1].meta()
+    assert not allowed(PRINCIPAL, "school", other)
