@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from fastapi import HTTPException
 
 from services.reporting.rollups.api import Level, authorize
 from services.reporting.rollups.domain.units import chain
 from shared.auth import Principal, Role
+from shared.commands import Forbidden
 from shared.jurisdiction import Jurisdiction
 
 SCHOOL = Jurisdiction(province="51", city="5107", county="510704", zone="z1", school="s1")
@@ -27,8 +27,7 @@ def caller(role: Role, **where: str) -> Principal:
 def allowed(who: Principal, level: str, unit: dict[str, Any]) -> bool:
     try:
         authorize(who, Level(level), unit)
-    except HTTPException as exc:
-        assert exc.status_code == 403
+    except Forbidden:  # answered 403 by the shared error mapping
         return False
     return True
 
