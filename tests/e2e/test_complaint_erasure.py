@@ -30,10 +30,10 @@ from fastapi import FastAPI
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.issues.bootstrap import create_app as create_issues
-from services.issues.complaint_keys import ERASED, KEYS, DataKey
-from services.issues.complaints import CONTACTS
-from services.issues.complaints_view import VIEW
-from services.issues.domain import complaint as c
+from services.issues.complaints import domain as c
+from services.issues.complaints.keys import ERASED, KEYS, DataKey
+from services.issues.complaints.service import CONTACTS
+from services.issues.complaints.view import VIEW
 from services.issues.settings import IssuesSettings
 from services.visits.bootstrap import create_app as create_visits
 from services.visits.settings import VisitsSettings

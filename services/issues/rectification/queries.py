@@ -16,10 +16,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
 
-from services.issues.domain import issue as i
-from services.issues.issue_view import VIEW, as_dict
-from services.issues.visit_origins import VIEW as ORIGINS
-from services.issues.visit_origins import origin_of
+from services.issues.rectification import domain as i
+from services.issues.rectification.view import VIEW, as_dict
+from services.issues.rectification.visit_origins import VIEW as ORIGINS
+from services.issues.rectification.visit_origins import origin_of
 from shared.auth import CurrentPrincipal, ensure_sees, scope_filter
 from shared.contracts.issues import IssueSource
 from shared.contracts.visits import Severity

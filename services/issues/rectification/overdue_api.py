@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from services.issues.overdue import OverdueSweep
+from services.issues.rectification.overdue import OverdueSweep
 from shared.auth import CurrentPrincipal, Role, ensure_role
 
 router = APIRouter(tags=["admin"])

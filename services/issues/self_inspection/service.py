@@ -10,7 +10,7 @@ Who may do what (the directory copy ``issues_directory`` answers where things ar
 
 Commands read the reports from the **event store** (never the lagging read model); the
 weekly view (a query) reads the read model. Both go through the same pure
-:func:`~services.issues.domain.self_inspection.summarize`.
+:func:`~services.issues.self_inspection.domain.summarize`.
 
 Tracked problems open rectification issues through :class:`IssueService` (idempotent:
 the issue id derives from report and problem number). The consolidation's own request
@@ -28,10 +28,10 @@ from typing import Any
 from fastapi import HTTPException
 
 from services.issues.directory_view import VIEW as DIRECTORY_VIEW
-from services.issues.domain import issue as i
-from services.issues.domain import self_inspection as si
-from services.issues.issue_service import OFFICES, IssueService, issue_id_for
-from services.issues.self_inspection_view import VIEW, report_from_doc
+from services.issues.rectification import domain as i
+from services.issues.rectification.service import OFFICES, IssueService, issue_id_for
+from services.issues.self_inspection import domain as si
+from services.issues.self_inspection.view import VIEW, report_from_doc
 from shared import topics
 from shared.auth import Principal, Role, without_zone
 from shared.commands import CommandContext, NotFound, StreamHandler

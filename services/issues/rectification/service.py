@@ -1,6 +1,6 @@
 """Application service of rectification issues: who may do what, then decide and append.
 
-The legality of each step lives in the pure :mod:`services.issues.domain.issue`; the
+The legality of each step lives in the pure :mod:`services.issues.rectification.domain`; the
 permissions live here, because they need the directory:
 
 - the school's side (plan, progress, submit for verification, ask for an extension,
@@ -28,8 +28,8 @@ from uuid import NAMESPACE_URL, uuid5
 
 from fastapi import HTTPException
 
-from services.issues.domain import issue as i
-from services.issues.visit_origins import VisitSchools
+from services.issues.rectification import domain as i
+from services.issues.rectification.visit_origins import VisitSchools
 from shared.auth import Principal, Role, ensure_role, ensure_within
 from shared.commands import CommandContext, NotFound, StreamHandler
 from shared.deadlines import ensure_not_past

@@ -1,6 +1,6 @@
 """Application service of complaints (举报投诉): intake, routing, handling, the linked issue.
 
-The legality of each step lives in the pure :mod:`services.issues.domain.complaint`;
+The legality of each step lives in the pure :mod:`services.issues.complaints.domain`;
 this module does the I/O around it and answers **who may**:
 
 - staff intake: an inspector, zone leader or county office whose county holds the school;
@@ -9,7 +9,7 @@ this module does the I/O around it and answers **who may**:
   inspector the complaint is routed to or who accepted it, or the school's county office;
 - re-route and erasure of the personal data: the school's county office only.
 
-Who may *see* a case is :mod:`services.issues.complaint_access` (:meth:`visible`): a
+Who may *see* a case is :mod:`services.issues.complaints.access` (:meth:`visible`): a
 caller who sees nothing gets 404 for the case and for every step on it, one who sees it
 but may not take the step gets 403.
 
@@ -22,7 +22,7 @@ complainant follow the case without an account is kept apart too
 (``complaint_codes``, ``_id`` = tracking number, salted sha256 of the code).
 
 **Free text** (subject, content, notes, reasons, findings, the answer) is sealed with
-the complaint's data key (:mod:`services.issues.complaint_keys`) before it enters an
+the complaint's data key (:mod:`services.issues.complaints.keys`) before it enters an
 event. The key is created *before* ``ComplaintReceived`` is appended, like the contact.
 **Erasure** deletes the key, then the contact, then appends ``ComplaintErased``; a crash
 part-way leaves the complaint unreadable but not yet recorded as erased, and repeating
@@ -41,12 +41,12 @@ from typing import Any
 from fastapi import HTTPException
 from pymongo.errors import DuplicateKeyError
 
-from services.issues.complaint_access import Access, Case, access
-from services.issues.complaint_keys import KeyStore, MongoKeyStore, Reader
+from services.issues.complaints import domain as c
+from services.issues.complaints.access import Access, Case, access
+from services.issues.complaints.keys import KeyStore, MongoKeyStore, Reader
 from services.issues.directory_view import VIEW as DIRECTORY_VIEW
-from services.issues.domain import complaint as c
-from services.issues.domain import issue as i
-from services.issues.issue_service import IssueService, issue_id_for
+from services.issues.rectification import domain as i
+from services.issues.rectification.service import IssueService, issue_id_for
 from shared.auth import Principal, Role, ensure_role, ensure_sees, without_zone
 from shared.commands import CommandContext, IllegalStep, InvalidField, NotFound, StreamHandler
 from shared.contracts.complaints import (
@@ -307,7 +307,7 @@ class ComplaintService:
         return [doc["_id"] async for doc in cursor]
 
     async def access(self, principal: Principal, current: LoadedComplaint) -> Access:
-        """What the caller may see and do of this complaint (:mod:`complaint_access`)."""
+        """What the caller may see and do of this complaint (:mod:`services.issues.complaints.access`)."""
         case = Case.of_state(current.state, current.jurisdiction)
         seen = access(principal, case)
         if seen.handles or case.where.zone is None:

@@ -4,13 +4,13 @@ Issuing a notice takes three steps, each safe to repeat:
 
 1. check, before any number is reserved, that the caller may (the county office of
    the school's county, or the city office for a city-direct school:
-   :func:`~services.issues.issue_service.ensure_notice_issuer`) and that the issue may
-   get one (the pure :func:`~services.issues.domain.issue.decide` with a placeholder
+   :func:`~services.issues.rectification.service.ensure_notice_issuer`) and that the issue may
+   get one (the pure :func:`~services.issues.rectification.domain.decide` with a placeholder
    number: open, major, no notice yet): a refusal burns no number;
 2. take the issue's number from the issuing office's notice book of the year
-   (:class:`~services.issues.number_books.NumberBooks`, idempotent per issue);
+   (:class:`~services.issues.numbering.service.NumberBooks`, idempotent per issue);
 3. append ``RectificationNoticeIssued`` through
-   :meth:`~services.issues.issue_service.IssueService.act` (which checks again).
+   :meth:`~services.issues.rectification.service.IssueService.act` (which checks again).
 
 A crash between 2 and 3 leaves the number reserved for that issue only: the retry
 gets the same number back, so numbers are neither burnt nor duplicated. Two requests
@@ -25,14 +25,14 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 
-from services.issues.documents import NoticeDocument
-from services.issues.domain import issue as i
-from services.issues.issue_service import (
+from services.issues.notices.documents import NoticeDocument
+from services.issues.numbering.service import NumberBooks, OfficeNames, office_code, office_of
+from services.issues.rectification import domain as i
+from services.issues.rectification.service import (
     IssueService,
     LoadedIssue,
     ensure_notice_issuer,
 )
-from services.issues.number_books import NumberBooks, OfficeNames, office_code, office_of
 from shared.auth import Principal, Role, ensure_role, ensure_sees, ensure_within
 from shared.commands import CommandContext, InvalidField, NotFound
 from shared.contracts.issues import (

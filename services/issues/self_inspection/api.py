@@ -7,9 +7,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, HTTPException, Path, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.issues.domain import self_inspection as si
-from services.issues.issue_service import OFFICES
-from services.issues.self_inspection import SelfInspectionService, ZoneFacts
+from services.issues.rectification.service import OFFICES
+from services.issues.self_inspection import domain as si
+from services.issues.self_inspection.service import SelfInspectionService, ZoneFacts
 from shared.auth import CurrentPrincipal, Principal, Role, ensure_role, ensure_sees, scope_filter
 from shared.commands import InvalidField
 from shared.contracts.self_inspection import SelfInspectionItem

@@ -1,7 +1,7 @@
 """HTTP routes of a rectification issue's lifecycle (``/issues``).
 
 Every step is one command on the issue's stream (see
-:mod:`services.issues.issue_service` for who may take it); steps accept ``If-Match``
+:mod:`services.issues.rectification.service` for who may take it); steps accept ``If-Match``
 (409 when stale) and answer ``{issue_id, version}`` with the new version as ``ETag``.
 Reads come from the ``issues_issues`` read model, except the timeline, which is the
 stream itself.
@@ -14,8 +14,8 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.issues.domain import issue as i
-from services.issues.issue_service import CallerCommand, IssueService
+from services.issues.rectification import domain as i
+from services.issues.rectification.service import CallerCommand, IssueService
 from shared.auth import CurrentPrincipal, Principal
 from shared.contracts.visits import EvidenceRef
 from shared.http import parse_if_match

@@ -10,7 +10,7 @@ status and the answer — never the internal handling.
 e-mail; the handling steps (each answers ``ETag`` = the stream's version, and takes
 ``If-Match``); the list (from the ``issues_complaints`` read model) and one complaint
 (folded from its stream, with the timeline), and ``/complaints/summary`` (counts).
-Who sees what is :mod:`services.issues.complaint_access`, for every route: a case the
+Who sees what is :mod:`services.issues.complaints.access`, for every route: a case the
 caller may not see is a 404 and is never listed; the contact is for those handling the
 case; the school's principal sees the facts of a verified case only. Free texts are
 stored sealed; these routes open them with the complaint's key (``[已删除]`` after
@@ -45,7 +45,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from services.issues.complaint_access import (
+from services.issues.complaints import domain as c
+from services.issues.complaints.access import (
     Access,
     Case,
     Seen,
@@ -54,8 +55,8 @@ from services.issues.complaint_access import (
     is_county_office_of,
     list_query,
 )
-from services.issues.complaint_keys import Reader
-from services.issues.complaints import (
+from services.issues.complaints.keys import Reader
+from services.issues.complaints.service import (
     PUBLIC,
     ComplaintService,
     Contact,
@@ -63,8 +64,7 @@ from services.issues.complaints import (
     IssueRequest,
     LoadedComplaint,
 )
-from services.issues.complaints_view import COLLECTION, VIEW, fold
-from services.issues.domain import complaint as c
+from services.issues.complaints.view import COLLECTION, VIEW, fold
 from shared.auth import (
     CurrentPrincipal,
     Principal,
@@ -549,7 +549,7 @@ async def erase(
 
 # ---------------------------------------------------------------- staff: reads
 #
-# Every read goes through services.issues.complaint_access: a case the caller may not
+# Every read goes through services.issues.complaints.access: a case the caller may not
 # see is a 404 (like an unknown id) and is absent from lists; the school's principal
 # gets the facts only; the contact is for handlers; offices above the county, integrators
 # and admins get the summary.

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
-from services.issues.hazards import VIEW, HazardStatus
+from services.issues.hazards.register import VIEW, HazardStatus
 from shared.auth import CurrentPrincipal, Principal, scope_filter
 from shared.directory.lookup import DirectoryLookup
 from shared.exports import csv_response

@@ -14,8 +14,8 @@ from fastapi import APIRouter, Path, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
-from services.issues.documents import render_notice
-from services.issues.notices import NoticeService
+from services.issues.notices.documents import render_notice
+from services.issues.notices.service import NoticeService
 from shared.auth import CurrentPrincipal
 from shared.params import PlausibleDate
 from shared.service import command_context
