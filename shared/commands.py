@@ -16,7 +16,7 @@ from uuid import UUID
 from shared import metrics
 from shared.envelope import Actor, EventEnvelope
 from shared.events import EventPayload, EventRegistry
-from shared.eventstore import ConcurrencyConflict, EventStore
+from shared.eventstore import ConcurrencyConflict, StreamStore
 from shared.jurisdiction import Jurisdiction
 
 if TYPE_CHECKING:
@@ -97,7 +97,7 @@ class StreamHandler(Generic[S]):
 
     def __init__(
         self,
-        store: EventStore,
+        store: StreamStore,
         registry: EventRegistry,
         source: str,
         initial: S,

@@ -48,7 +48,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from pymongo import ASCENDING
 from pymongo.asynchronous.collection import AsyncCollection
@@ -81,6 +81,20 @@ class ConcurrencyConflict(Exception):
         self.stream_id = stream_id
         self.expected_version = expected_version
         self.actual_version = actual_version
+
+
+class StreamStore(Protocol):
+    """What a command handler needs of an event store: load a stream, append to it.
+
+    :class:`EventStore` is the real one; service-layer tests use an in-memory one with
+    the same contract (an append at a stale version raises :class:`ConcurrencyConflict`).
+    """
+
+    async def load(self, stream_id: str) -> list[EventEnvelope]: ...
+
+    async def append(
+        self, stream_id: str, expected_version: int, events: Sequence[EventEnvelope]
+    ) -> int: ...
 
 
 def commit_id(stream_id: str, base_version: int) -> str:

@@ -17,11 +17,10 @@ from services.issues.notices.api import router as notices_router
 from services.issues.notices.service import NoticeService
 from services.issues.numbering.service import NumberBooks, OfficeNames
 from services.issues.rectification import api as issues_api
-from services.issues.rectification import overdue_api
-from services.issues.rectification import queries as issues_query
 from services.issues.rectification.opener import IssueOpener
 from services.issues.rectification.overdue import OverdueSweep
-from services.issues.rectification.service import IssueService
+from services.issues.rectification.queries import IssueQueries
+from services.issues.rectification.service import IssueService, issue_streams
 from services.issues.rectification.view import IssueView
 from services.issues.rectification.visit_origins import VisitOriginsView, VisitSchools
 from services.issues.self_inspection.api import router as self_inspection_router
@@ -52,8 +51,13 @@ def _wire(settings: IssuesSettings) -> StartHook:
         )
         # rectification issues
         app.state.issues = IssueService(
-            runtime, app.state.directory_lookup, app.state.evidence, VisitSchools(runtime.db)
+            issue_streams(runtime),
+            app.state.directory_lookup,
+            app.state.evidence,
+            VisitSchools(runtime.db),
+            runtime.clock,
         )
+        app.state.issue_queries = IssueQueries(runtime)
         await runtime.run_projection(IssueView())
         await runtime.run_projection(VisitOriginsView())
         app.state.opener = await runtime.run_reactor(IssueOpener(app.state.issues))
@@ -102,10 +106,9 @@ def create_app(settings: IssuesSettings | None = None) -> FastAPI:
         "整改问题服务 Issues",
         settings,
         [
-            issues_query.router,
-            notices_router,
             issues_api.router,
-            overdue_api.router,
+            notices_router,
+            issues_api.admin_router,
             evidence_router,
             self_inspection_router,
             hazards_router,

@@ -307,7 +307,7 @@ class ComplaintService:
         return [doc["_id"] async for doc in cursor]
 
     async def access(self, principal: Principal, current: LoadedComplaint) -> Access:
-        """What the caller may see and do of this complaint (:mod:`services.issues.complaints.access`)."""
+        """What the caller may see and do of this complaint (see :mod:`.access`)."""
         case = Case.of_state(current.state, current.jurisdiction)
         seen = access(principal, case)
         if seen.handles or case.where.zone is None:

@@ -34,7 +34,7 @@ from services.issues.rectification.service import (
     ensure_notice_issuer,
 )
 from shared.auth import Principal, Role, ensure_role, ensure_sees, ensure_within
-from shared.commands import CommandContext, InvalidField, NotFound
+from shared.commands import CallerContext, InvalidField, NotFound
 from shared.contracts.issues import (
     IssueOpened,
     NoticeReceiptRecorded,
@@ -45,7 +45,7 @@ from shared.deadlines import ensure_not_past
 from shared.directory.lookup import DirectoryLookup
 from shared.envelope import EventEnvelope
 from shared.events import EventRegistry
-from shared.eventstore import EventStore
+from shared.eventstore import StreamStore
 
 PLACEHOLDER = "（待编号）"
 
@@ -82,7 +82,7 @@ class NoticeService:
         books: NumberBooks,
         names: OfficeNames,
         directory: DirectoryLookup,
-        store: EventStore,
+        store: StreamStore,
         registry: EventRegistry,
         legal_basis: str,
     ) -> None:
@@ -99,10 +99,10 @@ class NoticeService:
         issue_id: str,
         deadline: date,
         note: str,
-        principal: Principal,
-        ctx: CommandContext,
+        caller: CallerContext,
     ) -> IssuedNotice:
         """Number and issue the issue's notice (see the module docstring)."""
+        principal, ctx = caller.principal, caller.ctx
         current = await self._issues.load(issue_id)
         ensure_within(principal, current.jurisdiction)
         ensure_notice_issuer(principal, current.jurisdiction)
@@ -120,9 +120,8 @@ class NoticeService:
         assigned = await self._books.assign(
             NumberKind.notice, office, issued_on.year, issue_id, ctx
         )
-        version = await self._issues.act(
-            issue_id, replace(cmd, notice_no=assigned.number), principal, ctx
-        )
+        numbered = replace(cmd, notice_no=assigned.number)
+        version = await self._issues.execute(current, numbered, caller)
         return IssuedNotice(issue_id, assigned.number, issued_on, deadline, version)
 
     async def record_receipt(
@@ -130,10 +129,10 @@ class NoticeService:
         issue_id: str,
         received_by: str,
         received_on: date,
-        principal: Principal,
-        ctx: CommandContext,
+        caller: CallerContext,
     ) -> int:
         """登记回执: the school received the notice on ``received_on``."""
+        principal, ctx = caller.principal, caller.ctx
         # the roles IssueService admits for a receipt, asked before any fact is looked at
         ensure_role(
             principal, Role.principal, Role.county_office, Role.city_office, Role.province_office
@@ -150,7 +149,7 @@ class NoticeService:
         cmd = i.RecordNoticeReceipt(
             by=principal.user_id, received_by=received_by, received_on=received_on
         )
-        return await self._issues.act(issue_id, cmd, principal, ctx, expected=facts.loaded.version)
+        return await self._issues.execute(facts.loaded, cmd, caller, facts.loaded.version)
 
     async def facts(self, issue_id: str, principal: Principal) -> NoticeFacts:
         """The notice of an issue the caller may see (404 without one, 403 outside)."""

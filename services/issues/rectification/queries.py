@@ -1,8 +1,9 @@
 """Reading issues: lists by school, zone and county with filters, one issue, its timeline.
 
 Lists and documents come from the ``issues_issues`` read model, always narrowed to the
-caller's jurisdiction (a principal sees their school's issues, a zone leader their
-zone's, an office its area). The timeline is the issue's stream itself, so it is
+caller's jurisdiction by the one scoping filter (:func:`shared.auth.scope_filter`: a
+principal sees their school's issues, a zone leader their zone's, an office its area);
+filters apply before paging. The timeline is the issue's stream itself, so it is
 complete the moment a command is accepted; its ``cause`` names the visit finding,
 complaint or self-inspection report, the id of the event that caused the issue, and for
 a visit finding the visit's steps that led to it (``issues_visit_origins``).
@@ -10,29 +11,24 @@ a visit finding the visit's steps that led to it (``issues_visit_origins``).
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 from enum import StrEnum
-from typing import Annotated, Any
-
-from fastapi import APIRouter, HTTPException, Query
+from typing import Any
 
 from services.issues.rectification import domain as i
+from services.issues.rectification.service import UnknownIssue
 from services.issues.rectification.view import VIEW, as_dict
 from services.issues.rectification.visit_origins import VIEW as ORIGINS
 from services.issues.rectification.visit_origins import origin_of
-from shared.auth import CurrentPrincipal, ensure_sees, scope_filter
+from shared.auth import Principal, ensure_sees, scope_filter
 from shared.contracts.issues import IssueSource
 from shared.contracts.visits import Severity
 from shared.http import timeline_entry
 from shared.jurisdiction import Jurisdiction
-from shared.params import Skip
 from shared.projection import ReadModels
-from shared.service import RuntimeDep
+from shared.runtime import Runtime
 
-router = APIRouter(prefix="/issues", tags=["issues"])
-
-ID = r"^[0-9A-Za-z_-]{1,80}$"
-COUNTY = r"^[0-9]{6}$"
 MAX_PAGE = 500
 
 
@@ -73,8 +69,59 @@ ESCALATION_QUERIES: dict[EscalationFilter, dict[str, Any]] = {
 }
 
 
-async def _issues(runtime: Any) -> Any:
-    return await ReadModels(runtime.db, VIEW).collection("issues")
+@dataclass(frozen=True)
+class IssueFilter:
+    """What a list of issues may be narrowed by (``None``: not asked)."""
+
+    school_id: str | None = None
+    zone: str | None = None
+    county: str | None = None
+    stage: i.Stage | None = None
+    open: bool | None = None
+    category: str | None = None
+    severity: Severity | None = None
+    overdue: bool | None = None
+    safety: bool | None = None
+    source: IssueSource | None = None
+    inspector: str | None = None
+    visit_id: str | None = None
+    notice: NoticeFilter | None = None
+    escalation: EscalationFilter | None = None
+    due_within_days: int | None = None
+
+
+def issue_query(principal: Principal, wanted: IssueFilter, today: date) -> dict[str, Any]:
+    """The read-model filter: the caller's jurisdiction, narrowed by ``wanted``."""
+    query = scope_filter(
+        principal, school_id=wanted.school_id, zone=wanted.zone, county=wanted.county
+    )
+    filters = {
+        "stage": wanted.stage.value if wanted.stage else None,
+        "item_code": wanted.category,
+        "severity": wanted.severity.value if wanted.severity else None,
+        "source": wanted.source.value if wanted.source else None,
+        "responsible_inspector_id": wanted.inspector,
+        "visit_id": wanted.visit_id,
+    }
+    query.update({k: v for k, v in filters.items() if v is not None})
+    if wanted.notice is not None:
+        query.update(NOTICE_QUERIES[wanted.notice])
+    if wanted.escalation is not None:
+        query.update(ESCALATION_QUERIES[wanted.escalation])
+    for flag, value in (
+        ("open", wanted.open),
+        ("overdue", wanted.overdue),
+        ("safety", wanted.safety),
+    ):
+        if value is not None:
+            query[flag] = value
+    if wanted.due_within_days is not None:
+        query["open"] = True
+        query["deadline"] = {
+            "$gte": today.isoformat(),
+            "$lte": (today + timedelta(days=wanted.due_within_days)).isoformat(),
+        }
+    return query
 
 
 def where_of(doc: dict[str, Any]) -> Jurisdiction:
@@ -88,75 +135,64 @@ def where_of(doc: dict[str, Any]) -> Jurisdiction:
     )
 
 
-@router.get("")
-async def list_issues(
-    principal: CurrentPrincipal,
-    runtime: RuntimeDep,
-    school_id: Annotated[str | None, Query(pattern=ID)] = None,
-    zone: Annotated[str | None, Query(pattern=ID)] = None,
-    county: Annotated[str | None, Query(pattern=COUNTY)] = None,
-    stage: Annotated[i.Stage | None, Query()] = None,
-    open: Annotated[bool | None, Query()] = None,
-    category: Annotated[str | None, Query(max_length=40)] = None,
-    severity: Annotated[Severity | None, Query()] = None,
-    overdue: Annotated[bool | None, Query()] = None,
-    safety: Annotated[bool | None, Query()] = None,
-    source: Annotated[IssueSource | None, Query()] = None,
-    inspector: Annotated[str | None, Query(pattern=ID)] = None,
-    visit_id: Annotated[str | None, Query(pattern=ID)] = None,
-    notice: Annotated[NoticeFilter | None, Query()] = None,
-    escalation: Annotated[EscalationFilter | None, Query()] = None,
-    due_within_days: Annotated[int | None, Query(ge=0, le=366)] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
-    offset: Skip = 0,
-) -> dict[str, Any]:
-    """整改问题清单 — issues in your jurisdiction, filtered; newest deadline pressure first.
+class IssueQueries:
+    """Reads of the issues' read model (and, for the timeline, of the stream)."""
 
-    ``due_within_days=N``: open issues whose deadline is within N days and not yet
-    passed (即将到期). ``overdue=true``: open issues whose current deadline was crossed.
-    ``notice``: issued / received / receipt_pending / none (整改通知书);
-    ``escalation``: open / escalated / received / answered / none (上报).
-    """
-    query = scope_filter(principal, school_id=school_id, zone=zone, county=county)
-    filters = {
-        "stage": stage.value if stage else None,
-        "item_code": category,
-        "severity": severity.value if severity else None,
-        "source": source.value if source else None,
-        "responsible_inspector_id": inspector,
-        "visit_id": visit_id,
-    }
-    query.update({k: v for k, v in filters.items() if v is not None})
-    if notice is not None:
-        query.update(NOTICE_QUERIES[notice])
-    if escalation is not None:
-        query.update(ESCALATION_QUERIES[escalation])
-    for flag, value in (("open", open), ("overdue", overdue), ("safety", safety)):
-        if value is not None:
-            query[flag] = value
-    if due_within_days is not None:
-        today = i.local_day(runtime.clock())
-        query["open"] = True
-        query["deadline"] = {
-            "$gte": today.isoformat(),
-            "$lte": (today + timedelta(days=due_within_days)).isoformat(),
+    def __init__(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+
+    async def _issues(self) -> Any:
+        return await ReadModels(self._runtime.db, VIEW).collection("issues")
+
+    def today(self) -> date:
+        return i.local_day(self._runtime.clock())
+
+    async def page(
+        self, principal: Principal, wanted: IssueFilter, offset: int, limit: int
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """``(total, items)``: the matching issues, newest deadline pressure first."""
+        query = issue_query(principal, wanted, self.today())
+        coll = await self._issues()
+        total = await coll.count_documents(query)
+        cursor = coll.find(query).sort([("deadline", 1), ("_id", 1)]).skip(offset).limit(limit)
+        return total, [as_dict(doc) async for doc in cursor]
+
+    async def one(self, principal: Principal, issue_id: str) -> dict[str, Any]:
+        coll = await self._issues()
+        doc = await coll.find_one({"_id": issue_id})
+        if doc is None:
+            raise UnknownIssue(issue_id)
+        ensure_sees(principal, where_of(doc))
+        return as_dict(doc)
+
+    async def timeline(self, principal: Principal, issue_id: str) -> dict[str, Any]:
+        runtime = self._runtime
+        events = await runtime.store.load(i.stream_id(issue_id))
+        if not events:
+            raise UnknownIssue(issue_id)
+        ensure_sees(principal, events[0].jurisdiction)
+        first = events[0]
+        cause = {**cause_of(first.payload), "caused_by_event": first.causation_id}
+        if cause.get("visit_id"):
+            visits = await ReadModels(runtime.db, ORIGINS).collection("visits")
+            found = await visits.find_one({"_id": cause["visit_id"]})
+            cause["origin"] = origin_of(found, str(cause.get("finding_id")))
+        elif cause.get("ref") and cause["kind"] in SOURCE_STREAMS:
+            source = await runtime.store.load(SOURCE_STREAMS[cause["kind"]] + str(cause["ref"]))
+            cause["origin"] = [
+                {
+                    "event": e.event_type.rsplit(".", 1)[-1],
+                    "at": e.occurred_at.isoformat(),
+                    "by": e.actor.user_id,
+                    "event_id": str(e.event_id),
+                }
+                for e in source
+            ]
+        return {
+            "issue_id": issue_id,
+            "cause": cause,
+            "events": [timeline_entry(e) for e in events],
         }
-    coll = await _issues(runtime)
-    total = await coll.count_documents(query)
-    cursor = coll.find(query).sort([("deadline", 1), ("_id", 1)]).skip(offset).limit(limit)
-    items = [as_dict(doc) async for doc in cursor]
-    return {"total": total, "offset": offset, "limit": limit, "items": items}
-
-
-@router.get("/{issue_id}")
-async def get_issue(issue_id: str, principal: CurrentPrincipal, runtime: RuntimeDep) -> Any:
-    """一个整改问题 — the issue with its plan, progress, verification, escalation, notice."""
-    coll = await _issues(runtime)
-    doc = await coll.find_one({"_id": issue_id})
-    if doc is None:
-        raise HTTPException(404, f"整改问题 {issue_id} 不存在 (unknown issue)")
-    ensure_sees(principal, where_of(doc))
-    return as_dict(doc)
 
 
 SOURCE_STREAMS = {
@@ -178,36 +214,3 @@ def cause_of(opened: dict[str, Any]) -> dict[str, Any]:
         }
     label = "举报投诉" if source == IssueSource.complaint else "学校月自查"
     return {"kind": source, "ref": opened.get("source_ref"), "label": label}
-
-
-@router.get("/{issue_id}/timeline")
-async def timeline(
-    issue_id: str, principal: CurrentPrincipal, runtime: RuntimeDep
-) -> dict[str, Any]:
-    """整改全过程 — every event of the issue, in order, with who, when and why."""
-    events = await runtime.store.load(i.stream_id(issue_id))
-    if not events:
-        raise HTTPException(404, f"整改问题 {issue_id} 不存在 (unknown issue)")
-    ensure_sees(principal, events[0].jurisdiction)
-    first = events[0]
-    cause = {**cause_of(first.payload), "caused_by_event": first.causation_id}
-    if cause.get("visit_id"):
-        visits = await ReadModels(runtime.db, ORIGINS).collection("visits")
-        found = await visits.find_one({"_id": cause["visit_id"]})
-        cause["origin"] = origin_of(found, str(cause.get("finding_id")))
-    elif cause.get("ref") and cause["kind"] in SOURCE_STREAMS:
-        source = await runtime.store.load(SOURCE_STREAMS[cause["kind"]] + str(cause["ref"]))
-        cause["origin"] = [
-            {
-                "event": e.event_type.rsplit(".", 1)[-1],
-                "at": e.occurred_at.isoformat(),
-                "by": e.actor.user_id,
-                "event_id": str(e.event_id),
-            }
-            for e in source
-        ]
-    return {
-        "issue_id": issue_id,
-        "cause": cause,
-        "events": [timeline_entry(e) for e in events],
-    }
