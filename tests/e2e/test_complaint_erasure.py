@@ -38,7 +38,7 @@ from services.issues.settings import IssuesSettings
 from services.visits.bootstrap import create_app as create_visits
 from services.visits.settings import VisitsSettings
 from shared.auth import Principal, Role
-from shared.commands import CommandContext
+from shared.commands import CallerContext, CommandContext
 from shared.contracts.complaints import SEALED_SCHEME, SealedText
 from shared.envelope import Actor
 from shared.eventstore import COMMITS
@@ -370,7 +370,7 @@ async def test_a_step_racing_the_erasure_is_shredded_too(world: World) -> None:
                 correlation_id="race",
             )
             step = c.Accept(by=office.user_id, as_office=True, note=f"已联系{name} {phone}")
-            raced.append(await service.act(cid, step, office, ctx))
+            raced.append(await service.handle(cid, step, CallerContext(office, ctx)))
         return deleted
 
     service.keys.delete = delete_then_race

@@ -26,7 +26,6 @@ from typing import Annotated, Any, Literal, TypeVar
 from fastapi import (
     APIRouter,
     Depends,
-    Header,
     HTTPException,
     Path,
     Query,
@@ -52,19 +51,19 @@ from services.issues.complaints.access import (
     Seen,
     access,
     facts,
-    is_county_office_of,
     list_query,
 )
 from services.issues.complaints.keys import Reader
 from services.issues.complaints.service import (
     PUBLIC,
-    ComplaintService,
     Contact,
+    HandlerStep,
     Intake,
     IssueRequest,
     LoadedComplaint,
 )
 from services.issues.complaints.view import COLLECTION, VIEW, fold
+from services.issues.deps import ComplaintMaxBody, Complaints
 from shared.auth import (
     CurrentPrincipal,
     Principal,
@@ -72,7 +71,7 @@ from shared.auth import (
     ensure_role,
     scope_filter,
 )
-from shared.commands import CommandContext
+from shared.commands import CommandContext, Forbidden
 from shared.contracts.complaints import (
     AnswerMethod,
     ComplaintCategory,
@@ -81,11 +80,12 @@ from shared.contracts.complaints import (
     VerificationOutcome,
 )
 from shared.contracts.visits import MajorKind, Severity
-from shared.http import parse_if_match, timeline_entry
+from shared.http import timeline_entry
 from shared.params import PlausibleDate, Skip
 from shared.projection import ReadModels
 from shared.ratelimit import rate_limited
-from shared.service import RuntimeDep, command_context
+from shared.routing import Caller, IfMatch, set_etag
+from shared.service import RuntimeDep
 
 LIMITER = "complaint_limiter"
 ID = r"^[0-9A-Za-z_-]{2,40}$"
@@ -225,13 +225,38 @@ class Accepted(BaseModel):
     status: str
 
 
-def _service(request: Request) -> ComplaintService:
-    service: ComplaintService = request.app.state.complaints
-    return service
+class PublicReceipt(BaseModel):
+    tracking_no: str
+    query_code: str
+    answer_due_on: str
+    message: str
+
+
+class StaffReceipt(BaseModel):
+    complaint_id: str
+    tracking_no: str
+    query_code: str
+    version: int
+    status: str
+    routed_to: list[str]
+    unlisted: bool
+    answer_due_on: str
+
+
+class LinkedIssue(BaseModel):
+    complaint_id: str
+    issue_id: str
+    created: bool
+
+
+class Erased(BaseModel):
+    complaint_id: str
+    version: int
+    erased: bool
 
 
 def _accepted(response: Response, complaint_id: str, version: int, state: str) -> Accepted:
-    response.headers["ETag"] = f'"{version}"'
+    set_etag(response, version)
     return Accepted(complaint_id=complaint_id, version=version, status=state)
 
 
@@ -278,10 +303,12 @@ def _invalid(loc: tuple[str, ...], message: str, kind: str) -> RequestValidation
 
 
 async def _submit_public(
-    request: Request, response: Response, fixed: dict[str, Any] | None = None
+    service: Complaints,
+    limit: int,
+    request: Request,
+    response: Response,
+    fixed: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    service = _service(request)
-    limit = request.app.state.complaint_max_body
     body = await read_body(request, PublicComplaintBody, limit, fixed)
     runtime = request.app.state.runtime
     ctx = CommandContext(
@@ -300,8 +327,12 @@ async def _submit_public(
     }
 
 
-@public_router.post("/complaints", status_code=status.HTTP_201_CREATED)
-async def submit_public(request: Request, response: Response) -> dict[str, Any]:
+@public_router.post(
+    "/complaints", status_code=status.HTTP_201_CREATED, response_model=PublicReceipt
+)
+async def submit_public(
+    service: Complaints, limit: ComplaintMaxBody, request: Request, response: Response
+) -> dict[str, Any]:
     """提交举报投诉 — the public form (no account; limited per IP).
 
     Body: ``school_id``, ``category`` (enrolment, teaching, teacher_ethics,
@@ -310,28 +341,34 @@ async def submit_public(request: Request, response: Response) -> dict[str, Any]:
     (``name``, ``phone``, ``email``, ``address``; phone or e-mail unless anonymous).
     Keep the tracking number and query code: they are the only way to follow the case.
     """
-    return await _submit_public(request, response)
+    return await _submit_public(service, limit, request, response)
 
 
-@public_router.post("/schools/{school_id}/complaints", status_code=status.HTTP_201_CREATED)
+@public_router.post(
+    "/schools/{school_id}/complaints",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PublicReceipt,
+)
 async def submit_from_plate(
-    school_id: Annotated[str, Path(pattern=ID)], request: Request, response: Response
+    school_id: Annotated[str, Path(pattern=ID)],
+    service: Complaints,
+    limit: ComplaintMaxBody,
+    request: Request,
+    response: Response,
 ) -> dict[str, Any]:
     """扫码投诉 — the form behind the plate's QR code (``complaints_url`` of the plate):
     the same body, the school from the URL, channel ``qr_code``."""
-    return await _submit_public(
-        request, response, {"school_id": school_id, "channel": ComplaintChannel.qr_code.value}
-    )
+    fixed = {"school_id": school_id, "channel": ComplaintChannel.qr_code.value}
+    return await _submit_public(service, limit, request, response, fixed)
 
 
-@public_router.get("/complaints/{tracking_no}")
+@public_router.get("/complaints/{tracking_no}", response_model=dict[str, Any])
 async def public_status(
     tracking_no: Annotated[str, Path(pattern=TRACKING_NO)],
     code: Annotated[str, Query(pattern=QUERY_CODE, description="查询码")],
-    request: Request,
+    service: Complaints,
 ) -> dict[str, Any]:
     """查询办理进度 — status and answer only (with the query code); nothing internal."""
-    service = _service(request)
     current = await service.public_status(tracking_no, code)
     reader = await service.reader(current.state.complaint_id, current.state.erased)
     return public_answer(current, reader)
@@ -362,15 +399,15 @@ def public_answer(current: LoadedComplaint, reader: Reader) -> dict[str, Any]:
 # ---------------------------------------------------------------- staff: intake and steps
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=StaffReceipt)
 async def submit_staff(
-    body: StaffComplaintBody, principal: CurrentPrincipal, request: Request, response: Response
+    body: StaffComplaintBody, service: Complaints, caller: Caller, response: Response
 ) -> dict[str, Any]:
     """登记举报投诉 — record a complaint received by phone, visit, letter, e-mail …"""
+    principal = caller.principal
     ensure_role(principal, Role.inspector, Role.zone_leader, Role.county_office)
-    ctx = command_context(request, principal)
-    receipt = await _service(request).receive(body.intake(body.channel), ctx, principal)
-    response.headers["ETag"] = f'"{receipt.version}"'
+    receipt = await service.receive(body.intake(body.channel), caller.ctx, principal)
+    set_etag(response, receipt.version)
     response.headers["Location"] = f"/complaints/{receipt.complaint_id}"
     return {
         "complaint_id": receipt.complaint_id,
@@ -384,22 +421,19 @@ async def submit_staff(
     }
 
 
-IfMatch = Annotated[str | None, Header()]
 ComplaintId = Annotated[str, Path(pattern=COMPLAINT_ID)]
 
 
 async def _step(
-    request: Request,
+    service: Complaints,
+    caller: Caller,
     response: Response,
-    principal: Principal,
     complaint_id: str,
-    cmd: c.Accept | c.Reject | c.Verify | c.Answer | c.Close,
-    if_match: str | None,
+    cmd: HandlerStep,
+    expected: int | None,
     state: c.Status,
 ) -> Accepted:
-    version = await _service(request).act(
-        complaint_id, cmd, principal, command_context(request, principal), parse_if_match(if_match)
-    )
+    version = await service.handle(complaint_id, cmd, caller, expected)
     return _accepted(response, complaint_id, version, state.value)
 
 
@@ -407,105 +441,104 @@ async def _step(
 async def accept(
     complaint_id: ComplaintId,
     body: NoteBody,
-    principal: CurrentPrincipal,
-    request: Request,
+    service: Complaints,
+    caller: Caller,
     response: Response,
-    if_match: IfMatch = None,
+    expected: IfMatch,
 ) -> Accepted:
     """受理 — the routed inspector (or the county office) accepts the complaint."""
-    current = await _service(request).load(complaint_id)
-    as_office = principal.user_id not in current.state.routed_to and is_county_office_of(
-        principal, current.jurisdiction
-    )
-    cmd = c.Accept(by=principal.user_id, as_office=as_office, note=body.note)
-    return await _step(request, response, principal, complaint_id, cmd, if_match, c.Status.accepted)
+    # as_office: decided by the service from the case (the county office accepting)
+    cmd = c.Accept(by=caller.principal.user_id, as_office=False, note=body.note)
+    return await _step(service, caller, response, complaint_id, cmd, expected, c.Status.accepted)
 
 
 @router.post("/{complaint_id}/reject", response_model=Accepted)
 async def reject(
     complaint_id: ComplaintId,
     body: ReasonBody,
-    principal: CurrentPrincipal,
-    request: Request,
+    service: Complaints,
+    caller: Caller,
     response: Response,
-    if_match: IfMatch = None,
+    expected: IfMatch,
 ) -> Accepted:
     """不予受理 — not admissible, with the reason the complainant will read."""
-    cmd = c.Reject(by=principal.user_id, reason=body.reason)
-    return await _step(request, response, principal, complaint_id, cmd, if_match, c.Status.rejected)
+    cmd = c.Reject(by=caller.principal.user_id, reason=body.reason)
+    return await _step(service, caller, response, complaint_id, cmd, expected, c.Status.rejected)
 
 
 @router.post("/{complaint_id}/verify", response_model=Accepted)
 async def verify(
     complaint_id: ComplaintId,
     body: VerifyBody,
-    principal: CurrentPrincipal,
-    request: Request,
+    service: Complaints,
+    caller: Caller,
     response: Response,
-    if_match: IfMatch = None,
+    expected: IfMatch,
 ) -> Accepted:
     """核实 — substantiated, partly or not, with the findings (and the visit, if any)."""
     cmd = c.Verify(
-        by=principal.user_id, outcome=body.outcome, findings=body.findings, visit_id=body.visit_id
+        by=caller.principal.user_id,
+        outcome=body.outcome,
+        findings=body.findings,
+        visit_id=body.visit_id,
     )
-    return await _step(request, response, principal, complaint_id, cmd, if_match, c.Status.verified)
+    return await _step(service, caller, response, complaint_id, cmd, expected, c.Status.verified)
 
 
 @router.post("/{complaint_id}/answer", response_model=Accepted)
 async def answer(
     complaint_id: ComplaintId,
     body: AnswerBody,
-    principal: CurrentPrincipal,
-    request: Request,
+    service: Complaints,
+    caller: Caller,
     response: Response,
-    if_match: IfMatch = None,
+    expected: IfMatch,
 ) -> Accepted:
     """答复 — answer the complainant (what and how)."""
-    service = _service(request)
-    cmd = c.Answer(by=principal.user_id, answer=body.answer, method=body.method, on=service.today())
-    return await _step(request, response, principal, complaint_id, cmd, if_match, c.Status.answered)
+    cmd = c.Answer(
+        by=caller.principal.user_id, answer=body.answer, method=body.method, on=service.today()
+    )
+    return await _step(service, caller, response, complaint_id, cmd, expected, c.Status.answered)
 
 
 @router.post("/{complaint_id}/close", response_model=Accepted)
 async def close(
     complaint_id: ComplaintId,
     body: NoteBody,
-    principal: CurrentPrincipal,
-    request: Request,
+    service: Complaints,
+    caller: Caller,
     response: Response,
-    if_match: IfMatch = None,
+    expected: IfMatch,
 ) -> Accepted:
     """办结 — close an answered complaint."""
-    cmd = c.Close(by=principal.user_id, note=body.note)
-    return await _step(request, response, principal, complaint_id, cmd, if_match, c.Status.closed)
+    cmd = c.Close(by=caller.principal.user_id, note=body.note)
+    return await _step(service, caller, response, complaint_id, cmd, expected, c.Status.closed)
 
 
 @router.post("/{complaint_id}/reroute", response_model=Accepted)
 async def reroute(
     complaint_id: ComplaintId,
     body: RerouteBody,
-    principal: CurrentPrincipal,
-    request: Request,
+    service: Complaints,
+    caller: Caller,
     response: Response,
-    if_match: IfMatch = None,
+    expected: IfMatch,
 ) -> Accepted:
     """改派 — the county office routes the complaint to other inspectors (or to itself)."""
     targets = tuple(body.inspector_ids)
-    cmd = c.Reroute(by=principal.user_id, inspector_ids=targets, reason=body.reason)
-    version = await _service(request).reroute(
-        complaint_id, cmd, principal, command_context(request, principal), parse_if_match(if_match)
-    )
+    cmd = c.Reroute(by=caller.principal.user_id, inspector_ids=targets, reason=body.reason)
+    version = await service.reroute(complaint_id, cmd, caller, expected)
     return _accepted(response, complaint_id, version, c.Status.routed.value)
 
 
-@router.post("/{complaint_id}/issue")
+@router.post("/{complaint_id}/issue", response_model=LinkedIssue)
 async def open_issue(
     complaint_id: ComplaintId,
     body: IssueBody,
-    principal: CurrentPrincipal,
-    request: Request,
+    service: Complaints,
+    caller: Caller,
     response: Response,
-    if_match: IfMatch = None,
+    expected: IfMatch,
 ) -> dict[str, Any]:
     """立项整改 — open the linked rectification issue (once; a repeat answers the same id)."""
     req = IssueRequest(
@@ -517,33 +550,25 @@ async def open_issue(
         item_code=body.item_code,
         item_title=body.item_title,
     )
-    issue_id, created = await _service(request).open_issue(
-        complaint_id, req, principal, command_context(request, principal), parse_if_match(if_match)
-    )
+    issue_id, created = await service.open_issue(complaint_id, req, caller, expected)
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     response.headers["Location"] = f"/issues/{issue_id}"
     return {"complaint_id": complaint_id, "issue_id": issue_id, "created": created}
 
 
-@router.post("/{complaint_id}/erasure")
+@router.post("/{complaint_id}/erasure", response_model=Erased)
 async def erase(
     complaint_id: ComplaintId,
     body: ErasureBody,
-    principal: CurrentPrincipal,
-    request: Request,
+    service: Complaints,
+    caller: Caller,
     response: Response,
 ) -> dict[str, Any]:
     """删除投诉人个人信息 — the county office erases the complaint's personal data (PIPL):
     the key of its texts and the contact go; ``ComplaintErased`` records who, when, why.
     409 once erased."""
-    version = await _service(request).erase(
-        complaint_id,
-        body.reason,
-        body.request_ref,
-        principal,
-        command_context(request, principal),
-    )
-    response.headers["ETag"] = f'"{version}"'
+    version = await service.erase(complaint_id, body.reason, body.request_ref, caller)
+    set_etag(response, version)
     return {"complaint_id": complaint_id, "version": version, "erased": True}
 
 
@@ -574,10 +599,10 @@ def _shown(seen: Access, doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
-@router.get("/summary")
+@router.get("/summary", response_model=dict[str, Any])
 async def summary(
     principal: CurrentPrincipal,
-    request: Request,
+    service: Complaints,
     runtime: RuntimeDep,
     county: Annotated[str | None, Query(pattern=r"^[0-9]{6}$")] = None,
     school_id: Annotated[str | None, Query(pattern=ID)] = None,
@@ -598,7 +623,7 @@ async def summary(
     complaints = await ReadModels(runtime.db, VIEW).collection(COLLECTION)
     projection = {"_id": False, "status": True, "category": True, "verification": True}
     projection |= {"answer_due_on": True, "erased": True}
-    today = _service(request).today().isoformat()
+    today = service.today().isoformat()
     counts: dict[str, dict[str, int]] = {"status": {}, "category": {}, "outcome": {}}
     total = overdue = erased = 0
     async for doc in complaints.find(query, projection=projection):
@@ -625,13 +650,12 @@ async def summary(
     }
 
 
-@router.get("/{complaint_id}")
+@router.get("/{complaint_id}", response_model=dict[str, Any])
 async def get_complaint(
-    complaint_id: ComplaintId, principal: CurrentPrincipal, request: Request, runtime: RuntimeDep
+    complaint_id: ComplaintId, principal: CurrentPrincipal, service: Complaints, runtime: RuntimeDep
 ) -> dict[str, Any]:
     """一件投诉 — its state (from its stream), the timeline, the linked issue; the contact for
     handlers only; the facts only for the school's principal; 404 for anyone else."""
-    service = _service(request)
     current, seen = await service.visible(complaint_id, principal)
     events = await runtime.store.load(c.stream_id(complaint_id))
     reader = await service.reader(complaint_id, current.state.erased)
@@ -647,10 +671,10 @@ async def get_complaint(
     return _shown(seen, doc)
 
 
-@router.get("")
+@router.get("", response_model=list[dict[str, Any]])
 async def list_complaints(
     principal: CurrentPrincipal,
-    request: Request,
+    service: Complaints,
     runtime: RuntimeDep,
     school_id: Annotated[str | None, Query(pattern=ID)] = None,
     county: Annotated[str | None, Query(pattern=r"^[0-9]{6}$")] = None,
@@ -664,11 +688,10 @@ async def list_complaints(
 ) -> list[dict[str, Any]]:
     """投诉列表 — the cases the caller may see, inside their jurisdiction, newest first
     (offices above the county and integrators: 403, see ``/complaints/summary``)."""
-    service = _service(request)
     led = await service.led_zones(principal)
     alternatives = list_query(principal, led)
     if not alternatives:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, AGGREGATES_ONLY)
+        raise Forbidden(AGGREGATES_ONLY)
     query = scope_query(principal, county, school_id)
     conditions: list[dict[str, Any]] = [{"$or": alternatives}]
     for field, wanted in (

@@ -34,21 +34,28 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from fastapi import HTTPException
 from pymongo.errors import DuplicateKeyError
 
 from services.issues.complaints import domain as c
-from services.issues.complaints.access import Access, Case, access
+from services.issues.complaints.access import Access, Case, access, is_county_office_of
 from services.issues.complaints.keys import KeyStore, MongoKeyStore, Reader
 from services.issues.directory_view import VIEW as DIRECTORY_VIEW
 from services.issues.rectification import domain as i
 from services.issues.rectification.service import IssueService, issue_id_for
 from shared.auth import Principal, Role, ensure_role, ensure_sees, without_zone
-from shared.commands import CommandContext, IllegalStep, InvalidField, NotFound, StreamHandler
+from shared.commands import (
+    CallerContext,
+    CommandContext,
+    Forbidden,
+    IllegalStep,
+    InvalidField,
+    NotFound,
+    StreamHandler,
+)
 from shared.contracts.complaints import (
     ComplaintCategory,
     ComplaintChannel,
@@ -78,6 +85,9 @@ NOT_HANDLER = (
     "(only the inspector handling the complaint or the county office)"
 )
 
+NOT_DIRECTOR = "只有学校所在县督导室可以改派 (only the county office)"
+NOT_ERASER = "只有学校所在县督导室可以删除投诉人个人信息 (only the county office)"
+
 ROUTINE_ITEMS = {
     "administration": "校务管理和制度执行",
     "enrolment": "招生、收费、择校",
@@ -101,6 +111,10 @@ ITEM_FOR_CATEGORY: dict[ComplaintCategory, str] = {
     ComplaintCategory.other: "administration",
 }
 """The checklist item a complaint's issue falls under unless the handler names another."""
+
+
+HandlerStep = c.Accept | c.Reject | c.Verify | c.Answer | c.Close
+"""The steps any handler of the case may take (:meth:`ComplaintService.handle`)."""
 
 
 @dataclass(frozen=True)
@@ -365,32 +379,39 @@ class ComplaintService:
 
     # ------------------------------------------------------------ handling
 
-    async def act(
+    async def handle(
         self,
         complaint_id: str,
-        cmd: c.Accept | c.Reject | c.Verify | c.Answer | c.Close,
-        principal: Principal,
-        ctx: CommandContext,
-        expected: int | None = None,
+        cmd: HandlerStep,
+        caller: CallerContext,
+        expected_version: int | None = None,
     ) -> int:
+        """A handler's step: one load, the handler's check, decide, append."""
+        principal, ctx = caller.principal, caller.ctx
         current = await self._authorized(complaint_id, principal)
+        if isinstance(cmd, c.Accept):
+            # the county office accepts as the office unless the case is routed to it
+            as_office = principal.user_id not in current.state.routed_to and is_county_office_of(
+                principal, current.jurisdiction
+            )
+            cmd = replace(cmd, as_office=as_office)
         if isinstance(cmd, c.Verify) and cmd.visit_id:
             await self._issues.visits.ensure_visit_of(
                 cmd.visit_id, current.state.school_id, "body.visit_id"
             )
-        return await self._append(current, cmd, ctx, expected)
+        return await self._append(current, cmd, ctx, expected_version)
 
     async def reroute(
         self,
         complaint_id: str,
         cmd: c.Reroute,
-        principal: Principal,
-        ctx: CommandContext,
+        caller: CallerContext,
         expected: int | None = None,
     ) -> int:
+        principal, ctx = caller.principal, caller.ctx
         current, seen = await self.visible(complaint_id, principal)
         if not seen.directs:
-            raise HTTPException(403, "只有学校所在县督导室可以改派 (only the county office)")
+            raise Forbidden(NOT_DIRECTOR)
         for n, inspector_id in enumerate(cmd.inspector_ids):
             facts = await self._directory.inspector(inspector_id)
             if facts is None or not facts.jurisdiction.contains(
@@ -406,11 +427,11 @@ class ComplaintService:
         self,
         complaint_id: str,
         req: IssueRequest,
-        principal: Principal,
-        ctx: CommandContext,
+        caller: CallerContext,
         expected: int | None = None,
     ) -> tuple[str, bool]:
         """Open the linked rectification issue (idempotent); ``(issue_id, newly linked)``."""
+        principal, ctx = caller.principal, caller.ctx
         current = await self._authorized(complaint_id, principal)
         state = current.state
         issue_id = issue_id_for("complaint", complaint_id)
@@ -443,7 +464,7 @@ class ComplaintService:
     async def _authorized(self, complaint_id: str, principal: Principal) -> LoadedComplaint:
         current, seen = await self.visible(complaint_id, principal)
         if not seen.handles:
-            raise HTTPException(403, NOT_HANDLER)
+            raise Forbidden(NOT_HANDLER)
         return current
 
     async def _append(
@@ -479,17 +500,15 @@ class ComplaintService:
         complaint_id: str,
         reason: ErasureReason,
         request_ref: str | None,
-        principal: Principal,
-        ctx: CommandContext,
+        caller: CallerContext,
     ) -> int:
         """Erase the personal data (PIPL): delete the key, then the contact, then record
         ``ComplaintErased``. 409 once erased; a repeat after a crash part-way finishes."""
+        principal, ctx = caller.principal, caller.ctx
         for _ in range(ERASE_ATTEMPTS):
             current, seen = await self.visible(complaint_id, principal)
             if not seen.directs:
-                raise HTTPException(
-                    403, "只有学校所在县督导室可以删除投诉人个人信息 (only the county office)"
-                )
+                raise Forbidden(NOT_ERASER)
             if current.state.erased:
                 raise IllegalStep("该投诉的个人信息已删除 (personal data already erased)")
             await self.keys.delete(complaint_id)
