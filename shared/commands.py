@@ -116,8 +116,21 @@ class StreamHandler(Generic[S]):
         self._service = service
 
     async def load(self, stream_id: str) -> Loaded[S]:
-        state = self._initial
+        loaded, _ = await self.load_with_events(stream_id)
+        return loaded
+
+    async def load_with_events(self, stream_id: str) -> tuple[Loaded[S], list[EventEnvelope]]:
+        """The stream's state and its events, from one load (a timeline shows both)."""
         events = await self._store.load(stream_id)
+        return self._fold(events), events
+
+    async def load_many(self, stream_ids: Sequence[str]) -> dict[str, Loaded[S]]:
+        """The state of each stream, from one query of the store."""
+        found = await self._store.load_many(stream_ids)
+        return {stream_id: self._fold(events) for stream_id, events in found.items()}
+
+    def _fold(self, events: Sequence[EventEnvelope]) -> Loaded[S]:
+        state = self._initial
         for envelope in events:
             state = self._evolve(state, self._registry.parse(envelope))
         where = events[0].jurisdiction if events else None

@@ -33,6 +33,10 @@ class MemoryEventStore:
         self.loads += 1
         return list(self.streams.get(stream_id, []))
 
+    async def load_many(self, stream_ids: Sequence[str]) -> dict[str, list[EventEnvelope]]:
+        self.loads += 1
+        return {sid: list(self.streams.get(sid, [])) for sid in stream_ids}
+
     async def append(
         self, stream_id: str, expected_version: int, events: Sequence[EventEnvelope]
     ) -> int:

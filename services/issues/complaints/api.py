@@ -656,8 +656,7 @@ async def get_complaint(
 ) -> dict[str, Any]:
     """一件投诉 — its state (from its stream), the timeline, the linked issue; the contact for
     handlers only; the facts only for the school's principal; 404 for anyone else."""
-    current, seen = await service.visible(complaint_id, principal)
-    events = await runtime.store.load(c.stream_id(complaint_id))
+    current, seen, events = await service.visible_with_events(complaint_id, principal)
     reader = await service.reader(complaint_id, current.state.erased)
     doc = reader.tree(fold(events, runtime.registry) or {})
     doc = _with_overdue(doc, service.today())
@@ -718,16 +717,16 @@ async def list_complaints(
     seen = {d["complaint_id"]: access(principal, Case.of_doc(d), led) for d in found}
     found = [d for d in found if seen[d["complaint_id"]].visible]  # the filter is the rule
     readers = await service.readers(found)
+    with_contact = [
+        d["complaint_id"] for d in found if seen[d["complaint_id"]].handles and d.get("has_contact")
+    ]
+    contacts = await service.contacts_for(principal, with_contact) if with_contact else {}
     shown = []
     for doc in found:
         doc = readers[doc["complaint_id"]].tree(doc)
-        who = seen[doc["complaint_id"]]
-        if who.handles and doc.get("has_contact"):
-            # the read model lags: the stream decides whether the caller still handles it
-            contact = await service.contact_for(principal, await service.load(doc["complaint_id"]))
-            if contact is not None:
-                doc["contact"] = contact
-        shown.append(_shown(who, doc))
+        if (contact := contacts.get(doc["complaint_id"])) is not None:
+            doc["contact"] = contact
+        shown.append(_shown(seen[doc["complaint_id"]], doc))
     return shown
 
 

@@ -66,7 +66,7 @@ from shared.contracts.issues import IssueSource
 from shared.contracts.visits import MajorKind, Severity
 from shared.deadlines import ensure_not_past
 from shared.directory.lookup import DirectoryLookup, SchoolFacts
-from shared.envelope import Actor
+from shared.envelope import Actor, EventEnvelope
 from shared.events import registry
 from shared.eventstore import ConcurrencyConflict
 from shared.jurisdiction import Jurisdiction
@@ -337,6 +337,45 @@ class ComplaintService:
         if not seen.visible:
             raise UnknownComplaint(complaint_id)
         return current, seen
+
+    async def visible_with_events(
+        self, complaint_id: str, principal: Principal
+    ) -> tuple[LoadedComplaint, Access, list[EventEnvelope]]:
+        """:meth:`visible`, with the stream's events from the same load (its timeline)."""
+        loaded, events = await self._streams.load_with_events(c.stream_id(complaint_id))
+        if loaded.state.status == c.Status.none or loaded.jurisdiction is None:
+            raise UnknownComplaint(complaint_id)
+        current = LoadedComplaint(loaded.state, loaded.version, loaded.jurisdiction)
+        seen = await self.access(principal, current)
+        if not seen.visible:
+            raise UnknownComplaint(complaint_id)
+        return current, seen, events
+
+    async def contacts_for(
+        self, principal: Principal, complaint_ids: list[str]
+    ) -> dict[str, dict[str, Any]]:
+        """:meth:`contact_for` for a list's rows: one load of their streams (the read model
+        lags: the stream decides whether the caller still handles a case) and one of the
+        contacts, whatever the number of rows."""
+        loaded = await self._streams.load_many([c.stream_id(cid) for cid in complaint_ids])
+        handled = [
+            state.complaint_id
+            for state, where in ((x.state, x.jurisdiction) for x in loaded.values())
+            if where is not None
+            and state.has_contact
+            and access(principal, Case.of_state(state, where)).handles
+        ]
+        if not handled:
+            return {}
+        stored = {doc["_id"]: doc async for doc in self._contacts.find({"_id": {"$in": handled}})}
+        return {
+            cid: (
+                {k: stored[cid].get(k) for k in ("name", "phone", "email", "address")}
+                if cid in stored
+                else {"erased": True}
+            )
+            for cid in handled
+        }
 
     async def contact_for(
         self, principal: Principal, current: LoadedComplaint
