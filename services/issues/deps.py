@@ -7,7 +7,8 @@ test that builds the app with other adapters gets them in every route.
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
@@ -20,52 +21,22 @@ from services.issues.self_inspection.service import SelfInspectionService
 from shared.directory.lookup import ReadModelDirectory
 
 
-def _issues(request: Request) -> IssueService:
-    service: IssueService = request.app.state.issues
-    return service
+def _state(name: str) -> Callable[[Request], Any]:
+    """A dependency answering ``app.state.<name>`` (set by bootstrap at start-up)."""
+
+    def get(request: Request) -> Any:
+        return getattr(request.app.state, name)
+
+    get.__name__ = f"app_state_{name}"
+    return get
 
 
-def _issue_queries(request: Request) -> IssueQueries:
-    queries: IssueQueries = request.app.state.issue_queries
-    return queries
-
-
-def _complaints(request: Request) -> ComplaintService:
-    service: ComplaintService = request.app.state.complaints
-    return service
-
-
-def _notices(request: Request) -> NoticeService:
-    service: NoticeService = request.app.state.notices
-    return service
-
-
-def _self_inspections(request: Request) -> SelfInspectionService:
-    service: SelfInspectionService = request.app.state.self_inspections
-    return service
-
-
-def _directory(request: Request) -> ReadModelDirectory:
-    directory: ReadModelDirectory = request.app.state.directory_lookup
-    return directory
-
-
-def _overdue_sweep(request: Request) -> OverdueSweep:
-    sweep: OverdueSweep = request.app.state.overdue_sweep
-    return sweep
-
-
-def _complaint_max_body(request: Request) -> int:
-    limit: int = request.app.state.complaint_max_body
-    return limit
-
-
-Issues = Annotated[IssueService, Depends(_issues)]
-IssueReads = Annotated[IssueQueries, Depends(_issue_queries)]
-Complaints = Annotated[ComplaintService, Depends(_complaints)]
-Notices = Annotated[NoticeService, Depends(_notices)]
-SelfInspections = Annotated[SelfInspectionService, Depends(_self_inspections)]
-Directory = Annotated[ReadModelDirectory, Depends(_directory)]
-Sweep = Annotated[OverdueSweep, Depends(_overdue_sweep)]
-ComplaintMaxBody = Annotated[int, Depends(_complaint_max_body)]
+Issues = Annotated[IssueService, Depends(_state("issues"))]
+IssueReads = Annotated[IssueQueries, Depends(_state("issue_queries"))]
+Complaints = Annotated[ComplaintService, Depends(_state("complaints"))]
+Notices = Annotated[NoticeService, Depends(_state("notices"))]
+SelfInspections = Annotated[SelfInspectionService, Depends(_state("self_inspections"))]
+Directory = Annotated[ReadModelDirectory, Depends(_state("directory_lookup"))]
+Sweep = Annotated[OverdueSweep, Depends(_state("overdue_sweep"))]
+ComplaintMaxBody = Annotated[int, Depends(_state("complaint_max_body"))]
 """The public complaint form's body limit in bytes (``COMPLAINT_MAX_BODY_BYTES``)."""

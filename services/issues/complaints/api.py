@@ -20,6 +20,7 @@ stored sealed; these routes open them with the complaint's key (``[已删除]`` 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -56,6 +57,7 @@ from services.issues.complaints.access import (
 from services.issues.complaints.keys import Reader
 from services.issues.complaints.service import (
     PUBLIC,
+    ComplaintService,
     Contact,
     HandlerStep,
     Intake,
@@ -71,7 +73,7 @@ from shared.auth import (
     ensure_role,
     scope_filter,
 )
-from shared.commands import CommandContext, Forbidden
+from shared.commands import CallerContext, CommandContext, Forbidden
 from shared.contracts.complaints import (
     AnswerMethod,
     ComplaintCategory,
@@ -424,111 +426,81 @@ async def submit_staff(
 ComplaintId = Annotated[str, Path(pattern=COMPLAINT_ID)]
 
 
-async def _step(
-    service: Complaints,
-    caller: Caller,
-    response: Response,
-    complaint_id: str,
-    cmd: HandlerStep,
-    expected: int | None,
-    state: c.Status,
-) -> Accepted:
-    version = await service.handle(complaint_id, cmd, caller, expected)
-    return _accepted(response, complaint_id, version, state.value)
+@dataclass(frozen=True)
+class ComplaintStep:
+    """What every handling route needs besides its body (see :class:`Accepted`)."""
+
+    service: ComplaintService
+    caller: CallerContext
+    response: Response
+    expected: int | None
+
+    @property
+    def by(self) -> str:
+        return self.caller.principal.user_id
+
+    async def take(self, complaint_id: str, cmd: HandlerStep, state: c.Status) -> Accepted:
+        version = await self.service.handle(complaint_id, cmd, self.caller, self.expected)
+        return _accepted(self.response, complaint_id, version, state.value)
+
+
+def _complaint_step(
+    service: Complaints, caller: Caller, response: Response, expected: IfMatch
+) -> ComplaintStep:
+    return ComplaintStep(service, caller, response, expected)
+
+
+Step = Annotated[ComplaintStep, Depends(_complaint_step)]
 
 
 @router.post("/{complaint_id}/accept", response_model=Accepted)
-async def accept(
-    complaint_id: ComplaintId,
-    body: NoteBody,
-    service: Complaints,
-    caller: Caller,
-    response: Response,
-    expected: IfMatch,
-) -> Accepted:
+async def accept(complaint_id: ComplaintId, body: NoteBody, step: Step) -> Accepted:
     """受理 — the routed inspector (or the county office) accepts the complaint."""
     # as_office: decided by the service from the case (the county office accepting)
-    cmd = c.Accept(by=caller.principal.user_id, as_office=False, note=body.note)
-    return await _step(service, caller, response, complaint_id, cmd, expected, c.Status.accepted)
+    cmd = c.Accept(by=step.by, as_office=False, note=body.note)
+    return await step.take(complaint_id, cmd, c.Status.accepted)
 
 
 @router.post("/{complaint_id}/reject", response_model=Accepted)
-async def reject(
-    complaint_id: ComplaintId,
-    body: ReasonBody,
-    service: Complaints,
-    caller: Caller,
-    response: Response,
-    expected: IfMatch,
-) -> Accepted:
+async def reject(complaint_id: ComplaintId, body: ReasonBody, step: Step) -> Accepted:
     """不予受理 — not admissible, with the reason the complainant will read."""
-    cmd = c.Reject(by=caller.principal.user_id, reason=body.reason)
-    return await _step(service, caller, response, complaint_id, cmd, expected, c.Status.rejected)
+    cmd = c.Reject(by=step.by, reason=body.reason)
+    return await step.take(complaint_id, cmd, c.Status.rejected)
 
 
 @router.post("/{complaint_id}/verify", response_model=Accepted)
-async def verify(
-    complaint_id: ComplaintId,
-    body: VerifyBody,
-    service: Complaints,
-    caller: Caller,
-    response: Response,
-    expected: IfMatch,
-) -> Accepted:
+async def verify(complaint_id: ComplaintId, body: VerifyBody, step: Step) -> Accepted:
     """核实 — substantiated, partly or not, with the findings (and the visit, if any)."""
     cmd = c.Verify(
-        by=caller.principal.user_id,
+        by=step.by,
         outcome=body.outcome,
         findings=body.findings,
         visit_id=body.visit_id,
     )
-    return await _step(service, caller, response, complaint_id, cmd, expected, c.Status.verified)
+    return await step.take(complaint_id, cmd, c.Status.verified)
 
 
 @router.post("/{complaint_id}/answer", response_model=Accepted)
-async def answer(
-    complaint_id: ComplaintId,
-    body: AnswerBody,
-    service: Complaints,
-    caller: Caller,
-    response: Response,
-    expected: IfMatch,
-) -> Accepted:
+async def answer(complaint_id: ComplaintId, body: AnswerBody, step: Step) -> Accepted:
     """答复 — answer the complainant (what and how)."""
-    cmd = c.Answer(
-        by=caller.principal.user_id, answer=body.answer, method=body.method, on=service.today()
-    )
-    return await _step(service, caller, response, complaint_id, cmd, expected, c.Status.answered)
+    cmd = c.Answer(by=step.by, answer=body.answer, method=body.method, on=step.service.today())
+    return await step.take(complaint_id, cmd, c.Status.answered)
 
 
 @router.post("/{complaint_id}/close", response_model=Accepted)
-async def close(
-    complaint_id: ComplaintId,
-    body: NoteBody,
-    service: Complaints,
-    caller: Caller,
-    response: Response,
-    expected: IfMatch,
-) -> Accepted:
+async def close(complaint_id: ComplaintId, body: NoteBody, step: Step) -> Accepted:
     """办结 — close an answered complaint."""
-    cmd = c.Close(by=caller.principal.user_id, note=body.note)
-    return await _step(service, caller, response, complaint_id, cmd, expected, c.Status.closed)
+    cmd = c.Close(by=step.by, note=body.note)
+    return await step.take(complaint_id, cmd, c.Status.closed)
 
 
 @router.post("/{complaint_id}/reroute", response_model=Accepted)
-async def reroute(
-    complaint_id: ComplaintId,
-    body: RerouteBody,
-    service: Complaints,
-    caller: Caller,
-    response: Response,
-    expected: IfMatch,
-) -> Accepted:
+async def reroute(complaint_id: ComplaintId, body: RerouteBody, step: Step) -> Accepted:
     """改派 — the county office routes the complaint to other inspectors (or to itself)."""
     targets = tuple(body.inspector_ids)
-    cmd = c.Reroute(by=caller.principal.user_id, inspector_ids=targets, reason=body.reason)
-    version = await service.reroute(complaint_id, cmd, caller, expected)
-    return _accepted(response, complaint_id, version, c.Status.routed.value)
+    cmd = c.Reroute(by=step.by, inspector_ids=targets, reason=body.reason)
+    version = await step.service.reroute(complaint_id, cmd, step.caller, step.expected)
+    return _accepted(step.response, complaint_id, version, c.Status.routed.value)
 
 
 @router.post("/{complaint_id}/issue", response_model=LinkedIssue)

@@ -11,9 +11,10 @@ every county; the service runs it every minute anyway).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.issues.deps import IssueReads, Issues, Sweep
@@ -24,8 +25,9 @@ from services.issues.rectification.queries import (
     IssueFilter,
     NoticeFilter,
 )
-from services.issues.rectification.service import CallerCommand
+from services.issues.rectification.service import CallerCommand, IssueService
 from shared.auth import CurrentPrincipal, Role, ensure_role
+from shared.commands import CallerContext
 from shared.contracts.issues import IssueSource
 from shared.contracts.visits import EvidenceRef, Severity
 from shared.params import PlausibleDate, Skip
@@ -123,17 +125,31 @@ class SweepResult(BaseModel):
     issue_ids: list[str]
 
 
-async def _step(
-    issues: Issues,
-    caller: Caller,
-    response: Response,
-    issue_id: str,
-    cmd: CallerCommand,
-    expected: int | None,
-) -> Accepted:
-    version = await issues.handle(issue_id, cmd, caller, expected)
-    set_etag(response, version)
-    return Accepted(issue_id=issue_id, version=version)
+@dataclass(frozen=True)
+class IssueStep:
+    """What every step route needs besides its body: the service, the caller, the
+    expected version, and the response that carries the new version as ``ETag``."""
+
+    issues: IssueService
+    caller: CallerContext
+    response: Response
+    expected: int | None
+
+    @property
+    def by(self) -> str:
+        return self.caller.principal.user_id
+
+    async def take(self, issue_id: str, cmd: CallerCommand) -> Accepted:
+        version = await self.issues.handle(issue_id, cmd, self.caller, self.expected)
+        set_etag(self.response, version)
+        return Accepted(issue_id=issue_id, version=version)
+
+
+def _issue_step(issues: Issues, caller: Caller, response: Response, expected: IfMatch) -> IssueStep:
+    return IssueStep(issues, caller, response, expected)
+
+
+Step = Annotated[IssueStep, Depends(_issue_step)]
 
 
 # ---------------------------------------------------------------- reads
@@ -213,176 +229,86 @@ async def sweep_now(principal: CurrentPrincipal, sweep: Sweep) -> SweepResult:
 
 
 @router.post("/{issue_id}/plan", response_model=Accepted)
-async def submit_plan(
-    issue_id: str,
-    body: PlanBody,
-    issues: Issues,
-    caller: Caller,
-    response: Response,
-    expected: IfMatch,
-) -> Accepted:
+async def submit_plan(issue_id: str, body: PlanBody, step: Step) -> Accepted:
     """提交整改方案 — the school's plan (steps, owners, dates; a timetable if not at once)."""
     steps = tuple((s.description, s.owner, s.due_on) for s in body.steps)
-    cmd = i.SubmitPlan(by=caller.principal.user_id, steps=steps, timetable=body.timetable)
-    return await _step(issues, caller, response, issue_id, cmd, expected)
+    cmd = i.SubmitPlan(by=step.by, steps=steps, timetable=body.timetable)
+    return await step.take(issue_id, cmd)
 
 
 @router.post("/{issue_id}/progress", response_model=Accepted)
-async def report_progress(
-    issue_id: str,
-    body: ProgressBody,
-    issues: Issues,
-    caller: Caller,
-    response: Response,
-    expected: IfMatch,
-) -> Accepted:
+async def report_progress(issue_id: str, body: ProgressBody, step: Step) -> Accepted:
     """报告整改进展 — progress with evidence (uploaded first to ``/evidence``; each ref must
     match what is stored for the issue's school, else 422 ``body.evidence[i]``)."""
-    cmd = i.ReportProgress(
-        by=caller.principal.user_id, note=body.note, evidence=tuple(body.evidence)
-    )
-    return await _step(issues, caller, response, issue_id, cmd, expected)
+    cmd = i.ReportProgress(by=step.by, note=body.note, evidence=tuple(body.evidence))
+    return await step.take(issue_id, cmd)
 
 
 @router.post("/{issue_id}/submission", response_model=Accepted)
-async def submit_for_verification(
-    issue_id: str,
-    body: NoteBody,
-    issues: Issues,
-    caller: Caller,
-    response: Response,
-    expected: IfMatch,
-) -> Accepted:
+async def submit_for_verification(issue_id: str, body: NoteBody, step: Step) -> Accepted:
     """申请验收 — the school declares the rectification done."""
-    cmd = i.SubmitForVerification(by=caller.principal.user_id, note=body.note)
-    return await _step(issues, caller, response, issue_id, cmd, expected)
+    cmd = i.SubmitForVerification(by=step.by, note=body.note)
+    return await step.take(issue_id, cmd)
 
 
 @router.post("/{issue_id}/verification", response_model=Accepted)
-async def verify(
-    issue_id: str,
-    body: VerifyBody,
-    issues: Issues,
-    caller: Caller,
-    response: Response,
-    expected: IfMatch,
-) -> Accepted:
+async def verify(issue_id: str, body: VerifyBody, step: Step) -> Accepted:
     """验收通过、销号 — the inspector verified the rectification; the issue is closed."""
-    cmd = i.Verify(by=caller.principal.user_id, note=body.note, on_visit_id=body.visit_id)
-    return await _step(issues, caller, response, issue_id, cmd, expected)
+    cmd = i.Verify(by=step.by, note=body.note, on_visit_id=body.visit_id)
+    return await step.take(issue_id, cmd)
 
 
 @router.post("/{issue_id}/rejection", response_model=Accepted)
-async def reject(
-    issue_id: str,
-    body: RejectBody,
-    issues: Issues,
-    caller: Caller,
-    response: Response,
-    expected: IfMatch,
-) -> Accepted:
+async def reject(issue_id: str, body: RejectBody, step: Step) -> Accepted:
     """验收未通过 — not yet meeting the requirement, with the reason."""
-    cmd = i.RejectVerification(
-        by=caller.principal.user_id, reason=body.reason, on_visit_id=body.visit_id
-    )
-    return await _step(issues, caller, response, issue_id, cmd, expected)
+    cmd = i.RejectVerification(by=step.by, reason=body.reason, on_visit_id=body.visit_id)
+    return await step.take(issue_id, cmd)
 
 
 @router.post("/{issue_id}/reopening", response_model=Accepted)
-async def reopen(
-    issue_id: str,
-    body: ReopenBody,
-    issues: Issues,
-    caller: Caller,
-    response: Response,
-    expected: IfMatch,
-) -> Accepted:
+async def reopen(issue_id: str, body: ReopenBody, step: Step) -> Accepted:
     """问题反弹、重新打开 — the problem recurred; a new deadline."""
-    cmd = i.Reopen(by=caller.principal.user_id, reason=body.reason, deadline=body.deadline)
-    return await _step(issues, caller, response, issue_id, cmd, expected)
+    cmd = i.Reopen(by=step.by, reason=body.reason, deadline=body.deadline)
+    return await step.take(issue_id, cmd)
 
 
 @router.post("/{issue_id}/extension", response_model=Accepted)
-async def request_extension(
-    issue_id: str,
-    body: ExtensionBody,
-    issues: Issues,
-    caller: Caller,
-    response: Response,
-    expected: IfMatch,
-) -> Accepted:
+async def request_extension(issue_id: str, body: ExtensionBody, step: Step) -> Accepted:
     """申请延期 — the school asks for a later deadline."""
-    cmd = i.RequestExtension(
-        by=caller.principal.user_id, new_deadline=body.new_deadline, reason=body.reason
-    )
-    return await _step(issues, caller, response, issue_id, cmd, expected)
+    cmd = i.RequestExtension(by=step.by, new_deadline=body.new_deadline, reason=body.reason)
+    return await step.take(issue_id, cmd)
 
 
 @router.post("/{issue_id}/extension/approval", response_model=Accepted)
-async def approve_extension(
-    issue_id: str,
-    body: NoteBody,
-    issues: Issues,
-    caller: Caller,
-    response: Response,
-    expected: IfMatch,
-) -> Accepted:
+async def approve_extension(issue_id: str, body: NoteBody, step: Step) -> Accepted:
     """批准延期 — the pending extension is approved; its date is the deadline from now on."""
-    cmd = i.ApproveExtension(by=caller.principal.user_id, note=body.note)
-    return await _step(issues, caller, response, issue_id, cmd, expected)
+    cmd = i.ApproveExtension(by=step.by, note=body.note)
+    return await step.take(issue_id, cmd)
 
 
 @router.post("/{issue_id}/extension/denial", response_model=Accepted)
-async def deny_extension(
-    issue_id: str,
-    body: ReasonBody,
-    issues: Issues,
-    caller: Caller,
-    response: Response,
-    expected: IfMatch,
-) -> Accepted:
+async def deny_extension(issue_id: str, body: ReasonBody, step: Step) -> Accepted:
     """不予延期 — the deadline stands."""
-    cmd = i.DenyExtension(by=caller.principal.user_id, reason=body.reason)
-    return await _step(issues, caller, response, issue_id, cmd, expected)
+    cmd = i.DenyExtension(by=step.by, reason=body.reason)
+    return await step.take(issue_id, cmd)
 
 
 @router.post("/{issue_id}/escalation", response_model=Accepted)
-async def escalate(
-    issue_id: str,
-    body: EscalateBody,
-    issues: Issues,
-    caller: Caller,
-    response: Response,
-    expected: IfMatch,
-) -> Accepted:
+async def escalate(issue_id: str, body: EscalateBody, step: Step) -> Accepted:
     """上报 — a problem the school cannot fix itself, reported in writing to a body."""
-    cmd = i.Escalate(by=caller.principal.user_id, to_body=body.to_body, report=body.report)
-    return await _step(issues, caller, response, issue_id, cmd, expected)
+    cmd = i.Escalate(by=step.by, to_body=body.to_body, report=body.report)
+    return await step.take(issue_id, cmd)
 
 
 @router.post("/{issue_id}/escalation/receipt", response_model=Accepted)
-async def escalation_receipt(
-    issue_id: str,
-    body: ReceiptBody,
-    issues: Issues,
-    caller: Caller,
-    response: Response,
-    expected: IfMatch,
-) -> Accepted:
+async def escalation_receipt(issue_id: str, body: ReceiptBody, step: Step) -> Accepted:
     """上报签收 — the body acknowledged the report (who signed for it)."""
     cmd = i.RecordEscalationReceipt(received_by=body.received_by, note=body.note)
-    return await _step(issues, caller, response, issue_id, cmd, expected)
+    return await step.take(issue_id, cmd)
 
 
 @router.post("/{issue_id}/escalation/answer", response_model=Accepted)
-async def escalation_answer(
-    issue_id: str,
-    body: AnswerBody,
-    issues: Issues,
-    caller: Caller,
-    response: Response,
-    expected: IfMatch,
-) -> Accepted:
+async def escalation_answer(issue_id: str, body: AnswerBody, step: Step) -> Accepted:
     """上报答复 — what the body will do or did; the problem has an owner."""
     cmd = i.RecordEscalationAnswer(answered_by=body.answered_by, answer=body.answer)
-    return await _step(issues, caller, response, issue_id, cmd, expected)
+    return await step.take(issue_id, cmd)
