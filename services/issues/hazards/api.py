@@ -120,7 +120,11 @@ async def list_hazards(
     return await _hazards(runtime, directory, query, year, limit, skip)
 
 
-@router.get("/hazards.csv", response_class=Response)
+@router.get(
+    "/hazards.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "UTF-8 CSV with a BOM"}},
+)
 async def hazards_csv(
     principal: CurrentPrincipal,
     runtime: RuntimeDep,

@@ -80,7 +80,11 @@ async def issue_notice(
     }
 
 
-@router.get("/{issue_id}/notice.pdf", response_class=Response)
+@router.get(
+    "/{issue_id}/notice.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "A4 PDF"}},
+)
 async def notice_pdf(issue_id: IssueId, principal: CurrentPrincipal, notices: Notices) -> Response:
     """《督导整改通知书》 as a PDF (A4, zh-CN) with the tear-off receipt (回执)."""
     document = await notices.document(issue_id, principal)
