@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from services.issues.complaints.api import LIMITER as COMPLAINT_LIMITER
 from services.issues.complaints.api import public_router as public_complaints_router
 from services.issues.complaints.api import router as complaints_router
+from services.issues.complaints.queries import ComplaintQueries
 from services.issues.complaints.service import ComplaintService
 from services.issues.complaints.view import ComplaintsView
 from services.issues.directory_view import VIEW as DIRECTORY_VIEW
@@ -94,6 +95,7 @@ def _wire(settings: IssuesSettings) -> StartHook:
             app.state.issues,
             answer_days=settings.complaint_answer_days,
         )
+        app.state.complaint_queries = ComplaintQueries(app.state.complaints, runtime)
         await runtime.run_projection(ComplaintsView())
 
     return start

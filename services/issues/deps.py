@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
+from services.issues.complaints.queries import ComplaintQueries
 from services.issues.complaints.service import ComplaintService
 from services.issues.notices.service import NoticeService
 from services.issues.rectification.overdue import OverdueSweep
@@ -34,6 +35,7 @@ def _state(name: str) -> Callable[[Request], Any]:
 Issues = Annotated[IssueService, Depends(_state("issues"))]
 IssueReads = Annotated[IssueQueries, Depends(_state("issue_queries"))]
 Complaints = Annotated[ComplaintService, Depends(_state("complaints"))]
+ComplaintReads = Annotated[ComplaintQueries, Depends(_state("complaint_queries"))]
 Notices = Annotated[NoticeService, Depends(_state("notices"))]
 SelfInspections = Annotated[SelfInspectionService, Depends(_state("self_inspections"))]
 Directory = Annotated[ReadModelDirectory, Depends(_state("directory_lookup"))]

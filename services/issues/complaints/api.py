@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
 from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import (
@@ -46,15 +45,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from services.issues.complaints import domain as c
-from services.issues.complaints.access import (
-    Access,
-    Case,
-    Seen,
-    access,
-    facts,
-    list_query,
-)
-from services.issues.complaints.keys import Reader
+from services.issues.complaints.queries import ComplaintFilter
 from services.issues.complaints.service import (
     PUBLIC,
     ComplaintService,
@@ -62,18 +53,14 @@ from services.issues.complaints.service import (
     HandlerStep,
     Intake,
     IssueRequest,
-    LoadedComplaint,
 )
-from services.issues.complaints.view import COLLECTION, VIEW, fold
-from services.issues.deps import ComplaintMaxBody, Complaints
+from services.issues.deps import ComplaintMaxBody, ComplaintReads, Complaints
 from shared.auth import (
     CurrentPrincipal,
-    Principal,
     Role,
     ensure_role,
-    scope_filter,
 )
-from shared.commands import CallerContext, CommandContext, Forbidden
+from shared.commands import CallerContext, CommandContext
 from shared.contracts.complaints import (
     AnswerMethod,
     ComplaintCategory,
@@ -82,12 +69,9 @@ from shared.contracts.complaints import (
     VerificationOutcome,
 )
 from shared.contracts.visits import MajorKind, Severity
-from shared.http import timeline_entry
 from shared.params import PlausibleDate, Skip
-from shared.projection import ReadModels
 from shared.ratelimit import rate_limited
 from shared.routing import Caller, IfMatch, set_etag
-from shared.service import RuntimeDep
 
 LIMITER = "complaint_limiter"
 ID = r"^[0-9A-Za-z_-]{2,40}$"
@@ -97,12 +81,6 @@ PHONE = r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})$"
 EMAIL = r"^[^@\s]{1,64}@[^@\s]{1,190}\.[A-Za-z]{2,24}$"
 TRACKING_NO = r"^TS[0-9]{14}$"
 QUERY_CODE = r"^[0-9A-Za-z]{8}$"
-OFFICES = (Role.county_office, Role.city_office, Role.province_office)
-SUMMARY_READERS = (*OFFICES, Role.integrator)
-AGGREGATES_ONLY = (
-    "您只能查看投诉的统计数据，请使用 /complaints/summary "
-    "(no complaint cases for this role: see GET /complaints/summary)"
-)
 M = TypeVar("M", bound=BaseModel)
 
 router = APIRouter(prefix="/complaints", tags=["complaints"])
@@ -368,34 +346,10 @@ async def submit_from_plate(
 async def public_status(
     tracking_no: Annotated[str, Path(pattern=TRACKING_NO)],
     code: Annotated[str, Query(pattern=QUERY_CODE, description="查询码")],
-    service: Complaints,
+    reads: ComplaintReads,
 ) -> dict[str, Any]:
     """查询办理进度 — status and answer only (with the query code); nothing internal."""
-    current = await service.public_status(tracking_no, code)
-    reader = await service.reader(current.state.complaint_id, current.state.erased)
-    return public_answer(current, reader)
-
-
-def public_answer(current: LoadedComplaint, reader: Reader) -> dict[str, Any]:
-    s = current.state
-    shown: dict[str, Any] = {
-        "tracking_no": s.tracking_no,
-        "status": s.status.value,
-        "status_label": c.STATUS_LABELS.get(s.status, s.status.value),
-        "received_on": s.received_on.isoformat() if s.received_on else None,
-        "answer_due_on": s.answer_due_on.isoformat() if s.answer_due_on else None,
-        "answer": None,
-    }
-    if s.answer is not None:
-        shown["answer"] = {
-            "answer": reader.text(s.answer.model_dump()),
-            "method": s.answer_method.value if s.answer_method else None,
-            "answered_on": s.answered_on.isoformat() if s.answered_on else None,
-        }
-    if s.status == c.Status.rejected:
-        reason = reader.text(s.rejection_reason.model_dump() if s.rejection_reason else None)
-        shown["answer"] = {"answer": f"不予受理：{reason}", "method": None}
-    return shown
+    return await reads.public_status(tracking_no, code)
 
 
 # ---------------------------------------------------------------- staff: intake and steps
@@ -545,37 +499,13 @@ async def erase(
 
 
 # ---------------------------------------------------------------- staff: reads
-#
-# Every read goes through services.issues.complaints.access: a case the caller may not
-# see is a 404 (like an unknown id) and is absent from lists; the school's principal
-# gets the facts only; the contact is for handlers; offices above the county, integrators
-# and admins get the summary.
-
-
-def _with_overdue(doc: dict[str, Any], today: date) -> dict[str, Any]:
-    doc["status_label"] = c.STATUS_LABELS.get(c.Status(doc["status"]), doc["status"])
-    doc["answer_overdue"] = (
-        doc["status"] in c.AWAITING_ANSWER and doc["answer_due_on"] < today.isoformat()
-    )
-    return doc
-
-
-def _shown(seen: Access, doc: dict[str, Any]) -> dict[str, Any]:
-    """The document as this caller may see it (never called for :attr:`Seen.none`)."""
-    if seen.seen == Seen.school:
-        return facts(doc)
-    doc["access"] = seen.seen.value
-    doc["handler"] = seen.handles
-    if not seen.handles:
-        doc.pop("contact", None)
-    return doc
+# (services.issues.complaints.queries: who sees what, from the read model and the stream)
 
 
 @router.get("/summary", response_model=dict[str, Any])
 async def summary(
     principal: CurrentPrincipal,
-    service: Complaints,
-    runtime: RuntimeDep,
+    reads: ComplaintReads,
     county: Annotated[str | None, Query(pattern=r"^[0-9]{6}$")] = None,
     school_id: Annotated[str | None, Query(pattern=ID)] = None,
     received_from: Annotated[PlausibleDate | None, Query(description="收到日期起（含）")] = None,
@@ -583,70 +513,22 @@ async def summary(
 ) -> dict[str, Any]:
     """投诉统计 — counts by status, category and verification outcome, in the caller's
     jurisdiction (offices and integrators); no case, no text, no id."""
-    ensure_role(principal, *SUMMARY_READERS)
-    query = scope_filter(principal, county=county, school_id=school_id)
-    days: dict[str, str] = {}
-    if received_from is not None:
-        days["$gte"] = received_from.isoformat()
-    if received_to is not None:
-        days["$lte"] = received_to.isoformat()
-    if days:
-        query["received_on"] = days
-    complaints = await ReadModels(runtime.db, VIEW).collection(COLLECTION)
-    projection = {"_id": False, "status": True, "category": True, "verification": True}
-    projection |= {"answer_due_on": True, "erased": True}
-    today = service.today().isoformat()
-    counts: dict[str, dict[str, int]] = {"status": {}, "category": {}, "outcome": {}}
-    total = overdue = erased = 0
-    async for doc in complaints.find(query, projection=projection):
-        total += 1
-        outcome = (doc.get("verification") or {}).get("outcome") or "not_verified"
-        for axis, value in (
-            ("status", doc["status"]),
-            ("category", doc["category"]),
-            ("outcome", outcome),
-        ):
-            counts[axis][value] = counts[axis].get(value, 0) + 1
-        overdue += doc["status"] in c.AWAITING_ANSWER and doc["answer_due_on"] < today
-        erased += bool(doc.get("erased"))
-    return {
-        "scope": {k: v for k, v in query.items() if k != "received_on"},
-        "received_from": received_from.isoformat() if received_from else None,
-        "received_to": received_to.isoformat() if received_to else None,
-        "total": total,
-        "answer_overdue": overdue,
-        "erased": erased,
-        "by_status": dict(sorted(counts["status"].items())),
-        "by_category": dict(sorted(counts["category"].items())),
-        "by_outcome": dict(sorted(counts["outcome"].items())),
-    }
+    return await reads.summary(principal, county, school_id, received_from, received_to)
 
 
 @router.get("/{complaint_id}", response_model=dict[str, Any])
 async def get_complaint(
-    complaint_id: ComplaintId, principal: CurrentPrincipal, service: Complaints, runtime: RuntimeDep
+    complaint_id: ComplaintId, principal: CurrentPrincipal, reads: ComplaintReads
 ) -> dict[str, Any]:
     """一件投诉 — its state (from its stream), the timeline, the linked issue; the contact for
     handlers only; the facts only for the school's principal; 404 for anyone else."""
-    current, seen, events = await service.visible_with_events(complaint_id, principal)
-    reader = await service.reader(complaint_id, current.state.erased)
-    doc = reader.tree(fold(events, runtime.registry) or {})
-    doc = _with_overdue(doc, service.today())
-    if seen.handles and (contact := await service.contact_for(principal, current)) is not None:
-        doc["contact"] = contact
-    if seen.timeline:
-        doc["timeline"] = [
-            timeline_entry(e, reader.tree(runtime.registry.parse(e).model_dump(mode="json")))
-            for e in events
-        ]
-    return _shown(seen, doc)
+    return await reads.one(principal, complaint_id)
 
 
 @router.get("", response_model=list[dict[str, Any]])
 async def list_complaints(
     principal: CurrentPrincipal,
-    service: Complaints,
-    runtime: RuntimeDep,
+    reads: ComplaintReads,
     school_id: Annotated[str | None, Query(pattern=ID)] = None,
     county: Annotated[str | None, Query(pattern=r"^[0-9]{6}$")] = None,
     status_: Annotated[c.Status | None, Query(alias="status")] = None,
@@ -659,49 +541,7 @@ async def list_complaints(
 ) -> list[dict[str, Any]]:
     """投诉列表 — the cases the caller may see, inside their jurisdiction, newest first
     (offices above the county and integrators: 403, see ``/complaints/summary``)."""
-    led = await service.led_zones(principal)
-    alternatives = list_query(principal, led)
-    if not alternatives:
-        raise Forbidden(AGGREGATES_ONLY)
-    query = scope_query(principal, county, school_id)
-    conditions: list[dict[str, Any]] = [{"$or": alternatives}]
-    for field, wanted in (
-        ("status", status_.value if status_ else None),
-        ("channel", channel.value if channel else None),
-        ("category", category.value if category else None),
-    ):
-        if wanted is not None:
-            query[field] = wanted
-    today = service.today().isoformat()
-    awaiting = sorted(s.value for s in c.AWAITING_ANSWER)
-    if answer_overdue is True:
-        conditions += [{"status": {"$in": awaiting}}, {"answer_due_on": {"$lt": today}}]
-    elif answer_overdue is False:
-        conditions.append(
-            {"$or": [{"status": {"$nin": awaiting}}, {"answer_due_on": {"$gte": today}}]}
-        )
-    if handler_id is not None:  # the inspector it is routed to or who accepted it
-        conditions.append({"$or": [{"routed_to": handler_id}, {"accepted_by": handler_id}]})
-    query["$and"] = conditions
-    complaints = await ReadModels(runtime.db, VIEW).collection(COLLECTION)
-    cursor = complaints.find(query, projection={"_id": False}).sort("received_at", -1).skip(skip)
-    found = [_with_overdue(doc, service.today()) async for doc in cursor.limit(limit)]
-    seen = {d["complaint_id"]: access(principal, Case.of_doc(d), led) for d in found}
-    found = [d for d in found if seen[d["complaint_id"]].visible]  # the filter is the rule
-    readers = await service.readers(found)
-    with_contact = [
-        d["complaint_id"] for d in found if seen[d["complaint_id"]].handles and d.get("has_contact")
-    ]
-    contacts = await service.contacts_for(principal, with_contact) if with_contact else {}
-    shown = []
-    for doc in found:
-        doc = readers[doc["complaint_id"]].tree(doc)
-        if (contact := contacts.get(doc["complaint_id"])) is not None:
-            doc["contact"] = contact
-        shown.append(_shown(seen[doc["complaint_id"]], doc))
-    return shown
-
-
-def scope_query(principal: Principal, county: str | None, school_id: str | None) -> dict[str, Any]:
-    """A read-model filter for the caller's jurisdiction (zones ignored), narrowed as asked."""
-    return scope_filter(principal, county=county, school_id=school_id)
+    wanted = ComplaintFilter(
+        school_id, county, status_, channel, category, answer_overdue, handler_id
+    )
+    return await reads.page(principal, wanted, limit, skip)
