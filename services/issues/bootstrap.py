@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.issues.complaints.api import LIMITER as COMPLAINT_LIMITER
-from services.issues.complaints.api import public_router as public_complaints_router
 from services.issues.complaints.api import router as complaints_router
+from services.issues.complaints.public import LIMITER as COMPLAINT_LIMITER
+from services.issues.complaints.public import public_router as public_complaints_router
 from services.issues.complaints.queries import ComplaintQueries
 from services.issues.complaints.service import ComplaintService
 from services.issues.complaints.view import ComplaintsView

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from services.issues.complaints import domain as c
-from services.issues.complaints.api import PublicComplaintBody
 from services.issues.complaints.keys import DataKey, Reader
+from services.issues.complaints.schemas import PublicComplaintBody
 from services.issues.complaints.view import fold
 from shared.commands import IllegalStep
 from shared.contracts.complaints import (
