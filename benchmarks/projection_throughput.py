@@ -33,7 +33,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 import shared.contracts  # noqa: F401
-from services.issues.issue_view import IssueView
+from services.issues.rectification.view import IssueView
 from services.reporting.school_counts import SchoolCounts
 from shared.consumer import ConsumerConfig
 from shared.contracts.directory import SchoolKind, SchoolRegistered

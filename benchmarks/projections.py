@@ -71,12 +71,12 @@ TARGET_RATE = "≥ 20,000 events/s and ≥ 50% of the ceiling"
 
 def all_projections() -> list[Projection]:
     """Every projection the services run, built as their bootstraps build them."""
-    from services.issues.complaints_view import ComplaintsView
+    from services.issues.complaints.view import ComplaintsView
     from services.issues.directory_view import directory_view as issues_directory
-    from services.issues.hazards import hazard_register
-    from services.issues.issue_view import IssueView
-    from services.issues.self_inspection_view import SelfInspectionView
-    from services.issues.visit_origins import VisitOriginsView
+    from services.issues.hazards.register import hazard_register
+    from services.issues.rectification.view import IssueView
+    from services.issues.rectification.visit_origins import VisitOriginsView
+    from services.issues.self_inspection.view import SelfInspectionView
     from services.reporting.inspectors.view import InspectorView
     from services.reporting.rollups.view import RollupView
     from services.reporting.school_counts import SchoolCounts

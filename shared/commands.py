@@ -16,7 +16,7 @@ from uuid import UUID
 from shared import metrics
 from shared.envelope import Actor, EventEnvelope
 from shared.events import EventPayload, EventRegistry
-from shared.eventstore import ConcurrencyConflict, EventStore
+from shared.eventstore import ConcurrencyConflict, StreamStore
 from shared.jurisdiction import Jurisdiction
 
 if TYPE_CHECKING:
@@ -97,7 +97,7 @@ class StreamHandler(Generic[S]):
 
     def __init__(
         self,
-        store: EventStore,
+        store: StreamStore,
         registry: EventRegistry,
         source: str,
         initial: S,
@@ -116,8 +116,21 @@ class StreamHandler(Generic[S]):
         self._service = service
 
     async def load(self, stream_id: str) -> Loaded[S]:
-        state = self._initial
+        loaded, _ = await self.load_with_events(stream_id)
+        return loaded
+
+    async def load_with_events(self, stream_id: str) -> tuple[Loaded[S], list[EventEnvelope]]:
+        """The stream's state and its events, from one load (a timeline shows both)."""
         events = await self._store.load(stream_id)
+        return self._fold(events), events
+
+    async def load_many(self, stream_ids: Sequence[str]) -> dict[str, Loaded[S]]:
+        """The state of each stream, from one query of the store."""
+        found = await self._store.load_many(stream_ids)
+        return {stream_id: self._fold(events) for stream_id, events in found.items()}
+
+    def _fold(self, events: Sequence[EventEnvelope]) -> Loaded[S]:
+        state = self._initial
         for envelope in events:
             state = self._evolve(state, self._registry.parse(envelope))
         where = events[0].jurisdiction if events else None

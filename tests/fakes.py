@@ -1,28 +1,36 @@
-"""In-memory stand-ins for the ports of the visit lifecycle, for service-layer tests.
+"""In-memory stand-ins for the ports of the application services, for service-layer tests.
 
-Only the service layer is tested against these (never called "integration"): the real
-event store, directory and read models are tested against FerretDB and Kafka in
-tests/integration and tests/e2e. Each fake holds plain dicts a test fills directly.
+Only the service layer is tested against these (never called "integration"). They keep
+the contracts of the real adapters that the services rely on — an append at a stale
+version raises :class:`ConcurrencyConflict`, a stream's events continue it in order,
+streams come back in order — and nothing else: no Kafka, no MongoDB. The real adapters
+are tested against FerretDB and Kafka in tests/integration and tests/e2e (the event
+store's contract against both: ``tests/integration/test_eventstore.py``). Each fake holds
+plain dicts a test fills directly.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
+from itertools import count
+from uuid import UUID
 
 from services.visits.campaigns.lookup import CampaignFacts
 from services.visits.directory.domain.facts import SchoolOnDay
 from services.visits.plans.domain.plan import PlanFacts
 from services.visits.visit.ports import ChecklistFacts, ChecklistItemFacts
+from shared.commands import InvalidField
 from shared.directory.lookup import InspectorFacts, SchoolFacts
 from shared.envelope import EventEnvelope
 from shared.eventstore import ConcurrencyConflict, EventStore
 from shared.evidence.lookup import EvidenceFacts
 
 
-class InMemoryEventStore(EventStore):
-    """The event store's contract (load, append with the expected version) in a dict."""
+class MemoryEventStore(EventStore):
+    """Append-only streams in a dict (the event store's contract: load, load_many,
+    version, append at the expected version)."""
 
     def __init__(self) -> None:  # no database: the parent's state is never used
         self.streams: dict[str, list[EventEnvelope]] = {}
@@ -33,6 +41,10 @@ class InMemoryEventStore(EventStore):
         self.loads.append(stream_id)
         return list(self.streams.get(stream_id, []))
 
+    async def load_many(self, stream_ids: Sequence[str]) -> dict[str, list[EventEnvelope]]:
+        self.loads.extend(stream_ids)
+        return {sid: list(self.streams.get(sid, [])) for sid in stream_ids}
+
     async def version(self, stream_id: str) -> int:
         return len(self.streams.get(stream_id, []))
 
@@ -42,11 +54,21 @@ class InMemoryEventStore(EventStore):
         stream = self.streams.setdefault(stream_id, [])
         if len(stream) != expected_version:
             raise ConcurrencyConflict(stream_id, expected_version, len(stream))
+        for offset, event in enumerate(events, start=1):
+            if event.stream_id != stream_id or event.stream_version != expected_version + offset:
+                raise ValueError("events must continue the stream in order")
         stream.extend(events)
         return len(stream)
 
     def event_types(self, stream_id: str) -> list[str]:
         return [e.event_type for e in self.streams.get(stream_id, [])]
+
+    def types(self, stream_id: str) -> list[str]:
+        """The short event types (``issue_opened``)."""
+        return [t.rsplit(".", 1)[-1] for t in self.event_types(stream_id)]
+
+
+InMemoryEventStore = MemoryEventStore
 
 
 @dataclass
@@ -128,3 +150,34 @@ class FakeFindings:
 
     async def recorded_at(self, school_id: str, finding_id: str) -> bool:
         return (school_id, finding_id) in self.recorded
+
+
+@dataclass
+class FakeVisits:
+    """Which school each known visit is of (the issues service's ``VisitLookup``)."""
+
+    schools: dict[str, str] = field(default_factory=dict)
+
+    async def ensure_visit_of(self, visit_id: str, school_id: str, field: str) -> None:
+        if self.schools.get(visit_id) != school_id:
+            raise InvalidField(field, f"督导 {visit_id} 不是对学校 {school_id} 的督导")
+
+
+class Clock:
+    """A settable clock."""
+
+    def __init__(self, now: datetime | None = None) -> None:
+        self.now = now or datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class Ids:
+    """Event ids 1, 2, 3 … as UUIDs (deterministic)."""
+
+    def __init__(self) -> None:
+        self._next = count(1)
+
+    def __call__(self) -> UUID:
+        return UUID(int=next(self._next))

@@ -57,7 +57,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 import shared.contracts  # noqa: F401  (registers every contract)
 from benchmarks.province.model import PROVINCE, PROVINCE_NAME, Province, School, Size, build
-from services.issues.issue_service import issue_id_for
+from services.issues.rectification.service import issue_id_for
 from services.visits.checklists.data import routine_template
 from shared import topics
 from shared.contracts import checklists as ck

@@ -4,28 +4,30 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.issues import issues_api, issues_query, overdue_api
-from services.issues.complaints import ComplaintService
-from services.issues.complaints_api import LIMITER as COMPLAINT_LIMITER
-from services.issues.complaints_api import public_router as public_complaints_router
-from services.issues.complaints_api import router as complaints_router
-from services.issues.complaints_view import ComplaintsView
+from services.issues.complaints.api import router as complaints_router
+from services.issues.complaints.public import LIMITER as COMPLAINT_LIMITER
+from services.issues.complaints.public import public_router as public_complaints_router
+from services.issues.complaints.queries import ComplaintQueries
+from services.issues.complaints.service import ComplaintService
+from services.issues.complaints.view import ComplaintsView
 from services.issues.directory_view import VIEW as DIRECTORY_VIEW
 from services.issues.directory_view import directory_view
-from services.issues.hazards import HazardNumbering, hazard_register
-from services.issues.hazards_api import router as hazards_router
-from services.issues.issue_service import IssueService
-from services.issues.issue_view import IssueView
-from services.issues.notices import NoticeService
-from services.issues.notices_api import router as notices_router
-from services.issues.number_books import NumberBooks, OfficeNames
-from services.issues.opener import IssueOpener
-from services.issues.overdue import OverdueSweep
-from services.issues.self_inspection import SelfInspectionService, SelfInspectionTracker
-from services.issues.self_inspection_api import router as self_inspection_router
-from services.issues.self_inspection_view import SelfInspectionView
+from services.issues.hazards.api import router as hazards_router
+from services.issues.hazards.register import HazardNumbering, hazard_register
+from services.issues.notices.api import router as notices_router
+from services.issues.notices.service import NoticeService
+from services.issues.numbering.service import NumberBooks, OfficeNames
+from services.issues.rectification import api as issues_api
+from services.issues.rectification.opener import IssueOpener
+from services.issues.rectification.overdue import OverdueSweep
+from services.issues.rectification.queries import IssueQueries
+from services.issues.rectification.service import IssueService, issue_streams
+from services.issues.rectification.view import IssueView
+from services.issues.rectification.visit_origins import VisitOriginsView, VisitSchools
+from services.issues.self_inspection.api import router as self_inspection_router
+from services.issues.self_inspection.service import SelfInspectionService, SelfInspectionTracker
+from services.issues.self_inspection.view import SelfInspectionView
 from services.issues.settings import IssuesSettings
-from services.issues.visit_origins import VisitOriginsView, VisitSchools
 from shared.auth import Role
 from shared.directory.lookup import ReadModelDirectory
 from shared.evidence.api import FIELD_STAFF_AND_OFFICES, start_evidence
@@ -50,8 +52,13 @@ def _wire(settings: IssuesSettings) -> StartHook:
         )
         # rectification issues
         app.state.issues = IssueService(
-            runtime, app.state.directory_lookup, app.state.evidence, VisitSchools(runtime.db)
+            issue_streams(runtime),
+            app.state.directory_lookup,
+            app.state.evidence,
+            VisitSchools(runtime.db),
+            runtime.clock,
         )
+        app.state.issue_queries = IssueQueries(runtime)
         await runtime.run_projection(IssueView())
         await runtime.run_projection(VisitOriginsView())
         app.state.opener = await runtime.run_reactor(IssueOpener(app.state.issues))
@@ -88,6 +95,7 @@ def _wire(settings: IssuesSettings) -> StartHook:
             app.state.issues,
             answer_days=settings.complaint_answer_days,
         )
+        app.state.complaint_queries = ComplaintQueries(app.state.complaints, runtime)
         await runtime.run_projection(ComplaintsView())
 
     return start
@@ -100,10 +108,9 @@ def create_app(settings: IssuesSettings | None = None) -> FastAPI:
         "整改问题服务 Issues",
         settings,
         [
-            issues_query.router,
-            notices_router,
             issues_api.router,
-            overdue_api.router,
+            notices_router,
+            issues_api.admin_router,
             evidence_router,
             self_inspection_router,
             hazards_router,

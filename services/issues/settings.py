@@ -18,7 +18,7 @@ class IssuesSettings(ServiceSettings, EvidenceSettings):
     overdue_sweep_seconds: float = Field(default=60, gt=0)
     self_inspection_due_day: int = Field(default=5, ge=1, le=28)
     """A month's self-inspection report (月自查) is due by this day of the next month."""
-    # -- notices and the hazard register (services/issues/notices.py, hazards.py)
+    # -- notices and the hazard register (services/issues/notices/service.py, hazards.py)
     office_abbreviations: dict[str, str] = Field(default_factory=dict)
     """Division code → the office's short name (简称) that starts its numbers, e.g.
     ``{"510704": "游"}`` gives 游教督整〔2026〕3号; unset codes use the first character

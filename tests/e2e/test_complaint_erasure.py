@@ -30,15 +30,15 @@ from fastapi import FastAPI
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.issues.bootstrap import create_app as create_issues
-from services.issues.complaint_keys import ERASED, KEYS, DataKey
-from services.issues.complaints import CONTACTS
-from services.issues.complaints_view import VIEW
-from services.issues.domain import complaint as c
+from services.issues.complaints import domain as c
+from services.issues.complaints.keys import ERASED, KEYS, DataKey
+from services.issues.complaints.service import CONTACTS
+from services.issues.complaints.view import VIEW
 from services.issues.settings import IssuesSettings
 from services.visits.bootstrap import create_app as create_visits
 from services.visits.settings import VisitsSettings
 from shared.auth import Principal, Role
-from shared.commands import CommandContext
+from shared.commands import CallerContext, CommandContext
 from shared.contracts.complaints import SEALED_SCHEME, SealedText
 from shared.envelope import Actor
 from shared.eventstore import COMMITS
@@ -370,7 +370,7 @@ async def test_a_step_racing_the_erasure_is_shredded_too(world: World) -> None:
                 correlation_id="race",
             )
             step = c.Accept(by=office.user_id, as_office=True, note=f"已联系{name} {phone}")
-            raced.append(await service.act(cid, step, office, ctx))
+            raced.append(await service.handle(cid, step, CallerContext(office, ctx)))
         return deleted
 
     service.keys.delete = delete_then_race

@@ -29,7 +29,7 @@ import pytest
 from fastapi import FastAPI
 
 from services.issues.bootstrap import create_app as create_issues
-from services.issues.complaint_access import FACTS
+from services.issues.complaints.access import FACTS
 from services.issues.settings import IssuesSettings
 from services.visits.bootstrap import create_app as create_visits
 from services.visits.settings import VisitsSettings

@@ -23,8 +23,8 @@ import pytest
 from fastapi import FastAPI
 
 from services.issues.bootstrap import create_app as create_issues
-from services.issues.complaints import CONTACTS
-from services.issues.issue_service import issue_id_for
+from services.issues.complaints.service import CONTACTS
+from services.issues.rectification.service import issue_id_for
 from services.issues.settings import IssuesSettings
 from services.visits.bootstrap import create_app as create_visits
 from services.visits.settings import VisitsSettings

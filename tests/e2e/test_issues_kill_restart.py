@@ -10,9 +10,13 @@ from typing import Any
 
 import httpx
 
+from services.issues.rectification import domain as i
 from services.issues.settings import IssuesSettings
 from services.visits.bootstrap import create_app as visits_app
 from services.visits.settings import VisitsSettings
+from shared.contracts.issues import IssueOpened
+from shared.eventstore import EventStore
+from shared.runtime import mongo_client
 from tests.conftest import Mint, eventually, serve
 from tests.factories import new_county
 from tests.processes import free_port, start_service
@@ -73,8 +77,25 @@ async def test_issues_service_killed_mid_stream_loses_no_issue(
                 return found if len(found) >= 2 * VISITS else None
 
             found = await eventually(all_opened, within=90)
-            keys = [(doc["visit_id"], doc["finding_id"]) for doc in found]
-            assert len(keys) == len(set(keys)) == 2 * VISITS
+            assert len(found) == 2 * VISITS
+            # none twice: each issue's stream holds exactly one IssueOpened (the read model
+            # is keyed by the issue id, so it could not show a second opening)
+            client = mongo_client(settings.mongodb_uri)
+            try:
+                store = EventStore(client[settings.mongodb_database])
+                openings = {
+                    doc["issue_id"]: [
+                        e.event_type
+                        for e in await store.load(i.stream_id(doc["issue_id"]))
+                        if e.event_type == IssueOpened.event_type
+                    ]
+                    for doc in found
+                }
+            finally:
+                await client.close()
+            assert all(len(opened) == 1 for opened in openings.values()), openings
+            keys = {(doc["visit_id"], doc["finding_id"]) for doc in found}
+            assert len(keys) == 2 * VISITS  # one issue per agreed problem
             assert {doc["school_id"] for doc in found} == {p.school(n) for n in range(1, 10)}
         finally:
             issues.terminate()

@@ -21,8 +21,8 @@ import pytest
 from fastapi import FastAPI
 
 from services.issues.bootstrap import create_app as issues_app
-from services.issues.domain import issue as i
-from services.issues.issue_service import issue_id_for
+from services.issues.rectification import domain as i
+from services.issues.rectification.service import issue_id_for
 from services.issues.settings import IssuesSettings
 from services.visits.bootstrap import create_app as visits_app
 from services.visits.settings import VisitsSettings

@@ -27,13 +27,13 @@ from fastapi import FastAPI
 from pypdf import PdfReader
 
 from services.issues.bootstrap import create_app as issues_app
-from services.issues.domain import issue as i
-from services.issues.issue_service import issue_id_for
+from services.issues.rectification import domain as i
+from services.issues.rectification.service import issue_id_for
 from services.issues.settings import IssuesSettings
 from services.visits.bootstrap import create_app as visits_app
 from services.visits.settings import VisitsSettings
 from shared.auth import Principal, Role
-from shared.commands import CommandContext
+from shared.commands import CallerContext, CommandContext
 from shared.contracts.visits import MajorKind, Severity
 from shared.envelope import Actor
 from shared.jurisdiction import Jurisdiction
@@ -107,7 +107,7 @@ class World:
             user_id=user, name=user, roles=frozenset({role}), jurisdiction=await self.where(n)
         )
         ctx = CommandContext(Actor(user_id=user, role=role.value), _now(), "e2e")
-        version: int = await self.app.state.issues.act(issue_id, cmd, who, ctx)
+        version: int = await self.app.state.issues.handle(issue_id, cmd, CallerContext(who, ctx))
         return version
 
 

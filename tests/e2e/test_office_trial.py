@@ -23,7 +23,7 @@ import httpx
 import pytest
 
 from services.issues.bootstrap import create_app as issues_app
-from services.issues.domain.issue import CHINA
+from services.issues.rectification.domain import CHINA
 from services.issues.settings import IssuesSettings
 from services.visits.bootstrap import create_app as visits_app
 from services.visits.settings import VisitsSettings

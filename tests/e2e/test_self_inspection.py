@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from services.issues.bootstrap import create_app as create_issues
-from services.issues.issue_service import UnknownIssue, issue_id_for
+from services.issues.rectification.service import UnknownIssue, issue_id_for
 from services.issues.settings import IssuesSettings
 from services.visits.bootstrap import create_app as create_visits
 from services.visits.settings import VisitsSettings

@@ -8,8 +8,8 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.issues.complaint_access import Case, Seen, access, list_query
-from services.issues.domain.complaint import Status
+from services.issues.complaints.access import Case, Seen, access, list_query
+from services.issues.complaints.domain import Status
 from shared.auth import Principal, Role, scope_filter
 from shared.jurisdiction import Jurisdiction
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.issues.complaint_keys import KEYS, KeyStore, MemoryKeyStore, MongoKeyStore
+from services.issues.complaints.keys import KEYS, KeyStore, MemoryKeyStore, MongoKeyStore
 
 NOW = datetime(2026, 11, 16, tzinfo=UTC)
 Stores = dict[str, Callable[[AsyncDatabase[dict[str, Any]]], KeyStore]]

@@ -14,6 +14,7 @@ from shared.eventstore import COMMITS, OUTBOX, ConcurrencyConflict, EventStore
 from shared.jurisdiction import Jurisdiction
 from tests.conftest import Infra
 from tests.factories import envelope
+from tests.fakes import MemoryEventStore
 
 HERE = Jurisdiction(province="510000", city="510700", county="510704")
 
@@ -255,3 +256,19 @@ async def test_an_append_at_a_version_inside_a_commit_does_not_fork_the_stream(
         await other_process.append("f", 1, [envelope(correction(2), "f", 2, HERE)])
     assert caught.value.actual_version == 2
     assert [e.stream_version for e in await other_process.load("f")] == [1, 2]
+
+
+@pytest.mark.parametrize("kind", ["ferretdb", "memory"])
+async def test_many_streams_load_as_each_alone(
+    db: AsyncDatabase[dict[str, Any]], kind: str
+) -> None:
+    """The contract a list relies on, of the real store and of the service tests' fake."""
+    store = EventStore(db) if kind == "ferretdb" else MemoryEventStore()
+    await store.append("a", 0, [envelope(correction(i), "a", i, HERE) for i in (1, 2)])
+    await store.append("a", 2, [envelope(correction(3), "a", 3, HERE)])
+    await store.append("b", 0, [envelope(correction(1), "b", 1, HERE)])
+    many = await store.load_many(["b", "a", "none"])
+    assert many == {"a": await store.load("a"), "b": await store.load("b"), "none": []}
+    assert [e.stream_version for e in many["a"]] == [1, 2, 3]
+    with pytest.raises(ConcurrencyConflict):
+        await store.append("b", 0, [envelope(correction(2), "b", 1, HERE)])

@@ -17,10 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from services.issues.complaint_keys import DataKey, Reader
-from services.issues.complaints_api import PublicComplaintBody
-from services.issues.complaints_view import fold
-from services.issues.domain import complaint as c
+from services.issues.complaints import domain as c
+from services.issues.complaints.keys import DataKey, Reader
+from services.issues.complaints.schemas import PublicComplaintBody
+from services.issues.complaints.view import fold
 from shared.commands import IllegalStep
 from shared.contracts.complaints import (
     AnswerMethod,

@@ -15,9 +15,9 @@ from uuid import uuid4
 
 import pytest
 
-from services.issues.complaint_keys import ERASED, DataKey, MemoryKeyStore, Reader
-from services.issues.complaints_view import fold
-from services.issues.domain import complaint as c
+from services.issues.complaints import domain as c
+from services.issues.complaints.keys import ERASED, DataKey, MemoryKeyStore, Reader
+from services.issues.complaints.view import fold
 from shared.commands import IllegalStep
 from shared.contracts.complaints import (
     AnswerMethod,

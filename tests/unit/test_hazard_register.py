@@ -14,7 +14,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.issues.hazards import HazardRegister, is_hazard
+from services.issues.hazards.register import HazardRegister, is_hazard
 from shared.contracts import issues as ev
 from shared.contracts.registers import NumberAssigned, NumberKind
 from shared.contracts.visits import MajorKind, Severity

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.issues.domain import issue as i
+from services.issues.rectification import domain as i
 from shared.commands import IllegalStep
 from shared.contracts.issues import (
     IssueOverdue,

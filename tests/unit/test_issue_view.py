@@ -8,8 +8,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.issues.domain import issue as i
-from services.issues.issue_view import IssueView, is_safety
+from services.issues.rectification import domain as i
+from services.issues.rectification.view import IssueView, is_safety
 from shared.commands import IllegalStep
 from shared.contracts.issues import IssueSource
 from shared.contracts.visits import MajorKind, Severity

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from services.issues.documents import NoticeDocument, render_notice
+from services.issues.notices.documents import NoticeDocument, render_notice
 from shared.contracts.visits import MajorKind
 
 NOTICE = NoticeDocument(

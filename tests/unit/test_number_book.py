@@ -3,7 +3,7 @@
 Hypothesis plays several writers against one book kept the way the event store keeps a
 stream: a writer reads the book at some version, decides, and appends only if the
 stream is still at that version (else it reads again), exactly like
-:meth:`services.issues.number_books.NumberBooks.assign`. Whatever the interleaving —
+:meth:`services.issues.numbering.service.NumberBooks.assign`. Whatever the interleaving —
 including one subject asked for by several writers, or asked for again later — the
 book ends with numbers 1..n, each subject exactly once, and every writer got the
 number its subject holds.
@@ -17,8 +17,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.issues.domain import number_book as nb
-from services.issues.number_books import abbreviation, office_code, office_of
+from services.issues.numbering import domain as nb
+from services.issues.numbering.service import abbreviation, office_code, office_of
 from shared.commands import IllegalStep
 from shared.contracts.registers import NumberAssigned, NumberKind
 from shared.events import EventPayload

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.issues.domain import self_inspection as si
-from services.issues.domain.self_inspection import (
+from services.issues.self_inspection import domain as si
+from services.issues.self_inspection.domain import (
     Consolidate,
     Consolidation,
     FileReport,

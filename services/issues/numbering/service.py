@@ -19,7 +19,7 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.issues.directory_view import VIEW as DIRECTORY_VIEW
-from services.issues.domain import number_book as nb
+from services.issues.numbering import domain as nb
 from shared.commands import CommandContext, StreamHandler
 from shared.contracts.registers import NumberAssigned, NumberKind
 from shared.eventstore import ConcurrencyConflict

@@ -10,7 +10,7 @@ Who may do what (the directory copy ``issues_directory`` answers where things ar
 
 Commands read the reports from the **event store** (never the lagging read model); the
 weekly view (a query) reads the read model. Both go through the same pure
-:func:`~services.issues.domain.self_inspection.summarize`.
+:func:`~services.issues.self_inspection.domain.summarize`.
 
 Tracked problems open rectification issues through :class:`IssueService` (idempotent:
 the issue id derives from report and problem number). The consolidation's own request
@@ -25,16 +25,21 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from fastapi import HTTPException
-
 from services.issues.directory_view import VIEW as DIRECTORY_VIEW
-from services.issues.domain import issue as i
-from services.issues.domain import self_inspection as si
-from services.issues.issue_service import OFFICES, IssueService, issue_id_for
-from services.issues.self_inspection_view import VIEW, report_from_doc
+from services.issues.rectification import domain as i
+from services.issues.rectification.service import OFFICES, IssueService, issue_id_for
+from services.issues.self_inspection import domain as si
+from services.issues.self_inspection.view import VIEW, report_from_doc
 from shared import topics
-from shared.auth import Principal, Role, without_zone
-from shared.commands import CommandContext, NotFound, StreamHandler
+from shared.auth import Principal, Role, ensure_role, ensure_sees, without_zone
+from shared.commands import (
+    CallerContext,
+    CommandContext,
+    Forbidden,
+    InvalidField,
+    NotFound,
+    StreamHandler,
+)
 from shared.contracts.issues import IssueSource
 from shared.contracts.self_inspection import (
     ITEM_TITLES,
@@ -109,8 +114,21 @@ def open_command(t: TrackedProblem) -> i.OpenIssue:
     )
 
 
-def forbidden(message: str) -> HTTPException:
-    return HTTPException(403, message)
+NOT_OWN_SCHOOL_FILE = "只能报送本校的自查报告 (only your own school's report)"
+NOT_OWN_SCHOOL_REVISE = "只能修订本校的自查报告 (only your own school's report)"
+NOT_ZONE_READER = (
+    "只有责任区组长、该责任区的挂牌督学或所属督导室可以查看 "
+    "(only the zone's leader, its listed inspectors or its office)"
+)
+NOT_CONSOLIDATOR = "只有该责任区组长或所属督导室可以汇总 (only the zone's leader or its office)"
+
+
+def parse_week(text: str, field: str) -> si.Week:
+    """The ISO week ``text`` names (``2026-W48``); 422 naming ``field`` for no such week."""
+    try:
+        return si.parse_week(text)
+    except ValueError:
+        raise InvalidField(field, f"{text} 不是有效的 ISO 周 (no such ISO week)") from None
 
 
 class SelfInspectionService:
@@ -162,6 +180,26 @@ class SelfInspectionService:
 
     async def file(
         self,
+        school_id: str,
+        month: str,
+        problems: Sequence[si.ProblemIn],
+        no_problems: bool,
+        note: str,
+        caller: CallerContext,
+    ) -> tuple[int, si.Report]:
+        """The school's principal files the month's report (once)."""
+        principal, ctx = caller.principal, caller.ctx
+        ensure_role(principal, Role.principal)
+        if principal.jurisdiction.school != school_id:
+            raise Forbidden(NOT_OWN_SCHOOL_FILE)
+        school = await self._directory.school(school_id)
+        if school is None:
+            raise InvalidField("body.school_id", f"学校 {school_id} 不存在 (unknown school)")
+        ensure_sees(principal, school.jurisdiction)
+        return await self._file(school, month, problems, no_problems, note, ctx)
+
+    async def _file(
+        self,
         school: SchoolFacts,
         month: str,
         problems: Sequence[si.ProblemIn],
@@ -207,9 +245,14 @@ class SelfInspectionService:
         no_problems: bool,
         reason: str,
         expected: int | None,
-        ctx: CommandContext,
+        caller: CallerContext,
     ) -> tuple[int, si.Report]:
+        """The school's principal replaces the report's problem list, with a reason."""
+        principal, ctx = caller.principal, caller.ctx
+        ensure_role(principal, Role.principal)
         state, version, where = await self.load(report_id)
+        if principal.jurisdiction.school != state.school_id:
+            raise Forbidden(NOT_OWN_SCHOOL_REVISE)
         stream = si.stream_id(report_id)
         StreamHandler.check_expected(stream, expected, version)
         cmd = si.ReviseReport(
@@ -261,6 +304,14 @@ class SelfInspectionService:
             if principal.user_id in await self._directory.listed_inspectors(school, today):
                 return True
         return False
+
+    async def readable_zone(self, principal: Principal, zone_id: str) -> ZoneFacts:
+        """The zone, for a caller who may read its week (403 otherwise)."""
+        ensure_role(principal, *OFFICES, Role.inspector, Role.zone_leader)
+        zone = await self.zone(zone_id)
+        if not await self.may_read_zone(principal, zone):
+            raise Forbidden(NOT_ZONE_READER)
+        return zone
 
     @staticmethod
     def may_lead(principal: Principal, zone: ZoneFacts) -> bool:
@@ -314,15 +365,24 @@ class SelfInspectionService:
 
     async def consolidate(
         self,
-        zone: ZoneFacts,
-        week: si.Week,
+        zone_id: str,
+        week_label: str,
         tracks: Sequence[tuple[str, int]],
         note: str,
         amendment: bool,
         reason: str,
         expected: int | None,
-        ctx: CommandContext,
+        caller: CallerContext,
     ) -> Consolidated:
+        """The zone leader (or the zone's office) records the week's consolidation."""
+        principal, ctx = caller.principal, caller.ctx
+        ensure_role(
+            principal, Role.inspector, Role.zone_leader, Role.county_office, Role.city_office
+        )
+        zone = await self.zone(zone_id)
+        if not self.may_consolidate(principal, zone):
+            raise Forbidden(NOT_CONSOLIDATOR)
+        week = parse_week(week_label, "body.week")
         stream = si.consolidation_stream_id(zone.zone_id, week)
         loaded = await self._consolidations.load(stream)
         StreamHandler.check_expected(stream, expected, loaded.version)

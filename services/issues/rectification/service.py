@@ -1,6 +1,6 @@
 """Application service of rectification issues: who may do what, then decide and append.
 
-The legality of each step lives in the pure :mod:`services.issues.domain.issue`; the
+The legality of each step lives in the pure :mod:`services.issues.rectification.domain`; the
 permissions live here, because they need the directory:
 
 - the school's side (plan, progress, submit for verification, ask for an extension,
@@ -16,22 +16,27 @@ permissions live here, because they need the directory:
 - opening and marking overdue: the service itself (the opener and the overdue sweep),
   never a caller.
 
+Every caller's step goes through :meth:`IssueService.handle` (issue id, command, caller,
+expected version): one load of the stream, the rule of :data:`PERMISSIONS` for the
+command's type, the checks of :data:`CHECKS` that need I/O, decide, append. Errors are
+the domain's (``NotFound``, ``Forbidden``, ``IllegalStep``, ``InvalidField``, a stale
+version's ``ConcurrencyConflict``); ``shared.http`` answers them.
+
 Opening is idempotent: an issue's id is derived from what caused it, and a second
 ``open`` for an existing stream is a no-op that reports ``False``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from typing import Protocol
 from uuid import NAMESPACE_URL, uuid5
 
-from fastapi import HTTPException
-
-from services.issues.domain import issue as i
-from services.issues.visit_origins import VisitSchools
+from services.issues.rectification import domain as i
 from shared.auth import Principal, Role, ensure_role, ensure_within
-from shared.commands import CommandContext, NotFound, StreamHandler
+from shared.commands import CallerContext, CommandContext, Forbidden, NotFound, StreamHandler
 from shared.deadlines import ensure_not_past
 from shared.directory.lookup import DirectoryLookup
 from shared.envelope import Actor
@@ -58,6 +63,15 @@ InspectorSide = i.Verify | i.RejectVerification | i.Reopen | i.ApproveExtension 
 EscalationSteps = i.Escalate | i.RecordEscalationReceipt | i.RecordEscalationAnswer
 CallerCommand = SchoolSide | InspectorSide | EscalationSteps | i.IssueNotice
 
+NOT_INSPECTOR = (
+    "只有责任督学、挂牌督学、责任区组长或督导办可以验收、重新打开或审批延期 "
+    "(only the responsible or listed inspector, the zone leader or an office)"
+)
+NOT_NOTICE_ISSUER = (
+    "只有学校所在县（区）教育督导室（市直学校为市教育督导室）可以下发《督导整改通知书》 "
+    "(only the school's county office issues a numbered notice)"
+)
+
 
 def issue_id_for(source: str, *parts: str) -> str:
     """The deterministic id of the issue opened for ``source`` and its ids (idempotence)."""
@@ -76,8 +90,12 @@ class LoadedIssue:
     jurisdiction: Jurisdiction
 
 
-def forbidden(message: str) -> HTTPException:
-    return HTTPException(403, message)
+class VisitLookup(Protocol):
+    """Which school a visit is of (the revisit a verification names)."""
+
+    async def ensure_visit_of(self, visit_id: str, school_id: str, field: str) -> None:
+        """422 naming ``field`` unless ``visit_id`` is a visit of ``school_id``."""
+        ...
 
 
 def ensure_notice_issuer(principal: Principal, where: Jurisdiction) -> None:
@@ -89,35 +107,114 @@ def ensure_notice_issuer(principal: Principal, where: Jurisdiction) -> None:
     """
     issuer = Role.county_office if where.county else Role.city_office
     if issuer not in principal.roles:
-        raise forbidden(
-            "只有学校所在县（区）教育督导室（市直学校为市教育督导室）可以下发《督导整改通知书》 "
-            "(only the school's county office issues a numbered notice)"
+        raise Forbidden(NOT_NOTICE_ISSUER)
+
+
+def issue_streams(runtime: Runtime) -> StreamHandler[i.Issue]:
+    """The issues' streams in the runtime's event store (one source for every issue)."""
+    return StreamHandler[i.Issue](
+        runtime.store,
+        registry,
+        source="/duxue/issues",
+        initial=i.Issue(),
+        evolve=i.evolve,
+        new_id=runtime.new_id,
+        on_append=runtime.relay.notify,
+        service=runtime.service,
+    )
+
+
+Rule = Callable[["IssueService", LoadedIssue, Principal], Awaitable[None]]
+Check = Callable[["IssueService", LoadedIssue, CallerCommand, CommandContext], Awaitable[None]]
+
+
+async def _the_school(service: IssueService, current: LoadedIssue, who: Principal) -> None:
+    ensure_role(who, Role.principal)
+
+
+async def _school_or_office(service: IssueService, current: LoadedIssue, who: Principal) -> None:
+    ensure_role(who, Role.principal, *OFFICES)
+
+
+async def _an_inspector(service: IssueService, current: LoadedIssue, who: Principal) -> None:
+    if not await service.is_inspector_of(current, who):
+        raise Forbidden(NOT_INSPECTOR)
+
+
+async def _notice_issuer(service: IssueService, current: LoadedIssue, who: Principal) -> None:
+    ensure_notice_issuer(who, current.jurisdiction)
+
+
+PERMISSIONS: dict[type[CallerCommand], Rule] = {
+    i.SubmitPlan: _the_school,
+    i.ReportProgress: _the_school,
+    i.SubmitForVerification: _the_school,
+    i.RequestExtension: _the_school,
+    i.RecordNoticeReceipt: _school_or_office,
+    i.Escalate: _school_or_office,
+    i.RecordEscalationReceipt: _school_or_office,
+    i.RecordEscalationAnswer: _school_or_office,
+    i.Verify: _an_inspector,
+    i.RejectVerification: _an_inspector,
+    i.Reopen: _an_inspector,
+    i.ApproveExtension: _an_inspector,
+    i.DenyExtension: _an_inspector,
+    i.IssueNotice: _notice_issuer,
+}
+"""Who may take each caller's step (inside the issue's jurisdiction, checked first)."""
+
+
+async def _deadline_ahead(
+    service: IssueService, current: LoadedIssue, cmd: CallerCommand, ctx: CommandContext
+) -> None:
+    if isinstance(cmd, i.Reopen):
+        ensure_not_past("body.deadline", cmd.deadline, ctx.now)
+    elif isinstance(cmd, i.RequestExtension):
+        ensure_not_past("body.new_deadline", cmd.new_deadline, ctx.now)
+
+
+async def _revisit_of_the_school(
+    service: IssueService, current: LoadedIssue, cmd: CallerCommand, ctx: CommandContext
+) -> None:
+    if isinstance(cmd, i.Verify | i.RejectVerification) and cmd.on_visit_id:
+        await service.visits.ensure_visit_of(
+            cmd.on_visit_id, current.state.school_id, "body.visit_id"
         )
+
+
+async def _evidence_of_the_school(
+    service: IssueService, current: LoadedIssue, cmd: CallerCommand, ctx: CommandContext
+) -> None:
+    if isinstance(cmd, i.ReportProgress) and cmd.evidence:
+        # stored for this issue's school, bytes unchanged (else 422 body.evidence[i])
+        await check_evidence_refs(service.evidence, cmd.evidence, current.state.school_id)
+
+
+CHECKS: dict[type[CallerCommand], Check] = {
+    i.Reopen: _deadline_ahead,
+    i.RequestExtension: _deadline_ahead,
+    i.Verify: _revisit_of_the_school,
+    i.RejectVerification: _revisit_of_the_school,
+    i.ReportProgress: _evidence_of_the_school,
+}
+"""What a step names that must exist or fit, looked up before deciding (422 naming it)."""
 
 
 class IssueService:
     def __init__(
         self,
-        runtime: Runtime,
+        streams: StreamHandler[i.Issue],
         directory: DirectoryLookup,
         evidence: EvidenceLookup,
-        visits: VisitSchools,
+        visits: VisitLookup,
+        clock: Callable[[], datetime],
     ) -> None:
+        self._issues = streams
         self._directory = directory
-        self._evidence = evidence
+        self.evidence = evidence
         self.visits = visits
         """Which school a visit is of (the revisit named by a verification)."""
-        self._runtime = runtime
-        self._issues = StreamHandler[i.Issue](
-            runtime.store,
-            registry,
-            source="/duxue/issues",
-            initial=i.Issue(),
-            evolve=i.evolve,
-            new_id=runtime.new_id,
-            on_append=runtime.relay.notify,
-            service=runtime.service,
-        )
+        self._clock = clock
 
     # ------------------------------------------------------------ loading
 
@@ -161,48 +258,37 @@ class IssueService:
 
     # ------------------------------------------------------------ by callers
 
-    async def act(
+    async def handle(
         self,
         issue_id: str,
         cmd: CallerCommand,
-        principal: Principal,
-        ctx: CommandContext,
-        expected: int | None = None,
+        caller: CallerContext,
+        expected_version: int | None = None,
     ) -> int:
-        """Check the caller may take this step, decide, append; returns the new version."""
-        current = await self.load(issue_id)
-        ensure_within(principal, current.jurisdiction)
-        await self._authorize(cmd, current, principal)
-        if isinstance(cmd, i.Reopen):
-            ensure_not_past("body.deadline", cmd.deadline, ctx.now)
-        if isinstance(cmd, i.RequestExtension):
-            ensure_not_past("body.new_deadline", cmd.new_deadline, ctx.now)
-        if isinstance(cmd, i.Verify | i.RejectVerification) and cmd.on_visit_id:
-            await self.visits.ensure_visit_of(
-                cmd.on_visit_id, current.state.school_id, "body.visit_id"
-            )
-        if isinstance(cmd, i.ReportProgress) and cmd.evidence:
-            # stored for this issue's school, bytes unchanged (else 422 body.evidence[i])
-            await check_evidence_refs(self._evidence, cmd.evidence, current.state.school_id)
-        stream = i.stream_id(issue_id)
-        StreamHandler.check_expected(stream, expected, current.version)
-        events = i.decide(current.state, cmd)
-        return await self._issues.append(stream, current.version, events, ctx, current.jurisdiction)
+        """Load the issue once, check the caller may take this step, decide, append;
+        returns the new version."""
+        return await self.execute(await self.load(issue_id), cmd, caller, expected_version)
 
-    async def _authorize(
-        self, cmd: CallerCommand, current: LoadedIssue, principal: Principal
-    ) -> None:
-        if isinstance(cmd, i.IssueNotice):
-            ensure_notice_issuer(principal, current.jurisdiction)
-        elif isinstance(cmd, EscalationSteps | i.RecordNoticeReceipt):
-            ensure_role(principal, Role.principal, *OFFICES)
-        elif isinstance(cmd, SchoolSide):
-            ensure_role(principal, Role.principal)
-        elif not await self.is_inspector_of(current, principal):
-            raise forbidden(
-                "只有责任督学、挂牌督学、责任区组长或督导办可以验收、重新打开或审批延期 "
-                "(only the responsible or listed inspector, the zone leader or an office)"
-            )
+    async def execute(
+        self,
+        current: LoadedIssue,
+        cmd: CallerCommand,
+        caller: CallerContext,
+        expected_version: int | None = None,
+    ) -> int:
+        """:meth:`handle` for an issue the caller loaded already (a notice checks the issue
+        and reserves its number between the load and the append)."""
+        ensure_within(caller.principal, current.jurisdiction)
+        await PERMISSIONS[type(cmd)](self, current, caller.principal)
+        check = CHECKS.get(type(cmd))
+        if check is not None:
+            await check(self, current, cmd, caller.ctx)
+        stream = i.stream_id(current.state.issue_id)
+        StreamHandler.check_expected(stream, expected_version, current.version)
+        events = i.decide(current.state, cmd)
+        return await self._issues.append(
+            stream, current.version, events, caller.ctx, current.jurisdiction
+        )
 
     async def is_inspector_of(self, current: LoadedIssue, principal: Principal) -> bool:
         """The responsible inspector, an inspector listed there today, the zone leader,
@@ -215,10 +301,12 @@ class IssueService:
         if who == current.state.responsible_inspector_id:
             return True
         school_id = current.state.school_id
-        today = i.local_day(self._runtime.clock())
-        if who in await self._directory.listed_inspectors(school_id, today):
+        if who in await self._directory.listed_inspectors(school_id, self.today()):
             return True
         school = await self._directory.school(school_id)
         if school is not None and school.zone_id is not None:
             return who == await self._directory.zone_leader(school.zone_id)
         return False
+
+    def today(self) -> date:
+        return i.local_day(self._clock())

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 
-from services.issues.hazards import VIEW, HazardStatus
+from services.issues.deps import Directory
+from services.issues.hazards.register import VIEW, HazardStatus
 from shared.auth import CurrentPrincipal, Principal, scope_filter
 from shared.directory.lookup import DirectoryLookup
 from shared.exports import csv_response
@@ -102,11 +103,11 @@ async def _hazards(
     return rows
 
 
-@router.get("/hazards")
+@router.get("/hazards", response_model=list[dict[str, Any]])
 async def list_hazards(
     principal: CurrentPrincipal,
     runtime: RuntimeDep,
-    request: Request,
+    directory: Directory,
     county: Code = None,
     school: Code = None,
     status: Annotated[HazardStatus | None, Query(description="pending 待整改 …")] = None,
@@ -116,14 +117,18 @@ async def list_hazards(
 ) -> list[dict[str, Any]]:
     """隐患台账 — safety hazards with their register numbers and status (已消号 when closed)."""
     query = scope(principal, county, school, status)
-    return await _hazards(runtime, request.app.state.directory_lookup, query, year, limit, skip)
+    return await _hazards(runtime, directory, query, year, limit, skip)
 
 
-@router.get("/hazards.csv", response_class=Response)
+@router.get(
+    "/hazards.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "UTF-8 CSV with a BOM"}},
+)
 async def hazards_csv(
     principal: CurrentPrincipal,
     runtime: RuntimeDep,
-    request: Request,
+    directory: Directory,
     county: Code = None,
     school: Code = None,
     status: Annotated[HazardStatus | None, Query()] = None,
@@ -131,7 +136,7 @@ async def hazards_csv(
 ) -> Response:
     """隐患台账 as CSV through the shared export writer (UTF-8 with BOM, formulas defused)."""
     query = scope(principal, county, school, status)
-    rows = await _hazards(runtime, request.app.state.directory_lookup, query, year, 100_000, 0)
+    rows = await _hazards(runtime, directory, query, year, 100_000, 0)
     return csv_response(
         "隐患台账.csv",
         [title for _, title in COLUMNS],

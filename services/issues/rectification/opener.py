@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import structlog
 
-from services.issues.domain import issue as i
-from services.issues.issue_service import SYSTEM, IssueService, issue_id_for
+from services.issues.rectification import domain as i
+from services.issues.rectification.service import SYSTEM, IssueService, issue_id_for
 from shared import topics
 from shared.commands import CommandContext
 from shared.contracts.visits import FeedbackAcknowledged

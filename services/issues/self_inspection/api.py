@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, HTTPException, Path, Query, Request, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.issues.domain import self_inspection as si
-from services.issues.issue_service import OFFICES
-from services.issues.self_inspection import SelfInspectionService, ZoneFacts
+from services.issues.deps import SelfInspections
+from services.issues.rectification.service import OFFICES
+from services.issues.self_inspection import domain as si
+from services.issues.self_inspection.service import UnknownReport, parse_week
 from shared.auth import CurrentPrincipal, Principal, Role, ensure_role, ensure_sees, scope_filter
-from shared.commands import InvalidField
 from shared.contracts.self_inspection import SelfInspectionItem
-from shared.directory.lookup import ReadModelDirectory
-from shared.http import parse_if_match
 from shared.jurisdiction import Jurisdiction
 from shared.params import PlausibleDate, PlausibleMonth, PlausibleWeek
-from shared.service import command_context
+from shared.routing import Caller, IfMatch, set_etag
 
 router = APIRouter(tags=["self-inspection"])
 
@@ -81,14 +80,27 @@ class ConsolidationCreate(BaseModel):
     reason: str = Field(default="", max_length=500)
 
 
-def _service(request: Request) -> SelfInspectionService:
-    service: SelfInspectionService = request.app.state.self_inspections
-    return service
+class ReportOut(BaseModel):
+    report_id: str
+    version: int
+    revision: int
+    late: bool
+    deadline: date | None
+    problem_nos: list[int]
 
 
-def _directory(request: Request) -> ReadModelDirectory:
-    directory: ReadModelDirectory = request.app.state.directory_lookup
-    return directory
+class ConsolidationOut(BaseModel):
+    consolidation_id: str
+    version: int
+    week: str
+    amendment: int
+    reports: int
+    unfiled: list[dict[str, Any]]
+    problems: int
+    safety_hazards: int
+    problems_by_item: dict[str, int]
+    tracked: list[str]
+    already_tracked: list[str]
 
 
 def _problems(items: list[ProblemCreate] | list[ProblemRevision]) -> list[si.ProblemIn]:
@@ -110,13 +122,6 @@ def _ensure_sees(principal: Principal, where: Jurisdiction) -> None:
     ensure_sees(principal, where)
 
 
-def _week(text: str, field: str) -> si.Week:
-    try:
-        return si.parse_week(text)
-    except ValueError:
-        raise InvalidField(field, f"{text} 不是有效的 ISO 周 (no such ISO week)") from None
-
-
 def _report_out(report: si.Report, version: int) -> dict[str, Any]:
     return {
         "report_id": report.report_id,
@@ -128,55 +133,33 @@ def _report_out(report: si.Report, version: int) -> dict[str, Any]:
     }
 
 
-@router.post("/self-inspections", status_code=status.HTTP_201_CREATED)
+@router.post("/self-inspections", status_code=status.HTTP_201_CREATED, response_model=ReportOut)
 async def file_report(
-    body: ReportCreate, principal: CurrentPrincipal, request: Request, response: Response
+    body: ReportCreate, reports: SelfInspections, caller: Caller, response: Response
 ) -> dict[str, Any]:
     """报送月自查问题报告单 — the school's principal files the month's report (once)."""
-    ensure_role(principal, Role.principal)
-    if principal.jurisdiction.school != body.school_id:
-        raise HTTPException(403, "只能报送本校的自查报告 (only your own school's report)")
-    school = await _directory(request).school(body.school_id)
-    if school is None:
-        raise InvalidField("body.school_id", f"学校 {body.school_id} 不存在 (unknown school)")
-    ensure_sees(principal, school.jurisdiction)
-    version, report = await _service(request).file(
-        school,
-        body.month,
-        _problems(body.problems),
-        body.no_problems,
-        body.note,
-        command_context(request, principal),
+    version, report = await reports.file(
+        body.school_id, body.month, _problems(body.problems), body.no_problems, body.note, caller
     )
-    response.headers["ETag"] = f'"{version}"'
+    set_etag(response, version)
     response.headers["Location"] = f"/self-inspections/{report.report_id}"
     return _report_out(report, version)
 
 
-@router.post("/self-inspections/{report_id}/revisions")
+@router.post("/self-inspections/{report_id}/revisions", response_model=ReportOut)
 async def revise_report(
     report_id: Annotated[str, Path(pattern=REPORT_ID)],
     body: ReportRevision,
-    principal: CurrentPrincipal,
-    request: Request,
+    reports: SelfInspections,
+    caller: Caller,
     response: Response,
-    if_match: Annotated[str | None, Header()] = None,
+    expected: IfMatch,
 ) -> dict[str, Any]:
     """修订自查报告 — the principal replaces the problem list, with a reason (``If-Match``)."""
-    ensure_role(principal, Role.principal)
-    service = _service(request)
-    state, _, _ = await service.load(report_id)
-    if principal.jurisdiction.school != state.school_id:
-        raise HTTPException(403, "只能修订本校的自查报告 (only your own school's report)")
-    version, report = await service.revise(
-        report_id,
-        _problems(body.problems),
-        body.no_problems,
-        body.reason,
-        parse_if_match(if_match),
-        command_context(request, principal),
+    version, report = await reports.revise(
+        report_id, _problems(body.problems), body.no_problems, body.reason, expected, caller
     )
-    response.headers["ETag"] = f'"{version}"'
+    set_etag(response, version)
     return _report_out(report, version)
 
 
@@ -185,10 +168,10 @@ def _scope(principal: Principal, county: str | None, school: str | None) -> dict
     return scope_filter(principal, county=county, school_id=school)
 
 
-@router.get("/self-inspections")
+@router.get("/self-inspections", response_model=list[dict[str, Any]])
 async def list_reports(
     principal: CurrentPrincipal,
-    request: Request,
+    reports: SelfInspections,
     school: Annotated[str | None, Query(pattern=ID)] = None,
     county: Annotated[str | None, Query(pattern=DIVISION_CODE)] = None,
     zone: Annotated[str | None, Query(pattern=ID)] = None,
@@ -204,7 +187,7 @@ async def list_reports(
         query["month"] = month
     if report_status is not None:
         query["status"] = report_status
-    coll = await _service(request).read_models.collection("reports")
+    coll = await reports.read_models.collection("reports")
     cursor = coll.find(query, projection={"history": False}).sort([("month", -1), ("_id", 1)])
     return [_public(d) async for d in cursor.limit(limit)]
 
@@ -213,18 +196,18 @@ def _public(doc: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in doc.items() if k != "_id"}
 
 
-@router.get("/self-inspections/{report_id}")
+@router.get("/self-inspections/{report_id}", response_model=dict[str, Any])
 async def get_report(
     report_id: Annotated[str, Path(pattern=REPORT_ID)],
     principal: CurrentPrincipal,
-    request: Request,
+    reports: SelfInspections,
     response: Response,
 ) -> dict[str, Any]:
     """One report with its current problems, what is tracked, and its history."""
-    coll = await _service(request).read_models.collection("reports")
+    coll = await reports.read_models.collection("reports")
     doc = await coll.find_one({"_id": report_id})
     if doc is None:
-        raise HTTPException(404, f"自查报告 {report_id} 不存在 (unknown self-inspection report)")
+        raise UnknownReport(report_id)
     where = Jurisdiction(
         province=doc["province"],
         city=doc["city"],
@@ -232,36 +215,22 @@ async def get_report(
         school=doc["school_id"],
     )
     _ensure_sees(principal, where)
-    response.headers["ETag"] = f'"{doc["version"]}"'
+    set_etag(response, doc["version"])
     return _public(doc)
 
 
-async def _zone_for(request: Request, principal: Principal, zone_id: str) -> ZoneFacts:
-    ensure_role(principal, *OFFICES, Role.inspector, Role.zone_leader)
-    service = _service(request)
-    zone = await service.zone(zone_id)
-    if not await service.may_read_zone(principal, zone):
-        raise HTTPException(
-            403,
-            "只有责任区组长、该责任区的挂牌督学或所属督导室可以查看 "
-            "(only the zone's leader, its listed inspectors or its office)",
-        )
-    return zone
-
-
-@router.get("/zones/{zone_id}/self-inspections")
+@router.get("/zones/{zone_id}/self-inspections", response_model=dict[str, Any])
 async def zone_week(
     zone_id: Annotated[str, Path(pattern=ID)],
     principal: CurrentPrincipal,
-    request: Request,
+    service: SelfInspections,
     week: Annotated[PlausibleWeek, Query(examples=["2026-W48"])],
 ) -> dict[str, Any]:
     """责任区每周汇总 — every school of the zone with its report status for the months the
     ISO week touches (filed / late / missing / not_due), problems by item, safety hazards,
     and the week's recorded consolidation if there is one."""
-    service = _service(request)
-    zone = await _zone_for(request, principal, zone_id)
-    parsed = _week(week, "query.week")
+    zone = await service.readable_zone(principal, zone_id)
+    parsed = parse_week(week, "query.week")
     summary, docs, names = await service.week_view(zone, parsed)
     rows = []
     for row in summary.rows:
@@ -305,40 +274,35 @@ async def zone_week(
     }
 
 
-@router.post("/zones/{zone_id}/self-inspection-consolidations", status_code=201)
+@router.post(
+    "/zones/{zone_id}/self-inspection-consolidations",
+    status_code=201,
+    response_model=ConsolidationOut,
+)
 async def record_consolidation(
     zone_id: Annotated[str, Path(pattern=ID)],
     body: ConsolidationCreate,
-    principal: CurrentPrincipal,
-    request: Request,
+    reports: SelfInspections,
+    caller: Caller,
     response: Response,
-    if_match: Annotated[str | None, Header()] = None,
+    expected: IfMatch,
 ) -> dict[str, Any]:
     """记录每周汇总 — the zone leader (or the zone's office) records the week's consolidation,
     taking up listed problems for tracking (each opens a rectification issue). A week is
     consolidated once; later changes are ``amendment: true`` with a ``reason``."""
-    ensure_role(principal, Role.inspector, Role.zone_leader, Role.county_office, Role.city_office)
-    service = _service(request)
-    zone = await service.zone(zone_id)
-    if not service.may_consolidate(principal, zone):
-        raise HTTPException(
-            403,
-            "只有该责任区组长或所属督导室可以汇总 (only the zone's leader or its office)",
-        )
-    week = _week(body.week, "body.week")
-    result = await service.consolidate(
-        zone,
-        week,
+    result = await reports.consolidate(
+        zone_id,
+        body.week,
         [(t.report_id, t.problem_no) for t in body.track],
         body.note,
         body.amendment,
         body.reason,
-        parse_if_match(if_match),
-        command_context(request, principal),
+        expected,
+        caller,
     )
     event = result.event
-    response.headers["ETag"] = f'"{result.version}"'
-    response.headers["Location"] = f"/zones/{zone_id}/self-inspections?week={week.label}"
+    set_etag(response, result.version)
+    response.headers["Location"] = f"/zones/{zone_id}/self-inspections?week={event.week}"
     return {
         "consolidation_id": event.consolidation_id,
         "version": result.version,

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from services.issues.domain.issue import STAGE_LABELS, Stage
+from services.issues.rectification.domain import STAGE_LABELS, Stage
 from shared import topics
 from shared.contracts.issues import (
     DeadlineExtensionApproved,

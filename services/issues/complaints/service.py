@@ -1,6 +1,6 @@
 """Application service of complaints (举报投诉): intake, routing, handling, the linked issue.
 
-The legality of each step lives in the pure :mod:`services.issues.domain.complaint`;
+The legality of each step lives in the pure :mod:`services.issues.complaints.domain`;
 this module does the I/O around it and answers **who may**:
 
 - staff intake: an inspector, zone leader or county office whose county holds the school;
@@ -9,7 +9,7 @@ this module does the I/O around it and answers **who may**:
   inspector the complaint is routed to or who accepted it, or the school's county office;
 - re-route and erasure of the personal data: the school's county office only.
 
-Who may *see* a case is :mod:`services.issues.complaint_access` (:meth:`visible`): a
+Who may *see* a case is :mod:`services.issues.complaints.access` (:meth:`visible`): a
 caller who sees nothing gets 404 for the case and for every step on it, one who sees it
 but may not take the step gets 403.
 
@@ -22,7 +22,7 @@ complainant follow the case without an account is kept apart too
 (``complaint_codes``, ``_id`` = tracking number, salted sha256 of the code).
 
 **Free text** (subject, content, notes, reasons, findings, the answer) is sealed with
-the complaint's data key (:mod:`services.issues.complaint_keys`) before it enters an
+the complaint's data key (:mod:`services.issues.complaints.keys`) before it enters an
 event. The key is created *before* ``ComplaintReceived`` is appended, like the contact.
 **Erasure** deletes the key, then the contact, then appends ``ComplaintErased``; a crash
 part-way leaves the complaint unreadable but not yet recorded as erased, and repeating
@@ -34,21 +34,28 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from fastapi import HTTPException
 from pymongo.errors import DuplicateKeyError
 
-from services.issues.complaint_access import Access, Case, access
-from services.issues.complaint_keys import KeyStore, MongoKeyStore, Reader
+from services.issues.complaints import domain as c
+from services.issues.complaints.access import Access, Case, access, is_county_office_of
+from services.issues.complaints.keys import KeyStore, MongoKeyStore, Reader
 from services.issues.directory_view import VIEW as DIRECTORY_VIEW
-from services.issues.domain import complaint as c
-from services.issues.domain import issue as i
-from services.issues.issue_service import IssueService, issue_id_for
+from services.issues.rectification import domain as i
+from services.issues.rectification.service import IssueService, issue_id_for
 from shared.auth import Principal, Role, ensure_role, ensure_sees, without_zone
-from shared.commands import CommandContext, IllegalStep, InvalidField, NotFound, StreamHandler
+from shared.commands import (
+    CallerContext,
+    CommandContext,
+    Forbidden,
+    IllegalStep,
+    InvalidField,
+    NotFound,
+    StreamHandler,
+)
 from shared.contracts.complaints import (
     ComplaintCategory,
     ComplaintChannel,
@@ -59,7 +66,7 @@ from shared.contracts.issues import IssueSource
 from shared.contracts.visits import MajorKind, Severity
 from shared.deadlines import ensure_not_past
 from shared.directory.lookup import DirectoryLookup, SchoolFacts
-from shared.envelope import Actor
+from shared.envelope import Actor, EventEnvelope
 from shared.events import registry
 from shared.eventstore import ConcurrencyConflict
 from shared.jurisdiction import Jurisdiction
@@ -77,6 +84,9 @@ NOT_HANDLER = (
     "只有承办该投诉的责任督学或学校所在县督导室可以办理 "
     "(only the inspector handling the complaint or the county office)"
 )
+
+NOT_DIRECTOR = "只有学校所在县督导室可以改派 (only the county office)"
+NOT_ERASER = "只有学校所在县督导室可以删除投诉人个人信息 (only the county office)"
 
 ROUTINE_ITEMS = {
     "administration": "校务管理和制度执行",
@@ -101,6 +111,10 @@ ITEM_FOR_CATEGORY: dict[ComplaintCategory, str] = {
     ComplaintCategory.other: "administration",
 }
 """The checklist item a complaint's issue falls under unless the handler names another."""
+
+
+HandlerStep = c.Accept | c.Reject | c.Verify | c.Answer | c.Close
+"""The steps any handler of the case may take (:meth:`ComplaintService.handle`)."""
 
 
 @dataclass(frozen=True)
@@ -307,7 +321,7 @@ class ComplaintService:
         return [doc["_id"] async for doc in cursor]
 
     async def access(self, principal: Principal, current: LoadedComplaint) -> Access:
-        """What the caller may see and do of this complaint (:mod:`complaint_access`)."""
+        """What the caller may see and do of this complaint (see :mod:`.access`)."""
         case = Case.of_state(current.state, current.jurisdiction)
         seen = access(principal, case)
         if seen.handles or case.where.zone is None:
@@ -323,6 +337,45 @@ class ComplaintService:
         if not seen.visible:
             raise UnknownComplaint(complaint_id)
         return current, seen
+
+    async def visible_with_events(
+        self, complaint_id: str, principal: Principal
+    ) -> tuple[LoadedComplaint, Access, list[EventEnvelope]]:
+        """:meth:`visible`, with the stream's events from the same load (its timeline)."""
+        loaded, events = await self._streams.load_with_events(c.stream_id(complaint_id))
+        if loaded.state.status == c.Status.none or loaded.jurisdiction is None:
+            raise UnknownComplaint(complaint_id)
+        current = LoadedComplaint(loaded.state, loaded.version, loaded.jurisdiction)
+        seen = await self.access(principal, current)
+        if not seen.visible:
+            raise UnknownComplaint(complaint_id)
+        return current, seen, events
+
+    async def contacts_for(
+        self, principal: Principal, complaint_ids: list[str]
+    ) -> dict[str, dict[str, Any]]:
+        """:meth:`contact_for` for a list's rows: one load of their streams (the read model
+        lags: the stream decides whether the caller still handles a case) and one of the
+        contacts, whatever the number of rows."""
+        loaded = await self._streams.load_many([c.stream_id(cid) for cid in complaint_ids])
+        handled = [
+            state.complaint_id
+            for state, where in ((x.state, x.jurisdiction) for x in loaded.values())
+            if where is not None
+            and state.has_contact
+            and access(principal, Case.of_state(state, where)).handles
+        ]
+        if not handled:
+            return {}
+        stored = {doc["_id"]: doc async for doc in self._contacts.find({"_id": {"$in": handled}})}
+        return {
+            cid: (
+                {k: stored[cid].get(k) for k in ("name", "phone", "email", "address")}
+                if cid in stored
+                else {"erased": True}
+            )
+            for cid in handled
+        }
 
     async def contact_for(
         self, principal: Principal, current: LoadedComplaint
@@ -365,32 +418,39 @@ class ComplaintService:
 
     # ------------------------------------------------------------ handling
 
-    async def act(
+    async def handle(
         self,
         complaint_id: str,
-        cmd: c.Accept | c.Reject | c.Verify | c.Answer | c.Close,
-        principal: Principal,
-        ctx: CommandContext,
-        expected: int | None = None,
+        cmd: HandlerStep,
+        caller: CallerContext,
+        expected_version: int | None = None,
     ) -> int:
+        """A handler's step: one load, the handler's check, decide, append."""
+        principal, ctx = caller.principal, caller.ctx
         current = await self._authorized(complaint_id, principal)
+        if isinstance(cmd, c.Accept):
+            # the county office accepts as the office unless the case is routed to it
+            as_office = principal.user_id not in current.state.routed_to and is_county_office_of(
+                principal, current.jurisdiction
+            )
+            cmd = replace(cmd, as_office=as_office)
         if isinstance(cmd, c.Verify) and cmd.visit_id:
             await self._issues.visits.ensure_visit_of(
                 cmd.visit_id, current.state.school_id, "body.visit_id"
             )
-        return await self._append(current, cmd, ctx, expected)
+        return await self._append(current, cmd, ctx, expected_version)
 
     async def reroute(
         self,
         complaint_id: str,
         cmd: c.Reroute,
-        principal: Principal,
-        ctx: CommandContext,
+        caller: CallerContext,
         expected: int | None = None,
     ) -> int:
+        principal, ctx = caller.principal, caller.ctx
         current, seen = await self.visible(complaint_id, principal)
         if not seen.directs:
-            raise HTTPException(403, "只有学校所在县督导室可以改派 (only the county office)")
+            raise Forbidden(NOT_DIRECTOR)
         for n, inspector_id in enumerate(cmd.inspector_ids):
             facts = await self._directory.inspector(inspector_id)
             if facts is None or not facts.jurisdiction.contains(
@@ -406,11 +466,11 @@ class ComplaintService:
         self,
         complaint_id: str,
         req: IssueRequest,
-        principal: Principal,
-        ctx: CommandContext,
+        caller: CallerContext,
         expected: int | None = None,
     ) -> tuple[str, bool]:
         """Open the linked rectification issue (idempotent); ``(issue_id, newly linked)``."""
+        principal, ctx = caller.principal, caller.ctx
         current = await self._authorized(complaint_id, principal)
         state = current.state
         issue_id = issue_id_for("complaint", complaint_id)
@@ -443,7 +503,7 @@ class ComplaintService:
     async def _authorized(self, complaint_id: str, principal: Principal) -> LoadedComplaint:
         current, seen = await self.visible(complaint_id, principal)
         if not seen.handles:
-            raise HTTPException(403, NOT_HANDLER)
+            raise Forbidden(NOT_HANDLER)
         return current
 
     async def _append(
@@ -479,17 +539,15 @@ class ComplaintService:
         complaint_id: str,
         reason: ErasureReason,
         request_ref: str | None,
-        principal: Principal,
-        ctx: CommandContext,
+        caller: CallerContext,
     ) -> int:
         """Erase the personal data (PIPL): delete the key, then the contact, then record
         ``ComplaintErased``. 409 once erased; a repeat after a crash part-way finishes."""
+        principal, ctx = caller.principal, caller.ctx
         for _ in range(ERASE_ATTEMPTS):
             current, seen = await self.visible(complaint_id, principal)
             if not seen.directs:
-                raise HTTPException(
-                    403, "只有学校所在县督导室可以删除投诉人个人信息 (only the county office)"
-                )
+                raise Forbidden(NOT_ERASER)
             if current.state.erased:
                 raise IllegalStep("该投诉的个人信息已删除 (personal data already erased)")
             await self.keys.delete(complaint_id)

@@ -10,15 +10,15 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Path, Request, Response, status
+from fastapi import APIRouter, Path, Response, status
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
-from services.issues.documents import render_notice
-from services.issues.notices import NoticeService
+from services.issues.deps import Notices
+from services.issues.notices.documents import render_notice
 from shared.auth import CurrentPrincipal
 from shared.params import PlausibleDate
-from shared.service import command_context
+from shared.routing import Caller, set_etag
 
 router = APIRouter(prefix="/issues", tags=["notices"])
 
@@ -41,25 +41,35 @@ class ReceiptBody(BaseModel):
     received_on: PlausibleDate = Field(description="签收日期")
 
 
-def notice_service(request: Request) -> NoticeService:
-    service: NoticeService = request.app.state.notices
-    return service
+class IssuedNoticeOut(BaseModel):
+    issue_id: str
+    notice_no: str
+    issued_on: str
+    deadline: str
+    version: int
 
 
-@router.post("/{issue_id}/notice", status_code=status.HTTP_201_CREATED)
+class ReceiptOut(BaseModel):
+    issue_id: str
+    received_by: str
+    received_on: str
+    version: int
+
+
+@router.post(
+    "/{issue_id}/notice", status_code=status.HTTP_201_CREATED, response_model=IssuedNoticeOut
+)
 async def issue_notice(
     issue_id: IssueId,
     body: NoticeBody,
-    principal: CurrentPrincipal,
-    request: Request,
+    notices: Notices,
+    caller: Caller,
     response: Response,
 ) -> dict[str, Any]:
     """下发《督导整改通知书》 — a county (city, province) office orders a major problem fixed
     by a deadline; the notice is numbered per office and year (e.g. 游教督整〔2026〕3号)."""
-    issued = await notice_service(request).issue(
-        issue_id, body.deadline, body.note, principal, command_context(request, principal)
-    )
-    response.headers["ETag"] = f'"{issued.version}"'
+    issued = await notices.issue(issue_id, body.deadline, body.note, caller)
+    set_etag(response, issued.version)
     response.headers["Location"] = f"/issues/{issue_id}/notice.pdf"
     return {
         "issue_id": issue_id,
@@ -70,10 +80,14 @@ async def issue_notice(
     }
 
 
-@router.get("/{issue_id}/notice.pdf", response_class=Response)
-async def notice_pdf(issue_id: IssueId, principal: CurrentPrincipal, request: Request) -> Response:
+@router.get(
+    "/{issue_id}/notice.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "A4 PDF"}},
+)
+async def notice_pdf(issue_id: IssueId, principal: CurrentPrincipal, notices: Notices) -> Response:
     """《督导整改通知书》 as a PDF (A4, zh-CN) with the tear-off receipt (回执)."""
-    document = await notice_service(request).document(issue_id, principal)
+    document = await notices.document(issue_id, principal)
     data = await run_in_threadpool(render_notice, document)
     name = quote(f"督导整改通知书-{document.notice_no}.pdf")
     return Response(
@@ -83,19 +97,19 @@ async def notice_pdf(issue_id: IssueId, principal: CurrentPrincipal, request: Re
     )
 
 
-@router.post("/{issue_id}/notice/receipt", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/{issue_id}/notice/receipt", status_code=status.HTTP_201_CREATED, response_model=ReceiptOut
+)
 async def record_receipt(
     issue_id: IssueId,
     body: ReceiptBody,
-    principal: CurrentPrincipal,
-    request: Request,
+    notices: Notices,
+    caller: Caller,
     response: Response,
 ) -> dict[str, Any]:
     """登记通知书回执 — the school's principal (or an office) records who received it, when."""
-    version = await notice_service(request).record_receipt(
-        issue_id, body.received_by, body.received_on, principal, command_context(request, principal)
-    )
-    response.headers["ETag"] = f'"{version}"'
+    version = await notices.record_receipt(issue_id, body.received_by, body.received_on, caller)
+    set_etag(response, version)
     return {
         "issue_id": issue_id,
         "received_by": body.received_by,

@@ -2,7 +2,8 @@
 
 Every ``overdue_sweep_seconds`` the sweep asks the read model for open issues whose
 current deadline is before today (China time, from the runtime's clock) and that are
-not yet marked overdue for it, and sends each :class:`~services.issues.domain.issue.MarkOverdue`.
+not yet marked overdue for it, and sends each
+:class:`~services.issues.rectification.domain.MarkOverdue`.
 The decision is the aggregate's, on its own stream: it emits nothing for a closed issue
 or a deadline already reported, so a lagging read model, a restart, two sweeps at once
 or a sweep after a crash can never produce a second event for the same crossing. An
@@ -20,9 +21,9 @@ from uuid import uuid4
 
 import structlog
 
-from services.issues.domain import issue as i
-from services.issues.issue_service import SYSTEM, IssueService, UnknownIssue
-from services.issues.issue_view import VIEW
+from services.issues.rectification import domain as i
+from services.issues.rectification.service import SYSTEM, IssueService, UnknownIssue
+from services.issues.rectification.view import VIEW
 from shared.commands import CommandContext
 from shared.projection import ReadModels
 from shared.runtime import Runtime

@@ -4,13 +4,13 @@ Issuing a notice takes three steps, each safe to repeat:
 
 1. check, before any number is reserved, that the caller may (the county office of
    the school's county, or the city office for a city-direct school:
-   :func:`~services.issues.issue_service.ensure_notice_issuer`) and that the issue may
-   get one (the pure :func:`~services.issues.domain.issue.decide` with a placeholder
+   :func:`~services.issues.rectification.service.ensure_notice_issuer`) and that the issue may
+   get one (the pure :func:`~services.issues.rectification.domain.decide` with a placeholder
    number: open, major, no notice yet): a refusal burns no number;
 2. take the issue's number from the issuing office's notice book of the year
-   (:class:`~services.issues.number_books.NumberBooks`, idempotent per issue);
+   (:class:`~services.issues.numbering.service.NumberBooks`, idempotent per issue);
 3. append ``RectificationNoticeIssued`` through
-   :meth:`~services.issues.issue_service.IssueService.act` (which checks again).
+   :meth:`~services.issues.rectification.service.IssueService.act` (which checks again).
 
 A crash between 2 and 3 leaves the number reserved for that issue only: the retry
 gets the same number back, so numbers are neither burnt nor duplicated. Two requests
@@ -25,16 +25,16 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 
-from services.issues.documents import NoticeDocument
-from services.issues.domain import issue as i
-from services.issues.issue_service import (
+from services.issues.notices.documents import NoticeDocument
+from services.issues.numbering.service import NumberBooks, OfficeNames, office_code, office_of
+from services.issues.rectification import domain as i
+from services.issues.rectification.service import (
     IssueService,
     LoadedIssue,
     ensure_notice_issuer,
 )
-from services.issues.number_books import NumberBooks, OfficeNames, office_code, office_of
 from shared.auth import Principal, Role, ensure_role, ensure_sees, ensure_within
-from shared.commands import CommandContext, InvalidField, NotFound
+from shared.commands import CallerContext, InvalidField, NotFound
 from shared.contracts.issues import (
     IssueOpened,
     NoticeReceiptRecorded,
@@ -45,7 +45,7 @@ from shared.deadlines import ensure_not_past
 from shared.directory.lookup import DirectoryLookup
 from shared.envelope import EventEnvelope
 from shared.events import EventRegistry
-from shared.eventstore import EventStore
+from shared.eventstore import StreamStore
 
 PLACEHOLDER = "（待编号）"
 
@@ -82,7 +82,7 @@ class NoticeService:
         books: NumberBooks,
         names: OfficeNames,
         directory: DirectoryLookup,
-        store: EventStore,
+        store: StreamStore,
         registry: EventRegistry,
         legal_basis: str,
     ) -> None:
@@ -99,10 +99,10 @@ class NoticeService:
         issue_id: str,
         deadline: date,
         note: str,
-        principal: Principal,
-        ctx: CommandContext,
+        caller: CallerContext,
     ) -> IssuedNotice:
         """Number and issue the issue's notice (see the module docstring)."""
+        principal, ctx = caller.principal, caller.ctx
         current = await self._issues.load(issue_id)
         ensure_within(principal, current.jurisdiction)
         ensure_notice_issuer(principal, current.jurisdiction)
@@ -120,9 +120,8 @@ class NoticeService:
         assigned = await self._books.assign(
             NumberKind.notice, office, issued_on.year, issue_id, ctx
         )
-        version = await self._issues.act(
-            issue_id, replace(cmd, notice_no=assigned.number), principal, ctx
-        )
+        numbered = replace(cmd, notice_no=assigned.number)
+        version = await self._issues.execute(current, numbered, caller)
         return IssuedNotice(issue_id, assigned.number, issued_on, deadline, version)
 
     async def record_receipt(
@@ -130,10 +129,10 @@ class NoticeService:
         issue_id: str,
         received_by: str,
         received_on: date,
-        principal: Principal,
-        ctx: CommandContext,
+        caller: CallerContext,
     ) -> int:
         """登记回执: the school received the notice on ``received_on``."""
+        principal, ctx = caller.principal, caller.ctx
         # the roles IssueService admits for a receipt, asked before any fact is looked at
         ensure_role(
             principal, Role.principal, Role.county_office, Role.city_office, Role.province_office
@@ -150,7 +149,7 @@ class NoticeService:
         cmd = i.RecordNoticeReceipt(
             by=principal.user_id, received_by=received_by, received_on=received_on
         )
-        return await self._issues.act(issue_id, cmd, principal, ctx, expected=facts.loaded.version)
+        return await self._issues.execute(facts.loaded, cmd, caller, facts.loaded.version)
 
     async def facts(self, issue_id: str, principal: Principal) -> NoticeFacts:
         """The notice of an issue the caller may see (404 without one, 403 outside)."""

@@ -35,8 +35,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from services.issues.complaint_keys import ERASED_TEXT
-from services.issues.domain.complaint import ROUTER
+from services.issues.complaints.domain import ROUTER
+from services.issues.complaints.keys import ERASED_TEXT
 from shared import topics
 from shared.contracts.complaints import (
     ComplaintAccepted,

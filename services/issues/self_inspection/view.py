@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from services.issues.domain.self_inspection import Report
+from services.issues.self_inspection.domain import Report
 from shared import topics
 from shared.contracts.self_inspection import (
     SelfInspectionConsolidated,

@@ -28,7 +28,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
-from services.issues.domain.issue import local_day
+from services.issues.rectification.domain import local_day
 from shared.commands import IllegalStep, InvalidField
 from shared.contracts.self_inspection import (
     CoveredReport,

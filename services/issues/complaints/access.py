@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from services.issues.domain import complaint as c
+from services.issues.complaints import domain as c
 from shared.auth import Principal, Role, sees
 from shared.jurisdiction import Jurisdiction
 

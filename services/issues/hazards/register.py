@@ -29,9 +29,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from services.issues.domain.issue import Stage, local_day
-from services.issues.issue_service import SYSTEM
-from services.issues.number_books import NumberBooks, office_of
+from services.issues.numbering.service import NumberBooks, office_of
+from services.issues.rectification.domain import Stage, local_day
+from services.issues.rectification.service import SYSTEM
 from shared import topics
 from shared.commands import CommandContext
 from shared.contracts import issues as ev

@@ -1,1 +1,0 @@
-"""The pure domain core of the issues service (整改)."""

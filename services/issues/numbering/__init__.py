@@ -1,0 +1,1 @@
+"""Number books (文号): the office year's numbers burnt by notices and hazards."""

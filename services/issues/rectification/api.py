@@ -1,0 +1,314 @@
+"""HTTP routes of a rectification issue's lifecycle (``/issues``).
+
+Every step is one command on the issue's stream (see
+:mod:`services.issues.rectification.service` for who may take it); steps accept ``If-Match``
+(409 when stale) and answer ``{issue_id, version}`` with the new version as ``ETag``.
+Reads (:mod:`services.issues.rectification.queries`) come from the ``issues_issues``
+read model, except the timeline, which is the stream itself. ``POST
+/admin/overdue-sweep`` runs the overdue sweep now (the ``admin`` role only: it crosses
+every county; the service runs it every minute anyway).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.issues.deps import IssueReads, Issues, Sweep
+from services.issues.rectification import domain as i
+from services.issues.rectification.queries import (
+    MAX_PAGE,
+    EscalationFilter,
+    IssueFilter,
+    NoticeFilter,
+)
+from services.issues.rectification.service import CallerCommand, IssueService
+from shared.auth import CurrentPrincipal, Role, ensure_role
+from shared.commands import CallerContext
+from shared.contracts.issues import IssueSource
+from shared.contracts.visits import EvidenceRef, Severity
+from shared.params import PlausibleDate, Skip
+from shared.routing import Caller, IfMatch, Page, set_etag
+
+router = APIRouter(prefix="/issues", tags=["issues"])
+admin_router = APIRouter(tags=["admin"])
+
+ID = r"^[0-9A-Za-z_-]{1,80}$"
+COUNTY = r"^[0-9]{6}$"
+Text = Annotated[str, Field(min_length=2, max_length=2000)]
+Name = Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class StepBody(_Body):
+    description: str = Field(min_length=2, max_length=500)
+    owner: Name
+    due_on: PlausibleDate
+
+
+class PlanBody(_Body):
+    steps: list[StepBody] = Field(min_length=1, max_length=30)
+    timetable: bool = False
+    """The problem cannot be fixed at once: the steps are a timetable of milestones."""
+
+
+class ProgressBody(_Body):
+    note: Text
+    evidence: list[EvidenceRef] = Field(default_factory=list, max_length=30)
+
+
+class NoteBody(_Body):
+    note: Text
+
+
+class VerifyBody(_Body):
+    note: Text
+    visit_id: str | None = Field(default=None, pattern=ID)
+    """The revisit (回访) on which the rectification was checked, if any."""
+
+
+class RejectBody(_Body):
+    reason: Text
+    visit_id: str | None = Field(default=None, pattern=ID)
+
+
+class ReopenBody(_Body):
+    reason: Text
+    deadline: PlausibleDate
+
+
+class ExtensionBody(_Body):
+    new_deadline: PlausibleDate
+    reason: Text
+
+
+class ReasonBody(_Body):
+    reason: Text
+
+
+class EscalateBody(_Body):
+    to_body: Name
+    """The local government or department, e.g. 县住建局."""
+    report: Text
+
+
+class ReceiptBody(_Body):
+    received_by: Name
+    note: str = Field(default="", max_length=2000)
+
+
+class AnswerBody(_Body):
+    answered_by: Name
+    answer: Text
+
+
+class Accepted(BaseModel):
+    issue_id: str
+    version: int
+
+
+class Timeline(BaseModel):
+    issue_id: str
+    cause: dict[str, Any]
+    """What caused the issue (visit finding, complaint or self-inspection), with its origin."""
+    events: list[dict[str, Any]]
+
+
+class SweepResult(BaseModel):
+    marked: int
+    issue_ids: list[str]
+
+
+@dataclass(frozen=True)
+class IssueStep:
+    """What every step route needs besides its body: the service, the caller, the
+    expected version, and the response that carries the new version as ``ETag``."""
+
+    issues: IssueService
+    caller: CallerContext
+    response: Response
+    expected: int | None
+
+    @property
+    def by(self) -> str:
+        return self.caller.principal.user_id
+
+    async def take(self, issue_id: str, cmd: CallerCommand) -> Accepted:
+        version = await self.issues.handle(issue_id, cmd, self.caller, self.expected)
+        set_etag(self.response, version)
+        return Accepted(issue_id=issue_id, version=version)
+
+
+def _issue_step(issues: Issues, caller: Caller, response: Response, expected: IfMatch) -> IssueStep:
+    return IssueStep(issues, caller, response, expected)
+
+
+Step = Annotated[IssueStep, Depends(_issue_step)]
+
+
+# ---------------------------------------------------------------- reads
+
+
+@router.get("", response_model=Page[dict[str, Any]])
+async def list_issues(
+    principal: CurrentPrincipal,
+    reads: IssueReads,
+    school_id: Annotated[str | None, Query(pattern=ID)] = None,
+    zone: Annotated[str | None, Query(pattern=ID)] = None,
+    county: Annotated[str | None, Query(pattern=COUNTY)] = None,
+    stage: Annotated[i.Stage | None, Query()] = None,
+    open: Annotated[bool | None, Query()] = None,
+    category: Annotated[str | None, Query(max_length=40)] = None,
+    severity: Annotated[Severity | None, Query()] = None,
+    overdue: Annotated[bool | None, Query()] = None,
+    safety: Annotated[bool | None, Query()] = None,
+    source: Annotated[IssueSource | None, Query()] = None,
+    inspector: Annotated[str | None, Query(pattern=ID)] = None,
+    visit_id: Annotated[str | None, Query(pattern=ID)] = None,
+    notice: Annotated[NoticeFilter | None, Query()] = None,
+    escalation: Annotated[EscalationFilter | None, Query()] = None,
+    due_within_days: Annotated[int | None, Query(ge=0, le=366)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+    offset: Skip = 0,
+) -> Page[dict[str, Any]]:
+    """整改问题清单 — issues in your jurisdiction, filtered; newest deadline pressure first.
+
+    ``due_within_days=N``: open issues whose deadline is within N days and not yet
+    passed (即将到期). ``overdue=true``: open issues whose current deadline was crossed.
+    ``notice``: issued / received / receipt_pending / none (整改通知书);
+    ``escalation``: open / escalated / received / answered / none (上报).
+    """
+    wanted = IssueFilter(
+        school_id=school_id,
+        zone=zone,
+        county=county,
+        stage=stage,
+        open=open,
+        category=category,
+        severity=severity,
+        overdue=overdue,
+        safety=safety,
+        source=source,
+        inspector=inspector,
+        visit_id=visit_id,
+        notice=notice,
+        escalation=escalation,
+        due_within_days=due_within_days,
+    )
+    total, items = await reads.page(principal, wanted, offset, limit)
+    return Page[dict[str, Any]](total=total, offset=offset, limit=limit, items=items)
+
+
+@router.get("/{issue_id}", response_model=dict[str, Any])
+async def get_issue(issue_id: str, principal: CurrentPrincipal, reads: IssueReads) -> Any:
+    """一个整改问题 — the issue with its plan, progress, verification, escalation, notice."""
+    return await reads.one(principal, issue_id)
+
+
+@router.get("/{issue_id}/timeline", response_model=Timeline)
+async def timeline(issue_id: str, principal: CurrentPrincipal, reads: IssueReads) -> Any:
+    """整改全过程 — every event of the issue, in order, with who, when and why."""
+    return await reads.timeline(principal, issue_id)
+
+
+@admin_router.post("/admin/overdue-sweep", response_model=SweepResult)
+async def sweep_now(principal: CurrentPrincipal, sweep: Sweep) -> SweepResult:
+    """立即检查逾期 — mark every open issue whose deadline has passed (normally every minute)."""
+    ensure_role(principal, Role.admin)
+    marked = await sweep.sweep()
+    return SweepResult(marked=len(marked), issue_ids=marked)
+
+
+# ---------------------------------------------------------------- steps
+
+
+@router.post("/{issue_id}/plan", response_model=Accepted)
+async def submit_plan(issue_id: str, body: PlanBody, step: Step) -> Accepted:
+    """提交整改方案 — the school's plan (steps, owners, dates; a timetable if not at once)."""
+    steps = tuple((s.description, s.owner, s.due_on) for s in body.steps)
+    cmd = i.SubmitPlan(by=step.by, steps=steps, timetable=body.timetable)
+    return await step.take(issue_id, cmd)
+
+
+@router.post("/{issue_id}/progress", response_model=Accepted)
+async def report_progress(issue_id: str, body: ProgressBody, step: Step) -> Accepted:
+    """报告整改进展 — progress with evidence (uploaded first to ``/evidence``; each ref must
+    match what is stored for the issue's school, else 422 ``body.evidence[i]``)."""
+    cmd = i.ReportProgress(by=step.by, note=body.note, evidence=tuple(body.evidence))
+    return await step.take(issue_id, cmd)
+
+
+@router.post("/{issue_id}/submission", response_model=Accepted)
+async def submit_for_verification(issue_id: str, body: NoteBody, step: Step) -> Accepted:
+    """申请验收 — the school declares the rectification done."""
+    cmd = i.SubmitForVerification(by=step.by, note=body.note)
+    return await step.take(issue_id, cmd)
+
+
+@router.post("/{issue_id}/verification", response_model=Accepted)
+async def verify(issue_id: str, body: VerifyBody, step: Step) -> Accepted:
+    """验收通过、销号 — the inspector verified the rectification; the issue is closed."""
+    cmd = i.Verify(by=step.by, note=body.note, on_visit_id=body.visit_id)
+    return await step.take(issue_id, cmd)
+
+
+@router.post("/{issue_id}/rejection", response_model=Accepted)
+async def reject(issue_id: str, body: RejectBody, step: Step) -> Accepted:
+    """验收未通过 — not yet meeting the requirement, with the reason."""
+    cmd = i.RejectVerification(by=step.by, reason=body.reason, on_visit_id=body.visit_id)
+    return await step.take(issue_id, cmd)
+
+
+@router.post("/{issue_id}/reopening", response_model=Accepted)
+async def reopen(issue_id: str, body: ReopenBody, step: Step) -> Accepted:
+    """问题反弹、重新打开 — the problem recurred; a new deadline."""
+    cmd = i.Reopen(by=step.by, reason=body.reason, deadline=body.deadline)
+    return await step.take(issue_id, cmd)
+
+
+@router.post("/{issue_id}/extension", response_model=Accepted)
+async def request_extension(issue_id: str, body: ExtensionBody, step: Step) -> Accepted:
+    """申请延期 — the school asks for a later deadline."""
+    cmd = i.RequestExtension(by=step.by, new_deadline=body.new_deadline, reason=body.reason)
+    return await step.take(issue_id, cmd)
+
+
+@router.post("/{issue_id}/extension/approval", response_model=Accepted)
+async def approve_extension(issue_id: str, body: NoteBody, step: Step) -> Accepted:
+    """批准延期 — the pending extension is approved; its date is the deadline from now on."""
+    cmd = i.ApproveExtension(by=step.by, note=body.note)
+    return await step.take(issue_id, cmd)
+
+
+@router.post("/{issue_id}/extension/denial", response_model=Accepted)
+async def deny_extension(issue_id: str, body: ReasonBody, step: Step) -> Accepted:
+    """不予延期 — the deadline stands."""
+    cmd = i.DenyExtension(by=step.by, reason=body.reason)
+    return await step.take(issue_id, cmd)
+
+
+@router.post("/{issue_id}/escalation", response_model=Accepted)
+async def escalate(issue_id: str, body: EscalateBody, step: Step) -> Accepted:
+    """上报 — a problem the school cannot fix itself, reported in writing to a body."""
+    cmd = i.Escalate(by=step.by, to_body=body.to_body, report=body.report)
+    return await step.take(issue_id, cmd)
+
+
+@router.post("/{issue_id}/escalation/receipt", response_model=Accepted)
+async def escalation_receipt(issue_id: str, body: ReceiptBody, step: Step) -> Accepted:
+    """上报签收 — the body acknowledged the report (who signed for it)."""
+    cmd = i.RecordEscalationReceipt(received_by=body.received_by, note=body.note)
+    return await step.take(issue_id, cmd)
+
+
+@router.post("/{issue_id}/escalation/answer", response_model=Accepted)
+async def escalation_answer(issue_id: str, body: AnswerBody, step: Step) -> Accepted:
+    """上报答复 — what the body will do or did; the problem has an owner."""
+    cmd = i.RecordEscalationAnswer(answered_by=body.answered_by, answer=body.answer)
+    return await step.take(issue_id, cmd)

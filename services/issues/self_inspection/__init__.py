@@ -1,0 +1,1 @@
+"""Monthly self-inspection reports (月自查) and their weekly zone consolidation."""
