@@ -19,7 +19,7 @@ from services.visits.names import ID, OFFICES
 from shared.auth import CurrentPrincipal, ensure_role
 from shared.contracts.checklists import CampaignTheme
 from shared.params import MAX_VERSION, PlausibleDate
-from shared.routing import Caller, IfMatch, set_etag
+from shared.routing import Caller, IfMatch, accept, accepted_model
 from shared.service import RuntimeDep
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns"])
@@ -58,14 +58,11 @@ class CampaignClosing(BaseModel):
     summary: str = Field(default="", max_length=2000)
 
 
-class Accepted(BaseModel):
-    campaign_id: str
-    version: int
+Accepted = accepted_model("campaign_id", __name__)
 
 
-def _accepted(response: Response, campaign_id: str, version: int) -> Accepted:
-    set_etag(response, version)
-    return Accepted(campaign_id=campaign_id, version=version)
+def _accepted(response: Response, campaign_id: str, version: int) -> BaseModel:
+    return accept(response, Accepted, version, campaign_id=campaign_id)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=Accepted)
@@ -75,7 +72,7 @@ async def issue_campaign(
     campaigns: Campaigns,
     response: Response,
     runtime: RuntimeDep,
-) -> Accepted:
+) -> BaseModel:
     """下达专项督导 — an office issues a campaign inside its jurisdiction."""
     ensure_role(caller.principal, *OFFICES)
     office = office_of(caller.principal)
@@ -105,7 +102,7 @@ async def amend_campaign(
     campaigns: Campaigns,
     response: Response,
     expected: IfMatch,
-) -> Accepted:
+) -> BaseModel:
     """调整专项督导 — change the window or targets, with a reason."""
     ensure_role(caller.principal, *OFFICES)
     cmd = AmendCampaign(
@@ -127,7 +124,7 @@ async def close_campaign(
     campaigns: Campaigns,
     response: Response,
     expected: IfMatch,
-) -> Accepted:
+) -> BaseModel:
     """结束专项督导 — close a campaign."""
     ensure_role(caller.principal, *OFFICES)
     cmd = CloseCampaign(campaign_id=campaign_id, summary=body.summary)

@@ -18,7 +18,7 @@ from shared.auth import CurrentPrincipal, Role, ensure_role
 from shared.commands import Forbidden
 from shared.contracts.plans import PlanEntry
 from shared.params import PlausibleDate, PlausibleMonth
-from shared.routing import Caller, IfMatch, set_etag
+from shared.routing import Caller, IfMatch, accept, accepted_model, set_etag
 
 router = APIRouter(tags=["plans"])
 PLAN_ID = r"^[0-9A-Za-z_-]{2,40}-[0-9]{4}-[0-9]{2}$"
@@ -63,22 +63,21 @@ class RulesIn(BaseModel):
     reason: str = Field(min_length=2, max_length=500)
 
 
-class Accepted(BaseModel):
-    plan_id: str
-    version: int
+Accepted = accepted_model("plan_id", __name__)
 
 
 def _entries(entries: list[EntryIn]) -> tuple[PlanEntry, ...]:
     return tuple(PlanEntry.model_validate(e.model_dump()) for e in entries)
 
 
-def _accepted(response: Response, plan_id: str, version: int) -> Accepted:
-    set_etag(response, version)
-    return Accepted(plan_id=plan_id, version=version)
+def _accepted(response: Response, plan_id: str, version: int) -> BaseModel:
+    return accept(response, Accepted, version, plan_id=plan_id)
 
 
 @router.post("/plans", status_code=status.HTTP_201_CREATED, response_model=Accepted)
-async def file_plan(body: PlanCreate, caller: Caller, plans: Plans, response: Response) -> Accepted:
+async def file_plan(
+    body: PlanCreate, caller: Caller, plans: Plans, response: Response
+) -> BaseModel:
     """月计划备案 — an inspector files their own plan for a month with their office."""
     principal = caller.principal
     ensure_role(principal, Role.inspector)
@@ -103,7 +102,7 @@ async def revise_plan(
     plans: Plans,
     response: Response,
     expected: IfMatch,
-) -> Accepted:
+) -> BaseModel:
     """调整月计划 — the inspector replaces the entries, with a reason (never an edit)."""
     ensure_role(caller.principal, Role.inspector)
     cmd = RevisePlan(
@@ -123,7 +122,7 @@ async def acknowledge_plan(
     plans: Plans,
     response: Response,
     expected: IfMatch,
-) -> Accepted:
+) -> BaseModel:
     """备案确认 — the office the plan is filed with confirms it, maybe with a comment."""
     principal = caller.principal
     ensure_role(principal, Role.county_office, Role.city_office)

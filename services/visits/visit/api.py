@@ -36,27 +36,23 @@ from shared.contracts.visits import (
 )
 from shared.http import timeline_entry
 from shared.params import Skip
-from shared.routing import Caller, IfMatch, set_etag
+from shared.routing import Caller, IfMatch, accept, accepted_model
 from shared.service import RuntimeDep
 
 router = APIRouter(prefix="/visits", tags=["visits"])
 
 
-class Accepted(BaseModel):
-    visit_id: str
-    version: int
-    finding_id: str | None = None
+Accepted = accepted_model("visit_id", __name__, finding_id=str)
 
 
-def _accepted(response: Response, visit_id: str, version: int, **extra: str) -> Accepted:
-    set_etag(response, version)
-    return Accepted(visit_id=visit_id, version=version, **extra)
+def _accepted(response: Response, visit_id: str, version: int, **extra: str) -> BaseModel:
+    return accept(response, Accepted, version, visit_id=visit_id, **extra)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=Accepted)
 async def plan_visit(
     body: PlanBody, caller: Caller, visits: Visits, response: Response
-) -> Accepted:
+) -> BaseModel:
     """安排督导 — plan a visit (督前制蓝本)."""
     req = PlanRequest(
         kind=body.kind,
@@ -89,7 +85,7 @@ async def reschedule_visit(
     visits: Visits,
     response: Response,
     expected: IfMatch,
-) -> Accepted:
+) -> BaseModel:
     """改期 — move a visit that has not started."""
     cmd = v.RescheduleVisit(planned_on=body.planned_on, reason=body.reason)
     return _accepted(response, visit_id, await visits.handle(visit_id, cmd, caller, expected))
@@ -103,7 +99,7 @@ async def cancel_visit(
     visits: Visits,
     response: Response,
     expected: IfMatch,
-) -> Accepted:
+) -> BaseModel:
     """取消 — cancel a visit that has not started."""
     cmd = v.CancelVisit(reason=body.reason)
     return _accepted(response, visit_id, await visits.handle(visit_id, cmd, caller, expected))
@@ -112,7 +108,7 @@ async def cancel_visit(
 @router.post("/{visit_id}/sign-in", response_model=Accepted)
 async def sign_in(
     visit_id: str, body: SignInBody, caller: Caller, visits: Visits, response: Response
-) -> Accepted:
+) -> BaseModel:
     """签到 — sign in at the school; time is the server's, place is checked, not trusted."""
     cmd = v.SignIn(caller.principal.user_id, caller.ctx.now, body.location, None, 0.0)
     return _accepted(response, visit_id, await visits.handle(visit_id, cmd, caller, None))
@@ -127,7 +123,7 @@ async def record_finding(
     runtime: RuntimeDep,
     response: Response,
     expected: IfMatch,
-) -> Accepted:
+) -> BaseModel:
     """记录督导情况 — record one checklist item (fine / highlight / problem) with evidence."""
     finding_id = body.finding_id or runtime.new_id().hex[:16]
     facts = v.FindingFacts.of(body)
@@ -145,7 +141,7 @@ async def correct_finding(
     visits: Visits,
     response: Response,
     expected: IfMatch,
-) -> Accepted:
+) -> BaseModel:
     """更正记录 — correct (or withdraw) a finding before feedback; a new event, never an edit."""
     cmd = v.CorrectFinding(
         finding_id=finding_id,
@@ -168,7 +164,7 @@ async def correct_finding(
 @router.post("/{visit_id}/merge", response_model=Accepted)
 async def merge_findings(
     visit_id: str, body: SummaryBody, caller: Caller, visits: Visits, response: Response
-) -> Accepted:
+) -> BaseModel:
     """汇总 — the zone leader merges a comprehensive visit's findings into one report."""
     cmd = v.MergeFindings(by=caller.principal.user_id, by_zone_leader=True, summary=body.summary)
     return _accepted(response, visit_id, await visits.handle(visit_id, cmd, caller, None))
@@ -177,7 +173,7 @@ async def merge_findings(
 @router.post("/{visit_id}/feedback", response_model=Accepted)
 async def issue_feedback(
     visit_id: str, body: SummaryBody, caller: Caller, visits: Visits, response: Response
-) -> Accepted:
+) -> BaseModel:
     """出具反馈清单 — issue the feedback list: highlights and problems with requirements."""
     cmd = v.IssueFeedback(by=caller.principal.user_id, summary=body.summary)
     return _accepted(response, visit_id, await visits.handle(visit_id, cmd, caller, None))
@@ -186,7 +182,7 @@ async def issue_feedback(
 @router.post("/{visit_id}/acknowledgement", response_model=Accepted)
 async def acknowledge(
     visit_id: str, body: AcknowledgeBody, caller: Caller, visits: Visits, response: Response
-) -> Accepted:
+) -> BaseModel:
     """校长签收 — the principal signs the feedback list."""
     cmd = v.Acknowledge(by=caller.principal.user_id, signer_name=body.signer_name)
     return _accepted(response, visit_id, await visits.handle(visit_id, cmd, caller, None))
@@ -195,7 +191,7 @@ async def acknowledge(
 @router.post("/{visit_id}/disputes", response_model=Accepted)
 async def dispute(
     visit_id: str, body: DisputeBody, caller: Caller, visits: Visits, response: Response
-) -> Accepted:
+) -> BaseModel:
     """申辩 — the school disputes named points with reasons."""
     points = tuple((p.point_no, p.reason) for p in body.points)
     cmd = v.Dispute(by=caller.principal.user_id, points=points)
@@ -205,7 +201,7 @@ async def dispute(
 @router.post("/{visit_id}/dispute-resolution", response_model=Accepted)
 async def resolve_dispute(
     visit_id: str, body: ResolveBody, caller: Caller, visits: Visits, response: Response
-) -> Accepted:
+) -> BaseModel:
     """处理申辩 — uphold, amend or withdraw each disputed point."""
     resolutions = tuple(v.Resolution(**r.model_dump()) for r in body.resolutions)
     cmd = v.ResolveDispute(by=caller.principal.user_id, resolutions=resolutions)
@@ -215,7 +211,7 @@ async def resolve_dispute(
 @router.post("/{visit_id}/close", response_model=Accepted)
 async def close_visit(
     visit_id: str, body: SummaryBody, caller: Caller, visits: Visits, response: Response
-) -> Accepted:
+) -> BaseModel:
     """办结 — close the visit; its record is archived."""
     cmd = v.CloseVisit(by=caller.principal.user_id, summary=body.summary)
     return _accepted(response, visit_id, await visits.handle(visit_id, cmd, caller, None))
