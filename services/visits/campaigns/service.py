@@ -15,9 +15,9 @@ from services.visits.campaigns import domain as campaign
 from services.visits.campaigns.domain import AmendCampaign, Campaign, CloseCampaign, IssueCampaign
 from services.visits.checklists.service import ChecklistService
 from services.visits.directory.service import DirectoryService, UnknownSchool
+from services.visits.streams import stream_handler
 from shared.auth import Principal, ensure_within
 from shared.commands import CallerContext, FieldProblem, NotFound, StreamHandler
-from shared.events import registry
 from shared.jurisdiction import Jurisdiction
 from shared.runtime import Runtime
 
@@ -33,16 +33,7 @@ class CampaignService:
     ) -> None:
         self._checklists = checklists
         self._directory = directory
-        self._campaigns = StreamHandler[Campaign](
-            runtime.store,
-            registry,
-            source="/duxue/visits",
-            initial=Campaign(),
-            evolve=campaign.evolve,
-            new_id=runtime.new_id,
-            on_append=runtime.relay.notify,
-            service=runtime.service,
-        )
+        self._campaigns = stream_handler(runtime, Campaign(), campaign.evolve)
 
     async def state(self, campaign_id: str) -> Campaign:
         """The campaign as its stream says (``Campaign()`` when it was never issued)."""

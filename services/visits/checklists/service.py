@@ -14,10 +14,10 @@ from services.visits.checklists.domain import (
     RetireChecklist,
     scope_jurisdiction,
 )
+from services.visits.streams import stream_handler
 from shared.commands import CommandContext, NotFound, StreamHandler
 from shared.contracts.checklists import PLATFORM_SCOPE
 from shared.envelope import Actor
-from shared.events import registry
 from shared.eventstore import ConcurrencyConflict
 from shared.jurisdiction import Jurisdiction
 from shared.runtime import Runtime
@@ -41,16 +41,7 @@ def envelope_jurisdiction(scope: str) -> Jurisdiction:
 class ChecklistService:
     def __init__(self, runtime: Runtime) -> None:
         self._runtime = runtime
-        self._templates = StreamHandler[Checklist](
-            runtime.store,
-            registry,
-            source="/duxue/visits",
-            initial=Checklist(),
-            evolve=checklist.evolve,
-            new_id=runtime.new_id,
-            on_append=runtime.relay.notify,
-            service=runtime.service,
-        )
+        self._templates = stream_handler(runtime, Checklist(), checklist.evolve)
 
     async def state(self, checklist_id: str) -> tuple[Checklist, int]:
         """The template as its stream says (``Checklist()`` and 0 when there is none)."""

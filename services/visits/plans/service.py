@@ -10,6 +10,7 @@ from services.visits.directory.service import DirectoryService, UnknownSchool
 from services.visits.plans.domain import frequency, plan
 from services.visits.plans.domain.frequency import FrequencyRules
 from services.visits.plans.domain.plan import AcknowledgePlan, FilePlan, Plan, PlanFacts, RevisePlan
+from services.visits.streams import stream_handler
 from shared.auth import Principal, ensure_inside, ensure_within
 from shared.commands import (
     CallerContext,
@@ -20,7 +21,6 @@ from shared.commands import (
     StreamHandler,
 )
 from shared.contracts.plans import PlanEntry
-from shared.events import registry
 from shared.jurisdiction import Jurisdiction
 from shared.runtime import Runtime
 
@@ -36,25 +36,9 @@ class PlanService:
     ) -> None:
         self._campaigns = campaigns
         self._directory = directory
-        self._plans = StreamHandler[Plan](
-            runtime.store,
-            registry,
-            source="/duxue/visits",
-            initial=Plan(),
-            evolve=plan.evolve,
-            new_id=runtime.new_id,
-            on_append=runtime.relay.notify,
-            service=runtime.service,
-        )
-        self._rules = StreamHandler[FrequencyRules | None](
-            runtime.store,
-            registry,
-            source="/duxue/visits",
-            initial=None,
-            evolve=frequency.evolve_rules,
-            new_id=runtime.new_id,
-            on_append=runtime.relay.notify,
-            service=runtime.service,
+        self._plans = stream_handler(runtime, Plan(), plan.evolve)
+        self._rules: StreamHandler[FrequencyRules | None] = stream_handler(
+            runtime, None, frequency.evolve_rules
         )
 
     async def load(self, plan_id: str) -> tuple[Plan, int]:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from uuid import UUID, uuid4
 
 from services.visits.names import FIELD_STAFF, OFFICES
+from services.visits.streams import SOURCE
 from services.visits.visit import domain as v
 from services.visits.visit.planning import (
     PlanRequest,
@@ -102,7 +103,7 @@ class VisitService:
         self._visits = StreamHandler[v.Visit](
             store,
             registry,
-            source="/duxue/visits",
+            source=SOURCE,
             initial=v.Visit(),
             evolve=v.evolve,
             new_id=new_id,

@@ -61,10 +61,11 @@ from services.visits.directory.roster.format import (
 from services.visits.directory.roster.records import existing_listings
 from services.visits.directory.roster.validate import Existing, Recorded, Roster, check, parse
 from services.visits.directory.service import DirectoryService
+from services.visits.streams import stream_handler
 from shared.commands import CommandContext, StreamHandler
 from shared.contracts.directory import RosterImportCompleted, RosterImportStarted, ZoneLevel
 from shared.deadlines import local_day
-from shared.events import EventPayload, registry
+from shared.events import EventPayload
 from shared.jurisdiction import Jurisdiction
 from shared.runtime import Runtime
 
@@ -123,21 +124,9 @@ class RosterImporter:
         self._max_rows = max_rows
         self._directory = directory
 
-        def handler(initial: Any, evolve: Callable[[Any, EventPayload], Any]) -> StreamHandler[Any]:
-            return StreamHandler[Any](
-                runtime.store,
-                registry,
-                source="/duxue/visits",
-                initial=initial,
-                evolve=evolve,
-                new_id=runtime.new_id,
-                on_append=runtime.relay.notify,
-                service=runtime.service,
-            )
-
-        self._imports = handler([], _import_state)
-        self._inspectors = handler(Inspector(), inspector_domain.evolve)
-        self._schools = handler(SchoolFile(), evolve_school_file)
+        self._imports: StreamHandler[Any] = stream_handler(runtime, [], _import_state)
+        self._inspectors = stream_handler(runtime, Inspector(), inspector_domain.evolve)
+        self._schools = stream_handler(runtime, SchoolFile(), evolve_school_file)
 
     async def run(
         self,
