@@ -14,8 +14,7 @@ from services.visits.campaigns.domain import (
 )
 from services.visits.campaigns.queries import public
 from services.visits.deps import CampaignReads, Campaigns
-from services.visits.edge import office_of
-from services.visits.names import ID, OFFICES
+from services.visits.names import ID, OFFICES, office_of
 from shared.auth import CurrentPrincipal, ensure_role
 from shared.contracts.checklists import CampaignTheme
 from shared.params import MAX_VERSION, PlausibleDate

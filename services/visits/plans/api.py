@@ -9,8 +9,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.visits.deps import PlanReads, Plans, Reports
-from services.visits.edge import office_of
-from services.visits.names import DIVISION_CODE, OFFICES
+from services.visits.names import DIVISION_CODE, OFFICES, office_of
 from services.visits.plans.domain import plan
 from services.visits.plans.domain.frequency import FrequencyRules
 from services.visits.plans.domain.plan import AcknowledgePlan, FilePlan, RevisePlan
