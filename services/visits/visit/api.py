@@ -27,6 +27,7 @@ from services.visits.visit.bodies import (
     ResolveBody,
     SignInBody,
     SummaryBody,
+    fields,
 )
 from services.visits.visit.planning import PlanRequest
 from services.visits.visit.queries import visible
@@ -54,24 +55,7 @@ async def plan_visit(
     body: PlanBody, caller: Caller, visits: Visits, response: Response
 ) -> BaseModel:
     """安排督导 — plan a visit (督前制蓝本)."""
-    req = PlanRequest(
-        kind=body.kind,
-        school_id=body.school_id,
-        planned_on=body.planned_on,
-        announced=body.announced,
-        purpose=body.purpose,
-        focus=body.focus,
-        team=tuple(body.team),
-        lead_inspector_id=body.lead_inspector_id,
-        checklist_id=body.checklist_id,
-        checklist_version=body.checklist_version,
-        item_codes=tuple(body.item_codes) if body.item_codes else None,
-        assignments=tuple(body.assignments.items()),
-        campaign_id=body.campaign_id,
-        plan_id=body.plan_id,
-        follows_up=tuple(body.follows_up),
-        visit_id=body.visit_id,
-    )
+    req = PlanRequest(**{**fields(body), "assignments": tuple(body.assignments.items())})
     visit_id, version = await visits.plan(req, caller)
     response.headers["Location"] = f"/visits/{visit_id}"
     return _accepted(response, visit_id, version)
@@ -143,20 +127,8 @@ async def correct_finding(
     expected: IfMatch,
 ) -> BaseModel:
     """更正记录 — correct (or withdraw) a finding before feedback; a new event, never an edit."""
-    cmd = v.CorrectFinding(
-        finding_id=finding_id,
-        inspector_id=caller.principal.user_id,
-        reason=body.reason,
-        verdict=body.verdict,
-        notes=body.notes,
-        methods=tuple(body.methods) if body.methods is not None else None,
-        severity=body.severity,
-        major_kind=body.major_kind,
-        requirement=body.requirement,
-        proposed_deadline=body.proposed_deadline,
-        evidence=tuple(body.evidence) if body.evidence is not None else None,
-        withdrawn=body.withdrawn,
-    )
+    by = caller.principal.user_id
+    cmd = v.CorrectFinding(finding_id=finding_id, inspector_id=by, **fields(body))
     version = await visits.handle(visit_id, cmd, caller, expected)
     return _accepted(response, visit_id, version, finding_id=finding_id)
 
