@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 from pydantic import BaseModel
 
 from services.visits.deps import VisitReads, Visits
-from services.visits.names import ID
+from services.visits.names import DIVISION_CODE, ID
 from services.visits.visit import domain as v
 from services.visits.visit.bodies import (
     AcknowledgeBody,
@@ -176,7 +176,7 @@ async def list_visits(
     principal: CurrentPrincipal,
     reads: VisitReads,
     school_id: Annotated[str | None, Query(pattern=ID)] = None,
-    county: Annotated[str | None, Query(pattern=r"^[0-9]{6}$")] = None,
+    county: Annotated[str | None, Query(pattern=DIVISION_CODE)] = None,
     stage: Annotated[v.Stage | None, Query()] = None,
     kind: Annotated[VisitKind | None, Query()] = None,
     inspector_id: Annotated[str | None, Query(pattern=ID)] = None,
