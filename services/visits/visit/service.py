@@ -95,9 +95,6 @@ class VisitService:
     ) -> None:
         self._directory = directory
         self._findings = findings
-        self._plans = plans
-        self._checklists = checklists
-        self._campaigns = campaigns
         self._evidence = evidence
         self._radius_m = radius_m
         self._visits = StreamHandler[v.Visit](
