@@ -49,17 +49,16 @@ def campaign_facts(events: Iterable[EventPayload]) -> CampaignFacts | None:
         return None
     assert state.starts_on is not None and state.ends_on is not None and state.office
     return CampaignFacts(
-        campaign_id=issued.campaign_id,
-        title=issued.title,
-        checklist_id=issued.checklist_id,
-        checklist_version=issued.checklist_version,
-        starts_on=state.starts_on,
-        ends_on=state.ends_on,
-        zone_ids=state.zone_ids,
-        school_ids=state.school_ids,
+        **{name: getattr(issued, name) for name in AS_ISSUED},
+        **{name: getattr(state, name) for name in AS_NOW},
         jurisdiction=Jurisdiction.from_path(state.office),
-        closed=state.closed,
     )
+
+
+AS_ISSUED = ("campaign_id", "title", "checklist_id", "checklist_version")
+"""What a campaign keeps from its issue."""
+AS_NOW = ("starts_on", "ends_on", "zone_ids", "school_ids", "closed")
+"""What amendments and closing change, as the campaign's fold has it now."""
 
 
 class StoreCampaigns:
