@@ -83,6 +83,11 @@ class ConcurrencyConflict(Exception):
         self.actual_version = actual_version
 
 
+class StalePrecondition(ConcurrencyConflict):
+    """The client's ``If-Match`` names a version the stream has moved on from (HTTP 412);
+    a lost race between two appends stays a plain :class:`ConcurrencyConflict` (409)."""
+
+
 class StreamStore(Protocol):
     """What a command handler needs of an event store: load a stream, append to it.
 

@@ -269,7 +269,7 @@ async def test_a_routine_visit_through_the_five_steps_with_a_dispute(
         json={"reason": "补充", "notes": "三年级作业量偏大"},
         headers={**insp1, "If-Match": '"1"'},
     )
-    assert stale.status_code == 409
+    assert stale.status_code == 412
     await _ok(
         await c.client.patch(
             f"/visits/{vid}/findings/{second['finding_id']}",
