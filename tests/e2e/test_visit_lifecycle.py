@@ -94,7 +94,7 @@ async def _locate(c: County, n: int) -> None:
             json={"reason": "补录学校坐标", "location": SCHOOL_AT},
             headers={**c.office, "If-Match": f'"{current}"'},
         )
-        if r.status_code != 409:
+        if r.status_code not in (409, 412):  # stale If-Match, or a lost race
             break
         await asyncio.sleep(0.2)
     assert r.status_code == 200, r.text
