@@ -217,7 +217,7 @@ async def a_qr_complaint_is_routed_verified_linked_answered_and_closed(w: World)
     stale = {**insp1, "If-Match": '"1"'}
     assert (
         await w.client.post(f"/complaints/{cid}/accept", json=note, headers=stale)
-    ).status_code == 409
+    ).status_code == 412
     r = await w.client.post(
         f"/complaints/{cid}/accept", json=note, headers={**insp1, "If-Match": '"2"'}
     )

@@ -205,7 +205,7 @@ async def test_checklists_as_data_and_a_campaign_with_its_progress(
     r = await client.post(
         f"/campaigns/{cid}/amend", json=stale, headers={**office, "If-Match": '"1"'}
     )
-    assert r.status_code == 409 and r.json()["current_version"] == 2
+    assert r.status_code == 412 and r.json()["current_version"] == 2
     assert (
         await client.post("/campaigns/nope-x/amend", json=amend, headers=office)
     ).status_code == 404
@@ -345,7 +345,7 @@ async def test_monthly_plans_are_filed_revised_acknowledged_and_checked(
     r = await client.post(path, json=revision, headers={**inspector, "If-Match": '"1"'})
     assert r.status_code == 200 and r.headers["ETag"] == '"2"'
     r = await client.post(path, json=revision, headers={**inspector, "If-Match": '"1"'})
-    assert r.status_code == 409
+    assert r.status_code == 412
     assert (
         await client.post(f"/plans/nobody-{MONTH}/revisions", json=revision, headers=inspector)
     ).status_code == 404
