@@ -14,6 +14,7 @@ from services.reporting.deps import PeriodDep, RollupsDep
 from services.reporting.rollups.domain.periods import Period
 from services.reporting.rollups.domain.units import unit_id
 from shared.auth import CurrentPrincipal, Principal, Role, ensure_role, ensure_sees
+from shared.contracts.reporting import Figures
 from shared.exports import csv_response
 from shared.jurisdiction import Jurisdiction
 from shared.params import PlausibleDate
@@ -43,39 +44,6 @@ class UnitPublic(BaseModel):
     city: str | None
     county: str | None
     school_id: str | None
-
-
-class Figures(BaseModel):
-    schools: int
-    schools_visited: int
-    coverage: float | None
-    schools_at_start: int
-    schools_visited_every_month: int
-    frequency_compliance: float | None
-    visits: int
-    visits_by_kind: dict[str, int]
-    problems: dict[str, dict[str, int]]
-    issues_open_at_start: int
-    issues_opened: int
-    issues_reopened: int
-    issues_closed: int
-    issues_closed_on_time: int
-    issues_closed_late: int
-    issues_open_at_end: int
-    issues_became_overdue: int
-    issues_overdue_at_end: int
-    rectification_rate: float | None
-    median_days_to_close: int | None
-    p90_days_to_close: int | None
-    notices_issued: int
-    escalations: int
-    complaints_received: int
-    complaints_verified: int
-    complaints_substantiated: int
-    substantiation_rate: float | None
-    complaints_answered: int
-    complaints_answered_on_time: int
-    on_time_answer_rate: float | None
 
 
 class PeriodPublic(BaseModel):
