@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from services.reporting.rollups.api import Level, authorize
+from services.reporting.access import authorize
+from services.reporting.rollups.api import Level
 from services.reporting.rollups.domain.units import chain
 from shared.auth import Principal, Role
 from shared.commands import Forbidden

@@ -10,21 +10,18 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 from pydantic import BaseModel
 
+from services.reporting.access import authorize
 from services.reporting.deps import PeriodDep, RollupsDep
 from services.reporting.rollups.domain.periods import Period
 from services.reporting.rollups.domain.units import unit_id
-from shared.auth import CurrentPrincipal, Principal, Role, ensure_role, ensure_sees
+from shared.auth import CurrentPrincipal
 from shared.contracts.reporting import Figures
 from shared.exports import csv_response
-from shared.jurisdiction import Jurisdiction
 from shared.params import PlausibleDate
 
 router = APIRouter(tags=["reports"])
 
 UNIT_CODE = r"^[0-9A-Za-z_-]{1,60}$"
-OFFICES = (Role.county_office, Role.city_office, Role.province_office, Role.zone_leader)
-READERS = (*OFFICES, Role.integrator)
-"""Who reads unit roll-ups; integrators read the aggregates, not school cards."""
 
 
 class Level(StrEnum):
@@ -84,23 +81,6 @@ class OpenOn(BaseModel):
 
 LevelPath = Annotated[Level, Path(description="层级")]
 CodePath = Annotated[str, Path(pattern=UNIT_CODE, description="代码 (县代码、责任区或学校编号)")]
-
-
-def authorize(principal: Principal, level: Level, unit: dict[str, Any]) -> None:
-    """Offices and integrators read inside their jurisdiction; a principal reads their
-    own school's card only (403 otherwise)."""
-    own = principal.has_any(Role.principal) and principal.jurisdiction.school == unit["school_id"]
-    if level == Level.school and own:
-        return
-    ensure_role(principal, *(OFFICES if level == Level.school else READERS))
-    ensure_sees(principal, _where(unit))
-
-
-def _where(unit: dict[str, Any]) -> Jurisdiction:
-    fields = {k: unit[k] for k in ("province", "city", "county") if unit.get(k)}
-    if unit.get("school_id"):
-        fields["school"] = unit["school_id"]
-    return Jurisdiction(**fields)
 
 
 def _period(period: Period) -> dict[str, str]:
