@@ -132,6 +132,9 @@ async def test_a_reissue_after_a_late_visit_shows_the_change(
         earlier = (published - timedelta(seconds=1)).isoformat()
         r = await api.get(f"{base}/2026-09/known-at", params={"at": earlier}, headers=county)
         assert r.status_code == 404
+        naive = {"at": "2026-10-01T00:00:00"}
+        r = await api.get(f"{base}/2026-09/known-at", params=naive, headers=county)
+        assert r.status_code == 422 and "query.at" in r.text
 
         # both versions leave through the outbox relay, in order
         stream = f"report-county-{place.county}-2026-09"
