@@ -14,9 +14,10 @@ from services.reporting.access import authorize
 from services.reporting.deps import PeriodDep, RollupsDep
 from services.reporting.rollups.domain.periods import Period
 from services.reporting.rollups.domain.units import unit_id
-from shared.auth import CurrentPrincipal
+from services.reporting.rollups.queries import Rollups
+from shared.auth import CurrentPrincipal, Principal
 from shared.contracts.reporting import Figures
-from shared.exports import csv_response
+from shared.exports import XLSX_MEDIA_TYPE, csv_response, xlsx_response
 from shared.params import PlausibleDate
 
 router = APIRouter(tags=["reports"])
@@ -145,6 +146,18 @@ CSV_COLUMNS = (
 )
 
 
+async def _children_table(
+    level: Level, code: str, period: Period, principal: Principal, rollups: Rollups
+) -> list[list[Any]]:
+    unit = await rollups.unit(level.value, code)
+    authorize(principal, level, unit)
+    children = await rollups.children(level.value, code)
+    found = await rollups.figures([ch["unit"] for ch in children], period)
+    return [
+        [ch["code"], *(found[ch["unit"]][key] for _, key in CSV_COLUMNS[1:])] for ch in children
+    ]
+
+
 @router.get(
     "/reports/units/{level}/{code}/children.csv",
     response_class=Response,
@@ -158,12 +171,25 @@ async def children_csv(
     rollups: RollupsDep,
 ) -> Response:
     """下级单位统计表 (CSV) — the children's figures as an Excel-safe CSV."""
-    unit = await rollups.unit(level.value, code)
-    authorize(principal, level, unit)
-    children = await rollups.children(level.value, code)
-    found = await rollups.figures([ch["unit"] for ch in children], period)
-    rows = [
-        [ch["code"], *(found[ch["unit"]][key] for _, key in CSV_COLUMNS[1:])] for ch in children
-    ]
+    rows = await _children_table(level, code, period, principal, rollups)
     name = f"rollup-{level.value}-{code}-{period.label}.csv"
     return csv_response(name, [title for title, _ in CSV_COLUMNS], rows)
+
+
+@router.get(
+    "/reports/units/{level}/{code}/children.xlsx",
+    response_class=Response,
+    responses={200: {"content": {XLSX_MEDIA_TYPE: {}}}},
+)
+async def children_xlsx(
+    level: LevelPath,
+    code: CodePath,
+    period: PeriodDep,
+    principal: CurrentPrincipal,
+    rollups: RollupsDep,
+) -> Response:
+    """下级单位统计表 (XLSX) — the children's figures as an Excel workbook (text cells
+    neutralised, numbers as numbers)."""
+    rows = await _children_table(level, code, period, principal, rollups)
+    name = f"rollup-{level.value}-{code}-{period.label}.xlsx"
+    return xlsx_response(name, [title for title, _ in CSV_COLUMNS], rows, sheet="下级单位统计")
