@@ -67,11 +67,16 @@ async def test_a_reissue_after_a_late_visit_shows_the_change(
         await publish(infra, autumn(place))
 
         async def zones_hold(visits: int) -> bool:
+            """September as the scenario has it, with ``visits`` visits."""
             r = await api.get(
                 f"/reports/units/county/{place.county}", params=SEPTEMBER, headers=county
             )
-            zones = r.json()["children"] if r.status_code == 200 else []
-            return sum(z["figures"]["visits"] for z in zones) == visits
+            zones = [z["figures"] for z in r.json()["children"]] if r.status_code == 200 else []
+            # every topic's September events, in the zones (a flush writes them last)
+            done = {"issues_opened": 2, "issues_closed": 1, "complaints_verified": 1}
+            return sum(z["visits"] for z in zones) == visits and all(
+                sum(z[k] for z in zones) == v for k, v in done.items()
+            )
 
         await eventually(lambda: zones_hold(2), within=60)
 
@@ -101,6 +106,19 @@ async def test_a_reissue_after_a_late_visit_shows_the_change(
         # a visit of 09-25 arrives in December: it lands in September
         await publish(infra, late_visit(place))
         await eventually(lambda: zones_hold(3), within=60)
+
+        # as known at the end of yesterday, September still had two visits
+        today = datetime.now(CHINA).date()
+        for known_on, visits in ((today - timedelta(days=1), 2), (today, 3)):
+            params = {**SEPTEMBER, "known_on": known_on.isoformat()}
+            r = await api.get(
+                f"/reports/units/county/{place.county}", params=params, headers=county
+            )
+            assert r.json()["figures"]["visits"] == visits, (known_on, r.text)
+            assert r.json()["figures"]["schools_visited"] == visits
+        params = {**SEPTEMBER, "known_on": "2026-09-15"}
+        r = await api.get(f"/reports/units/county/{place.county}", params=params, headers=county)
+        assert r.status_code == 422 and "query.known_on" in r.text
 
         note = {"note": "补录 9 月 25 日督导"}
         r = await api.post(f"{base}/2026-09", json=note, headers={**county, "If-Match": '"1"'})

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from services.reporting.access import authorize
 from services.reporting.deps import PeriodDep, RollupsDep
-from services.reporting.rollups.domain.periods import Period
+from services.reporting.rollups.domain.periods import Period, PeriodError
 from services.reporting.rollups.domain.units import unit_id
 from services.reporting.rollups.queries import Rollups
 from shared.auth import CurrentPrincipal, Principal
@@ -95,13 +95,20 @@ async def unit_rollup(
     period: PeriodDep,
     principal: CurrentPrincipal,
     rollups: RollupsDep,
+    known_on: Annotated[
+        PlausibleDate | None,
+        Query(description="截至该日已记录的事件（不早于期间最后一天）：当时所知的统计"),
+    ] = None,
 ) -> dict[str, Any]:
-    """一个单位某期间的统计及其下级 — a unit's figures for a period, with its children."""
+    """一个单位某期间的统计及其下级 — a unit's figures for a period, with its children;
+    with ``known_on``, as known at the end of that day (only events recorded by then)."""
+    if known_on is not None and known_on < period.last_day:
+        raise PeriodError("query.known_on", "所知日期不能早于统计期间的最后一天")
     unit = await rollups.unit(level.value, code)
     authorize(principal, level, unit)
     children = await rollups.children(level.value, code)
     ids = [unit["unit"], *(child["unit"] for child in children)]
-    found = await rollups.figures(ids, period)
+    found = await rollups.figures(ids, period, known_on)
     months = await rollups.school_months(code, period) if level == Level.school else []
     return {
         "unit": unit,
