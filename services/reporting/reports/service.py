@@ -8,13 +8,12 @@ version *is* one event of the stream, read back from the event store in order.
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import Any, Protocol
 
 from services.reporting.access import authorize, authorize_publish, where
 from services.reporting.reports.domain import report as r
-from services.reporting.rollups.domain.periods import month_period
-from services.reporting.rollups.queries import Rollups
+from services.reporting.rollups.domain.periods import Period, month_period
 from shared.auth import Principal
 from shared.commands import CallerContext, NotFound, StreamHandler
 from shared.contracts.reporting import Figures, MonthlyReportPublished
@@ -37,8 +36,18 @@ def report_streams(runtime: Runtime) -> StreamHandler[r.Report]:
     )
 
 
+class UnitFigures(Protocol):
+    """What publishing needs of the roll-up (``rollups.queries.Rollups`` in the service)."""
+
+    async def unit(self, level: str, code: str) -> dict[str, Any]: ...
+
+    async def figures(
+        self, units: list[str], period: Period, known_on: date | None = None
+    ) -> dict[str, dict[str, Any]]: ...
+
+
 class ReportService:
-    def __init__(self, streams: StreamHandler[r.Report], rollups: Rollups) -> None:
+    def __init__(self, streams: StreamHandler[r.Report], rollups: UnitFigures) -> None:
         self._streams = streams
         self._rollups = rollups
 
