@@ -16,7 +16,7 @@ from uuid import UUID
 from shared import metrics
 from shared.envelope import Actor, EventEnvelope
 from shared.events import EventPayload, EventRegistry
-from shared.eventstore import ConcurrencyConflict, StreamStore
+from shared.eventstore import StalePrecondition, StreamStore
 from shared.jurisdiction import Jurisdiction
 
 if TYPE_CHECKING:
@@ -173,6 +173,6 @@ class StreamHandler(Generic[S]):
 
     @staticmethod
     def check_expected(stream_id: str, expected: int | None, actual: int) -> None:
-        """409 when a client's ``If-Match`` version is stale."""
+        """412 when a client's ``If-Match`` version is stale."""
         if expected is not None and expected != actual:
-            raise ConcurrencyConflict(stream_id, expected, actual)
+            raise StalePrecondition(stream_id, expected, actual)

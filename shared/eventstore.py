@@ -71,6 +71,10 @@ def _wallclock() -> datetime:
     return datetime.now(UTC)
 
 
+LOAD_MANY_AT_ONCE = 16
+"""Streams :meth:`EventStore.load_many` loads at once."""
+
+
 class ConcurrencyConflict(Exception):
     """The stream moved on since the caller read it (stale expected version)."""
 
@@ -81,6 +85,11 @@ class ConcurrencyConflict(Exception):
         self.stream_id = stream_id
         self.expected_version = expected_version
         self.actual_version = actual_version
+
+
+class StalePrecondition(ConcurrencyConflict):
+    """The client's ``If-Match`` names a version the stream has moved on from (HTTP 412);
+    a lost race between two appends stays a plain :class:`ConcurrencyConflict` (409)."""
 
 
 class StreamStore(Protocol):
@@ -153,11 +162,19 @@ class EventStore:
         return events
 
     async def load_many(self, stream_ids: Sequence[str]) -> dict[str, list[EventEnvelope]]:
-        """Every event of each stream, in order, in one query (a list's rows, not N loads);
-        an unknown stream is empty."""
+        """Every event of each stream, in order (a list's rows, not N loads one after
+        another): one point query per stream, :data:`LOAD_MANY_AT_ONCE` at a time — never
+        ``$in``, which the MongoDB-wire server answers by scanning every commit; an
+        unknown stream is empty."""
         found: dict[str, list[EventEnvelope]] = {sid: [] for sid in stream_ids}
-        if not found:
-            return found
+        ids = list(found)
+        for start in range(0, len(ids), LOAD_MANY_AT_ONCE):
+            chunk = ids[start : start + LOAD_MANY_AT_ONCE]
+            loaded = await asyncio.gather(*(self._stream_commits(sid) for sid in chunk))
+            for sid, commits in zip(chunk, loaded, strict=True):
+                for commit in commits:
+                    found[sid].extend(EventEnvelope.from_cloudevent(e) for e in commit["events"])
+        return found
         cursor = self._commits.find({"stream_id": {"$in": list(found)}}).sort(
             [("stream_id", ASCENDING), ("base_version", ASCENDING)]
         )

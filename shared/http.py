@@ -27,7 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from shared import metrics
 from shared.commands import Forbidden, IllegalStep, InvalidField, NotFound
 from shared.envelope import EventEnvelope
-from shared.eventstore import ConcurrencyConflict
+from shared.eventstore import ConcurrencyConflict, StalePrecondition
 from shared.params import MAX_VERSION
 
 log = structlog.get_logger(__name__)
@@ -41,6 +41,7 @@ _STATUS_CODES = {
     404: "not_found",
     405: "method_not_allowed",
     409: "conflict",
+    412: "precondition_failed",
     413: "payload_too_large",
     422: "validation_error",
     429: "too_many_requests",
@@ -163,14 +164,16 @@ DOMAIN_ERRORS: dict[type[Exception], int] = {
     NotFound: status.HTTP_404_NOT_FOUND,
     Forbidden: status.HTTP_403_FORBIDDEN,
     IllegalStep: status.HTTP_409_CONFLICT,
+    StalePrecondition: status.HTTP_412_PRECONDITION_FAILED,
     ConcurrencyConflict: status.HTTP_409_CONFLICT,
     InvalidField: status.HTTP_422_UNPROCESSABLE_CONTENT,
 }
 """The one mapping of the domain's errors to HTTP (subclasses map as their base).
 
-A stale version (a stale ``If-Match`` or a lost race) answers 409 with the stream's
-current version, as it always has; services raise these errors only, never
-``HTTPException``."""
+A stale ``If-Match`` answers 412 (Precondition Failed) and a lost race between two
+appends 409, both with the stream's current version (the first match in this order
+wins: :class:`StalePrecondition` is a ``ConcurrencyConflict``); services raise these
+errors only, never ``HTTPException``."""
 
 STALE_VERSION = "数据已被他人修改，请刷新后重试 (stale version)"
 

@@ -10,10 +10,10 @@ while rows remain.
 
 from __future__ import annotations
 
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Header, Request, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, create_model
 
 from shared.auth import CurrentPrincipal
 from shared.commands import CallerContext
@@ -43,6 +43,24 @@ IfMatch = Annotated[int | None, Depends(_if_match)]
 def set_etag(response: Response, version: int) -> None:
     """Tell the client the version it read or wrote, for its next ``If-Match``."""
     response.headers["ETag"] = f'"{version}"'
+
+
+def accepted_model(
+    key: str, module: str, name: str = "Accepted", **optional: type
+) -> type[BaseModel]:
+    """The answer model of a feature's commands: ``{key: id, "version": n}``, plus the
+    ``optional`` fields (``None`` unless given). ``module`` is the feature's routes
+    module, so the OpenAPI names each feature's model as it always has."""
+    fields: dict[str, Any] = {key: (str, ...), "version": (int, ...)}
+    fields.update({field: (kind | None, None) for field, kind in optional.items()})
+    model: type[BaseModel] = create_model(name, __module__=module, **fields)
+    return model
+
+
+def accept(response: Response, model: type[BaseModel], version: int, **ids: str) -> BaseModel:
+    """A command's answer: the ids and the version written, the version as ``ETag``."""
+    set_etag(response, version)
+    return model(version=version, **ids)
 
 
 class Page(BaseModel, Generic[T]):

@@ -300,7 +300,7 @@ async def test_listing_history_corrections_and_stale_versions(
     r = await client.patch(f"/listings/{lid}", json=fix, headers={**office, "If-Match": '"1"'})
     assert r.status_code == 200 and r.headers["ETag"] == '"2"'
     stale = await client.patch(f"/listings/{lid}", json=fix, headers={**office, "If-Match": '"1"'})
-    assert stale.status_code == 409 and stale.json()["current_version"] == 2
+    assert stale.status_code == 412 and stale.json()["current_version"] == 2
     early = {"ends_on": "2026-08-01", "reason": "调离"}
     r = await client.post(f"/listings/{lid}/end", json=early, headers=office)
     assert r.status_code == 409 and "早于" in r.json()["message"]
@@ -348,7 +348,7 @@ async def test_zone_and_inspector_corrections(visits: App, auth_header: Mint) ->
         json={"reason": "更名", "name": "二区"},
         headers={**office, "If-Match": '"1"'},
     )
-    assert stale.status_code == 409
+    assert stale.status_code == 412
     ghost = await client.patch(
         f"/zones/{z2}", json={"reason": "新组长", "leader_id": "ghost"}, headers=office
     )

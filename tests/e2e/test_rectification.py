@@ -216,7 +216,7 @@ async def test_two_problems_become_two_issues_one_closed_one_overdue_escalated_r
         json={"note": "回访核实"},
         headers={**insp, "If-Match": f'"{done["version"] - 1}"'},
     )
-    assert stale.status_code == 409
+    assert stale.status_code == 412
     outsider = p.inspector(3)  # listed at schools 7–9, not the school's zone leader
     r = await p.issues.post(
         f"/issues/{mid}/verification", json={"note": "回访核实"}, headers=outsider

@@ -76,7 +76,7 @@ async def test_a_correction_needs_the_current_version(
     r = await visits.patch(f"/schools/{sid}", json=fix, headers={**office, "If-Match": '"1"'})
     assert r.status_code == 200 and r.headers["ETag"] == '"2"'
     stale = await visits.patch(f"/schools/{sid}", json=fix, headers={**office, "If-Match": '"1"'})
-    assert stale.status_code == 409
+    assert stale.status_code == 412
     assert stale.json()["current_version"] == 2
 
     async def moved() -> bool:

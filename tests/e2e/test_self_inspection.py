@@ -158,7 +158,7 @@ async def test_schools_file_and_the_zone_consolidates_weekly(
             await api.post("/self-inspections", json=none_found, headers=principal(3))
         ).status_code == 201
 
-        # a revision: stale If-Match 409, then a new event (a third problem, number 3)
+        # a revision: stale If-Match 412, then a new event (a third problem, number 3)
         rid1 = filed["report_id"]
         revised = {
             "problems": [
@@ -173,7 +173,7 @@ async def test_schools_file_and_the_zone_consolidates_weekly(
             json=revised,
             headers={**principal(1), "If-Match": '"0"'},
         )
-        assert stale.status_code == 409
+        assert stale.status_code == 412
         assert (
             await api.post(
                 f"/self-inspections/{rid1}/revisions", json=revised, headers=principal(2)

@@ -10,7 +10,7 @@ import pytest
 from fastapi import FastAPI, Response
 
 from shared.commands import FieldProblem, Forbidden, IllegalStep, InvalidField, NotFound
-from shared.eventstore import ConcurrencyConflict
+from shared.eventstore import ConcurrencyConflict, StalePrecondition
 from shared.http import DOMAIN_ERRORS, install_edge, status_of
 from shared.routing import IfMatch, Page, set_etag
 
@@ -22,7 +22,8 @@ def _app() -> FastAPI:
         "missing": NotFound("整改问题 x 不存在"),
         "forbidden": Forbidden("超出您的管辖范围"),
         "illegal": IllegalStep("不能验收"),
-        "stale": ConcurrencyConflict("issue-x", 1, 2),
+        "stale": StalePrecondition("issue-x", 1, 2),
+        "race": ConcurrencyConflict("issue-x", 1, 2),
         "reference": InvalidField("body.evidence[0]", "证据不存在"),
         "problem": FieldProblem("body.ends_on", "结束日期早于开始日期"),
     }
@@ -53,13 +54,14 @@ async def client() -> Any:
 async def test_each_domain_error_has_one_status_and_the_platform_body(client: Any) -> None:
     answers = {
         name: await client.post(f"/raise/{name}")
-        for name in ("missing", "forbidden", "illegal", "stale", "reference", "problem")
+        for name in ("missing", "forbidden", "illegal", "stale", "race", "reference", "problem")
     }
     assert {n: r.status_code for n, r in answers.items()} == {
         "missing": 404,
         "forbidden": 403,
         "illegal": 409,
-        "stale": 409,
+        "stale": 412,
+        "race": 409,
         "reference": 422,
         "problem": 422,
     }

@@ -14,12 +14,11 @@ from services.visits.campaigns.domain import (
 )
 from services.visits.campaigns.queries import public
 from services.visits.deps import CampaignReads, Campaigns
-from services.visits.edge import office_of
-from services.visits.names import ID, OFFICES
+from services.visits.names import ID, OFFICES, office_of
 from shared.auth import CurrentPrincipal, ensure_role
 from shared.contracts.checklists import CampaignTheme
 from shared.params import MAX_VERSION, PlausibleDate
-from shared.routing import Caller, IfMatch, set_etag
+from shared.routing import Caller, IfMatch, accept, accepted_model
 from shared.service import RuntimeDep
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns"])
@@ -58,14 +57,19 @@ class CampaignClosing(BaseModel):
     summary: str = Field(default="", max_length=2000)
 
 
-class Accepted(BaseModel):
-    campaign_id: str
-    version: int
+Accepted = accepted_model("campaign_id", __name__)
 
 
-def _accepted(response: Response, campaign_id: str, version: int) -> Accepted:
-    set_etag(response, version)
-    return Accepted(campaign_id=campaign_id, version=version)
+def _targets(body: CampaignCreate | CampaignAmendment) -> dict[str, tuple[str, ...] | None]:
+    """The zones and schools a campaign body names, each once, in the order given."""
+    return {
+        name: None if ids is None else tuple(dict.fromkeys(ids))
+        for name, ids in (("zone_ids", body.zone_ids), ("school_ids", body.school_ids))
+    }
+
+
+def _accepted(response: Response, campaign_id: str, version: int) -> BaseModel:
+    return accept(response, Accepted, version, campaign_id=campaign_id)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=Accepted)
@@ -75,24 +79,13 @@ async def issue_campaign(
     campaigns: Campaigns,
     response: Response,
     runtime: RuntimeDep,
-) -> Accepted:
+) -> BaseModel:
     """下达专项督导 — an office issues a campaign inside its jurisdiction."""
     ensure_role(caller.principal, *OFFICES)
     office = office_of(caller.principal)
     campaign_id = body.campaign_id or f"c-{runtime.new_id().hex[:12]}"
-    cmd = IssueCampaign(
-        campaign_id=campaign_id,
-        theme=body.theme,
-        title=body.title,
-        checklist_id=body.checklist_id,
-        checklist_version=body.checklist_version,
-        starts_on=body.starts_on,
-        ends_on=body.ends_on,
-        zone_ids=tuple(dict.fromkeys(body.zone_ids)),
-        school_ids=tuple(dict.fromkeys(body.school_ids)),
-        office=office.path,
-        purpose=body.purpose,
-    )
+    named = {"campaign_id": campaign_id, "office": office.path, **_targets(body)}
+    cmd = IssueCampaign(**{**dict(body), **named})
     response.headers["Location"] = f"/campaigns/{campaign_id}"
     return _accepted(response, campaign_id, await campaigns.issue(cmd, caller))
 
@@ -105,17 +98,9 @@ async def amend_campaign(
     campaigns: Campaigns,
     response: Response,
     expected: IfMatch,
-) -> Accepted:
+) -> BaseModel:
     """调整专项督导 — change the window or targets, with a reason."""
-    ensure_role(caller.principal, *OFFICES)
-    cmd = AmendCampaign(
-        campaign_id=campaign_id,
-        reason=body.reason,
-        starts_on=body.starts_on,
-        ends_on=body.ends_on,
-        zone_ids=None if body.zone_ids is None else tuple(dict.fromkeys(body.zone_ids)),
-        school_ids=None if body.school_ids is None else tuple(dict.fromkeys(body.school_ids)),
-    )
+    cmd = AmendCampaign(campaign_id=campaign_id, **{**dict(body), **_targets(body)})
     return _accepted(response, campaign_id, await campaigns.amend(cmd, caller, expected))
 
 
@@ -127,9 +112,8 @@ async def close_campaign(
     campaigns: Campaigns,
     response: Response,
     expected: IfMatch,
-) -> Accepted:
+) -> BaseModel:
     """结束专项督导 — close a campaign."""
-    ensure_role(caller.principal, *OFFICES)
     cmd = CloseCampaign(campaign_id=campaign_id, summary=body.summary)
     return _accepted(response, campaign_id, await campaigns.close(cmd, caller, expected))
 

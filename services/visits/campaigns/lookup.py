@@ -9,11 +9,12 @@ an illegal step, 409), a never-issued one with ``None`` (an unknown id, 422).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 
 from services.visits.campaigns import domain as campaign
-from shared.contracts.checklists import CampaignAmended, CampaignClosed, CampaignIssued
+from services.visits.campaigns.domain import Campaign
+from shared.contracts.checklists import CampaignIssued
 from shared.events import EventPayload, EventRegistry
 from shared.eventstore import EventStore
 from shared.jurisdiction import Jurisdiction
@@ -35,32 +36,29 @@ class CampaignFacts:
 
 
 def campaign_facts(events: Iterable[EventPayload]) -> CampaignFacts | None:
-    """The campaign as its stream says; ``None`` if never issued."""
-    facts: CampaignFacts | None = None
+    """The campaign as its stream says (the aggregate's own fold, with what it was issued
+    as); ``None`` if never issued."""
+    issued: CampaignIssued | None = None
+    state = Campaign()
     for e in events:
         if isinstance(e, CampaignIssued):
-            facts = CampaignFacts(
-                campaign_id=e.campaign_id,
-                title=e.title,
-                checklist_id=e.checklist_id,
-                checklist_version=e.checklist_version,
-                starts_on=e.starts_on,
-                ends_on=e.ends_on,
-                zone_ids=tuple(e.zone_ids),
-                school_ids=tuple(e.school_ids),
-                jurisdiction=Jurisdiction.from_path(e.office),
-            )
-        elif facts is not None and isinstance(e, CampaignAmended):
-            facts = replace(
-                facts,
-                starts_on=e.starts_on or facts.starts_on,
-                ends_on=e.ends_on or facts.ends_on,
-                zone_ids=facts.zone_ids if e.zone_ids is None else tuple(e.zone_ids),
-                school_ids=facts.school_ids if e.school_ids is None else tuple(e.school_ids),
-            )
-        elif facts is not None and isinstance(e, CampaignClosed):
-            facts = replace(facts, closed=True)
-    return facts
+            issued, state = e, Campaign()
+        if issued is not None:
+            state = campaign.evolve(state, e)
+    if issued is None:
+        return None
+    assert state.starts_on is not None and state.ends_on is not None and state.office
+    return CampaignFacts(
+        **{name: getattr(issued, name) for name in AS_ISSUED},
+        **{name: getattr(state, name) for name in AS_NOW},
+        jurisdiction=Jurisdiction.from_path(state.office),
+    )
+
+
+AS_ISSUED = ("campaign_id", "title", "checklist_id", "checklist_version")
+"""What a campaign keeps from its issue."""
+AS_NOW = ("starts_on", "ends_on", "zone_ids", "school_ids", "closed")
+"""What amendments and closing change, as the campaign's fold has it now."""
 
 
 class StoreCampaigns:

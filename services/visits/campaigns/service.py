@@ -15,9 +15,10 @@ from services.visits.campaigns import domain as campaign
 from services.visits.campaigns.domain import AmendCampaign, Campaign, CloseCampaign, IssueCampaign
 from services.visits.checklists.service import ChecklistService
 from services.visits.directory.service import DirectoryService, UnknownSchool
-from shared.auth import Principal, ensure_within
+from services.visits.names import OFFICES
+from services.visits.streams import stream_handler
+from shared.auth import Principal, ensure_role, ensure_within
 from shared.commands import CallerContext, FieldProblem, NotFound, StreamHandler
-from shared.events import registry
 from shared.jurisdiction import Jurisdiction
 from shared.runtime import Runtime
 
@@ -33,16 +34,7 @@ class CampaignService:
     ) -> None:
         self._checklists = checklists
         self._directory = directory
-        self._campaigns = StreamHandler[Campaign](
-            runtime.store,
-            registry,
-            source="/duxue/visits",
-            initial=Campaign(),
-            evolve=campaign.evolve,
-            new_id=runtime.new_id,
-            on_append=runtime.relay.notify,
-            service=runtime.service,
-        )
+        self._campaigns = stream_handler(runtime, Campaign(), campaign.evolve)
 
     async def state(self, campaign_id: str) -> Campaign:
         """The campaign as its stream says (``Campaign()`` when it was never issued)."""
@@ -89,33 +81,29 @@ class CampaignService:
             stream, loaded.version, events, caller.ctx, Jurisdiction.from_path(cmd.office)
         )
 
-    async def amend(
-        self,
-        cmd: AmendCampaign,
-        caller: CallerContext,
-        expected_version: int | None,
-    ) -> int:
+    async def amend(self, cmd: AmendCampaign, caller: CallerContext, expected: int | None) -> int:
         stream = campaign.stream_id(cmd.campaign_id)
-        state, version = await self.load(cmd.campaign_id)
-        assert state.office is not None
-        office = Jurisdiction.from_path(state.office)
-        ensure_within(caller.principal, office)
+        state, version, office = await self._owned(cmd.campaign_id, caller)
         await self._check_targets(cmd.zone_ids, cmd.school_ids, caller.principal)
-        StreamHandler.check_expected(stream, expected_version, version)
+        StreamHandler.check_expected(stream, expected, version)
         events = campaign.amend(state, cmd)
         return await self._campaigns.append(stream, version, events, caller.ctx, office)
 
-    async def close(
-        self,
-        cmd: CloseCampaign,
-        caller: CallerContext,
-        expected_version: int | None,
-    ) -> int:
+    async def close(self, cmd: CloseCampaign, caller: CallerContext, expected: int | None) -> int:
         stream = campaign.stream_id(cmd.campaign_id)
-        state, version = await self.load(cmd.campaign_id)
+        state, version, office = await self._owned(cmd.campaign_id, caller)
+        StreamHandler.check_expected(stream, expected, version)
+        events = campaign.close(state, cmd)
+        return await self._campaigns.append(stream, version, events, caller.ctx, office)
+
+    async def _owned(
+        self, campaign_id: str, caller: CallerContext
+    ) -> tuple[Campaign, int, Jurisdiction]:
+        """An issued campaign an office may change: one inside the caller's jurisdiction
+        (403 for a caller who is not an office, 404 unknown); with its office."""
+        ensure_role(caller.principal, *OFFICES)
+        state, version = await self.load(campaign_id)
         assert state.office is not None
         office = Jurisdiction.from_path(state.office)
         ensure_within(caller.principal, office)
-        StreamHandler.check_expected(stream, expected_version, version)
-        events = campaign.close(state, cmd)
-        return await self._campaigns.append(stream, version, events, caller.ctx, office)
+        return state, version, office

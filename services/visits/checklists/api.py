@@ -4,32 +4,28 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Response, status
+from fastapi import APIRouter, Path, Response, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from services.visits.checklists.data import extra_item
 from services.visits.checklists.domain import (
-    FieldProblem,
-    PublishChecklist,
     RetireChecklist,
     applies_to,
-    scope_contains,
     scope_jurisdiction,
 )
+from services.visits.checklists.service import NewVersion
 from services.visits.checklists.view import ChecklistsView, version_key
 from services.visits.deps import Checklists
-from services.visits.edge import not_found, office_of
-from services.visits.names import ID, OFFICES
-from shared.auth import CurrentPrincipal, Principal, Role, ensure_role
-from shared.contracts.checklists import PLATFORM_SCOPE, ChecklistItem
+from services.visits.names import ID
+from shared.auth import CurrentPrincipal, Principal
+from shared.commands import Forbidden, NotFound
+from shared.contracts.checklists import ChecklistItem
 from shared.params import MAX_VERSION
 from shared.projection import ReadModels
-from shared.routing import Caller, IfMatch
+from shared.routing import Caller, IfMatch, accepted_model
 from shared.service import RuntimeDep
 
 router = APIRouter(prefix="/checklists", tags=["checklists"])
 ChecklistId = Annotated[str, Path(pattern=ID)]
-POLICY_ITEM = "education_policy"
 
 
 def _unique_codes(items: list[ChecklistItem] | None) -> list[ChecklistItem] | None:
@@ -73,43 +69,17 @@ class Retirement(BaseModel):
     reason: str = Field(min_length=2, max_length=500)
 
 
-class Published(BaseModel):
-    checklist_id: str
-    version: int
-
-
-def _publisher_scope(principal: Principal) -> str:
-    return PLATFORM_SCOPE if Role.admin in principal.roles else office_of(principal).path
-
-
-def _may_change(principal: Principal, owner_scope: str) -> None:
-    """New versions and retirement: an office inside the template's scope; the platform's
-    own templates by a province office (or an admin)."""
-    if Role.admin in principal.roles:
-        return
-    if owner_scope == PLATFORM_SCOPE:
-        ensure_role(principal, Role.province_office)
-    elif not scope_contains(owner_scope, office_of(principal).path):
-        raise HTTPException(403, "超出您的管辖范围 (outside your jurisdiction)")
+Published = accepted_model("checklist_id", __name__, name="Published")
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=Published)
 async def create_template(
     body: TemplateCreate, caller: Caller, checklists: Checklists, response: Response
-) -> Published:
+) -> BaseModel:
     """新建督查记载表 — publish version 1 of a new template in the caller's jurisdiction."""
-    principal = caller.principal
-    ensure_role(principal, *OFFICES)
-    cmd = PublishChecklist(
-        checklist_id=body.checklist_id,
-        title=body.title,
-        scope=_publisher_scope(principal),
-        items=tuple(body.items),
-        note=body.note,
-    )
-    version = await checklists.publish(cmd, 0, caller.ctx)
-    response.headers["Location"] = f"/checklists/{cmd.checklist_id}/versions/{version}"
-    return Published(checklist_id=cmd.checklist_id, version=version)
+    items = tuple(body.items)
+    version = await checklists.create(body.checklist_id, body.title, items, body.note, caller)
+    return _published(response, body.checklist_id, version)
 
 
 @router.post(
@@ -122,31 +92,12 @@ async def publish_version(
     checklists: Checklists,
     response: Response,
     expected: IfMatch,
-) -> Published:
+) -> BaseModel:
     """发布新版本 — a new version (never an edit); ``include_policy_item`` adds the ninth."""
-    principal = caller.principal
-    ensure_role(principal, *OFFICES)
-    state, _ = await checklists.load(checklist_id)
-    assert state.owner_scope is not None
-    _may_change(principal, state.owner_scope)
-    if body.items is None and not body.include_policy_item:
-        raise FieldProblem(
-            "body.items", "请提供事项，或选择加上第九项 (items or include_policy_item)"
-        )
-    items = list(body.items if body.items is not None else state.items)
-    policy = extra_item(POLICY_ITEM)
-    if body.include_policy_item and policy and all(i.code != POLICY_ITEM for i in items):
-        items.insert(0, policy)
-    cmd = PublishChecklist(
-        checklist_id=checklist_id,
-        title=body.title or state.title,
-        scope=_publisher_scope(principal),
-        items=tuple(items),
-        note=body.note,
-    )
-    version = await checklists.publish(cmd, expected, caller.ctx)
-    response.headers["Location"] = f"/checklists/{checklist_id}/versions/{version}"
-    return Published(checklist_id=checklist_id, version=version)
+    items = tuple(body.items) if body.items is not None else None
+    change = NewVersion(body.title, items, body.include_policy_item, body.note)
+    version = await checklists.publish_version(checklist_id, change, caller, expected)
+    return _published(response, checklist_id, version)
 
 
 @router.post("/{checklist_id}/retire", response_model=Published)
@@ -156,16 +107,16 @@ async def retire_template(
     caller: Caller,
     checklists: Checklists,
     expected: IfMatch,
-) -> Published:
+) -> BaseModel:
     """停用督查记载表 — retire a template: no new campaign or visit may use it."""
-    principal = caller.principal
-    ensure_role(principal, *OFFICES)
-    state, _ = await checklists.load(checklist_id)
-    assert state.owner_scope is not None
-    _may_change(principal, state.owner_scope)
     cmd = RetireChecklist(checklist_id=checklist_id, reason=body.reason)
-    await checklists.retire(cmd, expected, caller.ctx)
-    return Published(checklist_id=checklist_id, version=state.latest_version)
+    version = await checklists.retire(cmd, caller, expected)
+    return Published(checklist_id=checklist_id, version=version)
+
+
+def _published(response: Response, checklist_id: str, version: int) -> BaseModel:
+    response.headers["Location"] = f"/checklists/{checklist_id}/versions/{version}"
+    return Published(checklist_id=checklist_id, version=version)
 
 
 def _visible(principal: Principal, scope: str) -> bool:
@@ -189,9 +140,9 @@ async def get_template(
     models = ReadModels(runtime.db, ChecklistsView.name)
     template = await (await models.collection("templates")).find_one({"_id": checklist_id})
     if template is None:
-        raise not_found(f"督查记载表 {checklist_id} 不存在 (unknown checklist)")
+        raise NotFound(f"督查记载表 {checklist_id} 不存在 (unknown checklist)")
     if not _visible(principal, template["owner_scope"]):
-        raise HTTPException(403, "超出您的管辖范围 (outside your jurisdiction)")
+        raise Forbidden("超出您的管辖范围 (outside your jurisdiction)")
     latest = await (await models.collection("versions")).find_one(
         {"_id": version_key(checklist_id, int(template["latest_version"]))}
     )
@@ -211,8 +162,8 @@ async def get_version(
     versions = await ReadModels(runtime.db, ChecklistsView.name).collection("versions")
     doc = await versions.find_one({"_id": version_key(checklist_id, version)})
     if doc is None:
-        raise not_found(f"督查记载表 {checklist_id} 第 {version} 版不存在 (unknown version)")
+        raise NotFound(f"督查记载表 {checklist_id} 第 {version} 版不存在 (unknown version)")
     if not _visible(principal, doc["scope"]):
-        raise HTTPException(403, "超出您的管辖范围 (outside your jurisdiction)")
+        raise Forbidden("超出您的管辖范围 (outside your jurisdiction)")
     doc.pop("_id")
     return doc

@@ -36,15 +36,31 @@ from services.visits.directory.domain.school import (
     School,
 )
 from services.visits.directory.domain.zone import CorrectZone, EstablishZone, Zone
+from services.visits.streams import stream_handler
 from shared.auth import ensure_inside
 from shared.commands import CommandContext, InvalidField, NotFound, StreamHandler
 from shared.contracts.directory import InspectorListed
-from shared.events import EventPayload, registry
+from shared.events import EventPayload
 from shared.jurisdiction import Jurisdiction
 from shared.runtime import Runtime
 
 S = TypeVar("S")
+L = TypeVar("L", CorrectListing, EndListing)
 Authorize = Callable[[Jurisdiction], None]
+Expected = int | None
+"""The version the caller expects (``If-Match``), ``None`` when it named none."""
+
+
+def _school_at(state: School) -> Jurisdiction | None:
+    return state.jurisdiction if state.registered else None
+
+
+def _zone_at(state: Zone) -> Jurisdiction | None:
+    return state.jurisdiction if state.established else None
+
+
+def _inspector_at(state: Inspector) -> Jurisdiction | None:
+    return state.office if state.registered else None
 
 
 NAMES = {
@@ -73,23 +89,11 @@ class UnknownSchool(UnknownEntry):
 
 class DirectoryService:
     def __init__(self, runtime: Runtime) -> None:
-        def handler(initial: S, evolve: Callable[[S, EventPayload], S]) -> StreamHandler[S]:
-            return StreamHandler[S](
-                runtime.store,
-                registry,
-                source="/duxue/visits",
-                initial=initial,
-                evolve=evolve,
-                new_id=runtime.new_id,
-                on_append=runtime.relay.notify,
-                service=runtime.service,
-            )
-
-        self._schools = handler(School(), school.evolve)
-        self._listings = handler(SchoolListings(), listing.evolve)
-        self._zones = handler(Zone(), zone.evolve)
-        self._inspectors = handler(Inspector(), inspector.evolve)
-        self._divisions = handler(Division(), division.evolve)
+        self._schools = stream_handler(runtime, School(), school.evolve)
+        self._listings = stream_handler(runtime, SchoolListings(), listing.evolve)
+        self._zones = stream_handler(runtime, Zone(), zone.evolve)
+        self._inspectors = stream_handler(runtime, Inspector(), inspector.evolve)
+        self._divisions = stream_handler(runtime, Division(), division.evolve)
 
     # -- facts other aggregates need (always current: read from the event store) ------
     async def school_state(self, school_id: str) -> tuple[School, int]:
@@ -152,36 +156,48 @@ class DirectoryService:
     async def correct_school(
         self,
         cmd: CorrectSchoolDetails,
-        expected_version: int | None,
+        expected: Expected,
         ctx: CommandContext,
         authorize: Authorize,
     ) -> int:
         stream = school.stream_id(cmd.school_id)
-        state, version = await self.load_school(cmd.school_id)
-        assert state.jurisdiction is not None
-        authorize(state.jurisdiction)
-        StreamHandler.check_expected(stream, expected_version, version)
-        events = school.correct(state, cmd)
-        return await self._schools.append(stream, version, events, ctx, state.jurisdiction)
+        state, version, where = await self._change(
+            self._schools, stream, _school_at, UnknownSchool(cmd.school_id), expected, authorize
+        )
+        return await self._schools.append(stream, version, school.correct(state, cmd), ctx, where)
 
     async def change_school_zone(
-        self,
-        cmd: ChangeSchoolZone,
-        expected_version: int | None,
-        ctx: CommandContext,
-        authorize: Authorize,
+        self, cmd: ChangeSchoolZone, expected: Expected, ctx: CommandContext, authorize: Authorize
     ) -> int:
         stream = school.stream_id(cmd.school_id)
-        state, version = await self.load_school(cmd.school_id)
-        assert state.jurisdiction is not None
-        authorize(state.jurisdiction)
-        StreamHandler.check_expected(stream, expected_version, version)
+        state, version, where = await self._change(
+            self._schools, stream, _school_at, UnknownSchool(cmd.school_id), expected, authorize
+        )
         target, _ = await self.zone_state(cmd.zone_id)
         if target.jurisdiction is not None:  # another county's zone: 403, not 409
             authorize(target.jurisdiction)
         events = school.change_zone(state, cmd, target.jurisdiction)
-        where = school.moved(state.jurisdiction, cmd.zone_id)
-        return await self._schools.append(stream, version, events, ctx, where)
+        moved = school.moved(where, cmd.zone_id)
+        return await self._schools.append(stream, version, events, ctx, moved)
+
+    async def _change(
+        self,
+        handler: StreamHandler[S],
+        stream: str,
+        where: Callable[[S], Jurisdiction | None],
+        unknown: UnknownEntry,
+        expected: Expected,
+        authorize: Authorize,
+    ) -> tuple[S, int, Jurisdiction]:
+        """The entry a correction changes: 404 unless it exists (``where`` answers its
+        jurisdiction), then the caller's check, then the expected version (409)."""
+        loaded = await handler.load(stream)
+        at = where(loaded.state)
+        if at is None:
+            raise unknown
+        authorize(at)
+        StreamHandler.check_expected(stream, expected, loaded.version)
+        return loaded.state, loaded.version, at
 
     # -- divisions --------------------------------------------------------------------
     async def register_division(self, cmd: RegisterDivision, ctx: CommandContext) -> int:
@@ -196,22 +212,20 @@ class DirectoryService:
         return await self._divisions.append(stream, loaded.version, events, ctx, where)
 
     async def rename_division(
-        self,
-        cmd: RenameDivision,
-        expected_version: int | None,
-        ctx: CommandContext,
-        authorize: Authorize,
+        self, cmd: RenameDivision, expected: Expected, ctx: CommandContext, authorize: Authorize
     ) -> int:
+        def at(state: Division) -> Jurisdiction | None:
+            if not state.registered or state.level is None:
+                return None
+            return division.jurisdiction_of(cmd.code, state.level)
+
         stream = division.stream_id(cmd.code)
-        loaded = await self._divisions.load(stream)
-        state = loaded.state
-        if not state.registered or state.level is None:
-            raise UnknownEntry("division", cmd.code)
-        where = division.jurisdiction_of(cmd.code, state.level)
-        authorize(where)
-        StreamHandler.check_expected(stream, expected_version, loaded.version)
+        unknown = UnknownEntry("division", cmd.code)
+        state, version, where = await self._change(
+            self._divisions, stream, at, unknown, expected, authorize
+        )
         events = division.rename(state, cmd)
-        return await self._divisions.append(stream, loaded.version, events, ctx, where)
+        return await self._divisions.append(stream, version, events, ctx, where)
 
     # -- zones ------------------------------------------------------------------------
     async def establish_zone(self, cmd: EstablishZone, ctx: CommandContext) -> int:
@@ -226,23 +240,18 @@ class DirectoryService:
         )
 
     async def correct_zone(
-        self,
-        cmd: CorrectZone,
-        expected_version: int | None,
-        ctx: CommandContext,
-        authorize: Authorize,
+        self, cmd: CorrectZone, expected: Expected, ctx: CommandContext, authorize: Authorize
     ) -> int:
         stream = zone.stream_id(cmd.zone_id)
-        state, version = await self.zone_state(cmd.zone_id)
-        if not state.established or state.jurisdiction is None:
-            raise UnknownEntry("zone", cmd.zone_id)
-        authorize(state.jurisdiction)
-        StreamHandler.check_expected(stream, expected_version, version)
+        unknown = UnknownEntry("zone", cmd.zone_id)
+        state, version, where = await self._change(
+            self._zones, stream, _zone_at, unknown, expected, authorize
+        )
         leader_office = await self.inspector_office(cmd.leader_id if cmd.change_leader else None)
         if leader_office is not None:
-            ensure_inside(leader_office, state.jurisdiction, f"督学 {cmd.leader_id} ")
+            ensure_inside(leader_office, where, f"督学 {cmd.leader_id} ")
         events = zone.correct(state, cmd, leader_office)
-        return await self._zones.append(stream, version, events, ctx, state.jurisdiction)
+        return await self._zones.append(stream, version, events, ctx, where)
 
     # -- inspectors -------------------------------------------------------------------
     async def register_inspector(self, cmd: RegisterInspector, ctx: CommandContext) -> int:
@@ -254,20 +263,15 @@ class DirectoryService:
         )
 
     async def correct_inspector(
-        self,
-        cmd: CorrectInspector,
-        expected_version: int | None,
-        ctx: CommandContext,
-        authorize: Authorize,
+        self, cmd: CorrectInspector, expected: Expected, ctx: CommandContext, authorize: Authorize
     ) -> int:
         stream = inspector.stream_id(cmd.inspector_id)
-        state, version = await self.inspector_state(cmd.inspector_id)
-        if not state.registered or state.office is None:
-            raise UnknownEntry("inspector", cmd.inspector_id)
-        authorize(state.office)
-        StreamHandler.check_expected(stream, expected_version, version)
+        unknown = UnknownEntry("inspector", cmd.inspector_id)
+        state, version, where = await self._change(
+            self._inspectors, stream, _inspector_at, unknown, expected, authorize
+        )
         events = inspector.correct(state, cmd)
-        return await self._inspectors.append(stream, version, events, ctx, state.office)
+        return await self._inspectors.append(stream, version, events, ctx, where)
 
     # -- listings (in the school's stream) --------------------------------------------
     async def list_inspector(
@@ -303,25 +307,25 @@ class DirectoryService:
         return state, version, state.jurisdiction
 
     async def correct_listing(
-        self,
-        cmd: CorrectListing,
-        expected_version: int | None,
-        ctx: CommandContext,
-        authorize: Authorize,
+        self, cmd: CorrectListing, expected: Expected, ctx: CommandContext, authorize: Authorize
     ) -> int:
-        state, version, where = await self._listing(cmd.listing_id, expected_version, authorize)
-        events = listing.correct(state, cmd)
-        await self._listings.append(school.stream_id(state.school_id), version, events, ctx, where)
-        return state.listings[cmd.listing_id].version + len(events)
+        return await self._change_listing(cmd, listing.correct, expected, ctx, authorize)
 
     async def end_listing(
+        self, cmd: EndListing, expected: Expected, ctx: CommandContext, authorize: Authorize
+    ) -> int:
+        return await self._change_listing(cmd, listing.end, expected, ctx, authorize)
+
+    async def _change_listing(
         self,
-        cmd: EndListing,
-        expected_version: int | None,
+        cmd: L,
+        decide: Callable[[SchoolListings, L], list[EventPayload]],
+        expected: Expected,
         ctx: CommandContext,
         authorize: Authorize,
     ) -> int:
-        state, version, where = await self._listing(cmd.listing_id, expected_version, authorize)
-        events = listing.end(state, cmd)
+        """A change of one listing; the answer is the listing's own version."""
+        state, version, where = await self._listing(cmd.listing_id, expected, authorize)
+        events = decide(state, cmd)
         await self._listings.append(school.stream_id(state.school_id), version, events, ctx, where)
         return state.listings[cmd.listing_id].version + len(events)

@@ -9,8 +9,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.visits.deps import PlanReads, Plans, Reports
-from services.visits.edge import office_of
-from services.visits.names import DIVISION_CODE, OFFICES
+from services.visits.names import DIVISION_CODE, ID, OFFICES, office_of
 from services.visits.plans.domain import plan
 from services.visits.plans.domain.frequency import FrequencyRules
 from services.visits.plans.domain.plan import AcknowledgePlan, FilePlan, RevisePlan
@@ -18,14 +17,14 @@ from shared.auth import CurrentPrincipal, Role, ensure_role
 from shared.commands import Forbidden
 from shared.contracts.plans import PlanEntry
 from shared.params import PlausibleDate, PlausibleMonth
-from shared.routing import Caller, IfMatch, set_etag
+from shared.routing import Caller, IfMatch, accept, accepted_model, set_etag
 
 router = APIRouter(tags=["plans"])
 PLAN_ID = r"^[0-9A-Za-z_-]{2,40}-[0-9]{4}-[0-9]{2}$"
 
 
 class EntryIn(PlanEntry):
-    school_id: str = Field(pattern=r"^[0-9A-Za-z_-]{2,40}$")
+    school_id: str = Field(pattern=ID)
     planned_on: PlausibleDate
     purpose: str = Field(default="", max_length=500)
 
@@ -63,22 +62,24 @@ class RulesIn(BaseModel):
     reason: str = Field(min_length=2, max_length=500)
 
 
-class Accepted(BaseModel):
-    plan_id: str
-    version: int
+Accepted = accepted_model("plan_id", __name__)
+
+
+PlanId = Annotated[str, Path(pattern=PLAN_ID)]
 
 
 def _entries(entries: list[EntryIn]) -> tuple[PlanEntry, ...]:
     return tuple(PlanEntry.model_validate(e.model_dump()) for e in entries)
 
 
-def _accepted(response: Response, plan_id: str, version: int) -> Accepted:
-    set_etag(response, version)
-    return Accepted(plan_id=plan_id, version=version)
+def _accepted(response: Response, plan_id: str, version: int) -> BaseModel:
+    return accept(response, Accepted, version, plan_id=plan_id)
 
 
 @router.post("/plans", status_code=status.HTTP_201_CREATED, response_model=Accepted)
-async def file_plan(body: PlanCreate, caller: Caller, plans: Plans, response: Response) -> Accepted:
+async def file_plan(
+    body: PlanCreate, caller: Caller, plans: Plans, response: Response
+) -> BaseModel:
     """月计划备案 — an inspector files their own plan for a month with their office."""
     principal = caller.principal
     ensure_role(principal, Role.inspector)
@@ -97,15 +98,14 @@ async def file_plan(body: PlanCreate, caller: Caller, plans: Plans, response: Re
 
 @router.post("/plans/{plan_id}/revisions", response_model=Accepted)
 async def revise_plan(
-    plan_id: Annotated[str, Path(pattern=PLAN_ID)],
+    plan_id: PlanId,
     body: PlanRevision,
     caller: Caller,
     plans: Plans,
     response: Response,
     expected: IfMatch,
-) -> Accepted:
+) -> BaseModel:
     """调整月计划 — the inspector replaces the entries, with a reason (never an edit)."""
-    ensure_role(caller.principal, Role.inspector)
     cmd = RevisePlan(
         plan_id=plan_id,
         inspector_id=caller.principal.user_id,
@@ -117,17 +117,16 @@ async def revise_plan(
 
 @router.post("/plans/{plan_id}/acknowledgement", response_model=Accepted)
 async def acknowledge_plan(
-    plan_id: Annotated[str, Path(pattern=PLAN_ID)],
+    plan_id: PlanId,
     body: PlanAcknowledgement,
     caller: Caller,
     plans: Plans,
     response: Response,
     expected: IfMatch,
-) -> Accepted:
+) -> BaseModel:
     """备案确认 — the office the plan is filed with confirms it, maybe with a comment."""
-    principal = caller.principal
-    ensure_role(principal, Role.county_office, Role.city_office)
-    cmd = AcknowledgePlan(plan_id=plan_id, acknowledged_by=principal.user_id, comment=body.comment)
+    by = caller.principal.user_id
+    cmd = AcknowledgePlan(plan_id=plan_id, acknowledged_by=by, comment=body.comment)
     return _accepted(response, plan_id, await plans.acknowledge(cmd, caller, expected))
 
 
@@ -145,7 +144,7 @@ async def list_plans(
 
 @router.get("/plans/{plan_id}")
 async def get_plan(
-    plan_id: Annotated[str, Path(pattern=PLAN_ID)], principal: CurrentPrincipal, reads: PlanReads
+    plan_id: PlanId, principal: CurrentPrincipal, reads: PlanReads
 ) -> dict[str, Any]:
     """One plan with its rule findings and the visits done so far."""
     return await reads.one(principal, plan_id)

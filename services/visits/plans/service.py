@@ -10,7 +10,8 @@ from services.visits.directory.service import DirectoryService, UnknownSchool
 from services.visits.plans.domain import frequency, plan
 from services.visits.plans.domain.frequency import FrequencyRules
 from services.visits.plans.domain.plan import AcknowledgePlan, FilePlan, Plan, PlanFacts, RevisePlan
-from shared.auth import Principal, ensure_inside, ensure_within
+from services.visits.streams import stream_handler
+from shared.auth import Principal, Role, ensure_inside, ensure_role, ensure_within
 from shared.commands import (
     CallerContext,
     CommandContext,
@@ -20,7 +21,6 @@ from shared.commands import (
     StreamHandler,
 )
 from shared.contracts.plans import PlanEntry
-from shared.events import registry
 from shared.jurisdiction import Jurisdiction
 from shared.runtime import Runtime
 
@@ -36,25 +36,9 @@ class PlanService:
     ) -> None:
         self._campaigns = campaigns
         self._directory = directory
-        self._plans = StreamHandler[Plan](
-            runtime.store,
-            registry,
-            source="/duxue/visits",
-            initial=Plan(),
-            evolve=plan.evolve,
-            new_id=runtime.new_id,
-            on_append=runtime.relay.notify,
-            service=runtime.service,
-        )
-        self._rules = StreamHandler[FrequencyRules | None](
-            runtime.store,
-            registry,
-            source="/duxue/visits",
-            initial=None,
-            evolve=frequency.evolve_rules,
-            new_id=runtime.new_id,
-            on_append=runtime.relay.notify,
-            service=runtime.service,
+        self._plans = stream_handler(runtime, Plan(), plan.evolve)
+        self._rules: StreamHandler[FrequencyRules | None] = stream_handler(
+            runtime, None, frequency.evolve_rules
         )
 
     async def load(self, plan_id: str) -> tuple[Plan, int]:
@@ -110,17 +94,14 @@ class PlanService:
             stream, loaded.version, events, caller.ctx, Jurisdiction.from_path(cmd.office)
         )
 
-    async def revise(
-        self,
-        cmd: RevisePlan,
-        caller: CallerContext,
-        expected_version: int | None,
-    ) -> int:
+    async def revise(self, cmd: RevisePlan, caller: CallerContext, expected: int | None) -> int:
+        """The inspector who filed the plan replaces its entries."""
+        ensure_role(caller.principal, Role.inspector)
         stream = plan.stream_id(cmd.plan_id)
         state, version = await self.load(cmd.plan_id)
         if state.inspector_id != caller.principal.user_id:
             raise Forbidden("只能调整本人的月计划 (you revise only your own plan)")
-        StreamHandler.check_expected(stream, expected_version, version)
+        StreamHandler.check_expected(stream, expected, version)
         campaigns = await self._references(cmd.entries, caller.principal)
         events = plan.revise(state, cmd, campaigns)
         assert state.office is not None
@@ -129,17 +110,16 @@ class PlanService:
         )
 
     async def acknowledge(
-        self,
-        cmd: AcknowledgePlan,
-        caller: CallerContext,
-        expected_version: int | None,
+        self, cmd: AcknowledgePlan, caller: CallerContext, expected: int | None
     ) -> int:
+        """The office the plan is filed with (a county's or a city's) confirms it."""
+        ensure_role(caller.principal, Role.county_office, Role.city_office)
         stream = plan.stream_id(cmd.plan_id)
         state, version = await self.load(cmd.plan_id)
         assert state.office is not None
         office = Jurisdiction.from_path(state.office)
         ensure_within(caller.principal, office)
-        StreamHandler.check_expected(stream, expected_version, version)
+        StreamHandler.check_expected(stream, expected, version)
         events = plan.acknowledge(state, cmd)
         return await self._plans.append(stream, version, events, caller.ctx, office)
 

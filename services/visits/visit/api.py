@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 from pydantic import BaseModel
 
 from services.visits.deps import VisitReads, Visits
-from services.visits.names import ID
+from services.visits.names import DIVISION_CODE, ID
 from services.visits.visit import domain as v
 from services.visits.visit.bodies import (
     AcknowledgeBody,
@@ -27,198 +27,137 @@ from services.visits.visit.bodies import (
     ResolveBody,
     SignInBody,
     SummaryBody,
+    fields,
 )
 from services.visits.visit.planning import PlanRequest
 from services.visits.visit.queries import visible
+from services.visits.visit.service import VisitService
 from shared.auth import CurrentPrincipal, ensure_sees
+from shared.commands import CallerContext
 from shared.contracts.visits import (
     VisitKind,
 )
 from shared.http import timeline_entry
 from shared.params import Skip
-from shared.routing import Caller, IfMatch, set_etag
+from shared.routing import Caller, IfMatch, accept, accepted_model
 from shared.service import RuntimeDep
 
 router = APIRouter(prefix="/visits", tags=["visits"])
 
 
-class Accepted(BaseModel):
-    visit_id: str
-    version: int
-    finding_id: str | None = None
+Accepted = accepted_model("visit_id", __name__, finding_id=str)
 
 
-def _accepted(response: Response, visit_id: str, version: int, **extra: str) -> Accepted:
-    set_etag(response, version)
-    return Accepted(visit_id=visit_id, version=version, **extra)
+class Sender:
+    """Sends a route's command to the visit's stream and answers it (the stream's new
+    version as ``ETag``): the caller, the service and the response, as one dependency."""
+
+    def __init__(self, caller: CallerContext, visits: VisitService, response: Response) -> None:
+        self.caller = caller
+        self.by = caller.principal.user_id
+        self.visits = visits
+        self.response = response
+
+    async def __call__(
+        self, visit_id: str, cmd: v.Command, expected: int | None = None, **extra: str
+    ) -> BaseModel:
+        version = await self.visits.handle(visit_id, cmd, self.caller, expected)
+        return accept(self.response, Accepted, version, visit_id=visit_id, **extra)
+
+
+def _sender(caller: Caller, visits: Visits, response: Response) -> Sender:
+    return Sender(caller, visits, response)
+
+
+Send = Annotated[Sender, Depends(_sender)]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=Accepted)
-async def plan_visit(
-    body: PlanBody, caller: Caller, visits: Visits, response: Response
-) -> Accepted:
+async def plan_visit(body: PlanBody, send: Send) -> BaseModel:
     """安排督导 — plan a visit (督前制蓝本)."""
-    req = PlanRequest(
-        kind=body.kind,
-        school_id=body.school_id,
-        planned_on=body.planned_on,
-        announced=body.announced,
-        purpose=body.purpose,
-        focus=body.focus,
-        team=tuple(body.team),
-        lead_inspector_id=body.lead_inspector_id,
-        checklist_id=body.checklist_id,
-        checklist_version=body.checklist_version,
-        item_codes=tuple(body.item_codes) if body.item_codes else None,
-        assignments=tuple(body.assignments.items()),
-        campaign_id=body.campaign_id,
-        plan_id=body.plan_id,
-        follows_up=tuple(body.follows_up),
-        visit_id=body.visit_id,
-    )
-    visit_id, version = await visits.plan(req, caller)
-    response.headers["Location"] = f"/visits/{visit_id}"
-    return _accepted(response, visit_id, version)
+    req = PlanRequest(**{**fields(body), "assignments": tuple(body.assignments.items())})
+    visit_id, version = await send.visits.plan(req, send.caller)
+    send.response.headers["Location"] = f"/visits/{visit_id}"
+    return accept(send.response, Accepted, version, visit_id=visit_id)
 
 
 @router.post("/{visit_id}/reschedule", response_model=Accepted)
 async def reschedule_visit(
-    visit_id: str,
-    body: RescheduleBody,
-    caller: Caller,
-    visits: Visits,
-    response: Response,
-    expected: IfMatch,
-) -> Accepted:
+    visit_id: str, body: RescheduleBody, send: Send, expected: IfMatch
+) -> BaseModel:
     """改期 — move a visit that has not started."""
     cmd = v.RescheduleVisit(planned_on=body.planned_on, reason=body.reason)
-    return _accepted(response, visit_id, await visits.handle(visit_id, cmd, caller, expected))
+    return await send(visit_id, cmd, expected)
 
 
 @router.post("/{visit_id}/cancel", response_model=Accepted)
-async def cancel_visit(
-    visit_id: str,
-    body: ReasonBody,
-    caller: Caller,
-    visits: Visits,
-    response: Response,
-    expected: IfMatch,
-) -> Accepted:
+async def cancel_visit(visit_id: str, body: ReasonBody, send: Send, expected: IfMatch) -> BaseModel:
     """取消 — cancel a visit that has not started."""
-    cmd = v.CancelVisit(reason=body.reason)
-    return _accepted(response, visit_id, await visits.handle(visit_id, cmd, caller, expected))
+    return await send(visit_id, v.CancelVisit(reason=body.reason), expected)
 
 
 @router.post("/{visit_id}/sign-in", response_model=Accepted)
-async def sign_in(
-    visit_id: str, body: SignInBody, caller: Caller, visits: Visits, response: Response
-) -> Accepted:
+async def sign_in(visit_id: str, body: SignInBody, send: Send) -> BaseModel:
     """签到 — sign in at the school; time is the server's, place is checked, not trusted."""
-    cmd = v.SignIn(caller.principal.user_id, caller.ctx.now, body.location, None, 0.0)
-    return _accepted(response, visit_id, await visits.handle(visit_id, cmd, caller, None))
+    return await send(visit_id, v.SignIn(send.by, send.caller.ctx.now, body.location, None, 0.0))
 
 
 @router.post("/{visit_id}/findings", status_code=201, response_model=Accepted)
 async def record_finding(
-    visit_id: str,
-    body: FindingBody,
-    caller: Caller,
-    visits: Visits,
-    runtime: RuntimeDep,
-    response: Response,
-    expected: IfMatch,
-) -> Accepted:
+    visit_id: str, body: FindingBody, send: Send, runtime: RuntimeDep, expected: IfMatch
+) -> BaseModel:
     """记录督导情况 — record one checklist item (fine / highlight / problem) with evidence."""
     finding_id = body.finding_id or runtime.new_id().hex[:16]
-    facts = v.FindingFacts.of(body)
-    cmd = v.RecordFinding(finding_id, caller.principal.user_id, facts)
-    version = await visits.handle(visit_id, cmd, caller, expected)
-    return _accepted(response, visit_id, version, finding_id=finding_id)
+    cmd = v.RecordFinding(finding_id, send.by, v.FindingFacts.of(body))
+    return await send(visit_id, cmd, expected, finding_id=finding_id)
 
 
 @router.patch("/{visit_id}/findings/{finding_id}", response_model=Accepted)
 async def correct_finding(
-    visit_id: str,
-    finding_id: str,
-    body: CorrectionBody,
-    caller: Caller,
-    visits: Visits,
-    response: Response,
-    expected: IfMatch,
-) -> Accepted:
+    visit_id: str, finding_id: str, body: CorrectionBody, send: Send, expected: IfMatch
+) -> BaseModel:
     """更正记录 — correct (or withdraw) a finding before feedback; a new event, never an edit."""
-    cmd = v.CorrectFinding(
-        finding_id=finding_id,
-        inspector_id=caller.principal.user_id,
-        reason=body.reason,
-        verdict=body.verdict,
-        notes=body.notes,
-        methods=tuple(body.methods) if body.methods is not None else None,
-        severity=body.severity,
-        major_kind=body.major_kind,
-        requirement=body.requirement,
-        proposed_deadline=body.proposed_deadline,
-        evidence=tuple(body.evidence) if body.evidence is not None else None,
-        withdrawn=body.withdrawn,
-    )
-    version = await visits.handle(visit_id, cmd, caller, expected)
-    return _accepted(response, visit_id, version, finding_id=finding_id)
+    cmd = v.CorrectFinding(finding_id=finding_id, inspector_id=send.by, **fields(body))
+    return await send(visit_id, cmd, expected, finding_id=finding_id)
 
 
 @router.post("/{visit_id}/merge", response_model=Accepted)
-async def merge_findings(
-    visit_id: str, body: SummaryBody, caller: Caller, visits: Visits, response: Response
-) -> Accepted:
+async def merge_findings(visit_id: str, body: SummaryBody, send: Send) -> BaseModel:
     """汇总 — the zone leader merges a comprehensive visit's findings into one report."""
-    cmd = v.MergeFindings(by=caller.principal.user_id, by_zone_leader=True, summary=body.summary)
-    return _accepted(response, visit_id, await visits.handle(visit_id, cmd, caller, None))
+    cmd = v.MergeFindings(by=send.by, by_zone_leader=True, summary=body.summary)
+    return await send(visit_id, cmd)
 
 
 @router.post("/{visit_id}/feedback", response_model=Accepted)
-async def issue_feedback(
-    visit_id: str, body: SummaryBody, caller: Caller, visits: Visits, response: Response
-) -> Accepted:
+async def issue_feedback(visit_id: str, body: SummaryBody, send: Send) -> BaseModel:
     """出具反馈清单 — issue the feedback list: highlights and problems with requirements."""
-    cmd = v.IssueFeedback(by=caller.principal.user_id, summary=body.summary)
-    return _accepted(response, visit_id, await visits.handle(visit_id, cmd, caller, None))
+    return await send(visit_id, v.IssueFeedback(by=send.by, summary=body.summary))
 
 
 @router.post("/{visit_id}/acknowledgement", response_model=Accepted)
-async def acknowledge(
-    visit_id: str, body: AcknowledgeBody, caller: Caller, visits: Visits, response: Response
-) -> Accepted:
+async def acknowledge(visit_id: str, body: AcknowledgeBody, send: Send) -> BaseModel:
     """校长签收 — the principal signs the feedback list."""
-    cmd = v.Acknowledge(by=caller.principal.user_id, signer_name=body.signer_name)
-    return _accepted(response, visit_id, await visits.handle(visit_id, cmd, caller, None))
+    return await send(visit_id, v.Acknowledge(by=send.by, signer_name=body.signer_name))
 
 
 @router.post("/{visit_id}/disputes", response_model=Accepted)
-async def dispute(
-    visit_id: str, body: DisputeBody, caller: Caller, visits: Visits, response: Response
-) -> Accepted:
+async def dispute(visit_id: str, body: DisputeBody, send: Send) -> BaseModel:
     """申辩 — the school disputes named points with reasons."""
     points = tuple((p.point_no, p.reason) for p in body.points)
-    cmd = v.Dispute(by=caller.principal.user_id, points=points)
-    return _accepted(response, visit_id, await visits.handle(visit_id, cmd, caller, None))
+    return await send(visit_id, v.Dispute(by=send.by, points=points))
 
 
 @router.post("/{visit_id}/dispute-resolution", response_model=Accepted)
-async def resolve_dispute(
-    visit_id: str, body: ResolveBody, caller: Caller, visits: Visits, response: Response
-) -> Accepted:
+async def resolve_dispute(visit_id: str, body: ResolveBody, send: Send) -> BaseModel:
     """处理申辩 — uphold, amend or withdraw each disputed point."""
     resolutions = tuple(v.Resolution(**r.model_dump()) for r in body.resolutions)
-    cmd = v.ResolveDispute(by=caller.principal.user_id, resolutions=resolutions)
-    return _accepted(response, visit_id, await visits.handle(visit_id, cmd, caller, None))
+    return await send(visit_id, v.ResolveDispute(by=send.by, resolutions=resolutions))
 
 
 @router.post("/{visit_id}/close", response_model=Accepted)
-async def close_visit(
-    visit_id: str, body: SummaryBody, caller: Caller, visits: Visits, response: Response
-) -> Accepted:
+async def close_visit(visit_id: str, body: SummaryBody, send: Send) -> BaseModel:
     """办结 — close the visit; its record is archived."""
-    cmd = v.CloseVisit(by=caller.principal.user_id, summary=body.summary)
-    return _accepted(response, visit_id, await visits.handle(visit_id, cmd, caller, None))
+    return await send(visit_id, v.CloseVisit(by=send.by, summary=body.summary))
 
 
 # ---------------------------------------------------------------- reads
@@ -237,7 +176,7 @@ async def list_visits(
     principal: CurrentPrincipal,
     reads: VisitReads,
     school_id: Annotated[str | None, Query(pattern=ID)] = None,
-    county: Annotated[str | None, Query(pattern=r"^[0-9]{6}$")] = None,
+    county: Annotated[str | None, Query(pattern=DIVISION_CODE)] = None,
     stage: Annotated[v.Stage | None, Query()] = None,
     kind: Annotated[VisitKind | None, Query()] = None,
     inspector_id: Annotated[str | None, Query(pattern=ID)] = None,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -25,6 +25,12 @@ Text = Annotated[str, Field(max_length=2000)]
 
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+def fields(body: BaseModel) -> dict[str, Any]:
+    """A body's fields for the frozen command of the same names: lists as tuples, nested
+    models as they are."""
+    return {name: tuple(x) if isinstance(x, list) else x for name, x in body}
 
 
 class PlanBody(_Body):

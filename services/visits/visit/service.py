@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from uuid import UUID, uuid4
 
 from services.visits.names import FIELD_STAFF, OFFICES
+from services.visits.streams import SOURCE
 from services.visits.visit import domain as v
 from services.visits.visit.planning import (
     PlanRequest,
@@ -94,15 +95,12 @@ class VisitService:
     ) -> None:
         self._directory = directory
         self._findings = findings
-        self._plans = plans
-        self._checklists = checklists
-        self._campaigns = campaigns
         self._evidence = evidence
         self._radius_m = radius_m
         self._visits = StreamHandler[v.Visit](
             store,
             registry,
-            source="/duxue/visits",
+            source=SOURCE,
             initial=v.Visit(),
             evolve=v.evolve,
             new_id=new_id,

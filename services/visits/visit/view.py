@@ -120,11 +120,9 @@ class VisitView:
             case VisitRescheduled():
                 doc["planned_on"] = data["planned_on"]
             case VisitCancelled():
-                doc["cancelled"] = {"reason": data["reason"], "at": at}
-                _stage(doc, Stage.cancelled)
+                doc["cancelled"] = _at(data, at, "reason")
             case InspectorSignedIn():
                 doc["sign_ins"] = [*doc["sign_ins"], data]
-                _stage(doc, Stage.on_site)
             case FindingRecorded():
                 doc["findings"] = [
                     *doc["findings"],
@@ -140,29 +138,36 @@ class VisitView:
                 doc["merge"] = {**data, "at": at}
             case FeedbackIssued():
                 doc["feedback"] = {**data, "issued_at": at}
-                _stage(doc, Stage.feedback_issued)
             case FeedbackAcknowledged():
-                doc["acknowledgement"] = {
-                    "signed_by": data["signed_by"],
-                    "signer_name": data["signer_name"],
-                    "at": at,
-                }
+                doc["acknowledgement"] = _at(data, at, "signed_by", "signer_name")
                 doc["agreed_problems"] = data["problems"]
-                _stage(doc, Stage.acknowledged)
             case FeedbackDisputed():
                 doc["dispute"] = {**data, "at": at}
-                _stage(doc, Stage.disputed)
             case DisputeResolved():
-                doc["resolution"] = {
-                    "resolved_by": data["resolved_by"],
-                    "resolutions": data["resolutions"],
-                    "at": at,
-                }
+                doc["resolution"] = _at(data, at, "resolved_by", "resolutions")
                 doc["agreed_problems"] = data["problems"]
-                _stage(doc, Stage.dispute_resolved)
             case VisitClosed():
-                doc["closed"] = {"summary": data["summary"], "at": at}
-                _stage(doc, Stage.closed)
+                doc["closed"] = _at(data, at, "summary")
+        stage = STAGE_AFTER.get(type(payload))
+        if stage is not None:
+            _stage(doc, stage)
+
+
+STAGE_AFTER: dict[type[EventPayload], Stage] = {
+    VisitCancelled: Stage.cancelled,
+    InspectorSignedIn: Stage.on_site,
+    FeedbackIssued: Stage.feedback_issued,
+    FeedbackAcknowledged: Stage.acknowledged,
+    FeedbackDisputed: Stage.disputed,
+    DisputeResolved: Stage.dispute_resolved,
+    VisitClosed: Stage.closed,
+}
+"""The stage a visit is in after each event that moves it (the others leave it)."""
+
+
+def _at(data: dict[str, Any], at: str, *keys: str) -> dict[str, Any]:
+    """The named fields of an event, with when it happened."""
+    return {**{key: data[key] for key in keys}, "at": at}
 
 
 class ViewFindings:

@@ -11,12 +11,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import HTTPException, Query, Response, status
+from fastapi import Query, Response
 from pydantic import Field
 
-from services.visits.directory.service import Authorize
+from services.visits.directory.service import Authorize, UnknownEntry
+from services.visits.directory.view import VIEW
 from services.visits.names import OFFICES
-from shared.auth import Principal, Role, ensure_within, scope_filter
+from shared.auth import Principal, Role, ensure_role, ensure_sees, ensure_within, scope_filter
+from shared.commands import CallerContext
 from shared.deadlines import local_day
 from shared.jurisdiction import Jurisdiction
 from shared.projection import ReadModels
@@ -24,7 +26,6 @@ from shared.routing import set_etag
 from shared.runtime import Runtime
 
 READERS = (*OFFICES, Role.inspector, Role.zone_leader, Role.integrator, Role.principal)
-VIEW = "visits_directory"
 
 
 def scope_query(principal: Principal, county: str | None = None) -> dict[str, Any]:
@@ -42,24 +43,17 @@ def where_of(doc: dict[str, Any]) -> Jurisdiction:
     )
 
 
-def not_found(kind: str, entry_id: str) -> HTTPException:
-    names = {
-        "school": "学校",
-        "zone": "责任区",
-        "inspector": "督学",
-        "listing": "挂牌",
-        "division": "行政区划",
-        "import": "导入",
-    }
-    return HTTPException(
-        status.HTTP_404_NOT_FOUND, f"{names.get(kind, kind)} {entry_id} 不存在 (unknown {kind})"
-    )
-
-
 def authorizer(principal: Principal) -> Authorize:
     """The directory service's jurisdiction check for a caller (the roster import, which
     checked its rows against the county already, passes its own)."""
     return lambda where: ensure_within(principal, where)
+
+
+def office(caller: CallerContext) -> Authorize:
+    """A directory command is an office's (403 for anyone else); answers the caller's
+    jurisdiction check, which the service asks of the entry it loads."""
+    ensure_role(caller.principal, *OFFICES)
+    return authorizer(caller.principal)
 
 
 async def read_model(runtime: Runtime, collection: str) -> Any:
@@ -70,7 +64,16 @@ async def find_doc(runtime: Runtime, collection: str, kind: str, entry_id: str) 
     coll = await read_model(runtime, collection)
     doc: dict[str, Any] | None = await coll.find_one({"_id": entry_id}, projection={"_id": False})
     if doc is None:
-        raise not_found(kind, entry_id)
+        raise UnknownEntry(kind, entry_id)
+    return doc
+
+
+async def seen_doc(
+    runtime: Runtime, principal: Principal, collection: str, kind: str, entry_id: str
+) -> dict[str, Any]:
+    """An entry of the read model the caller sees (404 unknown, 403 outside its reach)."""
+    doc = await find_doc(runtime, collection, kind, entry_id)
+    ensure_sees(principal, where_of(doc))
     return doc
 
 
@@ -87,9 +90,14 @@ Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=1
 Limit = Annotated[int, Query(ge=1, le=1000)]
 
 
-def ack(response: Response, key: str, entry_id: str, version: int) -> dict[str, Any]:
-    """The answer to a directory command: the entry's id and version, the version as ETag."""
+def ack(
+    response: Response, key: str, entry_id: str, version: int, created: str | None = None
+) -> dict[str, Any]:
+    """The answer to a directory command: the entry's id and version, the version as ETag;
+    a new entry's ``Location`` is ``created``/its id."""
     set_etag(response, version)
+    if created is not None:
+        response.headers["Location"] = f"{created}/{entry_id}"
     return {key: entry_id, "version": version}
 
 

@@ -13,14 +13,14 @@ from services.visits.directory.api.access import (
     Name,
     Reason,
     ack,
-    authorizer,
     find_doc,
+    office,
     page,
 )
 from services.visits.directory.domain import division
 from services.visits.directory.domain.division import RegisterDivision, RenameDivision
-from services.visits.names import DIVISION_CODE, OFFICES
-from shared.auth import CurrentPrincipal, ensure_role, ensure_within
+from services.visits.names import DIVISION_CODE
+from shared.auth import CurrentPrincipal
 from shared.contracts.directory import DivisionLevel
 from shared.params import Skip
 from shared.routing import Caller, IfMatch
@@ -49,13 +49,9 @@ async def register_division(
     body: DivisionCreate, caller: Caller, directory: Directory, response: Response
 ) -> dict[str, Any]:
     """登记行政区划 — name a province, city or county (an office above or at it)."""
-    principal = caller.principal
-    ensure_role(principal, *OFFICES)
-    ensure_within(principal, division.jurisdiction_of(body.code, body.level))
-    cmd = RegisterDivision(**body.model_dump())
-    version = await directory.register_division(cmd, caller.ctx)
-    response.headers["Location"] = f"/divisions/{body.code}"
-    return ack(response, "code", body.code, version)
+    office(caller)(division.jurisdiction_of(body.code, body.level))
+    version = await directory.register_division(RegisterDivision(**body.model_dump()), caller.ctx)
+    return ack(response, "code", body.code, version, created="/divisions")
 
 
 @router.patch("/divisions/{code}")
@@ -68,14 +64,8 @@ async def rename_division(
     expected: IfMatch,
 ) -> dict[str, Any]:
     """区划更名 — correct a division's name."""
-    principal = caller.principal
-    ensure_role(principal, *OFFICES)
-    version = await directory.rename_division(
-        RenameDivision(code=code, **body.model_dump()),
-        expected,
-        caller.ctx,
-        authorizer(caller.principal),
-    )
+    cmd = RenameDivision(code=code, **body.model_dump())
+    version = await directory.rename_division(cmd, expected, caller.ctx, office(caller))
     return ack(response, "code", code, version)
 
 

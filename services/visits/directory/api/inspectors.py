@@ -16,23 +16,25 @@ from services.visits.directory.api.access import (
     Reason,
     Text,
     ack,
-    authorizer,
     find_doc,
+    office,
     page,
     scope_query,
     where_of,
 )
 from services.visits.directory.domain.inspector import CorrectInspector, RegisterInspector
 from services.visits.names import DIVISION_CODE, ID, OFFICES
-from shared.auth import CurrentPrincipal, Role, ensure_role, ensure_sees, ensure_within
+from shared.auth import CurrentPrincipal, Principal, Role, ensure_role, ensure_sees
 from shared.contracts.directory import Employment
 from shared.directory.lookup import listing_active_on
 from shared.jurisdiction import Jurisdiction
 from shared.params import PlausibleDate, Skip
 from shared.routing import Caller, IfMatch
+from shared.runtime import Runtime
 from shared.service import RuntimeDep
 
 router = APIRouter(tags=["directory"])
+STAFF = (*OFFICES, Role.inspector, Role.zone_leader, Role.integrator)
 
 
 class InspectorCreate(BaseModel):
@@ -67,13 +69,10 @@ async def register_inspector(
     body: InspectorCreate, caller: Caller, directory: Directory, response: Response
 ) -> dict[str, Any]:
     """登记责任督学 — enter an inspector of a county (or city) office."""
-    principal = caller.principal
-    ensure_role(principal, *OFFICES)
     cmd = RegisterInspector(**body.model_dump())
-    ensure_within(principal, Jurisdiction(province=cmd.province, city=cmd.city, county=cmd.county))
+    office(caller)(Jurisdiction(province=cmd.province, city=cmd.city, county=cmd.county))
     version = await directory.register_inspector(cmd, caller.ctx)
-    response.headers["Location"] = f"/inspectors/{cmd.inspector_id}"
-    return ack(response, "inspector_id", cmd.inspector_id, version)
+    return ack(response, "inspector_id", cmd.inspector_id, version, created="/inspectors")
 
 
 @router.patch("/inspectors/{inspector_id}")
@@ -86,15 +85,8 @@ async def correct_inspector(
     expected: IfMatch,
 ) -> dict[str, Any]:
     """更正督学信息 — correct an inspector's details."""
-    principal = caller.principal
-    ensure_role(principal, *OFFICES)
     cmd = CorrectInspector(inspector_id=inspector_id, **body.model_dump())
-    version = await directory.correct_inspector(
-        cmd,
-        expected,
-        caller.ctx,
-        authorizer(caller.principal),
-    )
+    version = await directory.correct_inspector(cmd, expected, caller.ctx, office(caller))
     return ack(response, "inspector_id", inspector_id, version)
 
 
@@ -107,20 +99,25 @@ async def list_inspectors(
     skip: Skip = 0,
 ) -> list[dict[str, Any]]:
     """Inspectors of the offices inside the caller's jurisdiction."""
-    ensure_role(principal, *OFFICES, Role.inspector, Role.zone_leader, Role.integrator)
+    ensure_role(principal, *STAFF)
     query = scope_query(principal, county)
     return await page(runtime, "inspectors", query, "inspector_id", limit, skip)
+
+
+async def _inspector(runtime: Runtime, principal: Principal, inspector_id: str) -> dict[str, Any]:
+    """An inspector's entry: their own, or one inside an office's or colleague's reach."""
+    ensure_role(principal, *STAFF)
+    doc = await find_doc(runtime, "inspectors", "inspector", inspector_id)
+    if doc["inspector_id"] != principal.user_id:
+        ensure_sees(principal, where_of(doc))
+    return doc
 
 
 @router.get("/inspectors/{inspector_id}")
 async def get_inspector(
     inspector_id: str, principal: CurrentPrincipal, runtime: RuntimeDep
 ) -> dict[str, Any]:
-    ensure_role(principal, *OFFICES, Role.inspector, Role.zone_leader, Role.integrator)
-    doc = await find_doc(runtime, "inspectors", "inspector", inspector_id)
-    if doc["inspector_id"] != principal.user_id:
-        ensure_sees(principal, where_of(doc))
-    return doc
+    return await _inspector(runtime, principal, inspector_id)
 
 
 @router.get("/inspectors/{inspector_id}/listings")
@@ -131,9 +128,6 @@ async def inspector_listings(
     active_on: PlausibleDate | None = None,
 ) -> list[dict[str, Any]]:
     """The schools an inspector is (or was) listed at; ``active_on`` keeps one day's."""
-    ensure_role(principal, *OFFICES, Role.inspector, Role.zone_leader, Role.integrator)
-    doc = await find_doc(runtime, "inspectors", "inspector", inspector_id)
-    if inspector_id != principal.user_id:
-        ensure_sees(principal, where_of(doc))
+    await _inspector(runtime, principal, inspector_id)
     docs = await page(runtime, "listings", {"inspector_id": inspector_id}, "listing_id", 1000, 0)
     return [d for d in docs if active_on is None or listing_active_on(d, active_on)]

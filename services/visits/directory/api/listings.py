@@ -17,16 +17,15 @@ from services.visits.directory.api.access import (
     Reason,
     Text,
     ack,
-    authorizer,
-    find_doc,
+    office,
     page,
     scope_query,
+    seen_doc,
     today,
-    where_of,
 )
 from services.visits.directory.domain.listing import CorrectListing, EndListing, ListInspector
 from services.visits.names import DIVISION_CODE, ID, OFFICES
-from shared.auth import CurrentPrincipal, Role, ensure_role, ensure_sees
+from shared.auth import CurrentPrincipal, Role, ensure_role
 from shared.directory.lookup import listing_active_on
 from shared.params import PlausibleDate, Skip
 from shared.routing import Caller, IfMatch
@@ -64,15 +63,9 @@ async def list_inspector(
     body: ListingCreate, caller: Caller, directory: Directory, response: Response
 ) -> dict[str, Any]:
     """挂牌 — list an inspector at a school from a day on."""
-    principal = caller.principal
-    ensure_role(principal, *OFFICES)
-    listing_id, version = await directory.list_inspector(
-        ListInspector(**body.model_dump()),
-        caller.ctx,
-        authorizer(caller.principal),
-    )
-    response.headers["Location"] = f"/listings/{listing_id}"
-    return ack(response, "listing_id", listing_id, version)
+    cmd = ListInspector(**body.model_dump())
+    listing_id, version = await directory.list_inspector(cmd, caller.ctx, office(caller))
+    return ack(response, "listing_id", listing_id, version, created="/listings")
 
 
 @router.patch("/listings/{listing_id}")
@@ -85,14 +78,8 @@ async def correct_listing(
     expected: IfMatch,
 ) -> dict[str, Any]:
     """更正挂牌 — correct a listing's start day or duties (``If-Match``: the listing's version)."""
-    principal = caller.principal
-    ensure_role(principal, *OFFICES)
-    version = await directory.correct_listing(
-        CorrectListing(listing_id=listing_id, **body.model_dump()),
-        expected,
-        caller.ctx,
-        authorizer(caller.principal),
-    )
+    cmd = CorrectListing(listing_id=listing_id, **body.model_dump())
+    version = await directory.correct_listing(cmd, expected, caller.ctx, office(caller))
     return ack(response, "listing_id", listing_id, version)
 
 
@@ -106,14 +93,8 @@ async def end_listing(
     expected: IfMatch,
 ) -> dict[str, Any]:
     """撤牌 — end a listing; its history is kept."""
-    principal = caller.principal
-    ensure_role(principal, *OFFICES)
-    version = await directory.end_listing(
-        EndListing(listing_id=listing_id, **body.model_dump()),
-        expected,
-        caller.ctx,
-        authorizer(caller.principal),
-    )
+    cmd = EndListing(listing_id=listing_id, **body.model_dump())
+    version = await directory.end_listing(cmd, expected, caller.ctx, office(caller))
     return ack(response, "listing_id", listing_id, version)
 
 
@@ -146,9 +127,7 @@ async def get_listing(
     listing_id: str, principal: CurrentPrincipal, runtime: RuntimeDep
 ) -> dict[str, Any]:
     ensure_role(principal, *READERS)
-    doc = await find_doc(runtime, "listings", "listing", listing_id)
-    ensure_sees(principal, where_of(doc))
-    return doc
+    return await seen_doc(runtime, principal, "listings", "listing", listing_id)
 
 
 # -- gaps ---------------------------------------------------------------------------

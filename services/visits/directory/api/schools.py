@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.visits.deps import Directory
 from services.visits.directory.api.access import (
     READERS,
-    authorizer,
+    find_doc,
+    office,
+    page,
     read_model,
     scope_query,
 )
@@ -21,13 +23,12 @@ from services.visits.directory.domain.school import (
     jurisdiction_of,
 )
 from services.visits.directory.queries import school_jurisdiction
-from services.visits.directory.view import VIEW as DIRECTORY_VIEW
-from services.visits.names import DIVISION_CODE, ID, OFFICES
-from shared.auth import CurrentPrincipal, ensure_role, ensure_sees, ensure_within
+from services.visits.names import DIVISION_CODE, ID
+from shared.auth import CurrentPrincipal, Principal, ensure_role, ensure_sees
 from shared.contracts.directory import Location, SchoolKind
 from shared.params import Skip
-from shared.projection import ReadModels
-from shared.routing import Caller, IfMatch, set_etag
+from shared.routing import Caller, IfMatch, accept, accepted_model
+from shared.runtime import Runtime
 from shared.service import RuntimeDep
 
 router = APIRouter(prefix="/schools", tags=["directory"])
@@ -60,9 +61,7 @@ class SchoolCorrection(BaseModel):
     location: Location | None = None
 
 
-class Accepted(BaseModel):
-    school_id: str
-    version: int
+Accepted = accepted_model("school_id", __name__)
 
 
 class ZoneChange(BaseModel):
@@ -75,16 +74,14 @@ class ZoneChange(BaseModel):
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=Accepted)
 async def register_school(
     body: SchoolCreate, caller: Caller, directory: Directory, response: Response
-) -> Accepted:
+) -> BaseModel:
     """登记学校 — register a school in the directory (county, city or province office)."""
-    principal = caller.principal
-    ensure_role(principal, *OFFICES)
     cmd = RegisterSchool(**body.model_dump())
-    ensure_within(principal, jurisdiction_of(cmd))
-    version = await directory.register_school(cmd, caller.ctx, authorizer(principal))
-    set_etag(response, version)
+    authorize = office(caller)
+    authorize(jurisdiction_of(cmd))
+    version = await directory.register_school(cmd, caller.ctx, authorize)
     response.headers["Location"] = f"/schools/{cmd.school_id}"
-    return Accepted(school_id=cmd.school_id, version=version)
+    return accept(response, Accepted, version, school_id=cmd.school_id)
 
 
 @router.patch("/{school_id}", response_model=Accepted)
@@ -95,19 +92,17 @@ async def correct_school(
     directory: Directory,
     response: Response,
     expected: IfMatch,
-) -> Accepted:
+) -> BaseModel:
     """更正学校信息 — correct a school's details; send ``If-Match: "<version>"``."""
-    principal = caller.principal
-    ensure_role(principal, *OFFICES)
     cmd = CorrectSchoolDetails(school_id=school_id, **body.model_dump())
-    version = await directory.correct_school(
-        cmd,
-        expected,
-        caller.ctx,
-        authorize=authorizer(caller.principal),
-    )
-    set_etag(response, version)
-    return Accepted(school_id=school_id, version=version)
+    version = await directory.correct_school(cmd, expected, caller.ctx, office(caller))
+    return accept(response, Accepted, version, school_id=school_id)
+
+
+async def _school(runtime: Runtime, principal: Principal, school_id: str) -> dict[str, Any]:
+    doc = await find_doc(runtime, "schools", "school", school_id)
+    ensure_sees(principal, school_jurisdiction(doc))
+    return doc
 
 
 @router.get("/{school_id}")
@@ -115,13 +110,7 @@ async def get_school(
     school_id: str, principal: CurrentPrincipal, runtime: RuntimeDep
 ) -> dict[str, Any]:
     """A school as the directory shows it."""
-    schools = await ReadModels(runtime.db, DIRECTORY_VIEW).collection("schools")
-    doc = await schools.find_one({"_id": school_id})
-    if doc is None:
-        raise HTTPException(404, f"学校 {school_id} 不存在 (unknown school)")
-    ensure_sees(principal, school_jurisdiction(doc))
-    doc.pop("_id")
-    return doc
+    return await _school(runtime, principal, school_id)
 
 
 @router.post("/{school_id}/zone", response_model=Accepted)
@@ -132,19 +121,11 @@ async def change_zone(
     directory: Directory,
     response: Response,
     expected: IfMatch,
-) -> Accepted:
+) -> BaseModel:
     """调整责任区 — move a school to another zone of its county (or city)."""
-    principal = caller.principal
-    ensure_role(principal, *OFFICES)
     cmd = ChangeSchoolZone(school_id=school_id, **body.model_dump())
-    version = await directory.change_school_zone(
-        cmd,
-        expected,
-        caller.ctx,
-        authorize=authorizer(caller.principal),
-    )
-    set_etag(response, version)
-    return Accepted(school_id=school_id, version=version)
+    version = await directory.change_school_zone(cmd, expected, caller.ctx, office(caller))
+    return accept(response, Accepted, version, school_id=school_id)
 
 
 @router.get("/{school_id}/listings")
@@ -154,11 +135,7 @@ async def school_listings(
     """挂牌记录 — every listing at a school, current and ended, each with its history,
     and the listed inspectors' names and phones."""
     ensure_role(principal, *READERS)
-    schools = await read_model(runtime, "schools")
-    doc = await schools.find_one({"_id": school_id})
-    if doc is None:
-        raise HTTPException(404, f"学校 {school_id} 不存在 (unknown school)")
-    ensure_sees(principal, school_jurisdiction(doc))
+    doc = await _school(runtime, principal, school_id)
     listings = await read_model(runtime, "listings")
     found = [
         d
@@ -192,6 +169,4 @@ async def list_schools(
 ) -> list[dict[str, Any]]:
     """Schools inside the caller's jurisdiction, optionally of one county."""
     query = scope_query(principal, county)
-    schools = await ReadModels(runtime.db, DIRECTORY_VIEW).collection("schools")
-    cursor = schools.find(query, projection={"_id": False}).sort("school_id").skip(skip)
-    return [doc async for doc in cursor.limit(limit)]
+    return await page(runtime, "schools", query, "school_id", limit, skip)

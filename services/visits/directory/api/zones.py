@@ -14,16 +14,15 @@ from services.visits.directory.api.access import (
     Name,
     Reason,
     ack,
-    authorizer,
-    find_doc,
+    office,
     page,
     scope_query,
-    where_of,
+    seen_doc,
 )
 from services.visits.directory.domain import zone
 from services.visits.directory.domain.zone import CorrectZone, EstablishZone
-from services.visits.names import DIVISION_CODE, ID, OFFICES
-from shared.auth import CurrentPrincipal, ensure_role, ensure_sees, ensure_within
+from services.visits.names import DIVISION_CODE, ID
+from shared.auth import CurrentPrincipal, ensure_role
 from shared.contracts.directory import ZoneLevel
 from shared.params import Skip
 from shared.routing import Caller, IfMatch
@@ -61,13 +60,10 @@ async def establish_zone(
     body: ZoneCreate, caller: Caller, directory: Directory, response: Response
 ) -> dict[str, Any]:
     """设立责任区 — set up a zone (an office of its county or city, or above)."""
-    principal = caller.principal
-    ensure_role(principal, *OFFICES)
     cmd = EstablishZone(**body.model_dump())
-    ensure_within(principal, zone.jurisdiction_of(cmd))
+    office(caller)(zone.jurisdiction_of(cmd))
     version = await directory.establish_zone(cmd, caller.ctx)
-    response.headers["Location"] = f"/zones/{cmd.zone_id}"
-    return ack(response, "zone_id", cmd.zone_id, version)
+    return ack(response, "zone_id", cmd.zone_id, version, created="/zones")
 
 
 @router.patch("/zones/{zone_id}")
@@ -80,8 +76,7 @@ async def correct_zone(
     expected: IfMatch,
 ) -> dict[str, Any]:
     """更正责任区 — rename, change the bureau liaison or the leader (组长)."""
-    principal = caller.principal
-    ensure_role(principal, *OFFICES)
+    authorize = office(caller)
     cmd = CorrectZone(
         zone_id=zone_id,
         reason=body.reason,
@@ -90,12 +85,7 @@ async def correct_zone(
         change_leader="leader_id" in body.model_fields_set,
         leader_id=body.leader_id,
     )
-    version = await directory.correct_zone(
-        cmd,
-        expected,
-        caller.ctx,
-        authorizer(caller.principal),
-    )
+    version = await directory.correct_zone(cmd, expected, caller.ctx, authorize)
     return ack(response, "zone_id", zone_id, version)
 
 
@@ -121,6 +111,4 @@ async def get_zone(
     zone_id: str, principal: CurrentPrincipal, runtime: RuntimeDep
 ) -> dict[str, Any]:
     ensure_role(principal, *READERS)
-    doc = await find_doc(runtime, "zones", "zone", zone_id)
-    ensure_sees(principal, where_of(doc))
-    return doc
+    return await seen_doc(runtime, principal, "zones", "zone", zone_id)

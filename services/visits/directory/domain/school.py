@@ -97,17 +97,8 @@ def register(state: School, cmd: RegisterSchool) -> list[EventPayload]:
 def correct(state: School, cmd: CorrectSchoolDetails) -> list[EventPayload]:
     if not state.registered:
         raise IllegalStep(f"学校 {cmd.school_id} 未登记 (school not registered)")
-    changes = {
-        k: v
-        for k, v in (
-            ("name", cmd.name),
-            ("kind", cmd.kind),
-            ("address", cmd.address),
-            ("principal_name", cmd.principal_name),
-            ("location", cmd.location),
-        )
-        if v is not None
-    }
+    stated = {name: getattr(cmd, name) for name in CORRECTABLE}
+    changes = {name: value for name, value in stated.items() if value is not None}
     if not changes:
         raise IllegalStep("没有需要更正的内容 (nothing to correct)")
     return [SchoolDetailsCorrected(school_id=cmd.school_id, reason=cmd.reason, **changes)]

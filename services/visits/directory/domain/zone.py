@@ -7,7 +7,7 @@ the application service looks up and hands in (``leader_office``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 
 from shared.commands import IllegalStep
 from shared.contracts.directory import (
@@ -99,18 +99,7 @@ def establish(
         )
     if cmd.leader_id is not None:
         _check_leader(cmd.leader_id, leader_office, jurisdiction_of(cmd))
-    return [
-        ZoneEstablished(
-            zone_id=cmd.zone_id,
-            name=cmd.name,
-            level=cmd.level,
-            province=cmd.province,
-            city=cmd.city,
-            county=cmd.county,
-            leader_id=cmd.leader_id,
-            bureau_liaison=cmd.bureau_liaison,
-        )
-    ]
+    return [ZoneEstablished(**asdict(cmd))]
 
 
 def correct(

@@ -28,6 +28,7 @@ import asyncio
 import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
+from dataclasses import fields as fields_of
 from datetime import date
 from typing import Any, TypeVar
 
@@ -61,10 +62,11 @@ from services.visits.directory.roster.format import (
 from services.visits.directory.roster.records import existing_listings
 from services.visits.directory.roster.validate import Existing, Recorded, Roster, check, parse
 from services.visits.directory.service import DirectoryService
+from services.visits.streams import stream_handler
 from shared.commands import CommandContext, StreamHandler
 from shared.contracts.directory import RosterImportCompleted, RosterImportStarted, ZoneLevel
 from shared.deadlines import local_day
-from shared.events import EventPayload, registry
+from shared.events import EventPayload
 from shared.jurisdiction import Jurisdiction
 from shared.runtime import Runtime
 
@@ -113,6 +115,15 @@ def _import_state(state: list[EventPayload], event: EventPayload) -> list[EventP
     return [*state, event]
 
 
+def _stated(entry: Any, county: Jurisdiction | None = None) -> dict[str, Any]:
+    """A roster entry's fields for the directory command of the same names (not its row
+    number); a new entry of ``county`` is placed in it."""
+    stated = {f.name: getattr(entry, f.name) for f in fields_of(entry) if f.name != "row"}
+    if county is not None:
+        stated.update(province=county.province, city=county.city or "", county=county.county)
+    return stated
+
+
 def _skipped(diff: Diff) -> int:
     return sum(diff.unchanged.values())
 
@@ -123,21 +134,9 @@ class RosterImporter:
         self._max_rows = max_rows
         self._directory = directory
 
-        def handler(initial: Any, evolve: Callable[[Any, EventPayload], Any]) -> StreamHandler[Any]:
-            return StreamHandler[Any](
-                runtime.store,
-                registry,
-                source="/duxue/visits",
-                initial=initial,
-                evolve=evolve,
-                new_id=runtime.new_id,
-                on_append=runtime.relay.notify,
-                service=runtime.service,
-            )
-
-        self._imports = handler([], _import_state)
-        self._inspectors = handler(Inspector(), inspector_domain.evolve)
-        self._schools = handler(SchoolFile(), evolve_school_file)
+        self._imports: StreamHandler[Any] = stream_handler(runtime, [], _import_state)
+        self._inspectors = stream_handler(runtime, Inspector(), inspector_domain.evolve)
+        self._schools = stream_handler(runtime, SchoolFile(), evolve_school_file)
 
     async def run(
         self,
@@ -259,33 +258,12 @@ class RosterImporter:
             """The route checked the caller's county; the diff, that every entry is in it."""
 
         for i in diff.new_inspectors:
-            cmd = RegisterInspector(
-                inspector_id=i.inspector_id,
-                name=i.name,
-                employment=i.employment,
-                phone=i.phone,
-                province=county.province,
-                city=county.city or "",
-                county=county.county,
-                email=i.email,
-                title=i.title,
-                duties=i.duties,
-            )
-            await d.register_inspector(cmd, ctx)
+            await d.register_inspector(RegisterInspector(**_stated(i, county)), ctx)
         for c in diff.changes(INSPECTOR):
             icmd = CorrectInspector(c.key, reason, **_after(c))
             await d.correct_inspector(icmd, c.version, ctx, anywhere)
         for z in diff.new_zones:
-            zcmd = EstablishZone(
-                zone_id=z.zone_id,
-                name=z.name,
-                level=ZoneLevel.county,
-                province=county.province,
-                city=county.city or "",
-                county=county.county,
-                leader_id=z.leader_id,
-                bureau_liaison=z.bureau_liaison,
-            )
+            zcmd = EstablishZone(**_stated(z, county), level=ZoneLevel.county)
             await d.establish_zone(zcmd, ctx)
         for c in diff.changes(ZONE):
             after = _after(c)
@@ -300,19 +278,7 @@ class RosterImporter:
             )
             await d.correct_zone(zfix, c.version, ctx, anywhere)
         for s in diff.new_schools:
-            scmd = RegisterSchool(
-                school_id=s.school_id,
-                name=s.name,
-                kind=s.kind,
-                province=county.province,
-                city=county.city or "",
-                county=county.county,
-                zone_id=s.zone_id,
-                address=s.address,
-                city_direct=False,
-                principal_name=s.principal_name,
-                location=s.location,
-            )
+            scmd = RegisterSchool(**_stated(s, county), city_direct=False)
             await d.register_school(scmd, ctx)
         for c in diff.changes(SCHOOL):
             after, version = _after(c), c.version
@@ -331,13 +297,7 @@ class RosterImporter:
             lfix = CorrectListing(c.key, reason, **_after(c))
             await d.correct_listing(lfix, c.version, ctx, anywhere)
         for x in diff.new_listings:
-            lcmd = ListInspector(
-                school_id=x.school_id,
-                inspector_id=x.inspector_id,
-                starts_on=x.starts_on,
-                duties=x.duties,
-            )
-            await d.list_inspector(lcmd, ctx, authorize=anywhere)
+            await d.list_inspector(ListInspector(**_stated(x)), ctx, authorize=anywhere)
 
 
 def _after(change: Change) -> dict[str, Any]:

@@ -11,18 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, Response
 
-from services.visits.visit.documents import (
-    DisputeEntry,
-    FeedbackList,
-    HighlightEntry,
-    ItemEntry,
-    ProblemEntry,
-    Signatures,
-    SignInEntry,
-    VisitRecord,
-    render_feedback_list,
-    render_visit_record,
-)
+from services.visits.visit import documents
 from services.visits.visit.ports import DirectoryLookup
 from services.visits.visit.queries import VisitQueries
 from shared.auth import CurrentPrincipal
@@ -54,12 +43,12 @@ def _day(value: str | None) -> date | None:
     return date.fromisoformat(value[:10]) if value else None
 
 
-def _problems(doc: dict[str, Any]) -> tuple[ProblemEntry, ...]:
+def _problems(doc: dict[str, Any]) -> tuple[documents.ProblemEntry, ...]:
     agreed = doc.get("agreed_problems") or []
     issued = (doc.get("feedback") or {}).get("problems", [])
     source = agreed or issued
     return tuple(
-        ProblemEntry(
+        documents.ProblemEntry(
             point_no=p["point_no"],
             item_title=p["item_title"],
             description=p["description"],
@@ -72,19 +61,19 @@ def _problems(doc: dict[str, Any]) -> tuple[ProblemEntry, ...]:
     )
 
 
-def _highlights(doc: dict[str, Any]) -> tuple[HighlightEntry, ...]:
+def _highlights(doc: dict[str, Any]) -> tuple[documents.HighlightEntry, ...]:
     return tuple(
-        HighlightEntry(item_title=h["item_title"], description=h["description"])
+        documents.HighlightEntry(item_title=h["item_title"], description=h["description"])
         for h in (doc.get("feedback") or {}).get("highlights", [])
     )
 
 
-def _disputes(doc: dict[str, Any]) -> tuple[DisputeEntry, ...]:
+def _disputes(doc: dict[str, Any]) -> tuple[documents.DisputeEntry, ...]:
     if not doc.get("dispute"):
         return ()
     outcomes = {r["point_no"]: r for r in (doc.get("resolution") or {}).get("resolutions", [])}
     return tuple(
-        DisputeEntry(
+        documents.DisputeEntry(
             point_no=p["point_no"],
             reason=p["reason"],
             outcome=DisputeOutcome(outcomes[p["point_no"]]["outcome"])
@@ -96,13 +85,13 @@ def _disputes(doc: dict[str, Any]) -> tuple[DisputeEntry, ...]:
     )
 
 
-async def _record(doc: dict[str, Any], names: _Names) -> VisitRecord:
+async def _record(doc: dict[str, Any], names: _Names) -> documents.VisitRecord:
     sign_ins = []
     for s in doc["sign_ins"]:
         loc = s.get("location")
         place = f"{loc['latitude']:.5f}, {loc['longitude']:.5f}" if loc else "未提供位置"
         sign_ins.append(
-            SignInEntry(
+            documents.SignInEntry(
                 inspector_name=await names.inspector(s["inspector_id"]),
                 signed_in_at=datetime.fromisoformat(s["signed_in_at"]),
                 place=place,
@@ -112,7 +101,7 @@ async def _record(doc: dict[str, Any], names: _Names) -> VisitRecord:
             )
         )
     items = [
-        ItemEntry(
+        documents.ItemEntry(
             title=f["item_title"],
             verdict=Verdict(f["verdict"]),
             methods=tuple(Method(m) for m in f["methods"]),
@@ -124,7 +113,7 @@ async def _record(doc: dict[str, Any], names: _Names) -> VisitRecord:
         if not f.get("withdrawn")
     ]
     ack = doc.get("acknowledgement") or {}
-    return VisitRecord(
+    return documents.VisitRecord(
         visit_id=doc["visit_id"],
         school_name=await names.school(doc["school_id"]),
         county=doc.get("county") or doc["city"],
@@ -142,7 +131,7 @@ async def _record(doc: dict[str, Any], names: _Names) -> VisitRecord:
         disputes=_disputes(doc),
         summary=(doc.get("closed") or {}).get("summary")
         or (doc.get("feedback") or {}).get("summary", ""),
-        signatures=Signatures(
+        signatures=documents.Signatures(
             inspector=await names.inspector(doc["lead_inspector_id"]),
             principal=ack.get("signer_name"),
             signed_on=_day(ack.get("at")),
@@ -165,7 +154,7 @@ async def visit_record_pdf(
     """《责任督学工作手册》 entry of the visit, as a zh-CN PDF."""
     doc = await VisitQueries(runtime.db).one(visit_id, principal)
     record = await _record(doc, _Names(request.app.state.directory_lookup))
-    return _pdf(render_visit_record(record), f"visit-record-{visit_id}.pdf")
+    return _pdf(documents.render_visit_record(record), f"visit-record-{visit_id}.pdf")
 
 
 @router.get("/{visit_id}/feedback.pdf")
@@ -178,7 +167,7 @@ async def feedback_list_pdf(
         raise HTTPException(409, "反馈清单尚未出具 (the feedback list is not issued yet)")
     names = _Names(request.app.state.directory_lookup)
     ack = doc.get("acknowledgement") or {}
-    feedback = FeedbackList(
+    feedback = documents.FeedbackList(
         visit_id=visit_id,
         school_name=await names.school(doc["school_id"]),
         county=doc.get("county"),
@@ -191,4 +180,4 @@ async def feedback_list_pdf(
         principal_name=ack.get("signer_name"),
         signed_on=_day(ack.get("at")),
     )
-    return _pdf(render_feedback_list(feedback), f"feedback-{visit_id}.pdf")
+    return _pdf(documents.render_feedback_list(feedback), f"feedback-{visit_id}.pdf")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import Any
 
 from services.visits.visit.domain.facts import FindingFacts, event_fields
 from services.visits.visit.domain.state import Finding, Stage, Visit, require_stage
@@ -43,6 +44,12 @@ class CorrectFinding:
     proposed_deadline: date | None = None
     evidence: tuple[EvidenceRef, ...] | None = None
     withdrawn: bool = False
+
+
+DERIVED = ("severity", "major_kind", "requirement", "proposed_deadline")
+"""What a correction may change beside the verdict, notes and methods."""
+STATED = ("reason", "verdict", "notes", "methods", *DERIVED)
+"""What a correction states, as the command brings it."""
 
 
 def check_facts(facts: FindingFacts) -> None:
@@ -110,41 +117,21 @@ def correct_finding(state: Visit, cmd: CorrectFinding) -> list[EventPayload]:
     if state.merged:
         raise IllegalStep("督导报告已汇总，不能再更正 (findings already merged)")
     # What the finding would become: the same fold that replays use.
-    requested = FindingCorrected(
-        visit_id=state.visit_id,
-        finding_id=cmd.finding_id,
-        reason=cmd.reason,
-        verdict=cmd.verdict,
-        notes=cmd.notes,
-        methods=list(cmd.methods) if cmd.methods is not None else None,
-        severity=cmd.severity,
-        major_kind=cmd.major_kind,
-        requirement=cmd.requirement,
-        proposed_deadline=cmd.proposed_deadline,
-    )
+    stated = {name: getattr(cmd, name) for name in STATED}
+    requested = FindingCorrected(visit_id=state.visit_id, finding_id=cmd.finding_id, **stated)
     after, before = corrected(current, requested).facts, current.facts
     if not cmd.withdrawn:
         check_facts(after)
         if after == before and cmd.evidence is None:
             raise IllegalStep("没有需要更正的内容 (nothing to correct)")
-    return [
-        FindingCorrected(
-            visit_id=state.visit_id,
-            finding_id=cmd.finding_id,
-            reason=cmd.reason,
-            verdict=cmd.verdict,
-            notes=cmd.notes,
-            methods=list(cmd.methods) if cmd.methods is not None else None,
-            severity=after.severity if after.severity != before.severity else None,
-            major_kind=after.major_kind if after.major_kind != before.major_kind else None,
-            requirement=after.requirement if after.requirement != before.requirement else None,
-            proposed_deadline=after.proposed_deadline
-            if after.proposed_deadline != before.proposed_deadline
-            else None,
-            evidence=list(cmd.evidence) if cmd.evidence is not None else None,
-            withdrawn=cmd.withdrawn,
-        )
-    ]
+    # The event names a derived field only where the correction changes it.
+    update: dict[str, Any] = {
+        name: getattr(after, name) if getattr(after, name) != getattr(before, name) else None
+        for name in DERIVED
+    }
+    update["evidence"] = list(cmd.evidence) if cmd.evidence is not None else None
+    update["withdrawn"] = cmd.withdrawn
+    return [requested.model_copy(update=update)]
 
 
 def corrected(current: Finding, e: FindingCorrected) -> Finding:
