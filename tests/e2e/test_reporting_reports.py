@@ -105,7 +105,7 @@ async def test_a_reissue_after_a_late_visit_shows_the_change(
         r = await api.get(f"{base}/2026-09", headers=other)
         assert r.status_code == 403
         r = await api.post(f"{base}/2026-09", json={}, headers={**county, "If-Match": '"0"'})
-        assert r.status_code == 409
+        assert r.status_code == 412
         r = await api.get(f"{base}/2026-09/versions/2", headers=county)
         assert r.status_code == 404
 

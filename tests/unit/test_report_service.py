@@ -24,7 +24,7 @@ from shared.commands import (
 from shared.contracts.reporting import Figures
 from shared.envelope import Actor
 from shared.events import registry
-from shared.eventstore import ConcurrencyConflict
+from shared.eventstore import StalePrecondition
 from shared.jurisdiction import Jurisdiction
 from tests.fakes import Ids, MemoryEventStore
 
@@ -115,7 +115,7 @@ async def test_known_at_is_the_last_version_published_by_then(setup: Any) -> Non
     ("caller", "month", "expected", "error"),
     [
         (CALLER, "2026-11", None, IllegalStep),  # the month in progress
-        (CALLER, "2026-09", 3, ConcurrencyConflict),  # a stale If-Match
+        (CALLER, "2026-09", 3, StalePrecondition),  # a stale If-Match
         (
             office(Role.county_office, province="51", city="5107", county="1"),
             "2026-09",
