@@ -22,8 +22,9 @@ DIRECTORY = "duxue.directory.events"
 VISITS = "duxue.visits.events"
 ISSUES = "duxue.issues.events"
 NOTIFICATIONS = "duxue.notifications.events"
+REPORTING = "duxue.reporting.events"
 
-EVENT_TOPICS: tuple[str, ...] = (DIRECTORY, VISITS, ISSUES, NOTIFICATIONS)
+EVENT_TOPICS: tuple[str, ...] = (DIRECTORY, VISITS, ISSUES, NOTIFICATIONS, REPORTING)
 
 FOREVER = "-1"
 DLQ_RETENTION_MS = str(30 * 24 * 3600 * 1000)

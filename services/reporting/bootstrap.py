@@ -7,7 +7,10 @@ from fastapi import FastAPI
 from services.reporting.api import router as counts_router
 from services.reporting.inspectors.api import router as inspectors_router
 from services.reporting.inspectors.view import InspectorView
+from services.reporting.reports.api import router as reports_router
+from services.reporting.reports.service import ReportService, report_streams
 from services.reporting.rollups.api import router as rollups_router
+from services.reporting.rollups.queries import Rollups
 from services.reporting.rollups.view import RollupView
 from services.reporting.school_counts import SchoolCounts
 from services.reporting.settings import ReportingSettings
@@ -21,6 +24,7 @@ def projections() -> list[SchoolCounts | RollupView | InspectorView]:
 
 
 async def _start(runtime: Runtime, app: FastAPI) -> None:
+    app.state.reports = ReportService(report_streams(runtime), Rollups(runtime.db))
     for projection in projections():
         await runtime.run_projection(projection)
 
@@ -31,6 +35,6 @@ def create_app(settings: ReportingSettings | None = None) -> FastAPI:
         "reporting",
         "统计报表服务 Reporting",
         settings,
-        [counts_router, rollups_router, inspectors_router],
+        [counts_router, rollups_router, reports_router, inspectors_router],
         on_start=_start,
     )

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
+from services.reporting.reports.service import ReportService
 from services.reporting.rollups.domain.periods import Period, choose
 from services.reporting.rollups.queries import Rollups
 from services.reporting.settings import ReportingSettings
@@ -20,6 +21,11 @@ def _runtime(request: Request) -> Runtime:
 
 def get_rollups(request: Request) -> Rollups:
     return Rollups(_runtime(request).db)
+
+
+def get_reports(request: Request) -> ReportService:
+    reports: ReportService = request.app.state.reports
+    return reports
 
 
 def get_period(
@@ -47,3 +53,4 @@ def get_period(
 
 RollupsDep = Annotated[Rollups, Depends(get_rollups)]
 PeriodDep = Annotated[Period, Depends(get_period)]
+ReportsDep = Annotated[ReportService, Depends(get_reports)]

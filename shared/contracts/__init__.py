@@ -10,6 +10,7 @@ from shared.contracts import (
     issues,
     plans,
     registers,
+    reporting,
     self_inspection,
     visits,
 )
@@ -21,6 +22,7 @@ __all__ = [
     "issues",
     "plans",
     "registers",
+    "reporting",
     "self_inspection",
     "visits",
 ]

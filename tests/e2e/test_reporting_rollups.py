@@ -11,12 +11,15 @@ import random
 from collections.abc import Callable
 from typing import Any
 
+from openpyxl import load_workbook
+
 import shared.contracts  # noqa: F401
 from services.reporting.bootstrap import create_app
 from services.reporting.settings import ReportingSettings
 from shared.auth import Role
 from shared.envelope import EventEnvelope
 from shared.events import registry
+from shared.exports import XLSX_MEDIA_TYPE
 from shared.kafka import make_producer
 from tests.conftest import Infra, Mint, eventually, serve
 from tests.reporting_scenario import Place, autumn
@@ -143,6 +146,34 @@ async def test_a_county_shows_up_in_its_city_and_province(
         # Z2 has no issue: its rate and days to close are empty cells
         z2 = ["1", "1", "1.0", "0", "0.0", "1", "0", "0", "0", "", "", "", "1", "1.0"]
         assert by_zone[place.zone("Z2")][1:] == z2
+
+        # the same table as XLSX: numbers as numbers, empty figures as empty cells
+        r = await api.get(
+            f"/reports/units/county/{place.county}/children.xlsx", params=AUTUMN, headers=county
+        )
+        assert r.status_code == 200 and r.headers["content-type"].startswith(XLSX_MEDIA_TYPE)
+        sheet = load_workbook(io.BytesIO(r.content))["下级单位统计"]
+        cells = [[cell.value for cell in row] for row in sheet.iter_rows()]
+        assert cells[0] == rows[0]
+        by_zone_xlsx = {row[0]: row[1:] for row in cells[1:]}
+        assert by_zone_xlsx[place.zone("Z1")] == [
+            2,
+            2,
+            1.0,
+            1,
+            0.5,
+            3,
+            3,
+            3,
+            1,
+            0.75,
+            30,
+            45,
+            1,
+            0.0,
+        ]
+        z2_xlsx = [1, 1, 1.0, 0, 0.0, 1, 0, 0, 0, None, None, None, 1, 1.0]
+        assert by_zone_xlsx[place.zone("Z2")] == z2_xlsx
 
         # the listed inspector's own figures: 2 visits in each month, short of 4
         me = auth_header(

@@ -1,4 +1,5 @@
-"""The shared CSV writer: formulas are inert, control and bidi characters gone, BOM first."""
+"""The shared CSV and XLSX writers: formulas are inert, control and bidi characters gone,
+BOM first (CSV); numbers stay numbers and no text cell is a formula (XLSX)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ import csv
 import io
 
 import pytest
+from openpyxl import load_workbook
 
-from shared.exports import safe_cell, write_csv
+from shared.exports import safe_cell, write_csv, write_xlsx
 
 
 @pytest.mark.parametrize(
@@ -36,3 +38,18 @@ def test_the_file_has_a_bom_crlf_and_round_trips() -> None:
     assert data.startswith(b"\xef\xbb\xbf") and b"\r\n" in data
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows == [["编号", "描述"], ["1", '\'=HYPERLINK("x")'], ["2", ""]]
+
+
+def test_the_workbook_opens_with_inert_text_and_numeric_numbers() -> None:
+    rows = [["=1+1", 3, 0.75, None], ["+A1", -2, None, "@SUM(A1)"], ["-x", 0, 1.0, "学校\x1b"]]
+    data = write_xlsx(["单位", "督导次数", "整改率", "备注"], rows, sheet="统计")
+    book = load_workbook(io.BytesIO(data))
+    ws = book["统计"]
+    cells = [[c.value for c in row] for row in ws.iter_rows()]
+    assert cells == [
+        ["单位", "督导次数", "整改率", "备注"],
+        ["'=1+1", 3, 0.75, None],
+        ["'+A1", -2, None, "'@SUM(A1)"],
+        ["'-x", 0, 1.0, "学校"],
+    ]
+    assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)

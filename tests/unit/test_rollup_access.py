@@ -1,5 +1,6 @@
 """Who reads which roll-up: offices inside their jurisdiction, integrators the aggregates,
-a principal their own school's card, an inspector nothing but their own figures."""
+a principal their own school's card, an inspector nothing but their own figures; and who
+publishes a monthly report: the county, city and province offices inside theirs."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from services.reporting.rollups.api import Level, authorize
+from services.reporting.access import authorize, authorize_publish
+from services.reporting.rollups.api import Level
 from services.reporting.rollups.domain.units import chain
 from shared.auth import Principal, Role
 from shared.commands import Forbidden
@@ -77,3 +79,32 @@ def test_city_direct_schools_belong_to_the_city_not_a_county() -> None:
 def test_a_principal_reads_no_other_school() -> None:
     other = chain(SCHOOL.model_copy(update={"school": "s2"}))[-1].meta()
     assert not allowed(PRINCIPAL, "school", other)
+
+
+ZONE_LEADER = caller(Role.zone_leader, province="51", city="5107", county="510704", zone="z1")
+
+
+@pytest.mark.parametrize(
+    ("who", "level", "expected"),
+    [
+        (COUNTY, "county", True),
+        (COUNTY, "zone", True),
+        (COUNTY, "city", False),
+        (OTHER_COUNTY, "county", False),
+        (CITY, "city", True),
+        (CITY, "county", True),
+        (CITY, "province", False),
+        (PROVINCE, "province", True),
+        (PROVINCE, "zone", True),
+        (ZONE_LEADER, "zone", False),
+        (INTEGRATOR, "city", False),
+        (INSPECTOR, "county", False),
+    ],
+)
+def test_who_publishes_a_units_monthly_report(who: Principal, level: str, expected: bool) -> None:
+    try:
+        authorize_publish(who, UNITS[level])
+    except Forbidden:
+        assert not expected
+    else:
+        assert expected

@@ -10,20 +10,19 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 from pydantic import BaseModel
 
+from services.reporting.access import authorize
 from services.reporting.deps import PeriodDep, RollupsDep
-from services.reporting.rollups.domain.periods import Period
+from services.reporting.rollups.domain.periods import Period, PeriodError
 from services.reporting.rollups.domain.units import unit_id
-from shared.auth import CurrentPrincipal, Principal, Role, ensure_role, ensure_sees
-from shared.exports import csv_response
-from shared.jurisdiction import Jurisdiction
+from services.reporting.rollups.queries import Rollups
+from shared.auth import CurrentPrincipal, Principal
+from shared.contracts.reporting import Figures
+from shared.exports import XLSX_MEDIA_TYPE, csv_response, xlsx_response
 from shared.params import PlausibleDate
 
 router = APIRouter(tags=["reports"])
 
 UNIT_CODE = r"^[0-9A-Za-z_-]{1,60}$"
-OFFICES = (Role.county_office, Role.city_office, Role.province_office, Role.zone_leader)
-READERS = (*OFFICES, Role.integrator)
-"""Who reads unit roll-ups; integrators read the aggregates, not school cards."""
 
 
 class Level(StrEnum):
@@ -43,39 +42,6 @@ class UnitPublic(BaseModel):
     city: str | None
     county: str | None
     school_id: str | None
-
-
-class Figures(BaseModel):
-    schools: int
-    schools_visited: int
-    coverage: float | None
-    schools_at_start: int
-    schools_visited_every_month: int
-    frequency_compliance: float | None
-    visits: int
-    visits_by_kind: dict[str, int]
-    problems: dict[str, dict[str, int]]
-    issues_open_at_start: int
-    issues_opened: int
-    issues_reopened: int
-    issues_closed: int
-    issues_closed_on_time: int
-    issues_closed_late: int
-    issues_open_at_end: int
-    issues_became_overdue: int
-    issues_overdue_at_end: int
-    rectification_rate: float | None
-    median_days_to_close: int | None
-    p90_days_to_close: int | None
-    notices_issued: int
-    escalations: int
-    complaints_received: int
-    complaints_verified: int
-    complaints_substantiated: int
-    substantiation_rate: float | None
-    complaints_answered: int
-    complaints_answered_on_time: int
-    on_time_answer_rate: float | None
 
 
 class PeriodPublic(BaseModel):
@@ -118,23 +84,6 @@ LevelPath = Annotated[Level, Path(description="层级")]
 CodePath = Annotated[str, Path(pattern=UNIT_CODE, description="代码 (县代码、责任区或学校编号)")]
 
 
-def authorize(principal: Principal, level: Level, unit: dict[str, Any]) -> None:
-    """Offices and integrators read inside their jurisdiction; a principal reads their
-    own school's card only (403 otherwise)."""
-    own = principal.has_any(Role.principal) and principal.jurisdiction.school == unit["school_id"]
-    if level == Level.school and own:
-        return
-    ensure_role(principal, *(OFFICES if level == Level.school else READERS))
-    ensure_sees(principal, _where(unit))
-
-
-def _where(unit: dict[str, Any]) -> Jurisdiction:
-    fields = {k: unit[k] for k in ("province", "city", "county") if unit.get(k)}
-    if unit.get("school_id"):
-        fields["school"] = unit["school_id"]
-    return Jurisdiction(**fields)
-
-
 def _period(period: Period) -> dict[str, str]:
     return {"label": period.label, "first": period.first, "last": period.last}
 
@@ -146,13 +95,20 @@ async def unit_rollup(
     period: PeriodDep,
     principal: CurrentPrincipal,
     rollups: RollupsDep,
+    known_on: Annotated[
+        PlausibleDate | None,
+        Query(description="截至该日已记录的事件（不早于期间最后一天）：当时所知的统计"),
+    ] = None,
 ) -> dict[str, Any]:
-    """一个单位某期间的统计及其下级 — a unit's figures for a period, with its children."""
+    """一个单位某期间的统计及其下级 — a unit's figures for a period, with its children;
+    with ``known_on``, as known at the end of that day (only events recorded by then)."""
+    if known_on is not None and known_on < period.last_day:
+        raise PeriodError("query.known_on", "所知日期不能早于统计期间的最后一天")
     unit = await rollups.unit(level.value, code)
     authorize(principal, level, unit)
     children = await rollups.children(level.value, code)
     ids = [unit["unit"], *(child["unit"] for child in children)]
-    found = await rollups.figures(ids, period)
+    found = await rollups.figures(ids, period, known_on)
     months = await rollups.school_months(code, period) if level == Level.school else []
     return {
         "unit": unit,
@@ -197,6 +153,18 @@ CSV_COLUMNS = (
 )
 
 
+async def _children_table(
+    level: Level, code: str, period: Period, principal: Principal, rollups: Rollups
+) -> list[list[Any]]:
+    unit = await rollups.unit(level.value, code)
+    authorize(principal, level, unit)
+    children = await rollups.children(level.value, code)
+    found = await rollups.figures([ch["unit"] for ch in children], period)
+    return [
+        [ch["code"], *(found[ch["unit"]][key] for _, key in CSV_COLUMNS[1:])] for ch in children
+    ]
+
+
 @router.get(
     "/reports/units/{level}/{code}/children.csv",
     response_class=Response,
@@ -210,12 +178,25 @@ async def children_csv(
     rollups: RollupsDep,
 ) -> Response:
     """下级单位统计表 (CSV) — the children's figures as an Excel-safe CSV."""
-    unit = await rollups.unit(level.value, code)
-    authorize(principal, level, unit)
-    children = await rollups.children(level.value, code)
-    found = await rollups.figures([ch["unit"] for ch in children], period)
-    rows = [
-        [ch["code"], *(found[ch["unit"]][key] for _, key in CSV_COLUMNS[1:])] for ch in children
-    ]
+    rows = await _children_table(level, code, period, principal, rollups)
     name = f"rollup-{level.value}-{code}-{period.label}.csv"
     return csv_response(name, [title for title, _ in CSV_COLUMNS], rows)
+
+
+@router.get(
+    "/reports/units/{level}/{code}/children.xlsx",
+    response_class=Response,
+    responses={200: {"content": {XLSX_MEDIA_TYPE: {}}}},
+)
+async def children_xlsx(
+    level: LevelPath,
+    code: CodePath,
+    period: PeriodDep,
+    principal: CurrentPrincipal,
+    rollups: RollupsDep,
+) -> Response:
+    """下级单位统计表 (XLSX) — the children's figures as an Excel workbook (text cells
+    neutralised, numbers as numbers)."""
+    rows = await _children_table(level, code, period, principal, rollups)
+    name = f"rollup-{level.value}-{code}-{period.label}.xlsx"
+    return xlsx_response(name, [title for title, _ in CSV_COLUMNS], rows, sheet="下级单位统计")

@@ -9,6 +9,11 @@ Collections:
 * ``masks`` — ``_id = <unit>|<YYYY>``: ``n`` maps ``v~<mask>`` to the number of schools
   whose visited months in the window (the year before and the year) form that mask; a
   school's own document holds its one mask;
+* ``late`` / ``late_masks`` — ``_id = <unit>|<YYYY-MM>|<recorded day>`` /
+  ``<unit>|<YYYY>|<recorded day>``: the same deltas again, for the events recorded on a
+  later day (China time) than the day that decides their period (offline capture), by
+  the day they were recorded; "as known at the end of day D" subtracts those recorded
+  after D (docs/reporting.md);
 * ``visits`` / ``issues`` / ``complaints`` — what later events of a stream need to know
   (a visit's kind and whether it was counted; an issue's opening day, deadline and
   state; a complaint's answer deadline).
@@ -79,6 +84,20 @@ def mask_ref(unit: Unit, year: int) -> DocRef:
     return DocRef("masks", f"{unit.id}|{year:04d}")
 
 
+def late_ref(unit: Unit, month: str, recorded_on: str) -> DocRef:
+    return DocRef("late", f"{unit.id}|{month}|{recorded_on}")
+
+
+def late_mask_ref(unit: Unit, year: int, recorded_on: str) -> DocRef:
+    return DocRef("late_masks", f"{unit.id}|{year:04d}|{recorded_on}")
+
+
+def recorded_late(event: EventEnvelope, day: date) -> str | None:
+    """The day the event was recorded, when later than the day that decides its period."""
+    recorded = local_day(event.recorded_at)
+    return recorded.isoformat() if recorded > day else None
+
+
 def event_day(event: EventEnvelope, payload: EventPayload) -> date:
     """The day that decides the period an event counts in."""
     match payload:
@@ -110,20 +129,36 @@ class RollupView:
     name = NAME
     topics: tuple[str, ...] = (topics.DIRECTORY, topics.VISITS, topics.ISSUES)
     handles = frozenset(cls.event_type for cls in _EVENTS)
-    collections: tuple[str, ...] = ("months", "masks", "visits", "issues", "complaints")
+    collections: tuple[str, ...] = (
+        "months",
+        "masks",
+        "late",
+        "late_masks",
+        "visits",
+        "issues",
+        "complaints",
+    )
 
     def keys(self, event: EventEnvelope, payload: EventPayload) -> Iterable[DocRef]:
         if isinstance(payload, VisitPlanned):
             return [DocRef("visits", payload.visit_id)]
         units = _units(event, payload)
         day = event_day(event, payload)
+        month, late = month_key(day), recorded_late(event, day)
         if isinstance(payload, SchoolZoneChanged):
-            return [month_ref(u, month_key(day)) for u in _zones(event, payload)]
-        month = month_key(day)
+            zones = _zones(event, payload)
+            return [month_ref(u, month) for u in zones] + (
+                [late_ref(u, month, late) for u in zones] if late else []
+            )
         refs = [DocRef("months", f"{u.id}|{month}") for u in units]
+        if late:
+            refs += [late_ref(u, month, late) for u in units]
         if isinstance(payload, InspectorSignedIn):
+            years = (day.year, day.year + 1)
             refs.append(DocRef("visits", payload.visit_id))
-            refs += [mask_ref(u, y) for u in units for y in (day.year, day.year + 1)]
+            refs += [mask_ref(u, y) for u in units for y in years]
+            if late:
+                refs += [late_mask_ref(u, y, late) for u in units for y in years]
         fields = payload.__dict__
         if "issue_id" in fields:
             refs.append(DocRef("issues", fields["issue_id"]))
@@ -138,25 +173,26 @@ class RollupView:
                 view.put(ref, {"kind": payload.kind.value, "counted": False})
             return
         day = event_day(event, payload)
+        late = recorded_late(event, day)
         if isinstance(payload, SchoolZoneChanged):
             old, new = _zones(event, payload)
-            _count(view, [old], day, {c.REGISTERED: -1})
-            _count(view, [new], day, {c.REGISTERED: 1})
+            _count(view, [old], day, {c.REGISTERED: -1}, late)
+            _count(view, [new], day, {c.REGISTERED: 1}, late)
             return
         units = _units(event, payload)
         deltas = _deltas(event, payload, view, day)
         if isinstance(payload, InspectorSignedIn) and deltas:
             if units[-1].level != "school":
                 raise ValueError(f"sign-in without a school in {event.jurisdiction.path}")
-            _mark_visited(view, units, day)
+            _mark_visited(view, units, day, late)
             school = month_ref(units[-1], month_key(day))
-            _count(view, units, day, deltas)
+            _count(view, units, day, deltas, late)
             doc = view.get(school)
             assert doc is not None
             last = doc.get("last_visit_on")
             view.put(school, {**doc, "last_visit_on": max(last or "", day.isoformat())})
             return
-        _count(view, units, day, deltas)
+        _count(view, units, day, deltas, late)
 
 
 def _zones(event: EventEnvelope, payload: SchoolZoneChanged) -> tuple[Unit, Unit]:
@@ -168,7 +204,9 @@ def _zones(event: EventEnvelope, payload: SchoolZoneChanged) -> tuple[Unit, Unit
     return old, new
 
 
-def _count(view: View, units: Sequence[Unit], day: date, deltas: c.Counts) -> None:
+def _count(
+    view: View, units: Sequence[Unit], day: date, deltas: c.Counts, late: str | None
+) -> None:
     if not deltas:
         return
     month = month_key(day)
@@ -176,9 +214,17 @@ def _count(view: View, units: Sequence[Unit], day: date, deltas: c.Counts) -> No
         ref = DocRef("months", f"{unit.id}|{month}")
         doc = view.get(ref) or {**unit.meta(), "month": month, "n": {}}
         view.put(ref, {**doc, "n": c.add(doc["n"], deltas)})
+        if late:
+            fields = {"month": month, "recorded_on": late}
+            _add(view, late_ref(unit, month, late), {**unit.meta(), **fields}, deltas)
 
 
-def _mark_visited(view: View, units: Sequence[Unit], day: date) -> None:
+def _add(view: View, ref: DocRef, new: Doc, deltas: c.Counts) -> None:
+    doc = view.get(ref) or {**new, "n": {}}
+    view.put(ref, {**doc, "n": c.add(doc["n"], deltas)})
+
+
+def _mark_visited(view: View, units: Sequence[Unit], day: date, late: str | None) -> None:
     """Set the visit's month in the school's masks; move the school between the
     histogram buckets of every unit above it."""
     school = units[-1]
@@ -192,9 +238,10 @@ def _mark_visited(view: View, units: Sequence[Unit], day: date) -> None:
         if old:
             delta[c.key(c.VISITED_MASK, old)] = -1
         for unit in units:
-            ref = mask_ref(unit, year)
-            doc = view.get(ref) or {**unit.meta(), "year": year, "n": {}}
-            view.put(ref, {**doc, "n": c.add(doc["n"], delta)})
+            _add(view, mask_ref(unit, year), {**unit.meta(), "year": year}, delta)
+            if late:
+                fields = {"year": year, "recorded_on": late}
+                _add(view, late_mask_ref(unit, year, late), {**unit.meta(), **fields}, delta)
 
 
 def _deltas(event: EventEnvelope, payload: EventPayload, view: View, day: date) -> c.Counts:

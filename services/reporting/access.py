@@ -1,0 +1,39 @@
+"""Who reads and who publishes a unit's figures (one table for every reporting route)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.auth import Principal, Role, ensure_role, ensure_sees
+from shared.jurisdiction import Jurisdiction
+
+OFFICES = (Role.county_office, Role.city_office, Role.province_office, Role.zone_leader)
+READERS = (*OFFICES, Role.integrator)
+"""Who reads unit roll-ups; integrators read the aggregates, not school cards."""
+PUBLISHERS = (Role.county_office, Role.city_office, Role.province_office)
+"""Who publishes a unit's monthly report: the offices, inside their jurisdiction."""
+
+
+def where(unit: dict[str, Any]) -> Jurisdiction:
+    """Where a unit lies (its province, city, county and school)."""
+    fields = {k: unit[k] for k in ("province", "city", "county") if unit.get(k)}
+    if unit.get("school_id"):
+        fields["school"] = unit["school_id"]
+    return Jurisdiction(**fields)
+
+
+def authorize(principal: Principal, level: str, unit: dict[str, Any]) -> None:
+    """Offices and integrators read inside their jurisdiction; a principal reads their
+    own school's card only (403 otherwise)."""
+    own = principal.has_any(Role.principal) and principal.jurisdiction.school == unit["school_id"]
+    if level == "school" and own:
+        return
+    ensure_role(principal, *(OFFICES if level == "school" else READERS))
+    ensure_sees(principal, where(unit))
+
+
+def authorize_publish(principal: Principal, unit: dict[str, Any]) -> None:
+    """A county office publishes for its county (and its zones), a city office for its
+    city and counties, the province office for everything in its province."""
+    ensure_role(principal, *PUBLISHERS)
+    ensure_sees(principal, where(unit))
