@@ -118,7 +118,10 @@ class ChecklistService:
         ensure_role(caller.principal, *OFFICES)
         scope = publisher_scope(caller.principal)
         cmd = PublishChecklist(checklist_id, title, scope, items, note)
-        return await self.publish(cmd, 0, caller.ctx)
+        state, version = await self.state(checklist_id)
+        if version:  # the id is taken: a conflict (409), not a stale If-Match (412)
+            raise ConcurrencyConflict(checklist.stream_id(checklist_id), 0, version)
+        return await self._publish(state, version, cmd, None, caller.ctx)
 
     async def publish_version(
         self, checklist_id: str, change: NewVersion, caller: CallerContext, expected: int | None
