@@ -34,6 +34,7 @@ from services.visits.bootstrap import create_app as visits_app
 from services.visits.settings import VisitsSettings
 from shared.auth import Principal, Role
 from shared.commands import CallerContext, CommandContext
+from shared.contracts.issues import IssueSource
 from shared.contracts.visits import MajorKind, Severity
 from shared.envelope import Actor
 from shared.jurisdiction import Jurisdiction
@@ -84,7 +85,7 @@ class World:
         issue_id = issue_id_for("test", uuid4().hex)
         values: dict[str, Any] = {
             "issue_id": issue_id,
-            "source": i.IssueSource.visit_finding,
+            "source": IssueSource.visit_finding,
             "school_id": self.school(n),
             "item_code": "safety",
             "item_title": "校园及周边安全、学生交通安全",
