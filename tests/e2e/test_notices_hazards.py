@@ -233,9 +233,19 @@ async def test_notices_are_numbered_printed_and_received_and_hazards_registered(
     principal = f"principal-{w.code}-1"
     due = w.today + timedelta(days=7)
     await w.act(
-        first, i.SubmitPlan(principal, (("清理通道", "总务处", due),)), principal, Role.principal, 1
+        first,
+        i.SubmitPlan(principal, i.PlanFacts.of(("清理通道", "总务处", due))),
+        principal,
+        Role.principal,
+        1,
     )
-    await w.act(first, i.ReportProgress(principal, "已清理完毕"), principal, Role.principal, 1)
+    await w.act(
+        first,
+        i.ReportProgress(principal, i.ProgressFacts.of("已清理完毕")),
+        principal,
+        Role.principal,
+        1,
+    )
     await w.act(first, i.SubmitForVerification(principal, "请验收"), principal, Role.principal, 1)
     inspector = f"{w.code}-insp-1"
     await w.act(first, i.Verify(inspector, "复查合格"), inspector, Role.inspector, 1)

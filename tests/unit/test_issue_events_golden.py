@@ -65,20 +65,22 @@ def major_finding() -> list[EventPayload]:
             i.RecordNoticeReceipt(by="i1", received_by="王校长", received_on=date(2026, 11, 3)),
             i.SubmitPlan(
                 by="p1",
-                steps=(
+                plan=i.PlanFacts.of(
                     ("清理通道", "总务处", date(2026, 11, 5)),
                     ("巡查制度", "校办", date(2026, 11, 19)),
                 ),
             ),
-            i.ReportProgress(by="p1", note="通道已清理", evidence=(PHOTO, DOC)),
-            i.RequestExtension(by="p1", new_deadline=date(2026, 12, 15), reason="制度需教代会通过"),
+            i.ReportProgress(by="p1", progress=i.ProgressFacts.of("通道已清理", PHOTO, DOC)),
+            i.RequestExtension(
+                by="p1", extension=i.ExtensionFacts.of(date(2026, 12, 15), "制度需教代会通过")
+            ),
             i.ApproveExtension(by="i1", note="同意"),
-            i.Escalate(by="i1", to_body="县消防大队", report="需消防部门复核"),
+            i.Escalate(by="i1", escalation=i.EscalationFacts.of("县消防大队", "需消防部门复核")),
             i.RecordEscalationReceipt(received_by="李队长", note="已收"),
             i.RecordEscalationAnswer(answered_by="李队长", answer="12月上旬复核"),
             i.SubmitForVerification(by="p1", note="已完成"),
             i.RejectVerification(by="i1", reason="制度未公示", on_visit_id="v2"),
-            i.ReportProgress(by="p1", note="制度已公示"),
+            i.ReportProgress(by="p1", progress=i.ProgressFacts.of("制度已公示")),
             i.SubmitForVerification(by="p1", note="已公示"),
             i.Verify(by="i1", note="验收通过", on_visit_id="v3"),
             i.Reopen(by="i1", reason="通道再次堵塞", deadline=date(2027, 1, 10)),
@@ -106,15 +108,15 @@ def complaint_timetable() -> list[EventPayload]:
             ),
             i.SubmitPlan(
                 by="p2",
-                steps=(
+                plan=i.PlanFacts.of(
                     ("统计名单", "财务", date(2026, 11, 10)),
                     ("退费", "财务", date(2027, 1, 5)),
+                    timetable=True,
                 ),
-                timetable=True,
             ),
-            i.RequestExtension(by="p2", new_deadline=date(2027, 1, 10), reason="跨学期"),
+            i.RequestExtension(by="p2", extension=i.ExtensionFacts.of(date(2027, 1, 10), "跨学期")),
             i.DenyExtension(by="i2", reason="期限足够"),
-            i.SubmitPlan(by="p2", steps=(("退费", "财务", date(2026, 11, 30)),)),
+            i.SubmitPlan(by="p2", plan=i.PlanFacts.of(("退费", "财务", date(2026, 11, 30)))),
         ]
     )
 

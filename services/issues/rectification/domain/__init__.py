@@ -20,7 +20,8 @@ Beside the stage, while the issue is not closed:
 * a major problem gets at most one formal notice (《督导整改通知书》), whose deadline
   becomes the issue's deadline.
 
-The package: :mod:`.state` (the slim state and the guards), one module per step with its
+The package: :mod:`.state` (the slim state and the guards), :mod:`.facts` (what a
+step states, once for body, command and event), one module per step with its
 commands, its ``decide`` functions and the ``evolve`` functions of its events
 (:mod:`.opening`, :mod:`.rectifying`, :mod:`.deadlines`, :mod:`.escalation`,
 :mod:`.notice`), registered in :mod:`.steps`; :func:`decide` and :func:`evolve` look
@@ -42,6 +43,13 @@ from services.issues.rectification.domain.escalation import (
     Escalate,
     RecordEscalationAnswer,
     RecordEscalationReceipt,
+)
+from services.issues.rectification.domain.facts import (
+    EscalationFacts,
+    ExtensionFacts,
+    PlanFacts,
+    ProgressFacts,
+    StepFacts,
 )
 from services.issues.rectification.domain.notice import IssueNotice, RecordNoticeReceipt
 from services.issues.rectification.domain.opening import OpenIssue, open_from_agreed
@@ -75,10 +83,14 @@ __all__ = [
     "DenyExtension",
     "Escalate",
     "Escalation",
+    "EscalationFacts",
+    "ExtensionFacts",
     "Issue",
     "IssueNotice",
     "MarkOverdue",
     "OpenIssue",
+    "PlanFacts",
+    "ProgressFacts",
     "RecordEscalationAnswer",
     "RecordEscalationReceipt",
     "RecordNoticeReceipt",
@@ -87,6 +99,7 @@ __all__ = [
     "ReportProgress",
     "RequestExtension",
     "Stage",
+    "StepFacts",
     "SubmitForVerification",
     "SubmitPlan",
     "Verify",

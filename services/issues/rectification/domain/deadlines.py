@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
+from services.issues.rectification.domain.facts import ExtensionFacts
 from services.issues.rectification.domain.state import (
     Issue,
     Stage,
@@ -27,8 +28,7 @@ from shared.events import EventPayload
 @dataclass(frozen=True)
 class RequestExtension:
     by: str
-    new_deadline: date
-    reason: str
+    extension: ExtensionFacts
 
 
 @dataclass(frozen=True)
@@ -57,19 +57,17 @@ def _require_pending(state: Issue) -> date:
 @decides(RequestExtension)
 def request_extension(state: Issue, cmd: RequestExtension) -> list[EventPayload]:
     require_open(state, "申请延期")
+    extension = cmd.extension
     if state.pending_extension is not None:
         raise IllegalStep("已有延期申请待审批 (an extension request is already pending)")
-    if state.deadline is not None and cmd.new_deadline <= state.deadline:
+    if state.deadline is not None and extension.new_deadline <= state.deadline:
         raise IllegalStep(
             f"延期后的期限须晚于 {state.deadline.isoformat()} (the new deadline must be later)"
         )
-    require_text(cmd.reason, "申请延期须说明理由 (a reason is required)")
+    require_text(extension.reason, "申请延期须说明理由 (a reason is required)")
     return [
         DeadlineExtensionRequested(
-            issue_id=state.issue_id,
-            requested_by=cmd.by,
-            new_deadline=cmd.new_deadline,
-            reason=cmd.reason,
+            issue_id=state.issue_id, requested_by=cmd.by, **extension.event_fields()
         )
     ]
 

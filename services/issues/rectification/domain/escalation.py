@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from services.issues.rectification.domain.facts import EscalationFacts
 from services.issues.rectification.domain.state import (
     Escalation,
     Issue,
@@ -21,8 +22,7 @@ from shared.events import EventPayload
 @dataclass(frozen=True)
 class Escalate:
     by: str
-    to_body: str
-    report: str
+    escalation: EscalationFacts
 
 
 @dataclass(frozen=True)
@@ -44,13 +44,10 @@ def escalate(state: Issue, cmd: Escalate) -> list[EventPayload]:
         raise IllegalStep(
             f"已上报{state.escalated_to or ''}，尚未答复 (an escalation is already pending)"
         )
-    if not cmd.to_body.strip() or not cmd.report.strip():
+    facts = cmd.escalation
+    if not facts.to_body.strip() or not facts.report.strip():
         raise IllegalStep("上报须写明报送单位和书面报告 (to_body and report are required)")
-    return [
-        IssueEscalated(
-            issue_id=state.issue_id, escalated_by=cmd.by, to_body=cmd.to_body, report=cmd.report
-        )
-    ]
+    return [IssueEscalated(issue_id=state.issue_id, escalated_by=cmd.by, **facts.event_fields())]
 
 
 @decides(RecordEscalationReceipt)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 
+from services.issues.rectification.domain.facts import PlanFacts, ProgressFacts
 from services.issues.rectification.domain.state import (
     Issue,
     Stage,
@@ -17,29 +18,24 @@ from shared.commands import IllegalStep
 from shared.contracts.issues import (
     IssueReopened,
     IssueVerified,
-    PlanStep,
     ProgressReported,
     RectificationPlanSubmitted,
     SubmittedForVerification,
     VerificationRejected,
 )
-from shared.contracts.visits import EvidenceRef
 from shared.events import EventPayload
 
 
 @dataclass(frozen=True)
 class SubmitPlan:
     by: str
-    steps: tuple[tuple[str, str, date], ...]
-    """(description, owner, due_on) of each step."""
-    timetable: bool = False
+    plan: PlanFacts
 
 
 @dataclass(frozen=True)
 class ReportProgress:
     by: str
-    note: str
-    evidence: tuple[EvidenceRef, ...] = ()
+    progress: ProgressFacts
 
 
 @dataclass(frozen=True)
@@ -79,17 +75,18 @@ def submit_plan(state: Issue, cmd: SubmitPlan) -> list[EventPayload]:
         Stage.in_progress,
         doing="提交整改方案",
     )
-    if not cmd.steps:
+    plan = cmd.plan
+    if not plan.steps:
         raise IllegalStep("整改方案至少包含一个步骤 (a plan needs at least one step)")
-    for n, (description, owner, _) in enumerate(cmd.steps, start=1):
-        if not description.strip() or not owner.strip():
+    for n, step in enumerate(plan.steps, start=1):
+        if not step.description.strip() or not step.owner.strip():
             raise IllegalStep(f"第 {n} 步须写明内容和责任人 (step {n} needs what and who)")
-    dues = [due for _, _, due in cmd.steps]
+    dues = [step.due_on for step in plan.steps]
     if dues != sorted(dues):
         raise IllegalStep("整改步骤须按完成时间先后排列 (steps in order of their due dates)")
-    if cmd.timetable and len(cmd.steps) < 2:
+    if plan.timetable and len(plan.steps) < 2:
         raise IllegalStep("整改时间表至少包含两个节点 (a timetable needs at least two milestones)")
-    if not cmd.timetable and state.deadline is not None and dues[-1] > state.deadline:
+    if not plan.timetable and state.deadline is not None and dues[-1] > state.deadline:
         raise IllegalStep(
             f"限时整改的步骤须在 {state.deadline.isoformat()} 前完成；"
             "不能立即整改的请提交时间表或申请延期 "
@@ -99,9 +96,8 @@ def submit_plan(state: Issue, cmd: SubmitPlan) -> list[EventPayload]:
         RectificationPlanSubmitted(
             issue_id=state.issue_id,
             submitted_by=cmd.by,
-            steps=[PlanStep(description=d, owner=o, due_on=due) for d, o, due in cmd.steps],
-            timetable=cmd.timetable,
             revision=state.plan_revision + 1,
+            **plan.event_fields(),
         )
     ]
 
@@ -109,15 +105,14 @@ def submit_plan(state: Issue, cmd: SubmitPlan) -> list[EventPayload]:
 @decides(ReportProgress)
 def report_progress(state: Issue, cmd: ReportProgress) -> list[EventPayload]:
     require_stage(state, Stage.plan_submitted, Stage.in_progress, doing="报告整改进展")
-    if not cmd.note.strip() and not cmd.evidence:
+    progress = cmd.progress
+    if not progress.note.strip() and not progress.evidence:
         raise IllegalStep("整改进展须有说明或佐证材料 (a note or evidence is required)")
-    ids = [e.evidence_id for e in cmd.evidence]
+    ids = [e.evidence_id for e in progress.evidence]
     if len(set(ids)) != len(ids):
         raise IllegalStep("佐证材料重复 (the same evidence twice)")
     return [
-        ProgressReported(
-            issue_id=state.issue_id, reported_by=cmd.by, note=cmd.note, evidence=list(cmd.evidence)
-        )
+        ProgressReported(issue_id=state.issue_id, reported_by=cmd.by, **progress.event_fields())
     ]
 
 
