@@ -11,7 +11,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.issues.deps import SelfInspections
 from services.issues.rectification.service import OFFICES
 from services.issues.self_inspection import domain as si
-from services.issues.self_inspection.service import UnknownReport, parse_week
+from services.issues.self_inspection.commands import (
+    ConsolidateWeek,
+    FileReport,
+    ReviseReport,
+    UnknownReport,
+    parse_week,
+)
 from shared.auth import CurrentPrincipal, Principal, Role, ensure_role, ensure_sees, scope_filter
 from shared.jurisdiction import Jurisdiction
 from shared.params import PlausibleMonth, PlausibleWeek
@@ -104,12 +110,11 @@ async def file_report(
     body: ReportCreate, reports: SelfInspections, caller: Caller, response: Response
 ) -> dict[str, Any]:
     """报送月自查问题报告单 — the school's principal files the month's report (once)."""
-    version, report = await reports.file(
-        body.school_id, body.month, body.problems, body.no_problems, body.note, caller
-    )
-    set_etag(response, version)
-    response.headers["Location"] = f"/self-inspections/{report.report_id}"
-    return _report_out(report, version)
+    cmd = FileReport(body.month, tuple(body.problems), body.no_problems, body.note)
+    written = await reports.handle(body.school_id, cmd, caller)
+    set_etag(response, written.version)
+    response.headers["Location"] = f"/self-inspections/{written.report.report_id}"
+    return _report_out(written.report, written.version)
 
 
 @router.post("/self-inspections/{report_id}/revisions", response_model=ReportOut)
@@ -122,11 +127,10 @@ async def revise_report(
     expected: IfMatch,
 ) -> dict[str, Any]:
     """修订自查报告 — the principal replaces the problem list, with a reason (``If-Match``)."""
-    version, report = await reports.revise(
-        report_id, body.problems, body.no_problems, body.reason, expected, caller
-    )
-    set_etag(response, version)
-    return _report_out(report, version)
+    cmd = ReviseReport(tuple(body.problems), body.no_problems, body.reason)
+    written = await reports.handle(report_id, cmd, caller, expected)
+    set_etag(response, written.version)
+    return _report_out(written.report, written.version)
 
 
 def _scope(principal: Principal, county: str | None, school: str | None) -> dict[str, Any]:
@@ -256,16 +260,14 @@ async def record_consolidation(
     """记录每周汇总 — the zone leader (or the zone's office) records the week's consolidation,
     taking up listed problems for tracking (each opens a rectification issue). A week is
     consolidated once; later changes are ``amendment: true`` with a ``reason``."""
-    result = await reports.consolidate(
-        zone_id,
-        body.week,
-        [(t.report_id, t.problem_no) for t in body.track],
-        body.note,
-        body.amendment,
-        body.reason,
-        expected,
-        caller,
+    cmd = ConsolidateWeek(
+        week=body.week,
+        tracks=tuple((t.report_id, t.problem_no) for t in body.track),
+        note=body.note,
+        amendment=body.amendment,
+        reason=body.reason,
     )
+    result = await reports.handle(zone_id, cmd, caller, expected)
     event = result.event
     set_etag(response, result.version)
     response.headers["Location"] = f"/zones/{zone_id}/self-inspections?week={event.week}"
