@@ -12,7 +12,7 @@ takes facts as they are, without the request's bounds, for a command built in co
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Self, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -25,6 +25,12 @@ Name = Annotated[str, Field(min_length=1, max_length=100)]
 
 class _Facts(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @classmethod
+    def of(cls, *values: Any) -> Self:
+        """The facts in the order of their fields, taken as they are."""
+        facts = cls.model_construct(**dict(zip(cls.model_fields, values, strict=False)))
+        return cast(Self, facts)
 
     def event_fields(self) -> dict[str, Any]:
         """The facts as their event states them (the event validates them into its own
@@ -74,10 +80,6 @@ class ExtensionFacts(_Facts):
     new_deadline: PlausibleDate
     reason: Text
 
-    @classmethod
-    def of(cls, new_deadline: date, reason: str) -> ExtensionFacts:
-        return cls.model_construct(new_deadline=new_deadline, reason=reason)
-
 
 class EscalationFacts(_Facts):
     """A written report to a body (上报) of a problem the school cannot fix itself."""
@@ -85,7 +87,3 @@ class EscalationFacts(_Facts):
     to_body: Name
     """The local government or department, e.g. 县住建局."""
     report: Text
-
-    @classmethod
-    def of(cls, to_body: str, report: str) -> EscalationFacts:
-        return cls.model_construct(to_body=to_body, report=report)
