@@ -25,7 +25,8 @@ from services.issues.rectification.service import IssueService, issue_streams
 from services.issues.rectification.view import IssueView
 from services.issues.rectification.visit_origins import VisitOriginsView, VisitSchools
 from services.issues.self_inspection.api import router as self_inspection_router
-from services.issues.self_inspection.service import SelfInspectionService, SelfInspectionTracker
+from services.issues.self_inspection.service import SelfInspectionService
+from services.issues.self_inspection.tracker import SelfInspectionTracker
 from services.issues.self_inspection.view import SelfInspectionView
 from services.issues.settings import IssuesSettings
 from shared.auth import Role

@@ -28,6 +28,7 @@ from services.visits.bootstrap import create_app as visits_app
 from services.visits.settings import VisitsSettings
 from shared.auth import Role
 from shared.commands import CommandContext
+from shared.contracts.issues import IssueSource
 from shared.contracts.visits import MajorKind, Severity
 from shared.envelope import Actor
 from tests.conftest import Infra, Mint, eventually, serve
@@ -70,7 +71,7 @@ class World:
         facts = await self.app.state.directory_lookup.school(self.school(n))
         cmd = i.OpenIssue(
             issue_id=issue_id,
-            source=i.IssueSource.visit_finding,
+            source=IssueSource.visit_finding,
             school_id=self.school(n),
             item_code="safety",
             item_title="校园及周边安全、学生交通安全",

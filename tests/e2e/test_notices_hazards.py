@@ -34,6 +34,7 @@ from services.visits.bootstrap import create_app as visits_app
 from services.visits.settings import VisitsSettings
 from shared.auth import Principal, Role
 from shared.commands import CallerContext, CommandContext
+from shared.contracts.issues import IssueSource
 from shared.contracts.visits import MajorKind, Severity
 from shared.envelope import Actor
 from shared.jurisdiction import Jurisdiction
@@ -84,7 +85,7 @@ class World:
         issue_id = issue_id_for("test", uuid4().hex)
         values: dict[str, Any] = {
             "issue_id": issue_id,
-            "source": i.IssueSource.visit_finding,
+            "source": IssueSource.visit_finding,
             "school_id": self.school(n),
             "item_code": "safety",
             "item_title": "校园及周边安全、学生交通安全",
@@ -232,9 +233,19 @@ async def test_notices_are_numbered_printed_and_received_and_hazards_registered(
     principal = f"principal-{w.code}-1"
     due = w.today + timedelta(days=7)
     await w.act(
-        first, i.SubmitPlan(principal, (("清理通道", "总务处", due),)), principal, Role.principal, 1
+        first,
+        i.SubmitPlan(principal, i.PlanFacts.of(("清理通道", "总务处", due))),
+        principal,
+        Role.principal,
+        1,
     )
-    await w.act(first, i.ReportProgress(principal, "已清理完毕"), principal, Role.principal, 1)
+    await w.act(
+        first,
+        i.ReportProgress(principal, i.ProgressFacts.of("已清理完毕")),
+        principal,
+        Role.principal,
+        1,
+    )
     await w.act(first, i.SubmitForVerification(principal, "请验收"), principal, Role.principal, 1)
     inspector = f"{w.code}-insp-1"
     await w.act(first, i.Verify(inspector, "复查合格"), inspector, Role.inspector, 1)

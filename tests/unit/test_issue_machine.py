@@ -81,11 +81,8 @@ def plans(draw: st.DrawFn) -> i.SubmitPlan:
     dues = sorted(draw(st.lists(days, min_size=0, max_size=3)))
     if draw(st.integers(0, 9)) == 0:
         dues.reverse()
-    return i.SubmitPlan(
-        by="principal",
-        steps=tuple((f"第{n}步", "总务主任", d) for n, d in enumerate(dues, start=1)),
-        timetable=draw(st.booleans()),
-    )
+    steps = [(f"第{n}步", "总务主任", d) for n, d in enumerate(dues, start=1)]
+    return i.SubmitPlan("principal", i.PlanFacts.of(*steps, timetable=draw(st.booleans())))
 
 
 @dataclass(frozen=True)
@@ -108,9 +105,8 @@ def concrete(step: Step, state: i.Issue, now: datetime) -> i.Command:
         case Sweep():
             return i.MarkOverdue(now)
         case ExtendBy(days=n):
-            return i.RequestExtension(
-                "principal", (state.deadline or DEADLINE) + timedelta(days=n), "工程需招标"
-            )
+            later = (state.deadline or DEADLINE) + timedelta(days=n)
+            return i.RequestExtension("principal", i.ExtensionFacts.of(later, "工程需招标"))
     return step
 
 
@@ -120,17 +116,24 @@ ANYTHING: st.SearchStrategy[Step] = st.one_of(
     st.builds(
         i.ReportProgress,
         by=who,
-        note=text,
-        evidence=st.sampled_from([(), (PHOTO,), (PHOTO, DOC), (PHOTO, PHOTO)]),
+        progress=st.builds(
+            lambda note, evidence: i.ProgressFacts.of(note, *evidence),
+            text,
+            st.sampled_from([(), (PHOTO,), (PHOTO, DOC), (PHOTO, PHOTO)]),
+        ),
     ),
     st.builds(i.SubmitForVerification, by=who, note=text),
     st.builds(i.Verify, by=who, note=text, on_visit_id=st.sampled_from([None, "v2"])),
     st.builds(i.RejectVerification, by=who, reason=text),
     st.builds(i.Reopen, by=who, reason=text, deadline=days),
-    st.builds(i.RequestExtension, by=who, new_deadline=days, reason=text),
+    st.builds(i.RequestExtension, by=who, extension=st.builds(i.ExtensionFacts.of, days, text)),
     st.builds(i.ApproveExtension, by=who, note=text),
     st.builds(i.DenyExtension, by=who, reason=text),
-    st.builds(i.Escalate, by=who, to_body=st.sampled_from(["县住建局", ""]), report=text),
+    st.builds(
+        i.Escalate,
+        by=who,
+        escalation=st.builds(i.EscalationFacts.of, st.sampled_from(["县住建局", ""]), text),
+    ),
     st.builds(i.RecordEscalationReceipt, received_by=st.just("县住建局办公室")),
     st.builds(i.RecordEscalationAnswer, answered_by=st.just("县住建局"), answer=text),
     st.just(Sweep()),
@@ -154,7 +157,7 @@ SIDE: list[st.SearchStrategy[Step]] = [
     st.integers(1, 40).map(ExtendBy),
     st.just(i.ApproveExtension("office", "同意")),
     st.just(i.DenyExtension("office", "理由不充分")),
-    st.just(i.Escalate("a", "县人民政府", "学校无力自行解决，请求协调")),
+    st.just(i.Escalate("a", i.EscalationFacts.of("县人民政府", "学校无力自行解决，请求协调"))),
     st.just(i.RecordEscalationReceipt("县政府办")),
     st.just(i.RecordEscalationAnswer("县人民政府", "已安排资金")),
     st.builds(
@@ -172,13 +175,13 @@ PLAUSIBLE: dict[i.Stage, st.SearchStrategy[Step]] = {
     i.Stage.open: st.one_of(plans(), *SIDE),
     i.Stage.reopened: st.one_of(plans(), *SIDE),
     i.Stage.plan_submitted: st.one_of(
-        st.just(i.ReportProgress("principal", "已完成第一步", (PHOTO,))),
-        st.just(i.ReportProgress("principal", "已全部完成", (PHOTO, DOC))),
+        st.just(i.ReportProgress("principal", i.ProgressFacts.of("已完成第一步", PHOTO))),
+        st.just(i.ReportProgress("principal", i.ProgressFacts.of("已全部完成", PHOTO, DOC))),
         plans(),
         *SIDE,
     ),
     i.Stage.in_progress: st.one_of(
-        st.just(i.ReportProgress("principal", "已全部完成", (PHOTO, DOC))),
+        st.just(i.ReportProgress("principal", i.ProgressFacts.of("已全部完成", PHOTO, DOC))),
         st.just(i.SubmitForVerification("principal", "请验收")),
         plans(),
         *SIDE,
@@ -291,11 +294,11 @@ def opened(severity: Severity = Severity.general, deadline: date = DEADLINE) -> 
 def test_rectified_verified_closed_then_reopened() -> None:
     state, log = run(
         opened(),
-        i.SubmitPlan("principal", (("清理杂物", "总务主任", date(2026, 11, 1)),)),
-        i.ReportProgress("principal", "已清理", (PHOTO,)),
+        i.SubmitPlan("principal", i.PlanFacts.of(("清理杂物", "总务主任", date(2026, 11, 1)))),
+        i.ReportProgress("principal", i.ProgressFacts.of("已清理", PHOTO)),
         i.SubmitForVerification("principal", "请验收"),
         i.RejectVerification("a", "巡查制度未建立"),
-        i.ReportProgress("principal", "已建立巡查制度", (DOC,)),
+        i.ReportProgress("principal", i.ProgressFacts.of("已建立巡查制度", DOC)),
         i.SubmitForVerification("principal", "请验收"),
         i.Verify("a", "回访核实，整改到位", "v2"),
     )
@@ -314,7 +317,7 @@ def test_overdue_once_per_deadline_and_again_after_an_extension_lapses() -> None
     assert [type(e) for e in log] == [IssueOverdue] and state.overdue
     state, _ = run(
         state,
-        i.RequestExtension("principal", date(2026, 12, 20), "需采购设备"),
+        i.RequestExtension("principal", i.ExtensionFacts.of(date(2026, 12, 20), "需采购设备")),
         i.ApproveExtension("office", "同意延期"),
     )
     assert state.deadline == date(2026, 12, 20) and not state.overdue
@@ -326,8 +329,8 @@ def test_overdue_once_per_deadline_and_again_after_an_extension_lapses() -> None
 def test_a_closed_issue_is_never_overdue() -> None:
     state, _ = run(
         opened(),
-        i.SubmitPlan("principal", (("清理杂物", "总务主任", date(2026, 11, 1)),)),
-        i.ReportProgress("principal", "已清理", (PHOTO,)),
+        i.SubmitPlan("principal", i.PlanFacts.of(("清理杂物", "总务主任", date(2026, 11, 1)))),
+        i.ReportProgress("principal", i.ProgressFacts.of("已清理", PHOTO)),
         i.SubmitForVerification("principal", "请验收"),
         i.Verify("a", "整改到位"),
     )
@@ -337,13 +340,16 @@ def test_a_closed_issue_is_never_overdue() -> None:
 def test_an_unanswered_escalation_keeps_the_issue_open() -> None:
     state, _ = run(
         opened(),
-        i.Escalate("a", "县人民政府", "校舍加固需财政资金，学校无力自行解决"),
+        i.Escalate("a", i.EscalationFacts.of("县人民政府", "校舍加固需财政资金，学校无力自行解决")),
         i.SubmitPlan(
             "principal",
-            (("申请资金", "校长", date(2026, 11, 15)), ("加固施工", "总务主任", date(2027, 3, 1))),
-            timetable=True,
+            i.PlanFacts.of(
+                ("申请资金", "校长", date(2026, 11, 15)),
+                ("加固施工", "总务主任", date(2027, 3, 1)),
+                timetable=True,
+            ),
         ),
-        i.ReportProgress("principal", "已报送资金申请", (DOC,)),
+        i.ReportProgress("principal", i.ProgressFacts.of("已报送资金申请", DOC)),
         i.SubmitForVerification("principal", "请验收"),
         i.RecordEscalationReceipt("县政府办"),
     )
@@ -373,10 +379,13 @@ def test_notice_only_for_major_problems_and_only_once() -> None:
     [
         (i.SubmitForVerification("principal", ""), "不能申请验收"),
         (i.Verify("a", ""), "不能验收销号"),
-        (i.ReportProgress("principal", "进展", ()), "不能报告整改进展"),
+        (i.ReportProgress("principal", i.ProgressFacts.of("进展")), "不能报告整改进展"),
         (i.ApproveExtension("office", ""), "没有待审批的延期申请"),
-        (i.RequestExtension("principal", DEADLINE, "需要时间"), "须晚于"),
-        (i.SubmitPlan("principal", (("施工", "总务主任", date(2027, 1, 1)),)), "限时整改"),
+        (i.RequestExtension("principal", i.ExtensionFacts.of(DEADLINE, "需要时间")), "须晚于"),
+        (
+            i.SubmitPlan("principal", i.PlanFacts.of(("施工", "总务主任", date(2027, 1, 1)))),
+            "限时整改",
+        ),
         (i.RecordEscalationAnswer("县政府", "已处理"), "没有待答复的上报"),
         (i.Reopen("a", "反弹", DEADLINE), "不能重新打开"),
     ],

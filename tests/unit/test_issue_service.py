@@ -75,9 +75,10 @@ class World:
     async def awaiting_verification(self) -> int:
         await self.open()
         principal = self.caller("principal-1", Role.principal)
-        steps = (("清理通道", "总务主任", self.today + timedelta(days=3)),)
-        await self.service.handle(ISSUE, i.SubmitPlan("principal-1", steps), principal)
-        await self.service.handle(ISSUE, i.ReportProgress("principal-1", "已清理"), principal)
+        plan = i.PlanFacts.of(("清理通道", "总务主任", self.today + timedelta(days=3)))
+        await self.service.handle(ISSUE, i.SubmitPlan("principal-1", plan), principal)
+        progress = i.ReportProgress("principal-1", i.ProgressFacts.of("已清理"))
+        await self.service.handle(ISSUE, progress, principal)
         return await self.service.handle(
             ISSUE, i.SubmitForVerification("principal-1", "请验收"), principal
         )
@@ -106,7 +107,7 @@ def test_every_caller_command_has_one_rule() -> None:
 
 async def test_the_school_plans_and_nobody_else_does(w: World) -> None:
     await w.open()
-    plan = i.SubmitPlan("p", (("清理通道", "总务主任", w.today + timedelta(days=3)),))
+    plan = i.SubmitPlan("p", i.PlanFacts.of(("清理通道", "总务主任", w.today + timedelta(days=3))))
     with pytest.raises(Forbidden):
         await w.service.handle(ISSUE, plan, w.caller("insp-1", Role.inspector))
     with pytest.raises(Forbidden):  # a principal, of another school

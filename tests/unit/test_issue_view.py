@@ -42,16 +42,16 @@ def _command(kind: str, day: int) -> i.Command:
     later = START + timedelta(days=day)
     moment = datetime(2026, 12, 1, 12, tzinfo=UTC) + timedelta(days=day)
     return {
-        "plan": i.SubmitPlan(by="p", steps=(("清理", "总务处", later),)),
-        "progress": i.ReportProgress(by="p", note="进展"),
+        "plan": i.SubmitPlan(by="p", plan=i.PlanFacts.of(("清理", "总务处", later))),
+        "progress": i.ReportProgress(by="p", progress=i.ProgressFacts.of("进展")),
         "submit": i.SubmitForVerification(by="p", note="申请验收"),
         "verify": i.Verify(by="insp-1", note="通过"),
         "reject": i.RejectVerification(by="insp-1", reason="未达标"),
         "reopen": i.Reopen(by="insp-1", reason="反弹", deadline=later),
-        "extend": i.RequestExtension(by="p", new_deadline=later, reason="需要时间"),
+        "extend": i.RequestExtension(by="p", extension=i.ExtensionFacts.of(later, "需要时间")),
         "approve": i.ApproveExtension(by="insp-1", note="同意"),
         "deny": i.DenyExtension(by="insp-1", reason="不同意"),
-        "escalate": i.Escalate(by="p", to_body="区政府", report="报告"),
+        "escalate": i.Escalate(by="p", escalation=i.EscalationFacts.of("区政府", "报告")),
         "receipt": i.RecordEscalationReceipt(received_by="区政府办"),
         "answer": i.RecordEscalationAnswer(answered_by="区政府办", answer="已安排"),
         "overdue": i.MarkOverdue(now=moment),

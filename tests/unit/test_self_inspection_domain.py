@@ -160,7 +160,15 @@ def test_no_problems_is_an_explicit_declaration() -> None:
         ),
         (filing(problem(problem_no=1)), "body.problems.0.problem_no"),
         (
-            filing(ProblemIn(SelfInspectionItem.other, "  ", "x", date(2026, 12, 1), False)),
+            filing(
+                ProblemIn.model_construct(
+                    item_code=SelfInspectionItem.other,
+                    description="  ",
+                    measures="x",
+                    planned_completion_on=date(2026, 12, 1),
+                    safety_hazard=False,
+                )
+            ),
             "body.problems.0.description",
         ),
     ],

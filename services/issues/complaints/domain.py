@@ -18,6 +18,11 @@ Statuses::
     routed | accepted ─reroute (county office)─▶ routed
     verified | answered ─link issue (substantiated or partly, once)─▶ same status
     any status ─erase (county office)─▶ same status, ``erased``: no step after it
+
+Each command's step is registered in :data:`DECIDERS`, each event's evolution on
+:data:`STEPS` (:mod:`shared.steps`). (About 510 lines, over the ~300 of the house: the
+nine steps and their evolutions still share one module; splitting them into one module
+a step, as ``rectification/domain/`` is, is the next step of issue 11.)
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
+from typing import Any
 
 from shared.commands import IllegalStep
 from shared.contracts.complaints import (
@@ -47,6 +53,7 @@ from shared.contracts.complaints import (
     VerificationOutcome,
 )
 from shared.events import EventPayload
+from shared.steps import Steps
 
 ROUTER = "svc-issues"
 """Who routes a complaint on receipt: the service itself."""
@@ -396,93 +403,116 @@ def erase(state: Complaint, cmd: Erase) -> list[EventPayload]:
     ]
 
 
+DECIDERS: dict[type, Callable[[Complaint, Any, Seal], list[EventPayload]]] = {
+    ReceiveComplaint: receive,
+    Reroute: reroute,
+    Accept: accept,
+    Reject: reject,
+    Verify: verify,
+    LinkIssue: lambda state, cmd, seal: link_issue(state, cmd),
+    Answer: answer,
+    Close: close,
+    Erase: lambda state, cmd, seal: erase(state, cmd),
+}
+"""The step of each command type (link and erase seal no words)."""
+
+
 def decide(state: Complaint, cmd: Command, seal: Seal) -> list[EventPayload]:
     """One entry point for every command (used by the service and the property tests)."""
-    match cmd:
-        case ReceiveComplaint():
-            return receive(state, cmd, seal)
-        case Reroute():
-            return reroute(state, cmd, seal)
-        case Accept():
-            return accept(state, cmd, seal)
-        case Reject():
-            return reject(state, cmd, seal)
-        case Verify():
-            return verify(state, cmd, seal)
-        case LinkIssue():
-            return link_issue(state, cmd)
-        case Answer():
-            return answer(state, cmd, seal)
-        case Close():
-            return close(state, cmd, seal)
-        case Erase():
-            return erase(state, cmd)
-    raise TypeError(f"unknown command {cmd!r}")
+    step = DECIDERS.get(type(cmd))
+    if step is None:
+        raise TypeError(f"unknown command {cmd!r}")
+    return step(state, cmd, seal)
 
 
 # ---------------------------------------------------------------- evolution
 
+STEPS: Steps[Complaint] = Steps(Complaint, "a complaint")
+
+
+@STEPS.evolves(ComplaintReceived)
+def received(state: Complaint, event: ComplaintReceived) -> Complaint:
+    return Complaint(
+        status=Status.received,
+        complaint_id=event.complaint_id,
+        tracking_no=event.tracking_no,
+        school_id=event.school_id,
+        category=event.category,
+        anonymous=event.anonymous,
+        has_contact=event.has_contact,
+        received_on=event.received_on,
+        answer_due_on=event.answer_due_on,
+    )
+
+
+@STEPS.evolves(ComplaintRouted)
+def routed(state: Complaint, event: ComplaintRouted) -> Complaint:
+    return replace(
+        state,
+        status=Status.routed,
+        routed_to=tuple(event.to_inspector_ids),
+        to_county_office=event.to_county_office,
+        unlisted=event.unlisted,
+        accepted_by=None,
+        accepted_as_office=False,
+    )
+
+
+@STEPS.evolves(ComplaintAccepted)
+def accepted(state: Complaint, event: ComplaintAccepted) -> Complaint:
+    return replace(
+        state,
+        status=Status.accepted,
+        accepted_by=event.accepted_by,
+        accepted_as_office=event.as_office,
+    )
+
+
+@STEPS.evolves(ComplaintRejected)
+def rejected(state: Complaint, event: ComplaintRejected) -> Complaint:
+    return replace(state, status=Status.rejected, rejection_reason=event.reason)
+
+
+@STEPS.evolves(ComplaintVerified)
+def verified(state: Complaint, event: ComplaintVerified) -> Complaint:
+    return replace(
+        state,
+        status=Status.verified,
+        verified_by=event.verified_by,
+        outcome=event.outcome,
+        visit_id=event.visit_id,
+    )
+
+
+@STEPS.evolves(ComplaintIssueOpened)
+def issue_opened(state: Complaint, event: ComplaintIssueOpened) -> Complaint:
+    return replace(state, issue_id=event.issue_id)
+
+
+@STEPS.evolves(ComplaintAnswered)
+def answered(state: Complaint, event: ComplaintAnswered) -> Complaint:
+    return replace(
+        state,
+        status=Status.answered,
+        answer=event.answer,
+        answer_method=event.method,
+        answered_on=event.answered_on,
+    )
+
+
+@STEPS.evolves(ComplaintClosed)
+def closed(state: Complaint, event: ComplaintClosed) -> Complaint:
+    return replace(state, status=Status.closed)
+
+
+@STEPS.evolves(ComplaintErased)
+def erased(state: Complaint, event: ComplaintErased) -> Complaint:
+    return replace(state, erased=True)
+
 
 def evolve(state: Complaint, event: EventPayload) -> Complaint:
-    match event:
-        case ComplaintReceived():
-            return Complaint(
-                status=Status.received,
-                complaint_id=event.complaint_id,
-                tracking_no=event.tracking_no,
-                school_id=event.school_id,
-                category=event.category,
-                anonymous=event.anonymous,
-                has_contact=event.has_contact,
-                received_on=event.received_on,
-                answer_due_on=event.answer_due_on,
-            )
-        case ComplaintRouted():
-            return replace(
-                state,
-                status=Status.routed,
-                routed_to=tuple(event.to_inspector_ids),
-                to_county_office=event.to_county_office,
-                unlisted=event.unlisted,
-                accepted_by=None,
-                accepted_as_office=False,
-            )
-        case ComplaintAccepted():
-            return replace(
-                state,
-                status=Status.accepted,
-                accepted_by=event.accepted_by,
-                accepted_as_office=event.as_office,
-            )
-        case ComplaintRejected():
-            return replace(state, status=Status.rejected, rejection_reason=event.reason)
-        case ComplaintVerified():
-            return replace(
-                state,
-                status=Status.verified,
-                verified_by=event.verified_by,
-                outcome=event.outcome,
-                visit_id=event.visit_id,
-            )
-        case ComplaintIssueOpened():
-            return replace(state, issue_id=event.issue_id)
-        case ComplaintAnswered():
-            return replace(
-                state,
-                status=Status.answered,
-                answer=event.answer,
-                answer_method=event.method,
-                answered_on=event.answered_on,
-            )
-        case ComplaintClosed():
-            return replace(state, status=Status.closed)
-        case ComplaintErased():
-            return replace(state, erased=True)
-    raise ValueError(f"a complaint stream cannot hold {event.event_type}")
+    return STEPS.evolve(state, event)
 
 
 def replay(events: Sequence[EventPayload]) -> Complaint:
-    state = Complaint()
-    for event in events:
-        state = evolve(state, event)
-    return state
+    return STEPS.replay(events)

@@ -29,7 +29,7 @@ from services.issues.rectification.service import CallerCommand, IssueService
 from shared.auth import CurrentPrincipal, Role, ensure_role
 from shared.commands import CallerContext
 from shared.contracts.issues import IssueSource
-from shared.contracts.visits import EvidenceRef, Severity
+from shared.contracts.visits import Severity
 from shared.params import PlausibleDate, Skip
 from shared.routing import Caller, IfMatch, Page, set_etag
 
@@ -44,23 +44,6 @@ Name = Annotated[str, Field(min_length=1, max_length=100)]
 
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-class StepBody(_Body):
-    description: str = Field(min_length=2, max_length=500)
-    owner: Name
-    due_on: PlausibleDate
-
-
-class PlanBody(_Body):
-    steps: list[StepBody] = Field(min_length=1, max_length=30)
-    timetable: bool = False
-    """The problem cannot be fixed at once: the steps are a timetable of milestones."""
-
-
-class ProgressBody(_Body):
-    note: Text
-    evidence: list[EvidenceRef] = Field(default_factory=list, max_length=30)
 
 
 class NoteBody(_Body):
@@ -83,19 +66,8 @@ class ReopenBody(_Body):
     deadline: PlausibleDate
 
 
-class ExtensionBody(_Body):
-    new_deadline: PlausibleDate
-    reason: Text
-
-
 class ReasonBody(_Body):
     reason: Text
-
-
-class EscalateBody(_Body):
-    to_body: Name
-    """The local government or department, e.g. 县住建局."""
-    report: Text
 
 
 class ReceiptBody(_Body):
@@ -229,19 +201,16 @@ async def sweep_now(principal: CurrentPrincipal, sweep: Sweep) -> SweepResult:
 
 
 @router.post("/{issue_id}/plan", response_model=Accepted)
-async def submit_plan(issue_id: str, body: PlanBody, step: Step) -> Accepted:
+async def submit_plan(issue_id: str, body: i.PlanFacts, step: Step) -> Accepted:
     """提交整改方案 — the school's plan (steps, owners, dates; a timetable if not at once)."""
-    steps = tuple((s.description, s.owner, s.due_on) for s in body.steps)
-    cmd = i.SubmitPlan(by=step.by, steps=steps, timetable=body.timetable)
-    return await step.take(issue_id, cmd)
+    return await step.take(issue_id, i.SubmitPlan(by=step.by, plan=body))
 
 
 @router.post("/{issue_id}/progress", response_model=Accepted)
-async def report_progress(issue_id: str, body: ProgressBody, step: Step) -> Accepted:
+async def report_progress(issue_id: str, body: i.ProgressFacts, step: Step) -> Accepted:
     """报告整改进展 — progress with evidence (uploaded first to ``/evidence``; each ref must
     match what is stored for the issue's school, else 422 ``body.evidence[i]``)."""
-    cmd = i.ReportProgress(by=step.by, note=body.note, evidence=tuple(body.evidence))
-    return await step.take(issue_id, cmd)
+    return await step.take(issue_id, i.ReportProgress(by=step.by, progress=body))
 
 
 @router.post("/{issue_id}/submission", response_model=Accepted)
@@ -273,10 +242,9 @@ async def reopen(issue_id: str, body: ReopenBody, step: Step) -> Accepted:
 
 
 @router.post("/{issue_id}/extension", response_model=Accepted)
-async def request_extension(issue_id: str, body: ExtensionBody, step: Step) -> Accepted:
+async def request_extension(issue_id: str, body: i.ExtensionFacts, step: Step) -> Accepted:
     """申请延期 — the school asks for a later deadline."""
-    cmd = i.RequestExtension(by=step.by, new_deadline=body.new_deadline, reason=body.reason)
-    return await step.take(issue_id, cmd)
+    return await step.take(issue_id, i.RequestExtension(by=step.by, extension=body))
 
 
 @router.post("/{issue_id}/extension/approval", response_model=Accepted)
@@ -294,10 +262,9 @@ async def deny_extension(issue_id: str, body: ReasonBody, step: Step) -> Accepte
 
 
 @router.post("/{issue_id}/escalation", response_model=Accepted)
-async def escalate(issue_id: str, body: EscalateBody, step: Step) -> Accepted:
+async def escalate(issue_id: str, body: i.EscalationFacts, step: Step) -> Accepted:
     """上报 — a problem the school cannot fix itself, reported in writing to a body."""
-    cmd = i.Escalate(by=step.by, to_body=body.to_body, report=body.report)
-    return await step.take(issue_id, cmd)
+    return await step.take(issue_id, i.Escalate(by=step.by, escalation=body))
 
 
 @router.post("/{issue_id}/escalation/receipt", response_model=Accepted)

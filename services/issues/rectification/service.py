@@ -170,7 +170,7 @@ async def _deadline_ahead(
     if isinstance(cmd, i.Reopen):
         ensure_not_past("body.deadline", cmd.deadline, ctx.now)
     elif isinstance(cmd, i.RequestExtension):
-        ensure_not_past("body.new_deadline", cmd.new_deadline, ctx.now)
+        ensure_not_past("body.new_deadline", cmd.extension.new_deadline, ctx.now)
 
 
 async def _revisit_of_the_school(
@@ -185,9 +185,10 @@ async def _revisit_of_the_school(
 async def _evidence_of_the_school(
     service: IssueService, current: LoadedIssue, cmd: CallerCommand, ctx: CommandContext
 ) -> None:
-    if isinstance(cmd, i.ReportProgress) and cmd.evidence:
+    if isinstance(cmd, i.ReportProgress) and cmd.progress.evidence:
         # stored for this issue's school, bytes unchanged (else 422 body.evidence[i])
-        await check_evidence_refs(service.evidence, cmd.evidence, current.state.school_id)
+        evidence = cmd.progress.evidence
+        await check_evidence_refs(service.evidence, evidence, current.state.school_id)
 
 
 CHECKS: dict[type[CallerCommand], Check] = {

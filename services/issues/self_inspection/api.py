@@ -11,11 +11,16 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.issues.deps import SelfInspections
 from services.issues.rectification.service import OFFICES
 from services.issues.self_inspection import domain as si
-from services.issues.self_inspection.service import UnknownReport, parse_week
+from services.issues.self_inspection.commands import (
+    ConsolidateWeek,
+    FileReport,
+    ReviseReport,
+    UnknownReport,
+    parse_week,
+)
 from shared.auth import CurrentPrincipal, Principal, Role, ensure_role, ensure_sees, scope_filter
-from shared.contracts.self_inspection import SelfInspectionItem
 from shared.jurisdiction import Jurisdiction
-from shared.params import PlausibleDate, PlausibleMonth, PlausibleWeek
+from shared.params import PlausibleMonth, PlausibleWeek
 from shared.routing import Caller, IfMatch, set_etag
 
 router = APIRouter(tags=["self-inspection"])
@@ -26,31 +31,12 @@ DIVISION_CODE = r"^[0-9]{6}$"
 READERS = (*OFFICES, Role.inspector, Role.zone_leader, Role.integrator, Role.principal)
 
 
-class ProblemCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    item_code: SelfInspectionItem
-    description: str = Field(min_length=2, max_length=1000, description="问题描述")
-    measures: str = Field(min_length=2, max_length=1000, description="整改措施（已采取或拟采取）")
-    planned_completion_on: PlausibleDate = Field(description="完成时限")
-    safety_hazard: bool = Field(default=False, description="是否安全隐患")
-
-
-class ProblemRevision(ProblemCreate):
-    problem_no: int | None = Field(
-        default=None,
-        ge=1,
-        le=10_000,
-        description="the number of a kept problem; omit for a new one",
-    )
-
-
 class ReportCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     school_id: str = Field(pattern=ID)
     month: PlausibleMonth = Field(examples=["2026-11"])
-    problems: list[ProblemCreate] = Field(default_factory=list, max_length=50)
+    problems: list[si.ProblemFacts] = Field(default_factory=list, max_length=50)
     no_problems: bool = Field(default=False, description="本月自查未发现问题")
     note: str = Field(default="", max_length=2000)
 
@@ -58,7 +44,7 @@ class ReportCreate(BaseModel):
 class ReportRevision(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    problems: list[ProblemRevision] = Field(default_factory=list, max_length=50)
+    problems: list[si.ProblemIn] = Field(default_factory=list, max_length=50)
     no_problems: bool = False
     reason: str = Field(min_length=2, max_length=500)
 
@@ -103,20 +89,6 @@ class ConsolidationOut(BaseModel):
     already_tracked: list[str]
 
 
-def _problems(items: list[ProblemCreate] | list[ProblemRevision]) -> list[si.ProblemIn]:
-    return [
-        si.ProblemIn(
-            item_code=p.item_code,
-            description=p.description,
-            measures=p.measures,
-            planned_completion_on=p.planned_completion_on,
-            safety_hazard=p.safety_hazard,
-            problem_no=getattr(p, "problem_no", None),
-        )
-        for p in items
-    ]
-
-
 def _ensure_sees(principal: Principal, where: Jurisdiction) -> None:
     ensure_role(principal, *READERS)
     ensure_sees(principal, where)
@@ -138,12 +110,11 @@ async def file_report(
     body: ReportCreate, reports: SelfInspections, caller: Caller, response: Response
 ) -> dict[str, Any]:
     """报送月自查问题报告单 — the school's principal files the month's report (once)."""
-    version, report = await reports.file(
-        body.school_id, body.month, _problems(body.problems), body.no_problems, body.note, caller
-    )
-    set_etag(response, version)
-    response.headers["Location"] = f"/self-inspections/{report.report_id}"
-    return _report_out(report, version)
+    cmd = FileReport(body.month, tuple(body.problems), body.no_problems, body.note)
+    written = await reports.handle(body.school_id, cmd, caller)
+    set_etag(response, written.version)
+    response.headers["Location"] = f"/self-inspections/{written.report.report_id}"
+    return _report_out(written.report, written.version)
 
 
 @router.post("/self-inspections/{report_id}/revisions", response_model=ReportOut)
@@ -156,11 +127,10 @@ async def revise_report(
     expected: IfMatch,
 ) -> dict[str, Any]:
     """修订自查报告 — the principal replaces the problem list, with a reason (``If-Match``)."""
-    version, report = await reports.revise(
-        report_id, _problems(body.problems), body.no_problems, body.reason, expected, caller
-    )
-    set_etag(response, version)
-    return _report_out(report, version)
+    cmd = ReviseReport(tuple(body.problems), body.no_problems, body.reason)
+    written = await reports.handle(report_id, cmd, caller, expected)
+    set_etag(response, written.version)
+    return _report_out(written.report, written.version)
 
 
 def _scope(principal: Principal, county: str | None, school: str | None) -> dict[str, Any]:
@@ -290,16 +260,14 @@ async def record_consolidation(
     """记录每周汇总 — the zone leader (or the zone's office) records the week's consolidation,
     taking up listed problems for tracking (each opens a rectification issue). A week is
     consolidated once; later changes are ``amendment: true`` with a ``reason``."""
-    result = await reports.consolidate(
-        zone_id,
-        body.week,
-        [(t.report_id, t.problem_no) for t in body.track],
-        body.note,
-        body.amendment,
-        body.reason,
-        expected,
-        caller,
+    cmd = ConsolidateWeek(
+        week=body.week,
+        tracks=tuple((t.report_id, t.problem_no) for t in body.track),
+        note=body.note,
+        amendment=body.amendment,
+        reason=body.reason,
     )
+    result = await reports.handle(zone_id, cmd, caller, expected)
     event = result.event
     set_etag(response, result.version)
     response.headers["Location"] = f"/zones/{zone_id}/self-inspections?week={event.week}"
