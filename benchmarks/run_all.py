@@ -83,7 +83,11 @@ def _load() -> str:
 
 
 def markdown(
-    results: list[dict[str, Any]], started: str, size_flag: str, load: tuple[str, str]
+    results: list[dict[str, Any]],
+    started: str,
+    size_flag: str,
+    load: tuple[str, str],
+    collected_only: bool = False,
 ) -> str:
     here = machine()
     lines = [
@@ -97,10 +101,21 @@ def markdown(
         "missed, where the time goes and what would close the gaps: "
         '[operations.md, "Where the targets stand"](operations.md#where-the-targets-stand).',
         "",
-        f"- run: {started} (`{size_flag}`)",
+        (
+            f"- collected: {started} from the result files below (no benchmark run then; "
+            "each section gives its own run's time and load)"
+            if collected_only
+            else f"- run: {started} (`{size_flag}`)"
+        ),
         f"- machine: {_machine_line(here)}",
-        f"- load average (1/5/15 min) at the start: {load[0]}, at the end: {load[1]} "
-        "(the machine is shared: figures taken under load are lower than on an idle one)",
+        *(
+            []
+            if collected_only
+            else [
+                f"- load average (1/5/15 min) at the start: {load[0]}, at the end: {load[1]} "
+                "(the machine is shared: figures taken under load are lower than on an idle one)"
+            ]
+        ),
         "",
     ]
     for r in results:
@@ -179,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
         stale = " (from an earlier run)" if r["started_at"] < started else ""
         print(f"\n{r['benchmark']}{stale} — {r['started_at']} — {_size_line(r['size'])}")
         print(table(r["rows"]))
-    args.doc.write_text(markdown(results, started, size_flag, load))
+    args.doc.write_text(markdown(results, started, size_flag, load, collected_only=args.no_run))
     print(f"\nwrote {args.doc}")
     return max(codes.values(), default=0)
 
