@@ -32,6 +32,14 @@ def authorize(principal: Principal, level: str, unit: dict[str, Any]) -> None:
     ensure_sees(principal, where(unit))
 
 
+def visible_children(principal: Principal, children: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The children a reader may see figures of: a school's figures (a zone's children)
+    are for offices only — integrators read the aggregates, never a school's."""
+    if principal.has_any(*OFFICES):
+        return children
+    return [child for child in children if child["level"] != "school"]
+
+
 def authorize_publish(principal: Principal, unit: dict[str, Any]) -> None:
     """A county office publishes for its county (and its zones), a city office for its
     city and counties, the province office for everything in its province."""

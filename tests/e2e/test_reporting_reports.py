@@ -125,6 +125,9 @@ async def test_a_reissue_after_a_late_visit_shows_the_change(
         params = {**SEPTEMBER, "known_on": "2026-09-15"}
         r = await api.get(f"/reports/units/county/{place.county}", params=params, headers=county)
         assert r.status_code == 422 and "query.known_on" in r.text
+        params = {**SEPTEMBER, "known_on": (today + timedelta(days=1)).isoformat()}
+        r = await api.get(f"/reports/units/county/{place.county}", params=params, headers=county)
+        assert r.status_code == 422 and "query.known_on" in r.text  # not a day to come
 
         note = {"note": "补录 9 月 25 日督导"}
         r = await api.post(f"{base}/2026-09", json=note, headers={**county, "If-Match": '"1"'})

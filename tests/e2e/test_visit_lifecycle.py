@@ -200,6 +200,9 @@ async def test_a_routine_visit_through_the_five_steps_with_a_dispute(
     # Step 2: on site. Only team members sign in; a far sign-in is flagged, not refused.
     r = await c.client.post(f"/visits/{vid}/sign-in", json={"location": NEAR}, headers=stranger)
     assert r.status_code == 403
+    stale = {**insp1, "If-Match": '"7"'}  # every step honours If-Match (the visit is at 1)
+    r = await c.client.post(f"/visits/{vid}/sign-in", json={"location": FAR}, headers=stale)
+    assert r.status_code == 412 and r.json()["current_version"] == 1
     signed = await c.client.post(f"/visits/{vid}/sign-in", json={"location": FAR}, headers=insp1)
     await _ok(signed)
     again = await c.client.post(f"/visits/{vid}/sign-in", json={"location": NEAR}, headers=insp1)

@@ -108,3 +108,11 @@ def test_who_publishes_a_units_monthly_report(who: Principal, level: str, expect
         assert not expected
     else:
         assert expected
+
+
+def test_an_integrator_sees_no_school_among_a_zones_children() -> None:
+    from services.reporting.access import visible_children
+
+    children = [UNITS["school"], {**UNITS["zone"], "level": "zone"}]
+    assert visible_children(INTEGRATOR, children) == [children[1]]
+    assert visible_children(COUNTY, children) == children

@@ -3,6 +3,7 @@ school's card, open issues as of a past day, and the children table as CSV."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -10,13 +11,14 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from services.reporting.access import authorize
+from services.reporting.access import authorize, visible_children
 from services.reporting.deps import PeriodDep, RollupsDep
 from services.reporting.rollups.domain.periods import Period, PeriodError
 from services.reporting.rollups.domain.units import unit_id
 from services.reporting.rollups.queries import Rollups
 from shared.auth import CurrentPrincipal, Principal
 from shared.contracts.reporting import Figures
+from shared.deadlines import local_day
 from shared.exports import XLSX_MEDIA_TYPE, csv_response, xlsx_response
 from shared.params import PlausibleDate
 
@@ -104,9 +106,11 @@ async def unit_rollup(
     with ``known_on``, as known at the end of that day (only events recorded by then)."""
     if known_on is not None and known_on < period.last_day:
         raise PeriodError("query.known_on", "所知日期不能早于统计期间的最后一天")
+    if known_on is not None and known_on > local_day(datetime.now(UTC)):
+        raise PeriodError("query.known_on", "所知日期不能晚于今天")
     unit = await rollups.unit(level.value, code)
     authorize(principal, level, unit)
-    children = await rollups.children(level.value, code)
+    children = visible_children(principal, await rollups.children(level.value, code))
     ids = [unit["unit"], *(child["unit"] for child in children)]
     found = await rollups.figures(ids, period, known_on)
     months = await rollups.school_months(code, period) if level == Level.school else []
@@ -158,7 +162,7 @@ async def _children_table(
 ) -> list[list[Any]]:
     unit = await rollups.unit(level.value, code)
     authorize(principal, level, unit)
-    children = await rollups.children(level.value, code)
+    children = visible_children(principal, await rollups.children(level.value, code))
     found = await rollups.figures([ch["unit"] for ch in children], period)
     return [
         [ch["code"], *(found[ch["unit"]][key] for _, key in CSV_COLUMNS[1:])] for ch in children

@@ -52,21 +52,30 @@ class Sender:
     """Sends a route's command to the visit's stream and answers it (the stream's new
     version as ``ETag``): the caller, the service and the response, as one dependency."""
 
-    def __init__(self, caller: CallerContext, visits: VisitService, response: Response) -> None:
+    def __init__(
+        self,
+        caller: CallerContext,
+        visits: VisitService,
+        response: Response,
+        expected: int | None = None,
+    ) -> None:
         self.caller = caller
         self.by = caller.principal.user_id
         self.visits = visits
         self.response = response
+        self.expected = expected
+        """The request's ``If-Match``: every command route honours it (412 when stale)."""
 
     async def __call__(
         self, visit_id: str, cmd: v.Command, expected: int | None = None, **extra: str
     ) -> BaseModel:
+        expected = self.expected if expected is None else expected
         version = await self.visits.handle(visit_id, cmd, self.caller, expected)
         return accept(self.response, Accepted, version, visit_id=visit_id, **extra)
 
 
-def _sender(caller: Caller, visits: Visits, response: Response) -> Sender:
-    return Sender(caller, visits, response)
+def _sender(caller: Caller, visits: Visits, response: Response, expected: IfMatch) -> Sender:
+    return Sender(caller, visits, response, expected)
 
 
 Send = Annotated[Sender, Depends(_sender)]
