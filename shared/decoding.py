@@ -19,6 +19,7 @@ decides what a message means differently from the full one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -85,17 +86,28 @@ def _assemble(cls: type[M], values: dict[str, Any]) -> M:
     return obj
 
 
+K = TypeVar("K")
+V = TypeVar("V")
+INTERNED = 100_000
+"""Entries an interning memo holds before it starts over."""
+
+
+def _interned(memo: dict[K, V], key: K, make: Callable[[], V]) -> V:
+    """One immutable instance per key (actors and jurisdictions repeat on every event)."""
+    found = memo.get(key)
+    if found is None:
+        if len(memo) > INTERNED:
+            memo.clear()
+        found = memo[key] = make()
+    return found
+
+
 _JURISDICTIONS: dict[str, Jurisdiction] = {}
 
 
 def _jurisdiction(path: str) -> Jurisdiction:
-    """Jurisdictions repeat (one per school at most): one immutable instance each."""
-    found = _JURISDICTIONS.get(path)
-    if found is None:
-        if len(_JURISDICTIONS) > 100_000:
-            _JURISDICTIONS.clear()
-        found = _JURISDICTIONS[path] = _parse_jurisdiction(path)
-    return found
+    """One per school at most."""
+    return _interned(_JURISDICTIONS, path, lambda: _parse_jurisdiction(path))
 
 
 def _parse_jurisdiction(path: str) -> Jurisdiction:
@@ -120,14 +132,10 @@ _ACTORS: dict[tuple[str, str], Actor] = {}
 
 
 def _actor(user_id: str, role: str) -> Actor:
-    """Actors repeat (a few thousand people): one immutable instance each."""
-    key = (user_id, role)
-    actor = _ACTORS.get(key)
-    if actor is None:
-        if len(_ACTORS) > 100_000:
-            _ACTORS.clear()
-        actor = _ACTORS[key] = _assemble(Actor, {"user_id": user_id, "role": role})
-    return actor
+    """A few thousand people."""
+    return _interned(
+        _ACTORS, (user_id, role), lambda: _assemble(Actor, {"user_id": user_id, "role": role})
+    )
 
 
 def lean_envelope(event: dict[str, Any]) -> EventEnvelope:
