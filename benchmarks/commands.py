@@ -267,14 +267,33 @@ class Phase:
     lag_ms: list[float] = field(default_factory=list)
     read_ms: list[float] = field(default_factory=list)
     read_alone_ms: list[float] = field(default_factory=list)
-    read_rate: float = 0.0
+    read_rates: list[float] = field(default_factory=list)
     commands_per_s: float = 0.0
-    ceiling_per_s: float = 0.0
+    round_rates: list[float] = field(default_factory=list)
+    ceilings: list[float] = field(default_factory=list)
     rss_mib: float = 0.0
     seconds: float = 0.0
-    cpu_ms_per_command: dict[str, float] = field(default_factory=dict)
-    load_during: float = 0.0
+    cpu_seconds: dict[str, float] = field(default_factory=dict)
+    cpu_commands: int = 0
+    loads: list[float] = field(default_factory=list)
     profile: list[str] = field(default_factory=list)
+
+    @property
+    def ceiling_per_s(self) -> float:
+        return sum(self.ceilings) / len(self.ceilings) if self.ceilings else 0.0
+
+    @property
+    def read_rate(self) -> float:
+        return sum(self.read_rates) / len(self.read_rates) if self.read_rates else 0.0
+
+    @property
+    def load_during(self) -> float:
+        return sum(self.loads) / len(self.loads) if self.loads else 0.0
+
+    @property
+    def cpu_ms_per_command(self) -> dict[str, float]:
+        n = max(self.cpu_commands, 1)
+        return {who: 1000 * secs / n for who, secs in self.cpu_seconds.items()}
 
 
 class Service:
@@ -452,7 +471,7 @@ async def reads_at_rate(
             await asyncio.sleep(delay)
         tasks.append(asyncio.create_task(read(rng.choice(ids))))
     await asyncio.gather(*tasks)
-    phase.read_rate = total / (time.perf_counter() - t0)
+    phase.read_rates.append(total / (time.perf_counter() - t0))
 
 
 def top_frames(raw: Path, limit: int = 20) -> list[str]:
@@ -485,25 +504,28 @@ def top_frames(raw: Path, limit: int = 20) -> list[str]:
 
 
 async def run_phase(
-    name: str, args: argparse.Namespace, infra: dict[str, str], issuer: TokenIssuer, tmp: Path
-) -> Phase:
-    database = f"bench_cmd_{uuid4().hex[:8]}_{name}"
-    phase = Phase(name, 0)
-    keep = False
-    if name == "prefilled" and args.prefilled_database:
-        # A store prefilled by an earlier run (it is kept afterwards, too).
-        database, keep = args.prefilled_database, True
-        phase.commits_before = args.prefilled_commits
-    elif args.prefill and name == "prefilled":
-        print(f"  prefilling {args.prefill:,} commits into {database} ...", flush=True)
-        # Counted here, not by the server: FerretDB's count reads every document.
-        phase.commits_before, took = await prefill(infra["mongodb_uri"], database, args.prefill)
-        print(f"  prefilled {phase.commits_before:,} commits in {took:.0f}s", flush=True)
+    phase: Phase,
+    database: str,
+    args: argparse.Namespace,
+    infra: dict[str, str],
+    issuer: TokenIssuer,
+    tmp: Path,
+    round_no: int,
+) -> float:
+    """One round of ``phase`` on ``database``: a fresh service, the load, the reads.
+
+    Adds its samples to ``phase`` and answers with this round's commands/s.
+    """
+    name = phase.name
+    commands = max(args.commands // args.rounds, 1)
+    read_seconds = args.read_seconds / args.rounds
+    ok_before = sum(n for status, n in phase.statuses.items() if status < 300)
+    seconds_before = phase.seconds
     env = {
         "KAFKA_BOOTSTRAP_SERVERS": infra["kafka"],
         # Topics of its own per phase: the second service must not start by catching up
         # the first one's events (that would be lag of the benchmark, not of the system).
-        "KAFKA_TOPIC_PREFIX": f"{infra['prefix']}{name}.",
+        "KAFKA_TOPIC_PREFIX": f"{infra['prefix']}{name}{round_no}.",
         "KAFKA_PARTITIONS": "6",
         "MONGODB_URI": infra["mongodb_uri"],
         "MONGODB_DATABASE": database,
@@ -512,7 +534,7 @@ async def run_phase(
         "AUTH_AUDIENCE": AUDIENCE,
         "LOG_LEVEL": "WARNING",
     }
-    service = Service(env, tmp / f"visits-{name}.log")
+    service = Service(env, tmp / f"visits-{name}-{round_no}.log")
     principal = Principal(
         user_id="bench-county",
         name="压测县教育督导室",
@@ -531,7 +553,7 @@ async def run_phase(
             timeout=30,
             limits=limits,
         ) as client:
-            phase.ceiling_per_s = await ceiling(client, args.clients, 3.0)
+            phase.ceilings.append(await ceiling(client, args.clients, 3.0))
             load = Load(client, f"b{uuid4().hex[:6]}n", seed=3)
             await load.run_commands(200, args.clients, None, budget=60)  # warm-up
             stop = asyncio.Event()
@@ -539,7 +561,7 @@ async def run_phase(
             spy: subprocess.Popen[bytes] | None = None
             raw = REPO / ".state" / "bench" / f"{NAME}-profile-{name}.txt"
             raw.parent.mkdir(parents=True, exist_ok=True)
-            if args.profile and name == "prefilled":
+            if args.profile and name == "prefilled" and round_no == 0:
                 spy = subprocess.Popen(  # noqa: ASYNC220
                     [
                         str(Path(sys.executable).with_name("py-spy")),
@@ -561,24 +583,28 @@ async def run_phase(
             before = {name: cpu_seconds(pids) for name, pids in servers.items()}
             before["visits service"] = cpu_seconds([pid])
             before["bench clients"] = cpu_seconds([os.getpid()])
-            phase.seconds = await load.run_commands(args.commands, args.clients, phase, args.budget)
-            done = len(phase.latencies_ms)
-            phase.load_during = loadavg()
+            done_before = len(phase.latencies_ms)
+            phase.seconds += await load.run_commands(
+                commands, args.clients, phase, args.budget / args.rounds
+            )
+            done = len(phase.latencies_ms) - done_before
+            phase.loads.append(loadavg())
             after = {name: cpu_seconds(pids) for name, pids in servers.items()}
             after["visits service"] = cpu_seconds([pid])
             after["bench clients"] = cpu_seconds([os.getpid()])
-            phase.cpu_ms_per_command = {
-                name: 1000 * (after[name] - before[name]) / max(done, 1) for name in before
-            }
+            for who in before:
+                phase.cpu_seconds[who] = phase.cpu_seconds.get(who, 0.0) + after[who] - before[who]
+            phase.cpu_commands += done
             if spy is not None:
                 spy.send_signal(signal.SIGINT)
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     spy.wait(timeout=30)
                 if raw.exists():
                     phase.profile = top_frames(raw)
-            phase.commands_per_s = sum(
-                n for status, n in phase.statuses.items() if status < 300
-            ) / max(phase.seconds, 1e-9)
+            ok = sum(n for status, n in phase.statuses.items() if status < 300)
+            round_rate = (ok - ok_before) / max(phase.seconds - seconds_before, 1e-9)
+            phase.round_rates.append(round_rate)
+            phase.commands_per_s = ok / max(phase.seconds, 1e-9)
             stop.set()
             await sampler
             ids = [school_id for school_id, _ in load.registered[-2000:]]
@@ -593,17 +619,11 @@ async def run_phase(
                     await client.get(f"/schools/{school_id}")
                 phase.read_alone_ms.append((time.perf_counter() - t0) * 1000)
             if visible or ids:
-                await reads_at_rate(client, visible or ids, 200.0, args.read_seconds, phase)
-            phase.rss_mib = rss_peak_mib(pid)
+                await reads_at_rate(client, visible or ids, 200.0, read_seconds, phase)
+            phase.rss_mib = max(phase.rss_mib, rss_peak_mib(pid))
     finally:
         await service.stop()
-        mongo = mongo_client(infra["mongodb_uri"])
-        if keep:  # only what this run added: the outbox (the commits stay, it is a store)
-            await mongo[database]["outbox_pending"].drop()
-        else:
-            await mongo.drop_database(database)
-        await mongo.close()
-    return phase
+    return round_rate
 
 
 def rows_for(empty: Phase, full: Phase) -> list[dict[str, Any]]:
@@ -733,13 +753,16 @@ def rows_for(empty: Phase, full: Phase) -> list[dict[str, Any]]:
                 )
             )
     ratio = full.commands_per_s / empty.commands_per_s if empty.commands_per_s else float("nan")
+    by_round = [f / e for e, f in zip(empty.round_rates, full.round_rates, strict=False) if e]
     out.append(
         row(
             "commands/s prefilled / empty",
             ratio,
             "ratio",
             ">= 0.8",
-            note=f"{full.commits_before:,} commits in the prefilled store",
+            note=f"{full.commits_before:,} commits in the prefilled store; "
+            f"{len(by_round)} alternating rounds, ratio by round "
+            + ", ".join(f"{r:.2f}" for r in by_round),
         )
     )
     return out
@@ -763,12 +786,47 @@ async def main(args: argparse.Namespace) -> None:
         if public != tmp / "jwt-public.pem":
             (tmp / "jwt-public.pem").write_bytes(public.read_bytes())
         issuer = TokenIssuer(private.read_bytes(), ISSUER, AUDIENCE)
+        empty, full = Phase("empty", 0), Phase("prefilled", 0)
+        mongo = mongo_client(infra["mongodb_uri"])
+        prefilled = args.prefilled_database or f"bench_cmd_{uuid4().hex[:8]}_prefilled"
+        keep = bool(args.prefilled_database) or args.keep_prefilled
         try:
-            print("phase 1: empty store", flush=True)
-            empty = await run_phase("empty", args, infra, issuer, tmp)
-            print("phase 2: prefilled store", flush=True)
-            full = await run_phase("prefilled", args, infra, issuer, tmp)
+            if args.prefilled_database:
+                # A store prefilled by an earlier run (it is kept afterwards, too).
+                full.commits_before = args.prefilled_commits
+            elif args.prefill:
+                print(f"prefilling {args.prefill:,} commits into {prefilled} ...", flush=True)
+                # Counted here, not by the server: FerretDB's count reads every document.
+                full.commits_before, took = await prefill(
+                    infra["mongodb_uri"], prefilled, args.prefill
+                )
+                print(f"  prefilled {full.commits_before:,} commits in {took:.0f}s", flush=True)
+            # Rounds alternate (empty, prefilled), (prefilled, empty), ... so that a
+            # machine whose load drifts weighs on both stores alike.
+            for round_no in range(args.rounds):
+                order = (empty, full) if round_no % 2 == 0 else (full, empty)
+                for phase in order:
+                    database = prefilled if phase is full else f"bench_cmd_{uuid4().hex[:8]}_empty"
+                    print(f"round {round_no + 1}/{args.rounds}: {phase.name} store", flush=True)
+                    try:
+                        rate = await run_phase(phase, database, args, infra, issuer, tmp, round_no)
+                        print(f"  {rate:,.1f} cmd/s", flush=True)
+                    finally:
+                        if phase is empty:
+                            await mongo.drop_database(database)
+                        else:  # what the round added beside the commits: the outbox
+                            await mongo[database]["outbox_pending"].drop()
         finally:
+            if not keep:
+                await mongo.drop_database(prefilled)
+            elif not args.prefilled_database:
+                print(
+                    f"kept {prefilled} ({full.commits_before:,} commits and this run's); "
+                    f"reuse: --prefilled-database {prefilled} "
+                    f"--prefilled-commits {full.commits_before}",
+                    flush=True,
+                )
+            await mongo.close()
             admin = AIOKafkaAdminClient(bootstrap_servers=infra["kafka"])
             await admin.start()
             try:
@@ -785,6 +843,11 @@ async def main(args: argparse.Namespace) -> None:
         "size": {
             "commits_in_prefilled_store": full.commits_before,
             "commands_per_phase": [len(empty.latencies_ms), len(full.latencies_ms)],
+            "rounds": args.rounds,
+            "commands_per_s_by_round": {
+                "empty": [round(r, 1) for r in empty.round_rates],
+                "prefilled": [round(r, 1) for r in full.round_rates],
+            },
             "clients": args.clients,
             "mix": "80% POST /schools, 20% PATCH /schools/{id} (If-Match)",
             "read_seconds_at_200_rps": args.read_seconds,
@@ -831,6 +894,15 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         "--prefilled-database", help="use this already prefilled database (kept afterwards)"
     )
     parser.add_argument("--prefilled-commits", type=int, default=0, help="commits it holds")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="alternating (empty, prefilled) rounds; the commands are split among them",
+    )
+    parser.add_argument(
+        "--keep-prefilled", action="store_true", help="keep the prefilled database for reuse"
+    )
     args = parser.parse_args(argv)
     sizes = SIZES[args.size or "quick"]
     for key, value in sizes.items():

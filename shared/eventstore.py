@@ -175,15 +175,6 @@ class EventStore:
                 for commit in commits:
                     found[sid].extend(EventEnvelope.from_cloudevent(e) for e in commit["events"])
         return found
-        cursor = self._commits.find({"stream_id": {"$in": list(found)}}).sort(
-            [("stream_id", ASCENDING), ("base_version", ASCENDING)]
-        )
-        async for commit in cursor:
-            found[commit["stream_id"]].extend(
-                EventEnvelope.from_cloudevent(e) for e in commit["events"]
-            )
-            self._remember(commit["stream_id"], int(commit["last_version"]))
-        return found
 
     async def version(self, stream_id: str) -> int:
         """The stream's current version (0 for a stream with no events)."""
