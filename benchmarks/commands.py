@@ -1,11 +1,15 @@
 """The write path through the HTTP API, on an empty store and on a prefilled one.
 
 ``python -m benchmarks.commands [--quick|--full] [--clients 16] [--commands N]
-[--prefill N] [--profile]`` starts the visits service (``python -m services.visits``,
-uvicorn on loopback) on the local Kafka and MongoDB-wire server, twice: once on an empty
-database and once on a database already holding ``--prefill`` commits (inserted straight
+[--prefill N] [--rounds 3] [--profile]`` starts the visits service (``python -m
+services.visits``, uvicorn on loopback) on the local Kafka and MongoDB-wire server, on an
+empty database and on a database already holding ``--prefill`` commits (inserted straight
 into ``event_commits`` in bulk: real envelopes of school registrations and corrections,
-1-5 commits a stream). Each time it measures, from ``--clients`` concurrent HTTP clients:
+1-5 commits a stream), in ``--rounds`` alternating rounds — (empty, prefilled),
+(prefilled, empty), ... — a fresh service each, the commands split among them, so that a
+machine whose load drifts weighs on both stores alike; the ratio is given pooled and by
+round. ``--keep-prefilled`` keeps the prefilled database, ``--prefilled-database`` reuses
+it. Each round measures, from ``--clients`` concurrent HTTP clients:
 
 * commands/s and p50/p99 latency of a command mix: 80% ``POST /schools`` (register,
   a new stream) and 20% ``PATCH /schools/{id}`` (correct a school registered earlier in
@@ -268,7 +272,6 @@ class Phase:
     read_ms: list[float] = field(default_factory=list)
     read_alone_ms: list[float] = field(default_factory=list)
     read_rates: list[float] = field(default_factory=list)
-    commands_per_s: float = 0.0
     round_rates: list[float] = field(default_factory=list)
     ceilings: list[float] = field(default_factory=list)
     rss_mib: float = 0.0
@@ -277,6 +280,15 @@ class Phase:
     cpu_commands: int = 0
     loads: list[float] = field(default_factory=list)
     profile: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> int:
+        """2xx answers so far."""
+        return sum(n for status, n in self.statuses.items() if status < 300)
+
+    @property
+    def commands_per_s(self) -> float:
+        return self.ok / max(self.seconds, 1e-9)
 
     @property
     def ceiling_per_s(self) -> float:
@@ -519,7 +531,7 @@ async def run_phase(
     name = phase.name
     commands = max(args.commands // args.rounds, 1)
     read_seconds = args.read_seconds / args.rounds
-    ok_before = sum(n for status, n in phase.statuses.items() if status < 300)
+    ok_before = phase.ok
     seconds_before = phase.seconds
     env = {
         "KAFKA_BOOTSTRAP_SERVERS": infra["kafka"],
@@ -601,10 +613,8 @@ async def run_phase(
                     spy.wait(timeout=30)
                 if raw.exists():
                     phase.profile = top_frames(raw)
-            ok = sum(n for status, n in phase.statuses.items() if status < 300)
-            round_rate = (ok - ok_before) / max(phase.seconds - seconds_before, 1e-9)
+            round_rate = (phase.ok - ok_before) / max(phase.seconds - seconds_before, 1e-9)
             phase.round_rates.append(round_rate)
-            phase.commands_per_s = ok / max(phase.seconds, 1e-9)
             stop.set()
             await sampler
             ids = [school_id for school_id, _ in load.registered[-2000:]]
