@@ -142,10 +142,10 @@ async def consume(
                 await handler.handle(records)
             stored = await handler.tick()
             if stored is not None:
-                await _commit(consumer, stored)
+                await _commit(consumer, stored, assigned)
                 positions = stored
             record_lag(consumer, handler.consumer_name, assigned, positions)
-        await _commit(consumer, await handler.finish())
+        await _commit(consumer, await handler.finish(), assigned)
     finally:
         await consumer.stop()
 
@@ -157,11 +157,23 @@ async def _reached(consumer: AIOKafkaConsumer, end: dict[TopicPartition, int]) -
     return True
 
 
-async def _commit(consumer: AIOKafkaConsumer, positions: dict[str, int]) -> None:
+async def _commit(
+    consumer: AIOKafkaConsumer, positions: dict[str, int], assigned: list[TopicPartition]
+) -> None:
+    """Mirror the stored positions of the assigned partitions to the Kafka group.
+
+    The stored positions may name partitions this loop does not read: a topic the handler
+    no longer subscribes to, or one of another topic prefix on the same database. Kafka
+    refuses a commit for an unassigned partition, which used to crash the loop at every
+    tick — a restart loop that reloaded the working set each time.
+    """
+    mine = set(assigned)
     offsets = {}
     for key, offset in positions.items():
         topic, partition = key.rsplit(":", 1)
-        offsets[TopicPartition(topic, int(partition))] = offset
+        tp = TopicPartition(topic, int(partition))
+        if tp in mine:
+            offsets[tp] = offset
     if offsets:
         await consumer.commit(offsets)
 

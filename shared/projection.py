@@ -224,6 +224,8 @@ class ProjectionRunner:
         self._flushing: asyncio.Task[None] | None = None
         """The flush being stored while folding goes on (at most one, in order)."""
         self._reported: dict[str, int] | None = None
+        self.recovered = False
+        """Positions and working set loaded: the runner folds from here (readiness)."""
 
     # -- start-up ---------------------------------------------------------------
     async def recover(self) -> None:
@@ -233,6 +235,7 @@ class ProjectionRunner:
         if checkpoint is None:
             self.positions, self.stored_positions = {}, {}
             self._ws.known = Bloom()  # a fresh generation: nothing is stored
+            self.recovered = True
             return
         self._seq = int(checkpoint.get("seq", 0))
         pending = checkpoint.get("pending")
@@ -247,6 +250,7 @@ class ProjectionRunner:
             await self._drop_redo(checkpoint.get("last_redo"))
         self.positions = dict(self.stored_positions)
         await self._preload()
+        self.recovered = True
 
     async def _preload(self) -> None:
         """One scan per collection: documents while they fit, every ``_id`` into the filter."""

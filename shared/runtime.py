@@ -124,7 +124,8 @@ class Runtime:
         await self.mongo.close()
 
     async def readiness(self) -> dict[str, str]:
-        """``ok`` or the reason, for MongoDB and Kafka."""
+        """``ok`` or the reason, for MongoDB, Kafka and the projections (ready once each
+        has loaded its positions and working set after a start or a restart)."""
         checks: dict[str, str] = {}
         try:
             await asyncio.wait_for(self.db.command("ping"), timeout=3)
@@ -138,6 +139,12 @@ class Runtime:
             )
         except Exception as exc:
             checks["kafka"] = f"unreachable: {exc.__class__.__name__}"
+        loading = sorted(
+            name
+            for name, live in self.projections.items()
+            if live.runner is None or not live.runner.recovered
+        )
+        checks["projections"] = "ok" if not loading else "loading: " + ", ".join(loading)
         return checks
 
     @property

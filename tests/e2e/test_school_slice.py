@@ -145,7 +145,7 @@ async def test_health_readiness_metrics_and_catalogue(
         assert (await client.get("/healthz")).status_code == 200
         ready = await client.get("/readyz")
         assert ready.status_code == 200, ready.text
-        assert ready.json()["checks"] == {"mongodb": "ok", "kafka": "ok"}
+        assert ready.json()["checks"] == {"mongodb": "ok", "kafka": "ok", "projections": "ok"}
         assert "duxue_http_request_seconds" in (await client.get("/metrics")).text
         catalogue = (await client.get("/events/catalogue")).json()
         assert catalogue["envelope"]["$id"] == "urn:duxue:schema:envelope:1"

@@ -28,7 +28,7 @@ from shared.jurisdiction import Jurisdiction
 from shared.kafka import make_producer
 from shared.projection import DocRef, ProjectionRunner, Tuning, View, collection_name
 from shared.runtime import mongo_client
-from shared.topics import dead_letter_topic_spec, ensure_topics
+from shared.topics import dead_letter_topic_spec, ensure_topics, event_topic_spec
 from tests.conftest import Infra
 from tests.factories import envelope
 
@@ -335,3 +335,28 @@ async def test_a_runner_killed_half_way_through_a_flush_recovers_to_the_plain_fo
     await fresh.process(deliveries)  # the consumer delivers everything again, and more
     assert fresh.positions == {f"{TOPIC}:0": len(log)}
     assert await stored(db, name) == reference(log)
+
+
+async def test_positions_of_topics_it_does_not_read_do_not_stop_the_loop(
+    db: AsyncDatabase[dict[str, Any]], producer: AIOKafkaProducer, infra: Infra
+) -> None:
+    """The stored positions name partitions of another topic prefix (a runner of the
+    same projection read those before, on the same database): Kafka refuses to commit
+    offsets of unassigned partitions, which crashed the loop at every tick."""
+    name = f"p{uuid4().hex[:8]}"
+    events = [school_event(i, "510704", "primary") for i in range(4)]
+    seen: list[dict[str, int]] = []
+    for prefix in (f"{infra.topic_prefix}{name}a.", f"{infra.topic_prefix}{name}b."):
+        topic = prefix + TOPIC
+        await ensure_topics(infra.kafka, [event_topic_spec(topic, 1, 1)])
+        half = events[:2] if prefix.endswith("a.") else events[2:]
+        for event in half:
+            await producer.send_and_wait(topic, event.to_bytes(), key=b"k")
+        config = ConsumerConfig(bootstrap_servers=infra.kafka, topic_prefix=prefix)
+        runner = ProjectionRunner(Named(name), db, registry, config, producer, generation=1)
+        await asyncio.wait_for(runner.run(until_end=True), timeout=60)
+        seen.append(dict(runner.stored_positions))
+    first, second = seen
+    assert first == {f"{infra.topic_prefix}{name}a.{TOPIC}:0": 2}
+    assert second == {**first, f"{infra.topic_prefix}{name}b.{TOPIC}:0": 2}
+    assert await stored(db, name) == reference(events)
