@@ -183,7 +183,7 @@ async def rankings(
 ) -> dict[str, Any]:
     """考核排名 — schools, zones or inspectors in a unit ranked by their score for a
     period, under the active formula or another version (scores side by side)."""
-    place = None
+    place: tuple[str, str] | None = None
     if within is not None:
         level, code = within.split(":", 1)
         place = (level, code)

@@ -101,15 +101,18 @@ def _check(stream: str, expected: int | None, state: Formulas) -> None:
 def decide_change(state: Formulas, command: ChangeFormula) -> list[EventPayload]:
     _check(stream_id(command.province, command.target), command.expected, state)
     validate(command.target, command.indicators)
-    version = state.latest + 1
-    where = {"province": command.province, "target": command.target}
+    province, target, version = command.province, command.target, state.latest + 1
     events: list[EventPayload] = [
         AssessmentFormulaChanged(
-            **where, version=version, indicators=command.indicators, note=command.note
+            province=province,
+            target=target,
+            version=version,
+            indicators=command.indicators,
+            note=command.note,
         )
     ]
     if state.active is None:
-        events.append(AssessmentFormulaActivated(**where, version=version))
+        events.append(AssessmentFormulaActivated(province=province, target=target, version=version))
     return events
 
 
