@@ -10,6 +10,7 @@ from dataclasses import replace
 from typing import Any
 from uuid import uuid4
 
+from services.reporting.assessments.domain.indicators import CATALOGUE
 from services.reporting.bootstrap import create_app
 from services.reporting.settings import ReportingSettings
 from shared.auth import Role
@@ -19,8 +20,12 @@ from tests.e2e.test_reporting_rollups import new_place, publish
 from tests.reporting_scenario import autumn
 
 AUTUMN = {"from": "2026-09", "to": "2026-10"}
-V1 = {"indicators": [{"indicator": "coverage", "weight": 0.4}]}
-V1["indicators"].append({"indicator": "rectification_rate", "weight": 0.6})
+V1 = {
+    "indicators": [
+        {"indicator": "coverage", "weight": 0.4},
+        {"indicator": "rectification_rate", "weight": 0.6},
+    ]
+}
 V2 = {
     "indicators": [
         {"indicator": "frequency_compliance", "weight": 0.5},
@@ -42,8 +47,7 @@ INSPECTOR = {
 
 def by_hand(a: str, b: str, d: str) -> dict[str, dict[str, float | None]]:
     """Sep–Oct indicator values of A, B and D (docs/reporting.md, "Assessments")."""
-    names = ("coverage", "frequency_compliance", "rectification_rate")
-    names += ("on_time_answer_rate", "substantiation_rate")
+    names = tuple(CATALOGUE["school"])
     values = {
         a: (1.0, 1.0, 0.6667, None, None),
         b: (1.0, 0.0, 1.0, 0.0, 0.0),
@@ -143,8 +147,12 @@ async def test_a_new_formula_ranks_beside_the_active_one_until_activated(
         assert r.status_code == 422 and "query.to" in r.text
 
         # inspectors under their own formula
-        inspector = {"indicators": [{"indicator": "listed_school_coverage", "weight": 0.5}]}
-        inspector["indicators"].append({"indicator": "problems_found", "weight": 0.5})
+        inspector = {
+            "indicators": [
+                {"indicator": "listed_school_coverage", "weight": 0.5},
+                {"indicator": "problems_found", "weight": 0.5},
+            ]
+        }
         r = await api.put(f"{FORMULA}/inspector", json=inspector, headers=province)
         assert r.status_code == 200, r.text
 

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from services.reporting.assessments.domain.formula import Formulas, evolve
+from services.reporting.assessments.domain.indicators import CATALOGUE
 from services.reporting.assessments.domain.scoring import Candidate
 from services.reporting.assessments.service import AssessmentService
 from services.reporting.rollups.domain.periods import Period, range_period
@@ -46,8 +47,7 @@ VALUES = {
     "B": (1.0, 0.0, 1.0, 0.0, 0.0),
     "D": (1.0, 0.0, None, 1.0, 1.0),
 }
-NAMES = ("coverage", "frequency_compliance", "rectification_rate")
-NAMES += ("on_time_answer_rate", "substantiation_rate")
+NAMES = tuple(CATALOGUE["school"])
 AUTUMN = range_period("2026-09", "2026-10", 12)
 STREAM = "assessment-formula-51-school"
 
