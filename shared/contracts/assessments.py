@@ -18,7 +18,8 @@ from shared import topics
 from shared.events import EventPayload, registry
 
 TARGET = r"^(school|zone|inspector)$"
-PROVINCE = r"^[0-9A-Za-z_-]{1,60}$"
+PROVINCE = r"^[0-9A-Za-z_-]{1,40}$"
+"""A province code, as :class:`shared.jurisdiction.Jurisdiction` takes it."""
 
 
 class IndicatorWeight(BaseModel):

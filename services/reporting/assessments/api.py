@@ -14,7 +14,6 @@ from services.reporting.assessments.service import AssessmentService
 from services.reporting.deps import PeriodDep
 from services.reporting.rollups.api import PeriodPublic, UnitPublic
 from shared.auth import CurrentPrincipal, Principal
-from shared.commands import FieldProblem
 from shared.contracts.assessments import PROVINCE, IndicatorWeight
 from shared.params import MAX_VERSION
 from shared.routing import Caller, IfMatch, set_etag
@@ -110,10 +109,7 @@ BASE = "/reports/assessments/formulas/{target}"
 
 
 def _province(principal: Principal, province: str | None) -> str:
-    found = province or principal.jurisdiction.province
-    if found is None:
-        raise FieldProblem("query.province", "请给出省代码 province")
-    return found
+    return province or principal.jurisdiction.province
 
 
 @router.get(BASE, response_model=Formulas)

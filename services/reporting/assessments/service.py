@@ -71,11 +71,11 @@ class CandidateSource(Protocol):
 def default_within(principal: Principal) -> tuple[str, str]:
     """The caller's own place: their county, else their city, else their province."""
     mine = principal.jurisdiction
-    for level in ("county", "city", "province"):
-        code = getattr(mine, level)
-        if code is not None:
-            return level, code
-    raise FieldProblem("query.within", "请给出排名范围 within=<层级>:<代码>")
+    if mine.county is not None:
+        return "county", mine.county
+    if mine.city is not None:
+        return "city", mine.city
+    return "province", mine.province
 
 
 class AssessmentService:
