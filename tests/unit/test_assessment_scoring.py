@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from services.reporting.assessments.domain import formula as f
 from services.reporting.assessments.domain.indicators import inspector_values, unit_values
 from services.reporting.assessments.domain.scoring import Candidate, ranking, ranks, score
+from services.reporting.assessments.queries import unit_scope
 from services.reporting.inspectors.view import InspectorView
 from shared.commands import FieldProblem, IllegalStep, NotFound
 from shared.contracts.assessments import (
@@ -198,3 +199,34 @@ def test_a_stale_if_match_an_unknown_or_active_version_is_refused() -> None:
         f.decide_activate(state, f.ActivateFormula("P", "zone", 1, 1))
     with pytest.raises(NotFound):
         f.Formulas().formula(1)
+
+
+def unit(level: str, code: str, county: str | None = "K") -> dict[str, Any]:
+    return {"level": level, "unit": f"{level}:{code}", "province": "P", "city": "C"} | {
+        "county": county
+    }
+
+
+@pytest.mark.parametrize(
+    ("level", "within", "scope"),
+    [
+        ("school", unit("zone", "Z1"), {"level": "school", "parent": "zone:Z1"}),
+        ("zone", unit("county", "K"), {"level": "zone", "parent": "county:K"}),
+        (
+            "school",
+            unit("county", "K"),
+            {"level": "school", "province": "P", "city": "C", "county": "K"},
+        ),
+        (
+            "school",
+            unit("county", "C-direct", county=None),
+            {"level": "school", "province": "P", "city": "C", "county": None},
+        ),
+        ("zone", unit("city", "C", county=None), {"level": "zone", "province": "P", "city": "C"}),
+        ("school", unit("province", "P", county=None), {"level": "school", "province": "P"}),
+    ],
+)
+def test_the_candidates_are_read_by_equality_on_the_documents_place(
+    level: str, within: dict[str, Any], scope: dict[str, Any]
+) -> None:
+    assert unit_scope(level, within) == scope
