@@ -5,6 +5,9 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.reporting.api import router as counts_router
+from services.reporting.assessments.api import router as assessments_router
+from services.reporting.assessments.queries import Candidates
+from services.reporting.assessments.service import AssessmentService, formula_streams
 from services.reporting.inspectors.api import router as inspectors_router
 from services.reporting.inspectors.view import InspectorView
 from services.reporting.reports.api import router as reports_router
@@ -25,6 +28,7 @@ def projections() -> list[SchoolCounts | RollupView | InspectorView]:
 
 async def _start(runtime: Runtime, app: FastAPI) -> None:
     app.state.reports = ReportService(report_streams(runtime), Rollups(runtime.db))
+    app.state.assessments = AssessmentService(formula_streams(runtime), Candidates(runtime.db))
     for projection in projections():
         await runtime.run_projection(projection)
 
@@ -35,6 +39,6 @@ def create_app(settings: ReportingSettings | None = None) -> FastAPI:
         "reporting",
         "统计报表服务 Reporting",
         settings,
-        [counts_router, rollups_router, reports_router, inspectors_router],
+        [counts_router, rollups_router, reports_router, inspectors_router, assessments_router],
         on_start=_start,
     )

@@ -4,6 +4,7 @@ Importing this package registers every contract in :data:`shared.events.registry
 """
 
 from shared.contracts import (
+    assessments,
     checklists,
     complaints,
     directory,
@@ -16,6 +17,7 @@ from shared.contracts import (
 )
 
 __all__ = [
+    "assessments",
     "checklists",
     "complaints",
     "directory",

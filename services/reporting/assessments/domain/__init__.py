@@ -1,0 +1,1 @@
+"""Assessments as data: versioned formulas, scores and rankings (pure)."""
