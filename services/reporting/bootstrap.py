@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from services.reporting.api import router as counts_router
 from services.reporting.inspectors.api import router as inspectors_router
 from services.reporting.inspectors.view import InspectorView
+from services.reporting.rebuilds.api import router as rebuilds_router
 from services.reporting.reports.api import router as reports_router
 from services.reporting.reports.service import ReportService, report_streams
 from services.reporting.rollups.api import router as rollups_router
@@ -14,6 +15,7 @@ from services.reporting.rollups.queries import Rollups
 from services.reporting.rollups.view import RollupView
 from services.reporting.school_counts import SchoolCounts
 from services.reporting.settings import ReportingSettings
+from shared.rebuilder import Rebuilds
 from shared.runtime import Runtime
 from shared.service import build_app
 
@@ -25,8 +27,12 @@ def projections() -> list[SchoolCounts | RollupView | InspectorView]:
 
 async def _start(runtime: Runtime, app: FastAPI) -> None:
     app.state.reports = ReportService(report_streams(runtime), Rollups(runtime.db))
-    for projection in projections():
+    read_models = projections()
+    for projection in read_models:
         await runtime.run_projection(projection)
+    rebuilds = app.state.rebuilds = Rebuilds(runtime, [p.name for p in read_models])
+    await rebuilds.recover()
+    runtime.spawn(rebuilds.run(), "reporting-rebuilds", rebuilds.stop)
 
 
 def create_app(settings: ReportingSettings | None = None) -> FastAPI:
@@ -35,6 +41,6 @@ def create_app(settings: ReportingSettings | None = None) -> FastAPI:
         "reporting",
         "统计报表服务 Reporting",
         settings,
-        [counts_router, rollups_router, reports_router, inspectors_router],
+        [counts_router, rollups_router, reports_router, inspectors_router, rebuilds_router],
         on_start=_start,
     )
