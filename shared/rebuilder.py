@@ -28,6 +28,7 @@ from shared import metrics
 from shared.commands import IllegalStep, NotFound
 from shared.projection import ProjectionRunner, activate, drop_generation
 from shared.rebuild import (
+    PartitionProgress,
     RebuildRecord,
     RebuildState,
     capture_offsets,
@@ -137,7 +138,9 @@ class Rebuilds:
     async def _run(self, record: RebuildRecord, lives: list[LiveProjection]) -> None:
         rt = self._rt
         try:
-            previous, generations, rows = {}, {}, []
+            previous: dict[str, int] = {}
+            generations: dict[str, int] = {}
+            rows: list[PartitionProgress] = []
             for live in lives:
                 name = live.projection.name
                 previous[name], generations[name] = await next_generation(rt.db, live.projection)

@@ -188,3 +188,66 @@ async def test_a_rebuild_replays_into_new_collections_and_switches(
         metrics = (await api.get("/metrics")).text
         assert 'duxue_rebuild_events_replayed_total{projection="reporting_rollups"' in metrics
         assert 'duxue_rebuild_progress_ratio{projection="reporting_rollups"} 1.0' in metrics
+
+
+async def test_a_failed_rebuild_drops_its_generation_and_the_current_one_serves_on(
+    infra: Infra, settings_for: Callable[..., Any], auth_header: Mint
+) -> None:
+    place = new_place()
+    county = auth_header(
+        Role.county_office, province=place.province, city=place.city, county=place.county
+    )
+    province = auth_header(Role.province_office, province=place.province)
+    app = create_app(settings_for(ReportingSettings))
+
+    async with serve(app) as api:
+        runtime: Runtime = app.state.runtime
+        await publish(infra, autumn(place))
+
+        async def schools() -> int:
+            r = await api.get(
+                f"/reports/units/county/{place.county}", params=AUTUMN, headers=county
+            )
+            return int(r.json()["figures"]["schools"]) if r.status_code == 200 else 0
+
+        async def three() -> bool:
+            return await schools() == 3
+
+        await eventually(three, within=60)
+
+        async def broken(record: RebuildRecord) -> None:
+            raise RuntimeError("存储不可用")
+
+        app.state.rebuilds.before_switch = broken
+        r = await api.post("/reports/rebuilds", headers=province)
+        assert r.status_code == 202, r.text
+        url = f"/reports/rebuilds/{r.json()['id']}"
+
+        async def failed() -> dict[str, Any] | None:
+            found = (await api.get(url, headers=province)).json()
+            return found if found["state"] == "failed" else None
+
+        record = await eventually(failed, within=60)
+        assert "存储不可用" in record["error"] and record["switched_at"] is None
+        left = await runtime.db.list_collection_names()
+        assert not [c for c in left if c.startswith(tuple(f"rm_{n}_g2_" for n in NAMES))]
+        for name in NAMES:
+            assert await ReadModels(runtime.db, name).active_generation() == 1
+        # the live runner goes on in generation 1, and the next rebuild may start
+        await publish(infra, new_school(place).events)
+
+        async def four() -> bool:
+            return await schools() == 4
+
+        await eventually(four, within=60)
+        app.state.rebuilds.before_switch = nothing_held
+        r = await api.post("/reports/rebuilds", headers=province)
+        assert r.status_code == 202, r.text
+        url = f"/reports/rebuilds/{r.json()['id']}"
+
+        async def switched() -> bool:
+            return bool((await api.get(url, headers=province)).json()["state"] == "switched")
+
+        await eventually(switched, within=60)
+        assert await schools() == 4
+        assert await ReadModels(runtime.db, "reporting_rollups").active_generation() == 2
