@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
@@ -117,8 +117,10 @@ async def consume(
     config: ConsumerConfig,
     stopping: asyncio.Event,
     until_end: bool = False,
+    end_offsets: Mapping[str, int] | None = None,
 ) -> None:
-    """The partition loop (see the module docstring)."""
+    """The partition loop (see the module docstring); ``end_offsets``
+    (``"<topic>:<partition>"`` → offset) stops it there instead of at the log's end."""
     positions = await handler.start()
     spec = topics.dead_letter_topic_spec(handler.dead_letters.topic, config.replication_factor)
     await topics.ensure_topics(config.bootstrap_servers, [spec])
@@ -130,7 +132,11 @@ async def consume(
     await consumer.start()
     try:
         assigned = await assign_from(consumer, handler.topics, positions)
-        end = await consumer.end_offsets(assigned) if until_end else None
+        end: dict[TopicPartition, int] | None = None
+        if end_offsets is not None:
+            end = {tp: end_offsets.get(f"{tp.topic}:{tp.partition}", 0) for tp in assigned}
+        elif until_end:
+            end = await consumer.end_offsets(assigned)
         while not stopping.is_set():
             if end is not None and await _reached(consumer, end):
                 break

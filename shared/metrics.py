@@ -34,3 +34,13 @@ CONSUMER_LAG = Gauge(
 DEAD_LETTERS = Counter(
     "duxue_dead_letters_total", "Messages sent to a dead-letter topic", ["consumer", "reason"]
 )
+REBUILD_EVENTS = Counter(
+    "duxue_rebuild_events_replayed_total",
+    "Records a rebuild read into a new generation of a read model",
+    ["projection", "topic"],
+)
+REBUILD_PROGRESS = Gauge(
+    "duxue_rebuild_progress_ratio",
+    "Share of the end offsets captured at a rebuild's start replayed into the new generation",
+    ["projection"],
+)

@@ -225,7 +225,8 @@ class ProjectionRunner:
         """The flush being stored while folding goes on (at most one, in order)."""
         self._reported: dict[str, int] | None = None
         self.recovered = False
-        """Positions and working set loaded: the runner folds from here (readiness)."""
+        """Positions and working set loaded: the runner folds from here (readiness); a
+        runner run again (a rebuild's catch-up) goes on from memory."""
 
     # -- start-up ---------------------------------------------------------------
     async def recover(self) -> None:
@@ -264,10 +265,11 @@ class ProjectionRunner:
         ws.known = known
 
     # -- the partition loop's handler ---------------------------------------------
-    async def run(self, until_end: bool = False) -> None:
-        """Consume until :meth:`stop` (or, with ``until_end``, to the log's current end)."""
+    async def run(self, until_end: bool = False, end_offsets: dict[str, int] | None = None) -> None:
+        """Consume until :meth:`stop` (or, with ``until_end``, to the log's current end;
+        with ``end_offsets``, to those). Run again, a runner goes on from memory."""
         try:
-            await consume(self, self._config, self._stopping, until_end)
+            await consume(self, self._config, self._stopping, until_end, end_offsets)
         finally:  # after a failure, no flush of this runner outlives it
             task, self._flushing = self._flushing, None
             if task is not None and not task.done():
@@ -279,7 +281,8 @@ class ProjectionRunner:
         self._stopping.set()
 
     async def start(self) -> dict[str, int]:
-        await self.recover()
+        if not self.recovered:  # a runner run again (a rebuild's catch-up) goes on
+            await self.recover()
         return dict(self.stored_positions)
 
     async def handle(self, records: list[ConsumerRecord]) -> None:

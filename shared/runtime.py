@@ -24,8 +24,9 @@ from shared.events import EventRegistry
 from shared.eventstore import EventStore
 from shared.kafka import make_producer
 from shared.outbox import OutboxRelay
-from shared.projection import Projection, ProjectionRunner, activate, rebuild
+from shared.projection import Projection, ProjectionRunner, activate, drop_generation
 from shared.reactor import LiveReactor, Reactor, ReactorRunner
+from shared.rebuild import flip, next_generation, rebuilding_runner, replay
 from shared.settings import ServiceSettings
 
 log = structlog.get_logger(__name__)
@@ -175,13 +176,15 @@ class Runtime:
 
 
 class LiveProjection:
-    """A projection's live runner, which a rebuild replaces with a fresh generation."""
+    """A projection's live runner, which a rebuild switches to a fresh generation."""
 
     def __init__(self, runtime: Runtime, projection: Projection) -> None:
         self._runtime = runtime
         self.projection = projection
         self.supervisor: Supervisor[ProjectionRunner] | None = None
         self._lock = asyncio.Lock()
+        self.rebuilding = asyncio.Lock()
+        """Held by whoever rebuilds this projection (one rebuild at a time)."""
 
     @property
     def runner(self) -> ProjectionRunner | None:
@@ -203,13 +206,29 @@ class LiveProjection:
         if self.supervisor is not None:
             await self.supervisor.stop()
 
-    async def rebuild(self) -> int:
-        """Stop, build a new generation from offset 0, switch to it, resume live."""
+    async def switch(self, prepared: ProjectionRunner) -> None:
+        """Make the prepared runner's generation the active one (see :mod:`shared.rebuild`):
+        stop the live runner, let ``prepared`` fold what arrived meanwhile, flip the
+        pointer (one write), run live on the new generation from its stored positions."""
         async with self._lock:
             await self.stop()
-            rt = self._runtime
-            generation = await rebuild(
-                self.projection, rt.db, rt.registry, rt.consumer_config, rt.producer
+            try:
+                await prepared.run(until_end=True)
+                await flip(self._runtime.db, self.projection.name, prepared.generation)
+            finally:  # on the new generation, or (the switch failed) on the old one
+                await self.start()
+
+    async def rebuild(self) -> int:
+        """Build a new generation from offset 0 while this one keeps serving, switch to
+        it; the previous generation is kept for comparison, the one before it dropped."""
+        rt = self._runtime
+        async with self.rebuilding:
+            current, new = await next_generation(rt.db, self.projection)
+            runner = rebuilding_runner(
+                self.projection, rt.db, rt.registry, rt.consumer_config, rt.producer, new
             )
-            await self.start()
-            return generation
+            await replay(runner)
+            await self.switch(runner)
+            if current > 1:
+                await drop_generation(rt.db, self.projection, current - 1)
+            return new

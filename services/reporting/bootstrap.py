@@ -10,6 +10,7 @@ from services.reporting.assessments.queries import Candidates
 from services.reporting.assessments.service import AssessmentService, formula_streams
 from services.reporting.inspectors.api import router as inspectors_router
 from services.reporting.inspectors.view import InspectorView
+from services.reporting.rebuilds.api import router as rebuilds_router
 from services.reporting.reports.api import router as reports_router
 from services.reporting.reports.service import ReportService, report_streams
 from services.reporting.rollups.api import router as rollups_router
@@ -17,6 +18,7 @@ from services.reporting.rollups.queries import Rollups
 from services.reporting.rollups.view import RollupView
 from services.reporting.school_counts import SchoolCounts
 from services.reporting.settings import ReportingSettings
+from shared.rebuilder import Rebuilds
 from shared.runtime import Runtime
 from shared.service import build_app
 
@@ -29,8 +31,12 @@ def projections() -> list[SchoolCounts | RollupView | InspectorView]:
 async def _start(runtime: Runtime, app: FastAPI) -> None:
     app.state.reports = ReportService(report_streams(runtime), Rollups(runtime.db))
     app.state.assessments = AssessmentService(formula_streams(runtime), Candidates(runtime.db))
-    for projection in projections():
+    read_models = projections()
+    for projection in read_models:
         await runtime.run_projection(projection)
+    rebuilds = app.state.rebuilds = Rebuilds(runtime, [p.name for p in read_models])
+    await rebuilds.recover()
+    runtime.spawn(rebuilds.run(), "reporting-rebuilds", rebuilds.stop)
 
 
 def create_app(settings: ReportingSettings | None = None) -> FastAPI:
@@ -39,6 +45,13 @@ def create_app(settings: ReportingSettings | None = None) -> FastAPI:
         "reporting",
         "统计报表服务 Reporting",
         settings,
-        [counts_router, rollups_router, reports_router, inspectors_router, assessments_router],
+        [
+            counts_router,
+            rollups_router,
+            reports_router,
+            inspectors_router,
+            assessments_router,
+            rebuilds_router,
+        ],
         on_start=_start,
     )
