@@ -246,3 +246,5 @@ async def test_a_county_shows_up_in_its_city_and_province(
             "province": await rollup("province", place.province, province),
         }
         assert rebuilt == views
+        r = await api.get(behind_z1, params={**AUTUMN, "limit": 2}, headers=county)
+        assert r.json() == page  # the rows behind a figure are rebuilt alike
