@@ -2,7 +2,8 @@
 the same story).
 
 County ``K`` of city ``C`` in province ``P``: zone ``Z1`` holds schools ``A`` and ``B``,
-zone ``Z2`` school ``D``; all three registered in August 2026.
+zone ``Z2`` school ``D``; all three registered in August 2026 (the county is named
+测试县, the city 测试市, the zones 第一责任区 and 第二责任区).
 
 * visits (first sign-in decides the month): A routine 09-03 (a team member signs in too,
   counted once) and routine 10-05; B routine 09-10; D special 10-12;
@@ -14,7 +15,10 @@ zone ``Z2`` school ``D``; all three registered in August 2026.
   visit; ``insp-2`` signs in on A's first visit with them;
 * complaints: Q1 at D received 09-20, due 10-05, substantiated 09-25, answered 10-03
   (on time); Q2 at B received 10-02, due 10-17, unsubstantiated 10-08, answered 10-20
-  (late).
+  (late);
+* D's special visit is under campaign ``camp-<county>`` (专项督导);
+* self-inspection reports (月自查): A files September's on 10-03 (due 10-05, on time) and
+  October's on 11-02 (due 11-05); B files September's on 10-08 (late); D files none.
 """
 
 from __future__ import annotations
@@ -34,11 +38,15 @@ from shared.contracts.complaints import (
     VerificationOutcome,
 )
 from shared.contracts.directory import (
+    DivisionLevel,
+    DivisionRegistered,
     Employment,
     InspectorListed,
     InspectorRegistered,
     SchoolKind,
     SchoolRegistered,
+    ZoneEstablished,
+    ZoneLevel,
 )
 from shared.contracts.issues import (
     IssueOpened,
@@ -47,6 +55,7 @@ from shared.contracts.issues import (
     IssueSource,
     IssueVerified,
 )
+from shared.contracts.self_inspection import SelfInspectionFiled
 from shared.contracts.visits import InspectorSignedIn, Severity, VisitKind, VisitPlanned
 from shared.envelope import Actor, EventEnvelope
 from shared.events import EventPayload
@@ -128,7 +137,16 @@ def school(place: Place, s: str) -> SchoolRegistered:
     )
 
 
-def visit(log: Log, place: Place, vid: str, s: str, kind: VisitKind, day: str, team: int) -> None:
+def visit(
+    log: Log,
+    place: Place,
+    vid: str,
+    s: str,
+    kind: VisitKind,
+    day: str,
+    team: int,
+    campaign: str | None = None,
+) -> None:
     where, stream = place.school(s), f"visit-{place.county}-{vid}"
     planned = VisitPlanned(
         visit_id=stream,
@@ -142,6 +160,7 @@ def visit(log: Log, place: Place, vid: str, s: str, kind: VisitKind, day: str, t
         checklist_id="routine",
         checklist_version=1,
         items=[],
+        campaign_id=campaign,
         purpose="督导",
     )
     log.add(stream, planned, where, at(day, 7))
@@ -175,6 +194,7 @@ def issue(place: Place, iid: str, s: str, item: str, sev: Severity, due: str) ->
 
 def autumn(place: Place) -> list[EventEnvelope]:
     log = Log()
+    names(log, place)
     for s in ("A", "B", "D"):
         log.add(f"school-{place.sid(s)}", school(place, s), place.school(s), at("2026-08-20"))
     inspector(log, place)
@@ -217,12 +237,58 @@ def autumn(place: Place) -> list[EventEnvelope]:
     log.add(
         i2, IssueVerified(issue_id=i2, verified_by="insp-1", note="已整改"), b, at("2026-10-10")
     )
-    visit(log, place, "v4", "D", VisitKind.special, "2026-10-12", team=1)
+    campaign = f"camp-{place.county}"
+    visit(log, place, "v4", "D", VisitKind.special, "2026-10-12", team=1, campaign=campaign)
     log.add(
         i1, IssueVerified(issue_id=i1, verified_by="insp-1", note="已整改"), a, at("2026-10-18")
     )
     log.add(q2, answered(q2, "2026-10-20"), b, at("2026-10-20"))
+    self_inspection(log, place, "A", "2026-09", "2026-10-03")
+    self_inspection(log, place, "B", "2026-09", "2026-10-08")
+    self_inspection(log, place, "A", "2026-10", "2026-11-02")
     return log.events
+
+
+def self_inspection(log: Log, place: Place, s: str, month: str, filed_on: str) -> None:
+    """A school's monthly self-inspection report, due on the 5th of the next month."""
+    year, number = int(month[:4]), int(month[5:])
+    due = date(year + number // 12, number % 12 + 1, 5)
+    report = f"{place.sid(s)}-{month}"
+    filed = SelfInspectionFiled(
+        report_id=report,
+        school_id=place.sid(s),
+        zone_id=place.school(s).zone,
+        month=month,
+        filed_by=f"principal-{s}",
+        no_problems=True,
+        problems=[],
+        deadline=due,
+        late=date.fromisoformat(filed_on) > due,
+    )
+    log.add(f"self-inspection-{report}", filed, place.school(s), at(filed_on))
+
+
+def names(log: Log, place: Place) -> None:
+    """The county, city and zones as the directory names them."""
+    county = Jurisdiction(province=place.province, city=place.city, county=place.county)
+    for code, name, level, parent in (
+        (place.city, "测试市", DivisionLevel.city, place.province),
+        (place.county, "测试县", DivisionLevel.county, place.city),
+    ):
+        division = DivisionRegistered(code=code, name=name, level=level, parent_code=parent)
+        log.add(f"division-{code}", division, county, at("2026-08-01"))
+    for zone, name in (("Z1", "第一责任区"), ("Z2", "第二责任区")):
+        established = ZoneEstablished(
+            zone_id=place.zone(zone),
+            name=name,
+            level=ZoneLevel.county,
+            province=place.province,
+            city=place.city,
+            county=place.county,
+            leader_id=None,
+            bureau_liaison=None,
+        )
+        log.add(f"zone-{place.zone(zone)}", established, county, at("2026-08-01"))
 
 
 def inspector(log: Log, place: Place) -> None:

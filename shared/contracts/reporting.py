@@ -54,6 +54,14 @@ class Figures(BaseModel):
     complaints_answered: int
     complaints_answered_on_time: int
     on_time_answer_rate: float | None
+    # added after v1's first publications: defaults keep the earlier versions readable
+    self_inspections_due: int = 0
+    self_inspections_filed: int = 0
+    self_inspections_filed_on_time: int = 0
+    self_inspection_filing_rate: float | None = None
+    self_inspection_on_time_rate: float | None = None
+    campaigns: dict[str, dict[str, int]] = Field(default_factory=dict)
+    """Per campaign: ``visits`` in the period, ``schools_visited`` by its end."""
 
 
 @registry.register

@@ -90,6 +90,7 @@ async def test_a_visit_and_its_issues_reach_the_county_figures(
             {
                 "month": month,
                 "visits": 1,
+                "days_on_site": 1,
                 "required": 4,
                 "meets": False,
                 "counties_without_visit": None,

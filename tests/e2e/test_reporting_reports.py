@@ -79,7 +79,12 @@ async def test_a_reissue_after_a_late_visit_shows_the_change(
             )
             zones = [z["figures"] for z in r.json()["children"]] if r.status_code == 200 else []
             # every topic's September events, in the zones (a flush writes them last)
-            done = {"issues_opened": 2, "issues_closed": 1, "complaints_verified": 1}
+            done = {
+                "issues_opened": 2,
+                "issues_closed": 1,
+                "complaints_verified": 1,
+                "self_inspections_filed": 2,
+            }
             return sum(z["visits"] for z in zones) == visits and all(
                 sum(z[k] for z in zones) == v for k, v in done.items()
             )

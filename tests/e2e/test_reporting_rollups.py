@@ -76,7 +76,12 @@ async def test_a_county_shows_up_in_its_city_and_province(
             if r.status_code != 200:
                 return False
             zones = [child["figures"] for child in r.json()["children"]]
-            done = {"issues_closed": 3, "complaints_answered": 2, "visits": 4}
+            done = {
+                "issues_closed": 3,
+                "complaints_answered": 2,
+                "visits": 4,
+                "self_inspections_filed": 3,
+            }
             return all(sum(z[k] for z in zones) == v for k, v in done.items())
 
         await eventually(settled, within=60)
@@ -96,9 +101,14 @@ async def test_a_county_shows_up_in_its_city_and_province(
             assert f["rectification_rate"] == 0.75, level
             assert (f["median_days_to_close"], f["p90_days_to_close"]) == (30, 45), level
             assert (f["complaints_received"], f["substantiation_rate"]) == (2, 0.5), level
+            assert (f["self_inspections_due"], f["self_inspections_filed"]) == (6, 3), level
+            assert f["self_inspection_filing_rate"] == 0.5, level
+            campaign = {"visits": 1, "schools_visited": 1}
+            assert f["campaigns"] == {f"camp-{place.county}": campaign}, level
         # drill-down: province → city → county → zones
         assert [c["unit"]["code"] for c in views["province"]["children"]] == [place.city]
         assert [c["unit"]["code"] for c in views["city"]["children"]] == [place.county]
+        assert (views["city"]["name"], views["city"]["children"][0]["name"]) == ("测试市", "测试县")
         zones = {c["unit"]["code"]: c["figures"] for c in views["county"]["children"]}
         assert set(zones) == {place.zone("Z1"), place.zone("Z2")}
         assert zones[place.zone("Z1")]["frequency_compliance"] == 0.5
@@ -117,6 +127,46 @@ async def test_a_county_shows_up_in_its_city_and_province(
         card = await rollup("school", place.sid("A"), principal)
         assert [m["month"] for m in card["months"]] == ["2026-09", "2026-10"]
         assert card["months"][1]["last_visit_on"] == "2026-10-05"
+
+        # behind a figure: the zone's visits, paged, and a school's closures with their state
+        z1 = place.zone("Z1")
+        behind_z1 = f"/reports/units/zone/{z1}/behind/visits"
+        r = await api.get(behind_z1, params={**AUTUMN, "limit": 2}, headers=county)
+        assert r.status_code == 200, r.text
+        page = r.json()
+        assert (page["total"], page["offset"], page["limit"]) == (3, 0, 2)
+        assert [(i["day"], i["school_name"], i["label"]) for i in page["items"]] == [
+            ("2026-09-03", "学校A", "经常性督导"),
+            ("2026-09-10", "学校B", "经常性督导"),
+        ]
+        r = await api.get(behind_z1, params={**AUTUMN, "offset": 2}, headers=county)
+        assert [i["day"] for i in r.json()["items"]] == ["2026-10-05"]
+        r = await api.get(
+            f"/reports/units/school/{place.sid('B')}/behind/issues_closed",
+            params=AUTUMN,
+            headers=county,
+        )
+        (closed,) = r.json()["items"]
+        assert (closed["id"], closed["kind"], closed["status_label"]) == (
+            f"issue-{place.county}-I2",
+            "late",
+            "已销号",
+        )
+        r = await api.get(
+            f"/reports/units/school/{place.sid('D')}/behind/complaints",
+            params=AUTUMN,
+            headers=county,
+        )
+        assert [(i["day"], i["status"]) for i in r.json()["items"]] == [("2026-09-20", "answered")]
+        integrator = auth_header(Role.integrator, province=place.province, city=place.city)
+        r = await api.get(behind_z1, params=AUTUMN, headers=integrator)
+        assert r.status_code == 403
+        r = await api.get(behind_z1, params=AUTUMN, headers=other)
+        assert r.status_code == 403
+        r = await api.get(
+            f"/reports/units/county/{place.county}/behind/visits", params=AUTUMN, headers=county
+        )
+        assert r.status_code == 422
 
         # scoping and bad input
         r = await api.get(f"/reports/units/county/{place.county}", params=AUTUMN, headers=other)
@@ -137,14 +187,15 @@ async def test_a_county_shows_up_in_its_city_and_province(
         )
         assert r.status_code == 200 and r.content.startswith("\ufeff".encode())
         rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
-        assert rows[0][:4] == ["单位", "学校数", "到校学校数", "覆盖率"]
+        assert rows[0][:4] == ["单位", "名称", "学校数", "到校学校数"]
+        assert rows[0][-4:] == ["自查报告应报", "自查报告已报", "自查报送率", "按时报送率"]
         by_zone = {row[0]: row for row in rows[1:]}
         assert set(by_zone) == {place.zone("Z1"), place.zone("Z2")}
-        assert by_zone[place.zone("Z1")][1:] == (
-            ["2", "2", "1.0", "1", "0.5", "3", "3", "3", "1", "0.75", "30", "45", "1", "0.0"]
-        )
+        z1_row = ["2", "2", "1.0", "1", "0.5", "3", "3", "3", "1", "0.75", "30", "45", "1", "0.0"]
+        assert by_zone[place.zone("Z1")][1:] == ["第一责任区", *z1_row, "4", "3", "0.75", "0.5"]
         # Z2 has no issue: its rate and days to close are empty cells
-        z2 = ["1", "1", "1.0", "0", "0.0", "1", "0", "0", "0", "", "", "", "1", "1.0"]
+        z2_row = ["1", "1", "1.0", "0", "0.0", "1", "0", "0", "0", "", "", "", "1", "1.0"]
+        z2 = ["第二责任区", *z2_row, "2", "0", "0.0", "0.0"]
         assert by_zone[place.zone("Z2")][1:] == z2
 
         # the same table as XLSX: numbers as numbers, empty figures as empty cells
@@ -156,23 +207,10 @@ async def test_a_county_shows_up_in_its_city_and_province(
         cells = [[cell.value for cell in row] for row in sheet.iter_rows()]
         assert cells[0] == rows[0]
         by_zone_xlsx = {row[0]: row[1:] for row in cells[1:]}
-        assert by_zone_xlsx[place.zone("Z1")] == [
-            2,
-            2,
-            1.0,
-            1,
-            0.5,
-            3,
-            3,
-            3,
-            1,
-            0.75,
-            30,
-            45,
-            1,
-            0.0,
-        ]
-        z2_xlsx = [1, 1, 1.0, 0, 0.0, 1, 0, 0, 0, None, None, None, 1, 1.0]
+        z1_numbers = [2, 2, 1.0, 1, 0.5, 3, 3, 3, 1, 0.75, 30, 45, 1, 0.0, 4, 3, 0.75, 0.5]
+        assert by_zone_xlsx[place.zone("Z1")] == ["第一责任区", *z1_numbers]
+        z2_numbers = [1, 1, 1.0, 0, 0.0, 1, 0, 0, 0, None, None, None, 1, 1.0, 2, 0, 0.0, 0.0]
+        z2_xlsx = ["第二责任区", *z2_numbers]
         assert by_zone_xlsx[place.zone("Z2")] == z2_xlsx
 
         # the listed inspector's own figures: 2 visits in each month, short of 4
@@ -188,6 +226,8 @@ async def test_a_county_shows_up_in_its_city_and_province(
 
         mine = await eventually(my_figures, within=30)
         assert [(m["visits"], m["meets"]) for m in mine["months"]] == [(2, False), (2, False)]
+        assert [m["days_on_site"] for m in mine["months"]] == [2, 2]  # one school a day
+        assert mine["days_on_site"] == 4
         assert mine["listed_schools"] == sorted(place.sid(x) for x in "ABD")
         assert mine["listed_schools_not_visited"] == []
         assert (mine["problems_found"], mine["issues_verified"]) == (3, 3)
@@ -206,3 +246,5 @@ async def test_a_county_shows_up_in_its_city_and_province(
             "province": await rollup("province", place.province, province),
         }
         assert rebuilt == views
+        r = await api.get(behind_z1, params={**AUTUMN, "limit": 2}, headers=county)
+        assert r.json() == page  # the rows behind a figure are rebuilt alike

@@ -97,6 +97,8 @@ def test_the_view_counts_each_inspector_once_per_visit() -> None:
         "county~K1": 2,
         "school~K1-A": 1,
         "school~K1-B": 1,
+        "day~03": 1,
+        "day~04": 1,
         "problems_found": 1,
     }
     assert docs[DocRef("months", "insp-2|2026-10")]["n"] == {"issues_verified": 1}  # type: ignore[index]
@@ -104,6 +106,7 @@ def test_the_view_counts_each_inspector_once_per_visit() -> None:
         "total": 1,
         "county~K1": 1,
         "school~K1-A": 1,
+        "day~03": 1,
     }
     inspector = docs[DocRef("inspectors", "insp-1")]
     assert inspector is not None and inspector["level"] == "county"

@@ -47,6 +47,7 @@ class FakeRollups:
         self.now: dict[str, Any] = dict.fromkeys(Figures.model_fields, 0) | {
             "visits_by_kind": {"routine": 2},
             "problems": {},
+            "campaigns": {},
             "coverage": 0.6667,
         }
         self.periods: list[Period] = []

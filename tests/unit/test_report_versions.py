@@ -14,6 +14,7 @@ from shared.contracts.reporting import Figures
 ZERO = dict.fromkeys(Figures.model_fields, 0) | {
     "visits_by_kind": {},
     "problems": {},
+    "campaigns": {},
     "coverage": None,
 }
 

@@ -17,7 +17,7 @@ from shared.contracts.directory import SchoolZoneChanged
 from shared.contracts.issues import IssueOverdue, IssueReopened, IssueVerified
 from shared.contracts.visits import Severity, VisitKind
 from shared.jurisdiction import Jurisdiction
-from tests.reporting_scenario import Log, Place, at, issue, school, visit
+from tests.reporting_scenario import Log, Place, at, issue, school, self_inspection, visit
 from tests.unit.test_rollup_figures import fold
 
 
@@ -38,7 +38,7 @@ SCHOOLS = ("A", "B", "D")
 START = date(2026, 1, 1)
 
 action = st.tuples(
-    st.sampled_from(["visit", "issue", "close", "reopen", "overdue", "move"]),
+    st.sampled_from(["visit", "issue", "close", "reopen", "overdue", "move", "file"]),
     st.integers(0, len(PLACES) - 1),
     st.sampled_from(SCHOOLS),
     st.integers(0, 500),  # day offset: up to 2027-05
@@ -57,11 +57,17 @@ def build(actions: list[tuple[str, int, str, int, VisitKind]]) -> list[Any]:
                 )
             log.add(f"school-{place.sid(s)}", registered, place.school(s), at("2025-12-01"))
     issues: dict[str, tuple[Place, str, bool]] = {}
+    filed: set[str] = set()
     for n, (kind, p, s, offset, visit_kind) in enumerate(sorted(actions, key=lambda a: a[3])):
         place, day = PLACES[p], (START + timedelta(days=offset)).isoformat()
         where = place.school(s)
         if kind == "visit":
-            visit(log, place, f"v{n}", s, visit_kind, day, team=1 + n % 2)
+            campaign = f"camp{n % 2}" if visit_kind == VisitKind.special else None
+            visit(log, place, f"v{n}", s, visit_kind, day, 1 + n % 2, campaign)
+        elif kind == "file" and (report := f"{place.sid(s)}-{day[:7]}") not in filed:
+            filed.add(report)  # one report per school and month (the service's rule)
+            filing_day = (date.fromisoformat(day) + timedelta(days=offset % 40)).isoformat()
+            self_inspection(log, place, s, day[:7], filing_day)
         elif kind == "issue":
             opened = issue(place, f"i{n}", s, f"item{n % 3}", Severity.general, day)
             log.add(opened.issue_id, opened, where, at(day))
@@ -118,6 +124,23 @@ def test_every_parent_is_the_sum_of_its_children(actions: list[Any]) -> None:
                 expected, n = _without_registered(expected), _without_registered(n)
             assert expected == n, (collection, unit, period)
         assert sums or not by_unit
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(action, max_size=40))
+def test_the_rows_behind_a_zone_agree_with_its_counts(actions: list[Any]) -> None:
+    docs = fold(build(actions))
+    rows: dict[tuple[str, str, str], int] = defaultdict(int)
+    for ref, doc in docs.items():
+        if ref.collection == "behind" and doc is not None and "day" in doc:
+            rows[(doc["unit"], doc["day"][:7], doc["figure"])] += 1
+    for ref, doc in docs.items():
+        if ref.collection != "months" or doc is None or doc["level"] not in ("zone", "school"):
+            continue
+        n, key = doc["n"], (doc["unit"], doc["month"])
+        assert rows[(*key, "visits")] == sum(c.sub(n, c.VISITS).values()), key
+        assert rows[(*key, "issues_opened")] == n.get(c.OPENED, 0), key
+        assert rows[(*key, "issues_closed")] == n.get(c.CLOSED, 0), key
 
 
 def _without_registered(n: c.Counts) -> c.Counts:

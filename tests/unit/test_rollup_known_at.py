@@ -43,7 +43,8 @@ def known_figures(docs: dict[DocRef, Doc | None], unit: str, period: Period, day
     monthly: dict[str, c.Counts] = defaultdict(dict)
     mask: c.Counts = {}
     for ref, doc in docs.items():
-        if doc is None or doc.get("unit") != unit:
+        counted = ref.collection in ("months", "masks", "late", "late_masks")
+        if doc is None or not counted or doc.get("unit") != unit:
             continue
         sign = -1 if ref.collection.startswith("late") else 1
         if sign < 0 and doc["recorded_on"] <= later:

@@ -1,4 +1,5 @@
-"""An inspector's own figures: visits per month against the frequency rules."""
+"""An inspector's own figures: visits and days on site per month against the frequency
+rules, problems found and issues verified."""
 
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ InspectorsDep = Annotated[Inspectors, Depends(get_inspectors)]
 class InspectorMonth(BaseModel):
     month: str
     visits: int
+    days_on_site: int
+    """Distinct days of the month with a sign-in (workload)."""
     meets: bool
     required: int | None = None
     counties_without_visit: list[str] | None = None
@@ -42,6 +45,8 @@ class InspectorFigures(BaseModel):
     months: list[InspectorMonth]
     months_meeting_rule: int
     visits: int
+    days_on_site: int
+    """Days on site over the period's months (workload)."""
     problems_found: int
     """Issues opened in the period for which the inspector is responsible."""
     issues_verified: int

@@ -64,6 +64,7 @@ class Inspectors:
             "months": rows,
             "months_meeting_rule": sum(1 for r in rows if r["meets"]),
             "visits": sum(r["visits"] for r in rows),
+            "days_on_site": sum(r["days_on_site"] for r in rows),
             "problems_found": summed.get("problems_found", 0),
             "issues_verified": summed.get("issues_verified", 0),
             "listed_schools": listed,

@@ -4,15 +4,16 @@ the closures they verified, from the directory, visits and issues topics.
 
 Collections: ``inspectors`` (``_id`` = inspector id: ``level``, place, ``listings``),
 ``months`` (``_id = <inspector>|<YYYY-MM>``: ``n`` with ``total``, ``county~<code>``,
-``direct``, ``school~<id>``, ``problems_found``, ``issues_verified``), ``visits``
-(``_id`` = visit id: who has signed in).
+``direct``, ``school~<id>``, ``day~<dd>`` (first sign-ins on day ``dd`` of the month:
+the distinct days are the days on site), ``problems_found``, ``issues_verified``),
+``visits`` (``_id`` = visit id: who has signed in).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from services.reporting.inspectors.domain.rules import DIRECT
+from services.reporting.inspectors.domain.rules import DAY, DIRECT
 from services.reporting.rollups.domain import counts as c
 from services.reporting.rollups.domain.periods import month_key
 from shared import topics
@@ -113,10 +114,12 @@ class InspectorView:
         if payload.inspector_id in visit["signed"]:
             return  # signed in twice on one visit: one visit
         view.put(ref, {**visit, "signed": [*visit["signed"], payload.inspector_id]})
-        month = month_key(local_day(payload.signed_in_at))
+        day = local_day(payload.signed_in_at)
+        month = month_key(day)
         county = event.jurisdiction.county
         deltas = {
             "total": 1,
+            c.key(DAY, f"{day.day:02d}"): 1,
             c.key("county", county) if county else DIRECT: 1,
             c.key("school", visit["school_id"]): 1,
         }

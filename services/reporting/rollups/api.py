@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from services.reporting.access import authorize, visible_children
 from services.reporting.deps import PeriodDep, RollupsDep
+from services.reporting.rollups.behind_api import router as behind_router
 from services.reporting.rollups.domain.periods import Period, PeriodError
 from services.reporting.rollups.domain.units import unit_id
 from services.reporting.rollups.queries import Rollups
@@ -23,6 +24,7 @@ from shared.exports import XLSX_MEDIA_TYPE, csv_response, xlsx_response
 from shared.params import PlausibleDate
 
 router = APIRouter(tags=["reports"])
+router.include_router(behind_router)
 
 UNIT_CODE = r"^[0-9A-Za-z_-]{1,60}$"
 
@@ -54,6 +56,8 @@ class PeriodPublic(BaseModel):
 
 class ChildRollup(BaseModel):
     unit: UnitPublic
+    name: str | None
+    """The unit's name as the directory gives it (docs/reporting.md, "Routes")."""
     figures: Figures
 
 
@@ -69,6 +73,7 @@ class SchoolMonth(BaseModel):
 
 class UnitRollup(BaseModel):
     unit: UnitPublic
+    name: str | None
     period: PeriodPublic
     figures: Figures
     children: list[ChildRollup]
@@ -113,12 +118,16 @@ async def unit_rollup(
     children = visible_children(principal, await rollups.children(level.value, code))
     ids = [unit["unit"], *(child["unit"] for child in children)]
     found = await rollups.figures(ids, period, known_on)
+    names = await rollups.names([unit, *children])
     months = await rollups.school_months(code, period) if level == Level.school else []
     return {
         "unit": unit,
+        "name": names[unit["unit"]],
         "period": _period(period),
         "figures": found[unit["unit"]],
-        "children": [{"unit": ch, "figures": found[ch["unit"]]} for ch in children],
+        "children": [
+            {"unit": ch, "name": names[ch["unit"]], "figures": found[ch["unit"]]} for ch in children
+        ],
         "months": months,
     }
 
@@ -140,6 +149,7 @@ async def open_on(
 
 CSV_COLUMNS = (
     ("单位", "code"),
+    ("名称", "name"),
     ("学校数", "schools"),
     ("到校学校数", "schools_visited"),
     ("覆盖率", "coverage"),
@@ -154,6 +164,10 @@ CSV_COLUMNS = (
     ("整改天数P90", "p90_days_to_close"),
     ("举报投诉", "complaints_received"),
     ("属实率", "substantiation_rate"),
+    ("自查报告应报", "self_inspections_due"),
+    ("自查报告已报", "self_inspections_filed"),
+    ("自查报送率", "self_inspection_filing_rate"),
+    ("按时报送率", "self_inspection_on_time_rate"),
 )
 
 
@@ -164,8 +178,10 @@ async def _children_table(
     authorize(principal, level, unit)
     children = visible_children(principal, await rollups.children(level.value, code))
     found = await rollups.figures([ch["unit"] for ch in children], period)
+    names = await rollups.names(children)
     return [
-        [ch["code"], *(found[ch["unit"]][key] for _, key in CSV_COLUMNS[1:])] for ch in children
+        [ch["code"], names[ch["unit"]], *(found[ch["unit"]][key] for _, key in CSV_COLUMNS[2:])]
+        for ch in children
     ]
 
 

@@ -13,8 +13,10 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
+from services.reporting.rollups import names as unit_names
 from services.reporting.rollups.domain import counts as c
 from services.reporting.rollups.domain.figures import from_documents, open_on_day
+from services.reporting.rollups.domain.labels import synthetic_name
 from services.reporting.rollups.domain.periods import Period, month_key
 from services.reporting.rollups.domain.units import CHILD, unit_id
 from services.reporting.rollups.view import NAME
@@ -105,6 +107,16 @@ class Rollups:
         async for doc in months.find({"parent": parent, "level": CHILD[level]}):
             seen.setdefault(doc["unit"], _meta(doc))
         return [seen[k] for k in sorted(seen)]
+
+    async def names(self, units: list[dict[str, Any]]) -> dict[str, str | None]:
+        """Each unit's name (by unit id) as the directory gave it; a city's city-direct
+        schools and a county's schools without a zone by what they are; ``None`` when
+        the directory has not named it."""
+        keys = {u["unit"]: unit_names.name_id(u["level"], u["code"]) for u in units}
+        names = await self._models.collection(unit_names.COLLECTION)
+        query = {"_id": {"$in": sorted(set(keys.values()))}}
+        found = {d["_id"]: d["name"] async for d in names.find(query)}
+        return {u["unit"]: found.get(keys[u["unit"]]) or synthetic_name(u["code"]) for u in units}
 
     async def school_months(self, school: str, period: Period) -> list[dict[str, Any]]:
         """A school card's months: visits by kind, last visit, issues and complaints."""

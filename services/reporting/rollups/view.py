@@ -1,5 +1,5 @@
 """The roll-up projection: monthly counts and visit masks per unit, from directory,
-visits and issues events (definitions: docs/reporting.md).
+visits and issues events, self-inspection reports included (definitions: docs/reporting.md).
 
 Collections:
 
@@ -14,15 +14,16 @@ Collections:
   later day (China time) than the day that decides their period (offline capture), by
   the day they were recorded; "as known at the end of day D" subtracts those recorded
   after D (docs/reporting.md);
-* ``visits`` / ``issues`` / ``complaints`` — what later events of a stream need to know
-  (a visit's kind and whether it was counted; an issue's opening day, deadline and
-  state; a complaint's answer deadline).
+* ``visits`` / ``issues`` / ``complaints`` / ``schools`` — what later events of a stream
+  need to know (:mod:`.counting`);
+* ``behind`` — the visits, issues and complaints behind a zone's and a school's figures
+  (:mod:`.behind`); ``names`` — the units' names (:mod:`.names`).
 
 Every event writes the same delta into the document of every unit of its chain
 (:func:`~.domain.units.chain`), so a city is the sum of its counties by construction.
 The day that decides the month: the first sign-in of a visit; the day an issue event
 happened (China time); a complaint's ``received_on``/``answered_on`` and the day it was
-verified.
+verified; the last day of the month a self-inspection report is for.
 """
 
 from __future__ import annotations
@@ -30,16 +31,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date
 
+from services.reporting.rollups import behind, names
+from services.reporting.rollups.counting import deltas as event_deltas
 from services.reporting.rollups.domain import counts as c
-from services.reporting.rollups.domain.periods import month_key
+from services.reporting.rollups.domain.periods import month_key, month_period
 from services.reporting.rollups.domain.units import Unit, chain
 from shared import topics
-from shared.contracts.complaints import (
-    ComplaintAnswered,
-    ComplaintReceived,
-    ComplaintVerified,
-    VerificationOutcome,
-)
+from shared.contracts.complaints import ComplaintAnswered, ComplaintReceived, ComplaintVerified
 from shared.contracts.directory import SchoolRegistered, SchoolZoneChanged
 from shared.contracts.issues import (
     DeadlineExtensionApproved,
@@ -50,6 +48,7 @@ from shared.contracts.issues import (
     IssueVerified,
     RectificationNoticeIssued,
 )
+from shared.contracts.self_inspection import SelfInspectionFiled
 from shared.contracts.visits import InspectorSignedIn, VisitPlanned
 from shared.deadlines import local_day
 from shared.envelope import EventEnvelope
@@ -73,6 +72,8 @@ _EVENTS: tuple[type[EventPayload], ...] = (
     ComplaintReceived,
     ComplaintVerified,
     ComplaintAnswered,
+    SelfInspectionFiled,
+    *names.EVENTS,
 )
 
 
@@ -107,6 +108,8 @@ def event_day(event: EventEnvelope, payload: EventPayload) -> date:
             return payload.received_on
         case ComplaintAnswered():
             return payload.answered_on
+        case SelfInspectionFiled():
+            return month_period(payload.month).last_day
     return local_day(event.occurred_at)
 
 
@@ -137,11 +140,17 @@ class RollupView:
         "visits",
         "issues",
         "complaints",
+        "schools",
+        behind.COLLECTION,
+        names.COLLECTION,
     )
 
     def keys(self, event: EventEnvelope, payload: EventPayload) -> Iterable[DocRef]:
         if isinstance(payload, VisitPlanned):
             return [DocRef("visits", payload.visit_id)]
+        named = names.ref(payload)
+        if isinstance(payload, names.EVENTS):
+            return [named] if named else []
         units = _units(event, payload)
         day = event_day(event, payload)
         month, late = month_key(day), recorded_late(event, day)
@@ -151,11 +160,16 @@ class RollupView:
                 [late_ref(u, month, late) for u in zones] if late else []
             )
         refs = [DocRef("months", f"{u.id}|{month}") for u in units]
+        refs += behind.refs(event, payload, units, day)
+        if named:
+            refs.append(named)
         if late:
             refs += [late_ref(u, month, late) for u in units]
         if isinstance(payload, InspectorSignedIn):
             years = (day.year, day.year + 1)
             refs.append(DocRef("visits", payload.visit_id))
+            if units[-1].level == "school":
+                refs.append(DocRef("schools", units[-1].code))
             refs += [mask_ref(u, y) for u in units for y in years]
             if late:
                 refs += [late_mask_ref(u, y, late) for u in units for y in years]
@@ -170,7 +184,11 @@ class RollupView:
         if isinstance(payload, VisitPlanned):
             ref = DocRef("visits", payload.visit_id)
             if view.get(ref) is None:
-                view.put(ref, {"kind": payload.kind.value, "counted": False})
+                fields = {"kind": payload.kind.value, "campaign_id": payload.campaign_id}
+                view.put(ref, {**fields, "counted": False})
+            return
+        if isinstance(payload, names.EVENTS):
+            names.record(payload, view)
             return
         day = event_day(event, payload)
         late = recorded_late(event, day)
@@ -180,17 +198,21 @@ class RollupView:
             _count(view, [new], day, {c.REGISTERED: 1}, late)
             return
         units = _units(event, payload)
-        deltas = _deltas(event, payload, view, day)
+        school = units[-1].code if units[-1].level == "school" else None
+        deltas = event_deltas(payload, view, day, school)
+        behind.record(event, payload, view, units, day, deltas)
+        if isinstance(payload, SchoolRegistered):
+            names.record(payload, view)
         if isinstance(payload, InspectorSignedIn) and deltas:
             if units[-1].level != "school":
                 raise ValueError(f"sign-in without a school in {event.jurisdiction.path}")
             _mark_visited(view, units, day, late)
-            school = month_ref(units[-1], month_key(day))
+            card = month_ref(units[-1], month_key(day))
             _count(view, units, day, deltas, late)
-            doc = view.get(school)
+            doc = view.get(card)
             assert doc is not None
             last = doc.get("last_visit_on")
-            view.put(school, {**doc, "last_visit_on": max(last or "", day.isoformat())})
+            view.put(card, {**doc, "last_visit_on": max(last or "", day.isoformat())})
             return
         _count(view, units, day, deltas, late)
 
@@ -242,118 +264,3 @@ def _mark_visited(view: View, units: Sequence[Unit], day: date, late: str | None
             if late:
                 fields = {"year": year, "recorded_on": late}
                 _add(view, late_mask_ref(unit, year, late), {**unit.meta(), **fields}, delta)
-
-
-def _deltas(event: EventEnvelope, payload: EventPayload, view: View, day: date) -> c.Counts:
-    """The counts an event adds to each unit of its chain (state kept on the way)."""
-    dd = f"{day.day:02d}"
-    match payload:
-        case SchoolRegistered():
-            return {c.REGISTERED: 1}
-        case InspectorSignedIn():
-            return _visit(view, payload)
-        case IssueOpened():
-            return _issue_opened(view, payload, day)
-        case IssueVerified():
-            return _issue_closed(view, payload.issue_id, day)
-        case IssueReopened():
-            issue = _issue(view, payload.issue_id)
-            if issue["open"]:
-                return {}
-            _put_issue(view, payload.issue_id, issue, open=True, deadline=payload.deadline)
-            return {c.REOPENED: 1, c.key(c.OPEN_DELTA, dd): 1}
-        case IssueOverdue():
-            issue = _issue(view, payload.issue_id)
-            if not issue["open"] or issue["overdue"]:
-                return {}
-            _put_issue(view, payload.issue_id, issue, overdue=True)
-            return {c.BECAME_OVERDUE: 1, c.key(c.OVERDUE_DELTA, dd): 1}
-        case DeadlineExtensionApproved() | RectificationNoticeIssued():
-            return _new_deadline(view, payload, dd)
-        case IssueEscalated():
-            _issue(view, payload.issue_id)
-            return {c.ESCALATIONS: 1}
-        case ComplaintReceived():
-            ref = DocRef("complaints", payload.complaint_id)
-            view.put(ref, {"answer_due_on": payload.answer_due_on.isoformat()})
-            return {c.COMPLAINTS: 1}
-        case ComplaintVerified():
-            if payload.outcome == VerificationOutcome.substantiated:
-                return {c.VERIFIED: 1, c.SUBSTANTIATED: 1}
-            if payload.outcome == VerificationOutcome.partly_substantiated:
-                return {c.VERIFIED: 1, c.PARTLY: 1}
-            return {c.VERIFIED: 1}
-        case ComplaintAnswered():
-            complaint = view.get(DocRef("complaints", payload.complaint_id))
-            on_time = complaint is not None and day.isoformat() <= complaint["answer_due_on"]
-            return {c.ANSWERED: 1, **({c.ANSWERED_ON_TIME: 1} if on_time else {})}
-    raise ValueError(f"unhandled event {payload.event_type}")
-
-
-def _visit(view: View, payload: InspectorSignedIn) -> c.Counts:
-    ref = DocRef("visits", payload.visit_id)
-    visit = view.get(ref)
-    if visit is None:
-        raise ValueError(f"sign-in for unknown visit {payload.visit_id}")
-    if visit["counted"]:
-        return {}  # a team member's sign-in: the visit is counted once
-    view.put(ref, {**visit, "counted": True})
-    return {c.key(c.VISITS, visit["kind"]): 1}
-
-
-def _issue(view: View, issue_id: str) -> Doc:
-    issue = view.get(DocRef("issues", issue_id))
-    if issue is None:
-        raise ValueError(f"event for unknown issue {issue_id}")
-    return issue
-
-
-def _put_issue(view: View, issue_id: str, issue: Doc, **changes: object) -> None:
-    doc = {**issue, **changes}
-    if isinstance(doc.get("deadline"), date):
-        doc["deadline"] = doc["deadline"].isoformat()
-    if changes.get("open") is True:
-        doc["overdue"] = False
-    view.put(DocRef("issues", issue_id), doc)
-
-
-def _issue_opened(view: View, payload: IssueOpened, day: date) -> c.Counts:
-    if view.get(DocRef("issues", payload.issue_id)) is not None:
-        raise ValueError(f"issue {payload.issue_id} opened twice")
-    doc = {"opened_on": day.isoformat(), "open": True, "overdue": False}
-    _put_issue(view, payload.issue_id, doc, deadline=payload.deadline)
-    return {
-        c.OPENED: 1,
-        c.key(c.PROBLEM, payload.item_code, payload.severity.value): 1,
-        c.key(c.OPEN_DELTA, f"{day.day:02d}"): 1,
-    }
-
-
-def _issue_closed(view: View, issue_id: str, day: date) -> c.Counts:
-    issue = _issue(view, issue_id)
-    if not issue["open"]:
-        return {}
-    _put_issue(view, issue_id, issue, open=False, overdue=False, closed_on=day.isoformat())
-    dd = f"{day.day:02d}"
-    days = (day - date.fromisoformat(issue["opened_on"])).days
-    on_time = day.isoformat() <= issue["deadline"]
-    deltas = {
-        c.CLOSED: 1,
-        c.CLOSED_ON_TIME if on_time else c.CLOSED_LATE: 1,
-        c.key(c.CLOSE_DAYS, days): 1,
-        c.key(c.OPEN_DELTA, dd): -1,
-    }
-    if issue["overdue"]:
-        deltas[c.key(c.OVERDUE_DELTA, dd)] = -1
-    return deltas
-
-
-def _new_deadline(
-    view: View, payload: DeadlineExtensionApproved | RectificationNoticeIssued, dd: str
-) -> c.Counts:
-    issue = _issue(view, payload.issue_id)
-    deltas: c.Counts = {c.NOTICES: 1} if isinstance(payload, RectificationNoticeIssued) else {}
-    if issue["open"] and issue["overdue"]:
-        deltas[c.key(c.OVERDUE_DELTA, dd)] = -1
-    _put_issue(view, payload.issue_id, issue, deadline=payload.deadline, overdue=False)
-    return deltas

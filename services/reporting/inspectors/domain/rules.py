@@ -8,6 +8,8 @@ offices' own rules are a later step):
   they are listed at one.
 
 A visit is the inspector's first sign-in on it; the month is the sign-in's (China time).
+Workload: the **days on site** of a month are the distinct days (China time) with at
+least one such sign-in, whatever the number of schools visited that day.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ COUNTY_VISITS_A_MONTH = 4
 CITY_VISITS_A_COUNTY = 1
 CITY_DIRECT_VISITS = 2
 DIRECT = "direct"
+DAY = "day"
 
 
 @dataclass(frozen=True)
@@ -44,18 +47,32 @@ def month_check(
     those active in the month.
     """
     total = visits.get("total", 0)
+    days = days_on_site(visits)
     if level == "county":
-        return {"visits": total, "required": COUNTY_VISITS_A_MONTH, "meets": total >= 4}
+        meets = total >= COUNTY_VISITS_A_MONTH
+        return {
+            "visits": total,
+            "days_on_site": days,
+            "required": COUNTY_VISITS_A_MONTH,
+            "meets": meets,
+        }
     counties = sorted({x.county for x in listings if x.county is not None})
     short = [c for c in counties if visits.get(f"county~{c}", 0) < CITY_VISITS_A_COUNTY]
     direct = any(x.county is None for x in listings)
     direct_short = direct and visits.get(DIRECT, 0) < CITY_DIRECT_VISITS
     return {
         "visits": total,
+        "days_on_site": days,
         "counties_without_visit": short,
         "city_direct_visits": visits.get(DIRECT, 0),
         "meets": not short and not direct_short,
     }
+
+
+def days_on_site(visits: Mapping[str, int]) -> int:
+    """Distinct days of the month with a sign-in (``day~<dd>`` counts)."""
+    head = DAY + "~"
+    return sum(1 for k, v in visits.items() if k.startswith(head) and v > 0)
 
 
 def listed_schools_visited(

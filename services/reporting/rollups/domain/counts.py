@@ -4,7 +4,9 @@ A monthly document's ``n`` is a flat map of integer counts; a parent's map is th
 its children's, key by key, by construction (the same delta is added along the chain).
 Keys with a ``~`` carry a sub-key: ``visits~routine``, ``problem~safety~major``,
 ``close_days~12`` (a histogram of days to close), ``open~07`` (net change of open issues
-on day 7 of the month; an as-of day is a cumulative sum of these).
+on day 7 of the month; an as-of day is a cumulative sum of these),
+``campaign_visits~<campaign>`` and ``campaign_schools~<campaign>`` (schools whose first
+visit under the campaign fell in the month).
 """
 
 from __future__ import annotations
@@ -33,6 +35,10 @@ SUBSTANTIATED = "complaints_substantiated"
 PARTLY = "complaints_partly_substantiated"
 ANSWERED = "complaints_answered"
 ANSWERED_ON_TIME = "complaints_answered_on_time"
+SELF_INSPECTIONS_FILED = "self_inspections_filed"
+SELF_INSPECTIONS_ON_TIME = "self_inspections_on_time"
+CAMPAIGN_VISITS = "campaign_visits"
+CAMPAIGN_SCHOOLS = "campaign_schools"
 VISITED_MASK = "v"
 
 

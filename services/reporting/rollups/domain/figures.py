@@ -56,6 +56,28 @@ def open_on(before: Mapping[str, int], month: Mapping[str, int], day: int, delta
     return earlier + sum(v for d, v in c.sub(month, delta).items() if int(d) <= day)
 
 
+def school_months(period: Period, per_month: Mapping[str, Mapping[str, int]], before: int) -> int:
+    """Σ over the months of the period of the schools registered by each month's end:
+    the self-inspection reports due for the period."""
+    existing = before
+    due = 0
+    for month in period.months:
+        existing += per_month.get(month, {}).get(c.REGISTERED, 0)
+        due += existing
+    return due
+
+
+def campaigns(months: Mapping[str, int], before: Mapping[str, int]) -> dict[str, dict[str, int]]:
+    """Per campaign: its visits in the period and the schools visited under it by the
+    period's end (each school once, in the month of its first visit under it)."""
+    visits = c.sub(months, c.CAMPAIGN_VISITS)
+    schools = c.total([c.sub(before, c.CAMPAIGN_SCHOOLS), c.sub(months, c.CAMPAIGN_SCHOOLS)])
+    return {
+        campaign: {"visits": visits.get(campaign, 0), "schools_visited": schools.get(campaign, 0)}
+        for campaign in sorted(set(visits) | set(schools))
+    }
+
+
 def figures(
     period: Period,
     per_month: Mapping[str, Mapping[str, int]],
@@ -79,6 +101,9 @@ def figures(
     verified = months.get(c.VERIFIED, 0)
     substantiated = months.get(c.SUBSTANTIATED, 0) + months.get(c.PARTLY, 0)
     answered = months.get(c.ANSWERED, 0)
+    due = school_months(period, per_month, before.get(c.REGISTERED, 0))
+    filed = months.get(c.SELF_INSPECTIONS_FILED, 0)
+    filed_on_time = months.get(c.SELF_INSPECTIONS_ON_TIME, 0)
     problems: dict[str, dict[str, int]] = {}
     for k, n in c.sub(months, c.PROBLEM).items():
         item, severity = k.split("~", 1)
@@ -114,6 +139,12 @@ def figures(
         "complaints_answered": answered,
         "complaints_answered_on_time": months.get(c.ANSWERED_ON_TIME, 0),
         "on_time_answer_rate": ratio(months.get(c.ANSWERED_ON_TIME, 0), answered),
+        "self_inspections_due": due,
+        "self_inspections_filed": filed,
+        "self_inspections_filed_on_time": filed_on_time,
+        "self_inspection_filing_rate": ratio(filed, due),
+        "self_inspection_on_time_rate": ratio(filed_on_time, due),
+        "campaigns": campaigns(months, before),
     }
 
 
