@@ -63,6 +63,11 @@ class NotFound(LookupError):
     """The addressed thing does not exist (HTTP 404); the message says what, in zh-CN."""
 
 
+class NotCaughtUp(Exception):
+    """A read model has not reached the version a read waits for (HTTP 503): the write
+    was accepted, the read model will show it shortly; retry."""
+
+
 @dataclass(frozen=True)
 class CommandContext:
     """Who asks, when, and as part of what (brought by the command, never read inside)."""

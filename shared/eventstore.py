@@ -50,7 +50,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from pymongo import ASCENDING
+from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
@@ -177,9 +177,19 @@ class EventStore:
         return found
 
     async def version(self, stream_id: str) -> int:
-        """The stream's current version (0 for a stream with no events)."""
-        commits = await self._stream_commits(stream_id)
-        return int(commits[-1]["last_version"]) if commits else 0
+        """The stream's current version (0 for a stream with no events): the last commit's
+        ``last_version`` from the ``(stream_id, base_version)`` index, no event read."""
+        cursor = (
+            self._commits.find({"stream_id": stream_id}, projection={"last_version": True})
+            .sort("base_version", DESCENDING)
+            .limit(1)
+        )
+        last = [c async for c in cursor]
+        if not last:
+            return 0
+        version = int(last[0]["last_version"])
+        self._remember(stream_id, version)
+        return version
 
     async def append(
         self, stream_id: str, expected_version: int, events: Sequence[EventEnvelope]

@@ -25,7 +25,7 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared import metrics
-from shared.commands import Forbidden, IllegalStep, InvalidField, NotFound
+from shared.commands import Forbidden, IllegalStep, InvalidField, NotCaughtUp, NotFound
 from shared.envelope import EventEnvelope
 from shared.eventstore import ConcurrencyConflict, StalePrecondition
 from shared.params import MAX_VERSION
@@ -167,6 +167,7 @@ DOMAIN_ERRORS: dict[type[Exception], int] = {
     StalePrecondition: status.HTTP_412_PRECONDITION_FAILED,
     ConcurrencyConflict: status.HTTP_409_CONFLICT,
     InvalidField: status.HTTP_422_UNPROCESSABLE_CONTENT,
+    NotCaughtUp: status.HTTP_503_SERVICE_UNAVAILABLE,
 }
 """The one mapping of the domain's errors to HTTP (subclasses map as their base).
 

@@ -11,12 +11,13 @@ plain dicts a test fills directly.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from itertools import count
 from uuid import UUID
 
+from services.issues.complaints.ports import Contact, TrackingCode
 from services.visits.campaigns.lookup import CampaignFacts
 from services.visits.directory.domain.facts import SchoolOnDay
 from services.visits.plans.domain.plan import PlanFacts
@@ -181,3 +182,47 @@ class Ids:
 
     def __call__(self) -> UUID:
         return UUID(int=next(self._next))
+
+
+@dataclass
+class MemoryContacts:
+    """The complainants' contacts (``ContactStore``)."""
+
+    stored: dict[str, Contact] = field(default_factory=dict)
+
+    async def store(
+        self, complaint_id: str, school_id: str, contact: Contact, now: datetime
+    ) -> None:
+        self.stored[complaint_id] = contact
+
+    async def get_many(self, complaint_ids: Iterable[str]) -> dict[str, Contact]:
+        return {cid: self.stored[cid] for cid in complaint_ids if cid in self.stored}
+
+    async def delete(self, complaint_id: str) -> bool:
+        return self.stored.pop(complaint_id, None) is not None
+
+
+@dataclass
+class MemoryTrackingCodes:
+    """Tracking numbers and their hashed query codes (``TrackingCodes``)."""
+
+    codes: dict[str, TrackingCode] = field(default_factory=dict)
+
+    async def reserve(self, code: TrackingCode, now: datetime) -> bool:
+        if code.tracking_no in self.codes:
+            return False
+        self.codes[code.tracking_no] = code
+        return True
+
+    async def get(self, tracking_no: str) -> TrackingCode | None:
+        return self.codes.get(tracking_no)
+
+
+@dataclass
+class FakeLedZones:
+    """Zone id → its leader (``LedZones``)."""
+
+    leaders: dict[str, str] = field(default_factory=dict)
+
+    async def led_by(self, user_id: str) -> list[str]:
+        return sorted(zone for zone, leader in self.leaders.items() if leader == user_id)

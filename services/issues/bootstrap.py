@@ -8,7 +8,7 @@ from services.issues.complaints.api import router as complaints_router
 from services.issues.complaints.public import LIMITER as COMPLAINT_LIMITER
 from services.issues.complaints.public import public_router as public_complaints_router
 from services.issues.complaints.queries import ComplaintQueries
-from services.issues.complaints.service import ComplaintService
+from services.issues.complaints.service import complaint_service
 from services.issues.complaints.view import ComplaintsView
 from services.issues.directory_view import VIEW as DIRECTORY_VIEW
 from services.issues.directory_view import directory_view
@@ -90,13 +90,22 @@ def _wire(settings: IssuesSettings) -> StartHook:
         await runtime.run_reactor(HazardNumbering(app.state.number_books, runtime.clock))
         await runtime.run_projection(hazard_register())
         # complaints (举报投诉)
-        app.state.complaints = ComplaintService(
+        complaints = complaint_service(
             runtime,
             app.state.directory_lookup,
             app.state.issues,
             answer_days=settings.complaint_answer_days,
         )
-        app.state.complaint_queries = ComplaintQueries(app.state.complaints, runtime)
+        app.state.complaints = complaints
+        app.state.complaint_queries = ComplaintQueries(
+            runtime.db,
+            complaints.keys,
+            complaints.contacts,
+            complaints.codes,
+            complaints.zones,
+            runtime.store,
+            lambda: runtime.clock(),  # tests replace the runtime's clock after start-up
+        )
         await runtime.run_projection(ComplaintsView())
 
     return start

@@ -211,7 +211,9 @@ async def test_erasure_leaves_no_readable_byte_anywhere_and_a_rebuild_keeps_it(
 
     async def listed(extra: Callable[[list[dict[str, Any]]], bool]) -> list[dict[str, Any]]:
         r = await w.client.get("/complaints", headers=w.office)
-        docs = [d for d in r.json() if d["county"] == w.code] if r.status_code == 200 else []
+        docs = (
+            [d for d in r.json()["items"] if d["county"] == w.code] if r.status_code == 200 else []
+        )
         return docs if len(docs) == 2 and extra(docs) else []
 
     docs = await eventually(lambda: listed(lambda d: True))
@@ -264,7 +266,12 @@ async def test_erasure_leaves_no_readable_byte_anywhere_and_a_rebuild_keeps_it(
         f"/complaints/{cid}/erasure", json={"reason": "because"}, headers=w.office
     )
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.reason"
-    r = await w.client.post(f"/complaints/{cid}/erasure", json=body, headers=w.office)
+    stale = {**w.office, "If-Match": '"5"'}  # 412, and nothing deleted yet
+    r = await w.client.post(f"/complaints/{cid}/erasure", json=body, headers=stale)
+    assert r.status_code == 412 and await w.db[KEYS].count_documents({"_id": cid}) == 1
+    r = await w.client.post(
+        f"/complaints/{cid}/erasure", json=body, headers={**w.office, "If-Match": '"6"'}
+    )
     assert (await ok(r))["erased"] and r.headers["ETag"] == '"7"'
 
     # A crash after the key and contact went, before ComplaintErased was appended: the

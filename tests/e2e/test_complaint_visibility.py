@@ -196,9 +196,10 @@ async def world(infra: Infra, keys: tuple[Path, Path], issuer: TokenIssuer) -> A
 
         async def caught_up() -> bool:
             r = await client.get("/complaints", headers=office)
-            now = {d["complaint_id"]: d["status"] for d in r.json()} if r.is_success else {}
+            rows = r.json()["items"] if r.is_success else []
+            now = {d["complaint_id"]: d["status"] for d in rows}
             ready = all(now.get(ids[c]) == s for c, s in wanted.items())
-            moved = [d for d in r.json() if d["complaint_id"] == ids["moved"]] if ready else []
+            moved = [d for d in rows if d["complaint_id"] == ids["moved"]] if ready else []
             return bool(moved) and moved[0]["routed_to"] == [f"{code}-insp-3"]
 
         await eventually(caught_up)
@@ -310,12 +311,12 @@ async def test_who_sees_a_complaint(world: World, route: str, role: str) -> None
         assert secret not in text, (route, role, secret)
     kind, _, case = route.partition(":")
     if kind == "list":
-        listed = {d["complaint_id"] for d in r.json()}
+        listed = {d["complaint_id"] for d in r.json()["items"]}
         assert {c for c in CASES if world.ids[c] in listed} == {
             c for c in CASES if role in VISIBLE[c]
         }, (route, role)
     if kind in ("get", "list") and role == "principal":
-        docs = r.json() if kind == "list" else [r.json()]
+        docs = r.json()["items"] if kind == "list" else [r.json()]
         for doc in docs:
             assert set(doc) <= set(FACTS), set(doc) - set(FACTS)
             assert doc["verification"]["outcome"] == "substantiated"

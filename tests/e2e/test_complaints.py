@@ -167,7 +167,8 @@ async def a_qr_complaint_is_routed_verified_linked_answered_and_closed(w: World)
     # It is routed to the listed inspector; the office finds it in the list.
     async def listed() -> dict[str, Any] | None:
         r = await w.client.get("/complaints", params={"school_id": s1}, headers=w.office)
-        found = [d for d in r.json() if d["tracking_no"] == no] if r.status_code == 200 else []
+        rows = r.json()["items"] if r.status_code == 200 else []
+        found = [d for d in rows if d["tracking_no"] == no]
         return found[0] if found else None
 
     row = await eventually(listed)
@@ -202,7 +203,7 @@ async def a_qr_complaint_is_routed_verified_linked_answered_and_closed(w: World)
     # and another county never do (404, as for an unknown id). docs/complaints.md.
     for outsider in (w.principal(1), insp3, city, integrator, other):
         assert (await w.client.get(f"/complaints/{cid}", headers=outsider)).status_code == 404
-    assert await ok(await w.client.get("/complaints", headers=w.principal(1))) == []
+    assert (await ok(await w.client.get("/complaints", headers=w.principal(1))))["items"] == []
     r = await w.client.get("/complaints", params={"county": w.code}, headers=other)
     assert r.status_code == 403
     assert (await w.client.get("/complaints", headers=city)).status_code == 403
@@ -221,6 +222,9 @@ async def a_qr_complaint_is_routed_verified_linked_answered_and_closed(w: World)
     r = await w.client.post(
         f"/complaints/{cid}/accept", json=note, headers={**insp1, "If-Match": '"2"'}
     )
+    assert (await ok(r))["status"] == "accepted" and r.headers["ETag"] == '"3"'
+    # the read model waits for the version the step answered (read your own writes)
+    r = await w.client.get(f"/complaints/{cid}", params={"min_version": 3}, headers=insp1)
     assert (await ok(r))["status"] == "accepted" and r.headers["ETag"] == '"3"'
 
     issue_body = {
@@ -276,12 +280,12 @@ async def a_qr_complaint_is_routed_verified_linked_answered_and_closed(w: World)
 
     async def school_lists_it() -> list[dict[str, Any]] | None:
         r = await w.client.get("/complaints", headers=w.principal(1))
-        found: list[dict[str, Any]] = r.json() if r.status_code == 200 else []
+        found: list[dict[str, Any]] = r.json()["items"] if r.status_code == 200 else []
         return found if found and found[0]["status"] == "closed" else None
 
     mine = await eventually(school_lists_it)
     assert [d["complaint_id"] for d in mine] == [cid] and "contact" not in mine[0]
-    assert await ok(await w.client.get("/complaints", headers=w.principal(2))) == []
+    assert (await ok(await w.client.get("/complaints", headers=w.principal(2))))["items"] == []
 
     # The parent reads the answer; nothing internal, and only with the right code.
     async with w.public("10.0.0.2") as parent:
@@ -302,14 +306,14 @@ async def a_qr_complaint_is_routed_verified_linked_answered_and_closed(w: World)
     async def overdue() -> list[dict[str, Any]] | None:
         # (until the read model has caught up with both: the answered one and the new one)
         r = await w.client.get("/complaints", params={"answer_overdue": "true"}, headers=w.office)
-        found = r.json() if r.status_code == 200 else []
+        found = r.json()["items"] if r.status_code == 200 else []
         return found if [d["complaint_id"] for d in found] == [taken["complaint_id"]] else None
 
     late = await eventually(overdue)
     assert [d["complaint_id"] for d in late] == [taken["complaint_id"]]
     assert late[0]["answer_overdue"] and late[0]["unlisted"]
     r = await w.client.get("/complaints", params={"answer_overdue": "false"}, headers=w.office)
-    assert [d["complaint_id"] for d in await ok(r)] == [cid]
+    assert [d["complaint_id"] for d in (await ok(r))["items"]] == [cid]
 
 
 async def bad_input_unknown_ids_rate_limit_and_roles(w: World) -> None:

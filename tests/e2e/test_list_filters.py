@@ -204,7 +204,7 @@ async def test_complaints_by_handling_inspector(world: World) -> None:
     async def handled(by: str, headers: dict[str, str] | None = None, **more: str) -> set[str]:
         params = {"handler_id": f"{w.code}-insp-{by}", **more}
         found = await ok(await c.get("/complaints", params=params, headers=headers or w.office))
-        return {d["complaint_id"] for d in found}
+        return {d["complaint_id"] for d in found["items"]}
 
     async def accepted() -> bool:
         return await handled("2", status="accepted") == {at_4}
@@ -216,6 +216,9 @@ async def test_complaints_by_handling_inspector(world: World) -> None:
     assert await handled("2", answer_overdue="false") == {at_4}  # both filters apply
     assert await handled("1", w.principal(4)) == set()  # the scope still narrows
     everyone = await ok(await c.get("/complaints", headers=w.office))
-    assert {d["complaint_id"] for d in everyone} == {at_1, at_4, at_10}
+    assert {d["complaint_id"] for d in everyone["items"]} == {at_1, at_4, at_10}
+    assert everyone["total"] == 3 and everyone["offset"] == 0
+    last = await ok(await c.get("/complaints", params={"limit": 2, "skip": 2}, headers=w.office))
+    assert last["total"] == 3 and len(last["items"]) == 1  # filters before paging
     r = await c.get("/complaints", params={"handler_id": "bad id!"}, headers=w.office)
     assert r.status_code == 422 and "handler_id" in r.text

@@ -184,7 +184,9 @@ async def test_notices_are_numbered_printed_and_received_and_hazards_registered(
     minor = await c.post(f"/issues/{general}/notice", json=body, headers=w.office)
     assert minor.status_code == 409 and "重大问题" in minor.json()["message"]
     fourth = await w.open(5)  # the refusals burnt no number: the next notice is 4号
-    r = await c.post(f"/issues/{fourth}/notice", json=body, headers=w.office)
+    stale = {**w.office, "If-Match": '"0"'}  # a stale If-Match is 412 and burns no number
+    assert (await c.post(f"/issues/{fourth}/notice", json=body, headers=stale)).status_code == 412
+    r = await c.post(f"/issues/{fourth}/notice", json=body, headers={**w.office, "If-Match": '"1"'})
     assert r.status_code == 201 and r.json()["notice_no"] == f"游教督整〔{year}〕4号", r.text
 
     # the PDF, from the issue's events and the directory
@@ -206,8 +208,15 @@ async def test_notices_are_numbered_printed_and_received_and_hazards_registered(
 
     # the receipt (回执): the principal of that school; once
     receipt = {"received_by": "李主任", "received_on": w.today.isoformat()}
-    r = await c.post(f"/issues/{first}/notice/receipt", json=receipt, headers=w.principal_of(1))
-    assert r.status_code == 201, r.text
+    stale = {**w.principal_of(1), "If-Match": '"1"'}
+    r = await c.post(f"/issues/{first}/notice/receipt", json=receipt, headers=stale)
+    assert r.status_code == 412, r.text
+    r = await c.post(
+        f"/issues/{first}/notice/receipt",
+        json=receipt,
+        headers={**w.principal_of(1), "If-Match": '"2"'},
+    )
+    assert r.status_code == 201 and r.headers["ETag"] == '"3"', r.text
     r = await c.post(f"/issues/{first}/notice/receipt", json=receipt, headers=w.principal_of(1))
     assert r.status_code == 409
     text = _text((await c.get(f"/issues/{first}/notice.pdf", headers=w.office)).content)

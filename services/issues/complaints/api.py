@@ -1,9 +1,11 @@
 """HTTP routes of complaints (举报投诉) for staff (the public form: :mod:`.public`).
 
 ``/complaints`` is for staff: intake of a complaint received by phone, visit, letter or
-e-mail; the handling steps (each answers ``ETag`` = the stream's version, and takes
-``If-Match``); the list (from the ``issues_complaints`` read model) and one complaint
-(folded from its stream, with the timeline), and ``/complaints/summary`` (counts).
+e-mail; the handling steps, the re-route and the erasure (each answers ``ETag`` = the
+stream's version, and takes ``If-Match``: 412 when stale); the list (a :class:`Page`)
+and one complaint with its timeline (``ETag`` = the version shown; ``min_version``
+waits for a version written), and ``/complaints/summary`` (counts) — every read from
+the ``issues_complaints`` read model.
 Who sees what is :mod:`services.issues.complaints.access`, for every route: a case the
 caller may not see is a 404 and is never listed; the contact is for those handling the
 case; the school's principal sees the facts of a verified case only. Free texts are
@@ -26,6 +28,8 @@ from fastapi import (
 )
 
 from services.issues.complaints import domain as c
+from services.issues.complaints.linked_issue import IssueRequest
+from services.issues.complaints.permissions import Step as ComplaintCommand
 from services.issues.complaints.queries import ComplaintFilter
 from services.issues.complaints.schemas import (
     ID,
@@ -42,11 +46,7 @@ from services.issues.complaints.schemas import (
     StaffReceipt,
     VerifyBody,
 )
-from services.issues.complaints.service import (
-    ComplaintService,
-    HandlerStep,
-    IssueRequest,
-)
+from services.issues.complaints.service import ComplaintService
 from services.issues.deps import ComplaintReads, Complaints
 from shared.auth import (
     CurrentPrincipal,
@@ -58,8 +58,8 @@ from shared.contracts.complaints import (
     ComplaintCategory,
     ComplaintChannel,
 )
-from shared.params import PlausibleDate, Skip
-from shared.routing import Caller, IfMatch, set_etag
+from shared.params import MAX_VERSION, PlausibleDate, Skip
+from shared.routing import Caller, IfMatch, Page, set_etag
 
 COMPLAINT_ID = r"^[0-9a-f]{32}$"
 
@@ -112,7 +112,7 @@ class ComplaintStep:
     def by(self) -> str:
         return self.caller.principal.user_id
 
-    async def take(self, complaint_id: str, cmd: HandlerStep, state: c.Status) -> Accepted:
+    async def take(self, complaint_id: str, cmd: ComplaintCommand, state: c.Status) -> Accepted:
         version = await self.service.handle(complaint_id, cmd, self.caller, self.expected)
         return _accepted(self.response, complaint_id, version, state.value)
 
@@ -172,8 +172,7 @@ async def reroute(complaint_id: ComplaintId, body: RerouteBody, step: Step) -> A
     """改派 — the county office routes the complaint to other inspectors (or to itself)."""
     targets = tuple(body.inspector_ids)
     cmd = c.Reroute(by=step.by, inspector_ids=targets, reason=body.reason)
-    version = await step.service.reroute(complaint_id, cmd, step.caller, step.expected)
-    return _accepted(step.response, complaint_id, version, c.Status.routed.value)
+    return await step.take(complaint_id, cmd, c.Status.routed)
 
 
 @router.post("/{complaint_id}/issue", response_model=LinkedIssue)
@@ -208,17 +207,18 @@ async def erase(
     service: Complaints,
     caller: Caller,
     response: Response,
+    expected: IfMatch,
 ) -> dict[str, Any]:
     """删除投诉人个人信息 — the county office erases the complaint's personal data (PIPL):
     the key of its texts and the contact go; ``ComplaintErased`` records who, when, why.
     409 once erased."""
-    version = await service.erase(complaint_id, body.reason, body.request_ref, caller)
+    version = await service.erase(complaint_id, body.reason, body.request_ref, caller, expected)
     set_etag(response, version)
     return {"complaint_id": complaint_id, "version": version, "erased": True}
 
 
 # ---------------------------------------------------------------- staff: reads
-# (services.issues.complaints.queries: who sees what, from the read model and the stream)
+# (services.issues.complaints.queries: who sees what, from the read model)
 
 
 @router.get("/summary", response_model=dict[str, Any])
@@ -237,14 +237,24 @@ async def summary(
 
 @router.get("/{complaint_id}", response_model=dict[str, Any])
 async def get_complaint(
-    complaint_id: ComplaintId, principal: CurrentPrincipal, reads: ComplaintReads
+    complaint_id: ComplaintId,
+    principal: CurrentPrincipal,
+    reads: ComplaintReads,
+    response: Response,
+    min_version: Annotated[
+        int | None,
+        Query(ge=1, le=MAX_VERSION, description="等待读取模型达到的版本（上一步返回的 ETag）"),
+    ] = None,
 ) -> dict[str, Any]:
-    """一件投诉 — its state (from its stream), the timeline, the linked issue; the contact for
-    handlers only; the facts only for the school's principal; 404 for anyone else."""
-    return await reads.one(principal, complaint_id)
+    """一件投诉 — its state, the timeline, the linked issue; the contact for handlers only;
+    the facts only for the school's principal; 404 for anyone else. Waits until the read
+    model shows ``min_version`` (default: the stream's current version); 503 past 5 s."""
+    doc = await reads.one(principal, complaint_id, min_version)
+    set_etag(response, doc["version"])
+    return doc
 
 
-@router.get("", response_model=list[dict[str, Any]])
+@router.get("", response_model=Page[dict[str, Any]])
 async def list_complaints(
     principal: CurrentPrincipal,
     reads: ComplaintReads,
@@ -257,10 +267,12 @@ async def list_complaints(
     handler_id: Annotated[str | None, Query(pattern=ID)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     skip: Skip = 0,
-) -> list[dict[str, Any]]:
-    """投诉列表 — the cases the caller may see, inside their jurisdiction, newest first
-    (offices above the county and integrators: 403, see ``/complaints/summary``)."""
+) -> Page[dict[str, Any]]:
+    """投诉列表 — the cases the caller may see, inside their jurisdiction, newest first,
+    filtered before paging (offices above the county and integrators: 403, see
+    ``/complaints/summary``)."""
     wanted = ComplaintFilter(
         school_id, county, status_, channel, category, answer_overdue, handler_id
     )
-    return await reads.page(principal, wanted, limit, skip)
+    total, items = await reads.page(principal, wanted, limit, skip)
+    return Page[dict[str, Any]](total=total, offset=skip, limit=limit, items=items)

@@ -15,8 +15,8 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Res
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
+from services.issues.complaints.receiving import PUBLIC
 from services.issues.complaints.schemas import ID, PublicComplaintBody, PublicReceipt
-from services.issues.complaints.service import PUBLIC
 from services.issues.deps import ComplaintMaxBody, ComplaintReads, Complaints
 from shared.commands import CommandContext
 from shared.contracts.complaints import ComplaintChannel

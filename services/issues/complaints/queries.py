@@ -1,38 +1,63 @@
 """Reading complaints (举报投诉): the public status, one case, the list, the summary.
 
-Every read goes through :mod:`services.issues.complaints.access`: a case the caller may
-not see is a 404 (like an unknown id) and is absent from lists; the school's principal
-gets the facts only; the contact is for handlers; offices above the county, integrators
-and admins get the summary. Lists and the summary come from the ``issues_complaints``
-read model, narrowed by the one scoping filter (:func:`shared.auth.scope_filter`). One
-case is folded from its stream with the read model's own code (one load gives the
-access decision, the document and the timeline), so a client reads its own writes.
+Every read comes from the ``issues_complaints`` read model (:mod:`.view`) — no read folds
+a stream. Every read goes through :mod:`services.issues.complaints.access`: a case the
+caller may not see is a 404 (like an unknown id) and is absent from lists; the school's
+principal gets the facts only; the contact is for handlers; offices above the county,
+integrators and admins get the summary. Lists and the summary are narrowed by the one
+scoping filter (:func:`shared.auth.scope_filter`), every filter applied before paging.
+
+**Reading one's own writes.** A step answers the stream's new version (``ETag``); the
+read model shows it a moment later. ``GET /complaints/{id}`` and the public status wait
+for it: for ``min_version`` when the client names it (the version its command
+answered), else for the stream's current version (one look-up of the event store's
+commit index — no event is read). The wait is bounded (:data:`READ_WAIT_SECONDS`): past
+it the read answers 503 (:class:`~shared.commands.NotCaughtUp`). Lists are as fresh as
+the read model (a client waits for its own write on the case itself).
 """
 
 from __future__ import annotations
 
+import asyncio
+import hmac
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
-from typing import Any
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from pymongo.asynchronous.database import AsyncDatabase
 
 from services.issues.complaints import domain as c
 from services.issues.complaints.access import Access, Case, Seen, access, facts, list_query
-from services.issues.complaints.keys import Reader
-from services.issues.complaints.service import ComplaintService, LoadedComplaint
-from services.issues.complaints.view import COLLECTION, VIEW, fold
+from services.issues.complaints.keys import KeyStore, Reader
+from services.issues.complaints.permissions import UnknownComplaint
+from services.issues.complaints.ports import ContactStore, LedZones, TrackingCodes, led_zones
+from services.issues.complaints.receiving import code_hash
+from services.issues.complaints.summary import counts
+from services.issues.complaints.view import COLLECTION, VIEW
+from services.issues.rectification import domain as i
 from shared.auth import Principal, Role, ensure_role, scope_filter
-from shared.commands import Forbidden
+from shared.commands import Forbidden, NotCaughtUp, NotFound
 from shared.contracts.complaints import ComplaintCategory, ComplaintChannel
-from shared.http import timeline_entry
 from shared.projection import ReadModels
-from shared.runtime import Runtime
 
 OFFICES = (Role.county_office, Role.city_office, Role.province_office)
 SUMMARY_READERS = (*OFFICES, Role.integrator)
+"""Who reads ``GET /complaints/summary``."""
 AGGREGATES_ONLY = (
     "您只能查看投诉的统计数据，请使用 /complaints/summary "
     "(no complaint cases for this role: see GET /complaints/summary)"
 )
+READ_WAIT_SECONDS = 5.0
+"""How long a read waits for the read model to reach the version it needs."""
+LIST_FIELDS = {"_id": False, "timeline": False}
+
+
+class StreamVersions(Protocol):
+    """The event store's current version of a stream (the commit index only)."""
+
+    async def version(self, stream_id: str) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -49,24 +74,25 @@ class ComplaintFilter:
     """The inspector it is routed to or who accepted it."""
 
 
-def public_answer(current: LoadedComplaint, reader: Reader) -> dict[str, Any]:
-    s = current.state
+def public_answer(doc: dict[str, Any], reader: Reader) -> dict[str, Any]:
+    """What the complainant reads with the query code: status, days, the answer."""
+    status = c.Status(doc["status"])
     shown: dict[str, Any] = {
-        "tracking_no": s.tracking_no,
-        "status": s.status.value,
-        "status_label": c.STATUS_LABELS.get(s.status, s.status.value),
-        "received_on": s.received_on.isoformat() if s.received_on else None,
-        "answer_due_on": s.answer_due_on.isoformat() if s.answer_due_on else None,
+        "tracking_no": doc["tracking_no"],
+        "status": status.value,
+        "status_label": c.STATUS_LABELS.get(status, status.value),
+        "received_on": doc.get("received_on"),
+        "answer_due_on": doc.get("answer_due_on"),
         "answer": None,
     }
-    if s.answer is not None:
+    if (answer := doc.get("answer")) is not None:
         shown["answer"] = {
-            "answer": reader.text(s.answer.model_dump()),
-            "method": s.answer_method.value if s.answer_method else None,
-            "answered_on": s.answered_on.isoformat() if s.answered_on else None,
+            "answer": reader.text(answer["answer"]),
+            "method": answer["method"],
+            "answered_on": answer["answered_on"],
         }
-    if s.status == c.Status.rejected:
-        reason = reader.text(s.rejection_reason.model_dump() if s.rejection_reason else None)
+    if status == c.Status.rejected:
+        reason = reader.text((doc.get("rejection") or {}).get("reason"))
         shown["answer"] = {"answer": f"不予受理：{reason}", "method": None}
     return shown
 
@@ -87,24 +113,167 @@ def _shown(seen: Access, doc: dict[str, Any]) -> dict[str, Any]:
     doc["handler"] = seen.handles
     if not seen.handles:
         doc.pop("contact", None)
+    if not seen.timeline:
+        doc.pop("timeline", None)
     return doc
 
 
-def scope_query(principal: Principal, county: str | None, school_id: str | None) -> dict[str, Any]:
-    """A read-model filter for the caller's jurisdiction (zones ignored), narrowed as asked."""
-    return scope_filter(principal, county=county, school_id=school_id)
+def list_conditions(narrowed: ComplaintFilter, today: date) -> tuple[dict[str, Any], list[Any]]:
+    """The list's own filters: equalities, and conditions for ``$and``."""
+    equal: dict[str, Any] = {}
+    for field, wanted in (
+        ("status", narrowed.status),
+        ("channel", narrowed.channel),
+        ("category", narrowed.category),
+    ):
+        if wanted is not None:
+            equal[field] = wanted.value
+    conditions: list[Any] = []
+    awaiting = sorted(s.value for s in c.AWAITING_ANSWER)
+    day = today.isoformat()
+    if narrowed.answer_overdue is True:
+        conditions += [{"status": {"$in": awaiting}}, {"answer_due_on": {"$lt": day}}]
+    elif narrowed.answer_overdue is False:
+        conditions.append(
+            {"$or": [{"status": {"$nin": awaiting}}, {"answer_due_on": {"$gte": day}}]}
+        )
+    if (handler_id := narrowed.handler_id) is not None:
+        conditions.append({"$or": [{"routed_to": handler_id}, {"accepted_by": handler_id}]})
+    return equal, conditions
 
 
 class ComplaintQueries:
-    def __init__(self, service: ComplaintService, runtime: Runtime) -> None:
-        self._service = service
-        self._runtime = runtime
+    def __init__(
+        self,
+        db: AsyncDatabase[Any],
+        keys: KeyStore,
+        contacts: ContactStore,
+        codes: TrackingCodes,
+        zones: LedZones,
+        versions: StreamVersions,
+        clock: Callable[[], datetime],
+        wait_seconds: float = READ_WAIT_SECONDS,
+    ) -> None:
+        self._models = ReadModels(db, VIEW)
+        self._keys = keys
+        self._contacts = contacts
+        self._codes = codes
+        self._zones = zones
+        self._versions = versions
+        self._clock = clock
+        self._wait = wait_seconds
+
+    def today(self) -> date:
+        return i.local_day(self._clock())
+
+    async def document(
+        self, complaint_id: str, min_version: int | None = None
+    ) -> dict[str, Any] | None:
+        """The complaint's read-model document once it shows ``min_version`` (default: the
+        stream's current version); ``None`` for an unknown complaint."""
+        complaints = await self._models.collection(COLLECTION)
+        doc = await complaints.find_one({"_id": complaint_id}, projection={"_id": False})
+        if min_version is not None and doc is not None and doc["version"] >= min_version:
+            return doc
+        head = await self._versions.version(c.stream_id(complaint_id))
+        if head == 0:
+            return None
+        wanted = head if min_version is None else min(min_version, head)
+        deadline, pause = time.monotonic() + self._wait, 0.01
+        while doc is None or doc["version"] < wanted:
+            if time.monotonic() >= deadline:
+                raise NotCaughtUp(
+                    f"投诉 {complaint_id} 的第 {wanted} 版尚在处理中，请稍后重试 "
+                    f"(the read model has not reached version {wanted} yet)"
+                )
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 0.2)
+            doc = await complaints.find_one({"_id": complaint_id}, projection={"_id": False})
+        return doc
+
+    async def _reader(self, doc: dict[str, Any]) -> Reader:
+        """Reads the complaint's stored texts (``[已删除]`` once erased)."""
+        erased = bool(doc.get("erased"))
+        key = None if erased else await self._keys.get(doc["complaint_id"])
+        return Reader(key, erased)
+
+    async def _contacts_of(self, complaint_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The contacts of cases the caller handles (one look-up); erased: ``{erased}``."""
+        if not complaint_ids:
+            return {}
+        stored = await self._contacts.get_many(complaint_ids)
+        return {
+            cid: stored[cid].shown() if cid in stored else {"erased": True} for cid in complaint_ids
+        }
 
     async def public_status(self, tracking_no: str, code: str) -> dict[str, Any]:
-        service = self._service
-        current = await service.public_status(tracking_no, code)
-        reader = await service.reader(current.state.complaint_id, current.state.erased)
-        return public_answer(current, reader)
+        """The status for a tracking number and its query code; 404 for either wrong."""
+        unknown = NotFound(f"未找到受理编号为 {tracking_no} 的投诉，或查询码不正确 (not found)")
+        entry = await self._codes.get(tracking_no)
+        if entry is None or not hmac.compare_digest(
+            entry.code_sha256, code_hash(code.strip().upper(), entry.salt)
+        ):
+            raise unknown
+        doc = await self.document(entry.complaint_id)
+        if doc is None:
+            raise unknown  # reserved, but the complaint was never recorded
+        return public_answer(doc, await self._reader(doc))
+
+    async def one(
+        self, principal: Principal, complaint_id: str, min_version: int | None = None
+    ) -> dict[str, Any]:
+        """One case as the caller may see it (404 when they see nothing)."""
+        doc = await self.document(complaint_id, min_version)
+        if doc is None:
+            raise UnknownComplaint(complaint_id)
+        case = Case.of_doc(doc)
+        seen = access(principal, case)
+        if not seen.handles and case.where.zone is not None:
+            seen = access(principal, case, await led_zones(self._zones, principal))
+        if not seen.visible:
+            raise UnknownComplaint(complaint_id)
+        doc = _with_overdue((await self._reader(doc)).tree(doc), self.today())
+        if seen.handles and doc.get("has_contact"):
+            doc["contact"] = (await self._contacts_of([complaint_id]))[complaint_id]
+        return _shown(seen, doc)
+
+    async def page(
+        self, principal: Principal, narrowed: ComplaintFilter, limit: int, skip: int
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """``(total, rows)``: the cases the caller may see, newest first, narrowed (every
+        filter in the query, so a page is never short); 403 for aggregates only."""
+        led = await led_zones(self._zones, principal)
+        alternatives = list_query(principal, led)
+        if not alternatives:
+            raise Forbidden(AGGREGATES_ONLY)
+        today = self.today()
+        equal, conditions = list_conditions(narrowed, today)
+        query = {**scope_filter(principal, county=narrowed.county, school_id=narrowed.school_id)}
+        query |= equal
+        query["$and"] = [{"$or": alternatives}, *conditions]
+        complaints = await self._models.collection(COLLECTION)
+        total = await complaints.count_documents(query)
+        cursor = complaints.find(query, projection=LIST_FIELDS).sort("received_at", -1)
+        found = [_with_overdue(doc, today) async for doc in cursor.skip(skip).limit(limit)]
+        seen = {d["complaint_id"]: access(principal, Case.of_doc(d), led) for d in found}
+        found = [d for d in found if seen[d["complaint_id"]].visible]  # the filter is the rule
+        live = [d["complaint_id"] for d in found if not d.get("erased")]
+        keys = await self._keys.get_many(live)
+        contacts = await self._contacts_of(
+            [
+                d["complaint_id"]
+                for d in found
+                if seen[d["complaint_id"]].handles and d.get("has_contact")
+            ]
+        )
+        shown = []
+        for doc in found:
+            cid = doc["complaint_id"]
+            doc = Reader(keys.get(cid), bool(doc.get("erased"))).tree(doc)
+            if (contact := contacts.get(cid)) is not None:
+                doc["contact"] = contact
+            shown.append(_shown(seen[cid], doc))
+        return total, shown
 
     async def summary(
         self,
@@ -115,111 +284,7 @@ class ComplaintQueries:
         received_to: date | None,
     ) -> dict[str, Any]:
         """Counts in the caller's jurisdiction (offices and integrators)."""
-        service = self._service
         ensure_role(principal, *SUMMARY_READERS)
         query = scope_filter(principal, county=county, school_id=school_id)
-        days: dict[str, str] = {}
-        if received_from is not None:
-            days["$gte"] = received_from.isoformat()
-        if received_to is not None:
-            days["$lte"] = received_to.isoformat()
-        if days:
-            query["received_on"] = days
-        complaints = await ReadModels(self._runtime.db, VIEW).collection(COLLECTION)
-        projection = {"_id": False, "status": True, "category": True, "verification": True}
-        projection |= {"answer_due_on": True, "erased": True}
-        today = service.today().isoformat()
-        counts: dict[str, dict[str, int]] = {"status": {}, "category": {}, "outcome": {}}
-        total = overdue = erased = 0
-        async for doc in complaints.find(query, projection=projection):
-            total += 1
-            outcome = (doc.get("verification") or {}).get("outcome") or "not_verified"
-            for axis, value in (
-                ("status", doc["status"]),
-                ("category", doc["category"]),
-                ("outcome", outcome),
-            ):
-                counts[axis][value] = counts[axis].get(value, 0) + 1
-            overdue += doc["status"] in c.AWAITING_ANSWER and doc["answer_due_on"] < today
-            erased += bool(doc.get("erased"))
-        return {
-            "scope": {k: v for k, v in query.items() if k != "received_on"},
-            "received_from": received_from.isoformat() if received_from else None,
-            "received_to": received_to.isoformat() if received_to else None,
-            "total": total,
-            "answer_overdue": overdue,
-            "erased": erased,
-            "by_status": dict(sorted(counts["status"].items())),
-            "by_category": dict(sorted(counts["category"].items())),
-            "by_outcome": dict(sorted(counts["outcome"].items())),
-        }
-
-    async def one(self, principal: Principal, complaint_id: str) -> dict[str, Any]:
-        """One case as the caller may see it (404 when they see nothing)."""
-        service, registry = self._service, self._runtime.registry
-        current, seen, events = await service.visible_with_events(complaint_id, principal)
-        reader = await service.reader(complaint_id, current.state.erased)
-        doc = reader.tree(fold(events, registry) or {})
-        doc = _with_overdue(doc, service.today())
-        if seen.handles and (contact := await service.contact_for(principal, current)) is not None:
-            doc["contact"] = contact
-        if seen.timeline:
-            doc["timeline"] = [
-                timeline_entry(e, reader.tree(registry.parse(e).model_dump(mode="json")))
-                for e in events
-            ]
-        return _shown(seen, doc)
-
-    async def page(
-        self, principal: Principal, narrowed: ComplaintFilter, limit: int, skip: int
-    ) -> list[dict[str, Any]]:
-        """The cases the caller may see, newest first, narrowed; 403 for aggregates only."""
-        service = self._service
-        school_id, county, status_ = narrowed.school_id, narrowed.county, narrowed.status
-        channel, category = narrowed.channel, narrowed.category
-        answer_overdue, handler_id = narrowed.answer_overdue, narrowed.handler_id
-        led = await service.led_zones(principal)
-        alternatives = list_query(principal, led)
-        if not alternatives:
-            raise Forbidden(AGGREGATES_ONLY)
-        query = scope_query(principal, county, school_id)
-        conditions: list[dict[str, Any]] = [{"$or": alternatives}]
-        for field, wanted in (
-            ("status", status_.value if status_ else None),
-            ("channel", channel.value if channel else None),
-            ("category", category.value if category else None),
-        ):
-            if wanted is not None:
-                query[field] = wanted
-        today = service.today().isoformat()
-        awaiting = sorted(s.value for s in c.AWAITING_ANSWER)
-        if answer_overdue is True:
-            conditions += [{"status": {"$in": awaiting}}, {"answer_due_on": {"$lt": today}}]
-        elif answer_overdue is False:
-            conditions.append(
-                {"$or": [{"status": {"$nin": awaiting}}, {"answer_due_on": {"$gte": today}}]}
-            )
-        if handler_id is not None:  # the inspector it is routed to or who accepted it
-            conditions.append({"$or": [{"routed_to": handler_id}, {"accepted_by": handler_id}]})
-        query["$and"] = conditions
-        complaints = await ReadModels(self._runtime.db, VIEW).collection(COLLECTION)
-        cursor = (
-            complaints.find(query, projection={"_id": False}).sort("received_at", -1).skip(skip)
-        )
-        found = [_with_overdue(doc, service.today()) async for doc in cursor.limit(limit)]
-        seen = {d["complaint_id"]: access(principal, Case.of_doc(d), led) for d in found}
-        found = [d for d in found if seen[d["complaint_id"]].visible]  # the filter is the rule
-        readers = await service.readers(found)
-        with_contact = [
-            d["complaint_id"]
-            for d in found
-            if seen[d["complaint_id"]].handles and d.get("has_contact")
-        ]
-        contacts = await service.contacts_for(principal, with_contact) if with_contact else {}
-        shown = []
-        for doc in found:
-            doc = readers[doc["complaint_id"]].tree(doc)
-            if (contact := contacts.get(doc["complaint_id"])) is not None:
-                doc["contact"] = contact
-            shown.append(_shown(seen[doc["complaint_id"]], doc))
-        return shown
+        complaints = await self._models.collection(COLLECTION)
+        return await counts(complaints, query, received_from, received_to, self.today())

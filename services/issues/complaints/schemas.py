@@ -11,7 +11,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
-from services.issues.complaints.service import Contact, Intake
+from services.issues.complaints.ports import Contact
+from services.issues.complaints.receiving import Intake
 from shared.contracts.complaints import (
     AnswerMethod,
     ComplaintCategory,

@@ -19,13 +19,19 @@ Document::
      issue_id, answer: {answer, method, answered_by, answered_on, at} | None,
      rejection: {reason, rejected_by, at} | None, closed_by, closed_at,
      erased, erasure: {erased_by, reason, at} | None,
+     timeline: [{version, type, occurred_at, actor, correlation_id, causation_id,
+                 event_id, payload}],
      version, updated_at}
+
+``timeline`` is every event of the stream as ``GET /complaints/{id}`` shows it (the
+payload upcast to the current schema, its texts sealed as stored); lists leave it out.
 
 ``answer_overdue`` is not stored: it depends on today, so the API computes it (and
 filters on ``answer_due_on`` and ``status``).
 
-:func:`fold` applies the same handlers to a stream's events in memory, so a single
-complaint can be shown from its stream without waiting for the read model.
+:func:`fold` applies the same handlers to a stream's events in memory (the unit tests
+compare it with the aggregate). Reads never fold: they read this document
+(:mod:`services.issues.complaints.queries`), waiting for the version a client wrote.
 """
 
 from __future__ import annotations
@@ -51,6 +57,7 @@ from shared.contracts.complaints import (
 )
 from shared.envelope import EventEnvelope
 from shared.events import EventPayload, EventRegistry
+from shared.http import timeline_entry
 from shared.projection import DocRef, View
 
 Doc = dict[str, Any]
@@ -95,6 +102,7 @@ def change(current: Doc, event: EventEnvelope, payload: EventPayload) -> Doc:
     """The complaint document after ``payload`` (pure)."""
     at = event.occurred_at.isoformat()
     doc: Doc = dict(current)
+    timeline = list(current.get("timeline", []))
     match payload:
         case ComplaintReceived():
             where = event.jurisdiction
@@ -185,6 +193,7 @@ def change(current: Doc, event: EventEnvelope, payload: EventPayload) -> Doc:
             doc.update(status="closed", closed_by=payload.closed_by, closed_at=at)
         case ComplaintErased():
             doc = shred(doc)
+            timeline = doc["timeline"]
             doc.update(
                 erased=True,
                 erasure={
@@ -193,6 +202,7 @@ def change(current: Doc, event: EventEnvelope, payload: EventPayload) -> Doc:
                     "at": at,
                 },
             )
+    doc["timeline"] = [*timeline, timeline_entry(event, payload.model_dump(mode="json"))]
     doc["version"] = event.stream_version
     doc["updated_at"] = at
     return doc
@@ -227,7 +237,21 @@ def shred(doc: Doc) -> Doc:
     for section, name in sections:
         if out.get(section):
             out[section] = {**out[section], name: dict(ERASED_TEXT)}
+    out["timeline"] = [
+        {**e, "payload": _shred_texts(e["payload"])} for e in out.get("timeline", [])
+    ]
     return out
+
+
+def _shred_texts(value: Any) -> Any:
+    """``value`` with every stored text in it (a dict with a ``scheme``) erased."""
+    if isinstance(value, list):
+        return [_shred_texts(v) for v in value]
+    if isinstance(value, dict):
+        if "scheme" in value:
+            return dict(ERASED_TEXT)
+        return {k: _shred_texts(v) for k, v in value.items()}
+    return value
 
 
 def fold(events: Sequence[EventEnvelope], registry: EventRegistry) -> Doc | None:

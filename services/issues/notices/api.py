@@ -3,6 +3,9 @@
 ``POST /issues/{id}/notice``           an office issues the numbered notice (201)
 ``GET  /issues/{id}/notice.pdf``        the notice with its receipt slip, zh-CN A4
 ``POST /issues/{id}/notice/receipt``    the school's receipt (回执) is recorded (201)
+
+Both steps answer the issue's new version as ``ETag`` and take ``If-Match`` (412 when
+stale, checked before a notice number is reserved).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from services.issues.deps import Notices
 from services.issues.notices.documents import render_notice
 from shared.auth import CurrentPrincipal
 from shared.params import PlausibleDate
-from shared.routing import Caller, set_etag
+from shared.routing import Caller, IfMatch, set_etag
 
 router = APIRouter(prefix="/issues", tags=["notices"])
 
@@ -65,10 +68,11 @@ async def issue_notice(
     notices: Notices,
     caller: Caller,
     response: Response,
+    expected: IfMatch,
 ) -> dict[str, Any]:
     """下发《督导整改通知书》 — a county (city, province) office orders a major problem fixed
     by a deadline; the notice is numbered per office and year (e.g. 游教督整〔2026〕3号)."""
-    issued = await notices.issue(issue_id, body.deadline, body.note, caller)
+    issued = await notices.issue(issue_id, body.deadline, body.note, caller, expected)
     set_etag(response, issued.version)
     response.headers["Location"] = f"/issues/{issue_id}/notice.pdf"
     return {
@@ -106,9 +110,12 @@ async def record_receipt(
     notices: Notices,
     caller: Caller,
     response: Response,
+    expected: IfMatch,
 ) -> dict[str, Any]:
     """登记通知书回执 — the school's principal (or an office) records who received it, when."""
-    version = await notices.record_receipt(issue_id, body.received_by, body.received_on, caller)
+    version = await notices.record_receipt(
+        issue_id, body.received_by, body.received_on, caller, expected
+    )
     set_etag(response, version)
     return {
         "issue_id": issue_id,

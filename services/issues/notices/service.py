@@ -34,7 +34,7 @@ from services.issues.rectification.service import (
     ensure_notice_issuer,
 )
 from shared.auth import Principal, Role, ensure_role, ensure_sees, ensure_within
-from shared.commands import CallerContext, InvalidField, NotFound
+from shared.commands import CallerContext, InvalidField, NotFound, StreamHandler
 from shared.contracts.issues import (
     IssueOpened,
     NoticeReceiptRecorded,
@@ -100,12 +100,15 @@ class NoticeService:
         deadline: date,
         note: str,
         caller: CallerContext,
+        expected_version: int | None = None,
     ) -> IssuedNotice:
-        """Number and issue the issue's notice (see the module docstring)."""
+        """Number and issue the issue's notice (see the module docstring); 412 when
+        ``expected_version`` is stale, before a number is reserved."""
         principal, ctx = caller.principal, caller.ctx
         current = await self._issues.load(issue_id)
         ensure_within(principal, current.jurisdiction)
         ensure_notice_issuer(principal, current.jurisdiction)
+        StreamHandler.check_expected(i.stream_id(issue_id), expected_version, current.version)
         issued_on = i.local_day(ctx.now)
         ensure_not_past("body.deadline", deadline, ctx.now)
         cmd = i.IssueNotice(
@@ -121,7 +124,7 @@ class NoticeService:
             NumberKind.notice, office, issued_on.year, issue_id, ctx
         )
         numbered = replace(cmd, notice_no=assigned.number)
-        version = await self._issues.execute(current, numbered, caller)
+        version = await self._issues.execute(current, numbered, caller, expected_version)
         return IssuedNotice(issue_id, assigned.number, issued_on, deadline, version)
 
     async def record_receipt(
@@ -130,6 +133,7 @@ class NoticeService:
         received_by: str,
         received_on: date,
         caller: CallerContext,
+        expected_version: int | None = None,
     ) -> int:
         """登记回执: the school received the notice on ``received_on``."""
         principal, ctx = caller.principal, caller.ctx
@@ -149,7 +153,7 @@ class NoticeService:
         cmd = i.RecordNoticeReceipt(
             by=principal.user_id, received_by=received_by, received_on=received_on
         )
-        return await self._issues.execute(facts.loaded, cmd, caller, facts.loaded.version)
+        return await self._issues.execute(facts.loaded, cmd, caller, expected_version)
 
     async def facts(self, issue_id: str, principal: Principal) -> NoticeFacts:
         """The notice of an issue the caller may see (404 without one, 403 outside)."""
