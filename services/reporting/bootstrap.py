@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.reporting.api import router as counts_router
+from services.reporting.documents.api import router as documents_router
 from services.reporting.inspectors.api import router as inspectors_router
 from services.reporting.inspectors.view import InspectorView
 from services.reporting.reports.api import router as reports_router
@@ -35,6 +36,7 @@ def create_app(settings: ReportingSettings | None = None) -> FastAPI:
         "reporting",
         "统计报表服务 Reporting",
         settings,
-        [counts_router, rollups_router, reports_router, inspectors_router],
+        # documents before reports: ``…/monthly/{month}`` would take ``2026-10.pdf``
+        [counts_router, rollups_router, documents_router, reports_router, inspectors_router],
         on_start=_start,
     )
