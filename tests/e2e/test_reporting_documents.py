@@ -17,7 +17,7 @@ from services.reporting.documents.api import DOCX_MEDIA_TYPE
 from services.reporting.settings import ReportingSettings
 from shared.auth import Role
 from tests.conftest import Infra, Mint, eventually, serve
-from tests.e2e.test_reporting_rollups import new_place, publish
+from tests.e2e.test_reporting_rollups import AUTUMN, new_place, publish
 from tests.reporting_scenario import autumn
 
 
@@ -43,10 +43,11 @@ async def test_the_bulletin_and_the_zone_report_download_as_pdf_and_docx(
         async def settled() -> bool:
             # the zones are written last in a flush: wait for them to hold every event
             r = await api.get(
-                f"/reports/units/county/{place.county}", params={"month": "2026-10"}, headers=county
+                f"/reports/units/county/{place.county}", params=AUTUMN, headers=county
             )
             zones = [child["figures"] for child in r.json()["children"]] if r.is_success else []
-            return sum(z["complaints_answered"] for z in zones) == 2
+            done = {"issues_closed": 3, "complaints_answered": 2, "visits": 4}
+            return all(sum(z[k] for z in zones) == v for k, v in done.items())
 
         await eventually(settled, within=60)
 

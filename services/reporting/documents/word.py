@@ -14,7 +14,10 @@ from docx.document import Document as WordDocument
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.oxml.xmlchemy import BaseOxmlElement
+from docx.section import Section
 from docx.shared import Cm, Pt, RGBColor
 from docx.styles.style import ParagraphStyle
 from docx.table import Table
@@ -82,6 +85,28 @@ def _grid(doc: WordDocument, block: Grid) -> Table:
     return table
 
 
+def _field_run(kind: str, field: str) -> BaseOxmlElement:
+    """One run of a Word field: its begin or end mark, or its instruction."""
+    if kind == "instr":
+        element = OxmlElement("w:instrText")
+        element.set(qn("xml:space"), "preserve")
+        element.text = field
+    else:
+        element = OxmlElement("w:fldChar")
+        element.set(qn("w:fldCharType"), kind)
+    return element
+
+
+def _page_numbers(section: Section) -> None:
+    """ "第 X 页 共 Y 页" in the footer, as Word fields (PAGE, NUMPAGES)."""
+    paragraph = section.footer.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for text, field in (("第 ", "PAGE"), (" 页 共 ", "NUMPAGES"), (" 页", None)):
+        paragraph.add_run(text)
+        for kind in ("begin", "instr", "end") if field else ():
+            paragraph.add_run()._r.append(_field_run(kind, field or ""))
+
+
 def render(document: Document) -> bytes:
     """The document's DOCX bytes (A4 portrait)."""
     doc = new_document()
@@ -90,6 +115,7 @@ def render(document: Document) -> bytes:
     section.page_width, section.page_height = Cm(21.0), Cm(29.7)
     section.left_margin = section.right_margin = Cm(2.5)
     section.header.paragraphs[0].text = _text(document.header)
+    _page_numbers(section)
     _styles(doc)
     doc.core_properties.title = _text(document.title)
     doc.core_properties.author = "责任督学挂牌督导平台"
