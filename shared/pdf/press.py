@@ -68,6 +68,7 @@ NOTE = ParagraphStyle("note", parent=BODY, fontSize=9.5, leading=14, textColor=c
 GRID = TableStyle(
     [
         ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+        ("FONTNAME", (0, 0), (-1, -1), FONT),  # the table's own text state, not Helvetica
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LEFTPADDING", (0, 0), (-1, -1), 3),
         ("RIGHTPADDING", (0, 0), (-1, -1), 3),
@@ -150,6 +151,8 @@ class _NumberedCanvas(Canvas):
     header_text = ""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # not Helvetica: a page would name a font that is not embedded
+        kwargs["initialFontName"] = kwargs.get("initialFontName") or FONT
         super().__init__(*args, **kwargs)
         self._pages: list[dict[str, Any]] = []
 

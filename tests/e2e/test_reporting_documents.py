@@ -65,7 +65,8 @@ async def test_the_bulletin_and_the_zone_report_download_as_pdf_and_docx(
             f"举报属实{place.sid('D')}",
         ):
             assert expected in text, expected
-        font = PdfReader(io.BytesIO(r.content)).pages[0]["/Resources"]["/Font"]
+        resources: Any = PdfReader(io.BytesIO(r.content)).pages[0]["/Resources"]
+        font = resources["/Font"]
         assert all("/FontFile2" in f.get_object()["/FontDescriptor"] for f in font.values())
 
         r = await api.get(f"{bulletin}.docx", headers=county)

@@ -110,7 +110,7 @@ def pdf_fonts(pdf: bytes) -> list[Any]:
     """Every font dictionary the pages use."""
     fonts = []
     for page in PdfReader(io.BytesIO(pdf)).pages:
-        resources = page["/Resources"].get_object()
+        resources: Any = page["/Resources"].get_object()
         for ref in resources["/Font"].get_object().values():
             fonts.append(ref.get_object())
     return fonts
@@ -193,7 +193,8 @@ def test_docx_styles_name_the_east_asian_fonts() -> None:
 
     def east_asian(style: str) -> str | None:
         fonts = opened.styles[style].element.rPr.rFonts
-        return fonts.get(qn("w:eastAsia"))
+        name: str | None = fonts.get(qn("w:eastAsia"))
+        return name
 
     assert east_asian("Normal") == "宋体"
     assert east_asian("Title") == east_asian("Heading 1") == "黑体"
@@ -220,7 +221,7 @@ def test_each_document_draws_its_charts() -> None:
 
 
 def row(code: str, **f: Any) -> UnitRow:
-    base = {
+    base: dict[str, Any] = {
         "coverage": None,
         "rectification_rate": None,
         "issues_overdue_at_end": 0,

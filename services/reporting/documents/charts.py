@@ -54,7 +54,7 @@ def _label_ticks(labels: Sequence[Text]) -> None:
 
 def coverage_by_zone(zones: Sequence[UnitRow], title: str) -> bytes:
     """Bars: each zone's coverage (schools visited / schools) in the month."""
-    figure = _figure(6.4, 2.6 + 0.05 * len(zones))
+    figure = _figure(6.4, 2.4 + 0.05 * len(zones))
     axes = figure.add_subplot()
     codes = [z.code for z in zones]
     values = [(z.figures["coverage"] or 0.0) * 100 for z in zones]
@@ -94,7 +94,7 @@ def trend(months: Sequence[MonthFigures], title: str) -> bytes:
     visits.yaxis.set_major_locator(MaxNLocator(integer=True))
     visits.set_zorder(axes.get_zorder() - 1)
     axes.patch.set_visible(False)
-    axes.legend(prop=FONT, loc="lower left", frameon=False)
+    figure.legend(prop=FONT, loc="outside lower center", ncols=2, frameon=False)
     axes.set_title(title, fontproperties=TITLE_FONT)
     _label_ticks(axes.get_xticklabels() + axes.get_yticklabels() + visits.get_yticklabels())
     return _png(figure)
@@ -103,7 +103,7 @@ def trend(months: Sequence[MonthFigures], title: str) -> bytes:
 def problems(figures: UnitFigures, title: str) -> bytes:
     """Horizontal stacked bars: problems found in the month by item and severity."""
     rows = problems_by_item(figures)
-    figure = _figure(6.4, 1.2 + 0.42 * len(rows))
+    figure = _figure(6.4, 1.5 + 0.42 * len(rows))
     axes = figure.add_subplot()
     names = ["\n".join(textwrap.wrap(item_title(item), 12)) for item, _ in reversed(rows)]
     left = [0] * len(rows)
@@ -121,7 +121,7 @@ def problems(figures: UnitFigures, title: str) -> bytes:
         left = [a + b for a, b in zip(left, counts, strict=True)]
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_xlabel("问题数（个）", fontproperties=FONT)
-    axes.legend(prop=FONT, frameon=False, loc="lower right")
+    figure.legend(prop=FONT, loc="outside lower center", ncols=4, frameon=False)
     axes.set_title(title, fontproperties=TITLE_FONT)
     _label_ticks(axes.get_xticklabels() + axes.get_yticklabels())
     axes.spines[["top", "right"]].set_visible(False)

@@ -7,6 +7,7 @@ import io
 from reportlab.platypus import Flowable, Image, KeepTogether
 
 from services.reporting.documents.layout import (
+    Block,
     Document,
     Grid,
     Heading,
@@ -17,28 +18,39 @@ from services.reporting.documents.layout import (
 from shared import pdf
 
 
-def _picture(block: Picture) -> Flowable:
+def _picture(block: Picture) -> list[Flowable]:
     width_px, height_px = png_size(block.png)
     width = block.width * pdf.WIDTH
     image = Image(io.BytesIO(block.png), width=width, height=width * height_px / width_px)
-    return KeepTogether([image, pdf.para(block.caption, pdf.SUBTITLE), pdf.spacer(2)])
+    return [image, pdf.para(block.caption, pdf.SUBTITLE), pdf.spacer(2)]
+
+
+def _flowables(block: Block) -> list[Flowable]:
+    match block:
+        case Heading(text):
+            return [pdf.heading(text)]
+        case Text(text, note):
+            return [pdf.para(text, pdf.NOTE if note else pdf.BODY)]
+        case Grid(rows, widths):
+            return [pdf.table(rows, widths), pdf.spacer(2)]
+        case Picture():
+            return _picture(block)
 
 
 def render(document: Document) -> bytes:
-    """The document's PDF bytes."""
+    """The document's PDF bytes. A heading stays on the page of the block after it, and a
+    picture with its caption."""
     story: list[Flowable] = [
         pdf.para(document.title, pdf.TITLE),
         pdf.para(document.subtitle, pdf.SUBTITLE),
         pdf.spacer(4),
     ]
+    pending: list[Flowable] = []
     for block in document.blocks:
-        match block:
-            case Heading(text):
-                story.append(pdf.heading(text))
-            case Text(text, note):
-                story.append(pdf.para(text, pdf.NOTE if note else pdf.BODY))
-            case Grid(rows, widths):
-                story += [pdf.table(rows, widths), pdf.spacer(2)]
-            case Picture():
-                story.append(_picture(block))
+        pending += _flowables(block)
+        if isinstance(block, Heading):
+            continue
+        story.append(KeepTogether(pending) if len(pending) > 1 else pending[0])
+        pending = []
+    story += pending
     return pdf.render(story, document.title, document.header)

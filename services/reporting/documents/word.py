@@ -69,9 +69,9 @@ def _styles(doc: WordDocument) -> None:
             style.paragraph_format.line_spacing = 1.3
 
 
-def _grid(doc: WordDocument, block: Grid) -> Table:
+def _grid(doc: WordDocument, block: Grid) -> None:
     rows = block.rows
-    table = doc.add_table(rows=len(rows), cols=len(rows[0]))
+    table: Table = doc.add_table(rows=len(rows), cols=len(rows[0]))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     for r, row in enumerate(rows):
@@ -82,7 +82,6 @@ def _grid(doc: WordDocument, block: Grid) -> Table:
             if r == 0:
                 for run in cell.paragraphs[0].runs:
                     run.bold = True
-    return table
 
 
 def _field_run(kind: str, field: str) -> BaseOxmlElement:
