@@ -1,4 +1,4 @@
-"""The shared printing press of zh-CN documents (A4, built-in Chinese font, page numbers).
+"""The shared printing press of zh-CN documents (A4, embedded Chinese font, page numbers).
 
 Services build a story of flowables with these helpers and call :func:`render`; see
 :mod:`shared.pdf.press` for how text is cleaned and tables wrap.
@@ -6,12 +6,15 @@ Services build a story of flowables with these helpers and call :func:`render`; 
 
 from shared.pdf.press import (
     BODY,
+    BOLD,
+    BOLD_FILE,
     CELL,
     FONT,
     HEAD_CELL,
     HEADING,
     MARGIN,
     NOTE,
+    REGULAR_FILE,
     SUBTITLE,
     TITLE,
     WIDTH,
@@ -27,12 +30,15 @@ from shared.pdf.press import (
 
 __all__ = [
     "BODY",
+    "BOLD",
+    "BOLD_FILE",
     "CELL",
     "FONT",
     "HEADING",
     "HEAD_CELL",
     "MARGIN",
     "NOTE",
+    "REGULAR_FILE",
     "SUBTITLE",
     "TITLE",
     "WIDTH",

@@ -1,7 +1,9 @@
-"""The printing press: A4 pages, a built-in Chinese font, wrapping tables, page numbers.
+"""The printing press: A4 pages, an embedded Chinese font, wrapping tables, page numbers.
 
-The font is reportlab's CID font ``STSong-Light`` (宋体, Adobe-GB1): PDF readers bring
-the glyphs, so no font file ships with the service and documents stay small. Every
+The font is Noto Sans SC (SIL OFL 1.1), regular and bold, cut down to GB2312 and the
+CJK punctuation by ``deploy/fonts/subset.py`` and shipped in ``shared/pdf/fonts/``.
+reportlab embeds the glyphs a document uses (``FontFile2``, a subset per document), so
+every reader shows the same pages, whatever fonts it has. Every
 piece of user text goes through :func:`para`, which escapes markup, drops characters
 a PDF cannot carry, and wraps CJK text anywhere (``wordWrap="CJK"``). Tables may split
 a tall row across pages, so no amount of text makes a document fail to render.
@@ -13,6 +15,7 @@ import io
 import unicodedata
 from collections.abc import Sequence
 from datetime import date, datetime
+from pathlib import Path
 from typing import IO, Any
 from xml.sax.saxutils import escape
 
@@ -22,12 +25,18 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-FONT = "STSong-Light"
-pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+FONTS = Path(__file__).parent / "fonts"
+REGULAR_FILE = FONTS / "NotoSansSC-Regular.ttf"
+BOLD_FILE = FONTS / "NotoSansSC-Bold.ttf"
+FONT = "NotoSansSC"
+BOLD = "NotoSansSC-Bold"
+pdfmetrics.registerFont(TTFont(FONT, str(REGULAR_FILE)))
+pdfmetrics.registerFont(TTFont(BOLD, str(BOLD_FILE)))
+pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=BOLD, italic=FONT, boldItalic=BOLD)
 
 MARGIN = 18 * mm
 WIDTH = A4[0] - 2 * MARGIN
@@ -36,17 +45,30 @@ BODY = ParagraphStyle("body", fontName=FONT, fontSize=10.5, leading=16, wordWrap
 CELL = ParagraphStyle("cell", parent=BODY, fontSize=9.5, leading=13.5)
 HEAD_CELL = ParagraphStyle("head_cell", parent=CELL, alignment=TA_CENTER)
 TITLE = ParagraphStyle(
-    "title", parent=BODY, fontSize=18, leading=26, alignment=TA_CENTER, spaceAfter=2 * mm
+    "title",
+    parent=BODY,
+    fontName=BOLD,
+    fontSize=18,
+    leading=26,
+    alignment=TA_CENTER,
+    spaceAfter=2 * mm,
 )
 SUBTITLE = ParagraphStyle("subtitle", parent=BODY, fontSize=10, alignment=TA_CENTER)
 HEADING = ParagraphStyle(
-    "heading", parent=BODY, fontSize=12.5, leading=18, spaceBefore=4 * mm, spaceAfter=2 * mm
+    "heading",
+    parent=BODY,
+    fontName=BOLD,
+    fontSize=12.5,
+    leading=18,
+    spaceBefore=4 * mm,
+    spaceAfter=2 * mm,
 )
 NOTE = ParagraphStyle("note", parent=BODY, fontSize=9.5, leading=14, textColor=colors.dimgray)
 
 GRID = TableStyle(
     [
         ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+        ("FONTNAME", (0, 0), (-1, -1), FONT),  # the table's own text state, not Helvetica
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LEFTPADDING", (0, 0), (-1, -1), 3),
         ("RIGHTPADDING", (0, 0), (-1, -1), 3),
@@ -129,6 +151,8 @@ class _NumberedCanvas(Canvas):
     header_text = ""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # not Helvetica: a page would name a font that is not embedded
+        kwargs["initialFontName"] = kwargs.get("initialFontName") or FONT
         super().__init__(*args, **kwargs)
         self._pages: list[dict[str, Any]] = []
 

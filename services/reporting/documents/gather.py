@@ -1,0 +1,82 @@
+"""The figures of a document, read from the precomputed roll-up documents.
+
+Each read goes through :class:`~services.reporting.rollups.queries.Rollups` (monthly
+documents summed, one visit-mask document; nothing folded from events) and is scoped
+like every reporting read: 404 for an unknown unit, 403 outside the reader's
+jurisdiction, schools' figures for offices only.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from services.reporting.access import authorize, visible_children
+from services.reporting.documents.model import CountyBulletin, MonthFigures, UnitRow, ZoneMonthly
+from services.reporting.rollups.domain.periods import Period, month_period
+from services.reporting.rollups.queries import Rollups
+from shared.auth import Principal
+
+TREND_MONTHS = 6
+
+
+def trend_months(month: str, count: int = TREND_MONTHS) -> list[Period]:
+    """The ``count`` months ending with ``month``, oldest first."""
+    year, number = int(month[:4]), int(month[5:7])
+    index = year * 12 + number - 1
+    return [
+        month_period(f"{i // 12:04d}-{i % 12 + 1:02d}") for i in range(index - count + 1, index + 1)
+    ]
+
+
+async def _trend(rollups: Rollups, unit: str, month: str) -> list[MonthFigures]:
+    return [
+        MonthFigures(period.first, (await rollups.figures([unit], period))[unit])
+        for period in trend_months(month)
+    ]
+
+
+async def zone_monthly(
+    rollups: Rollups, principal: Principal, code: str, month: str, today: date
+) -> ZoneMonthly:
+    """A zone's monthly report, as the principal may read it."""
+    unit = await rollups.unit("zone", code)
+    authorize(principal, "zone", unit)
+    schools = visible_children(principal, await rollups.children("zone", code))
+    period = month_period(month)
+    found = await rollups.figures([unit["unit"], *(s["unit"] for s in schools)], period)
+    return ZoneMonthly(
+        zone=code,
+        county=unit["county"] or "",
+        month=month,
+        figures=found[unit["unit"]],
+        schools=[UnitRow(s["code"], found[s["unit"]], zone=code) for s in schools],
+        trend=await _trend(rollups, unit["unit"], month),
+        made_on=today,
+    )
+
+
+async def county_bulletin(
+    rollups: Rollups, principal: Principal, code: str, month: str, today: date
+) -> CountyBulletin:
+    """A county's bulletin, as the principal may read it: the county, its zones and
+    (for offices) every school of every zone."""
+    unit = await rollups.unit("county", code)
+    authorize(principal, "county", unit)
+    zones = await rollups.children("county", code)
+    schools = [
+        (zone["code"], school)
+        for zone in zones
+        for school in visible_children(principal, await rollups.children("zone", zone["code"]))
+    ]
+    period = month_period(month)
+    ids = [unit["unit"], *(z["unit"] for z in zones), *(s["unit"] for _, s in schools)]
+    found = await rollups.figures(ids, period)
+    return CountyBulletin(
+        county=code,
+        month=month,
+        figures=found[unit["unit"]],
+        zones=[UnitRow(z["code"], found[z["unit"]]) for z in zones],
+        schools=[UnitRow(s["code"], found[s["unit"]], zone=z) for z, s in schools],
+        trend=await _trend(rollups, unit["unit"], month),
+        made_on=today,
+    )
