@@ -35,6 +35,21 @@ ISSUER, AUDIENCE = "duxue-test", "duxue-platform"
 S = TypeVar("S", bound=ServiceSettings)
 
 
+INFRA_DIRS = (REPO / "tests" / "e2e", REPO / "tests" / "integration")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that talks to the real servers ``infra``: those under
+    ``tests/e2e`` and ``tests/integration``, and any other that asks for the ``infra``
+    fixture (so ``-m "not infra"`` runs without Kafka and MongoDB)."""
+    for item in items:
+        path = item.path.resolve()
+        if any(path.is_relative_to(d) for d in INFRA_DIRS) or "infra" in getattr(
+            item, "fixturenames", ()
+        ):
+            item.add_marker(pytest.mark.infra)
+
+
 @dataclass(frozen=True)
 class Infra:
     kafka: str
