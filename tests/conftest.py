@@ -152,6 +152,12 @@ async def serve(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
             yield client
 
 
+async def ok(r: httpx.Response, status: int = 200) -> Any:
+    """The JSON body of a response that must have ``status`` (the body shown otherwise)."""
+    assert r.status_code == status, r.text
+    return r.json()
+
+
 async def eventually(check: Callable[[], Awaitable[Any]], within: float = 30) -> Any:
     """Poll an async check until it returns a truthy value (read models lag a little)."""
     loop = asyncio.get_running_loop()

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from shared.auth import Role
-from tests.conftest import Mint
+from tests.conftest import Mint, ok
 from tests.factories import CITY, PROVINCE, days_ahead
 
 DAY = date(2026, 11, 16)  # after the roster's listings start (2026-09-01)
@@ -70,12 +70,6 @@ def problem(item: str, notes: str, deadline: str | None = None, **extra: Any) ->
         "proposed_deadline": deadline or days_ahead(30),
         **extra,
     }
-
-
-async def ok(r: httpx.Response, status: int = 200) -> dict[str, Any]:
-    assert r.status_code == status, r.text
-    body: dict[str, Any] = r.json()
-    return body
 
 
 async def acknowledged_visit(

@@ -28,10 +28,10 @@ from services.issues.settings import IssuesSettings
 from services.visits.bootstrap import create_app as visits_app
 from services.visits.settings import VisitsSettings
 from shared.projection import ReadModels
-from tests.conftest import Mint, eventually, serve
+from tests.conftest import Mint, eventually, ok, serve
 from tests.factories import new_county
 from tests.rosters import roster_xlsx, upload
-from tests.visit_driver import DAY, Platform, ok, problem
+from tests.visit_driver import DAY, Platform, problem
 
 
 @dataclass

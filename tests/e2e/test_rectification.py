@@ -26,10 +26,10 @@ from services.issues.settings import IssuesSettings
 from services.visits.bootstrap import create_app as visits_app
 from services.visits.settings import VisitsSettings
 from shared.auth import Role
-from tests.conftest import Mint, eventually, serve
+from tests.conftest import Mint, eventually, ok, serve
 from tests.factories import PROVINCE, china_time, days_ahead, new_county, today
 from tests.rosters import roster_xlsx, upload
-from tests.visit_driver import Platform, acknowledged_visit, ok, problem
+from tests.visit_driver import Platform, acknowledged_visit, problem
 
 
 class MovableClock:
@@ -95,7 +95,8 @@ async def _doc(p: Both, issue_id: str, **expect: Any) -> dict[str, Any]:
 
 
 async def _post(p: Both, path: str, body: dict[str, Any], who: dict[str, str]) -> dict[str, Any]:
-    return await ok(await p.issues.post(path, json=body, headers=who))
+    answer: dict[str, Any] = await ok(await p.issues.post(path, json=body, headers=who))
+    return answer
 
 
 async def _sweep(p: Both) -> list[str]:
