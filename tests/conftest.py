@@ -110,25 +110,32 @@ def auth_header(issuer: TokenIssuer) -> Mint:
     return mint
 
 
+def service_settings(
+    cls: type[S], infra: Infra, keys: tuple[Path, Path], run: str, **overrides: Any
+) -> S:
+    """Settings of a service class on the real servers, its database named by ``run``."""
+    values: dict[str, Any] = {
+        "kafka_bootstrap_servers": infra.kafka,
+        "kafka_topic_prefix": infra.topic_prefix,
+        "kafka_partitions": 3,
+        "mongodb_uri": infra.mongodb_uri,
+        "mongodb_database": f"t_{run}_{cls.__name__.lower()[:12]}",
+        "auth_public_key_file": keys[1],
+        "auth_issuer": ISSUER,
+        "auth_audience": AUDIENCE,
+        "log_level": "WARNING",
+    }
+    values.update(overrides)
+    return cls(**values)
+
+
 @pytest.fixture
 def settings_for(infra: Infra, keys: tuple[Path, Path]) -> Callable[..., Any]:
     """Settings of a service class, on its own fresh database for this test."""
     run = uuid4().hex[:8]
 
     def make(cls: type[S], **overrides: Any) -> S:
-        values: dict[str, Any] = {
-            "kafka_bootstrap_servers": infra.kafka,
-            "kafka_topic_prefix": infra.topic_prefix,
-            "kafka_partitions": 3,
-            "mongodb_uri": infra.mongodb_uri,
-            "mongodb_database": f"t_{run}_{cls.__name__.lower()[:12]}",
-            "auth_public_key_file": keys[1],
-            "auth_issuer": ISSUER,
-            "auth_audience": AUDIENCE,
-            "log_level": "WARNING",
-        }
-        values.update(overrides)
-        return cls(**values)
+        return service_settings(cls, infra, keys, run, **overrides)
 
     return make
 

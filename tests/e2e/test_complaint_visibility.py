@@ -34,8 +34,7 @@ from services.issues.settings import IssuesSettings
 from services.visits.bootstrap import create_app as create_visits
 from services.visits.settings import VisitsSettings
 from shared.auth import Role, TokenIssuer
-from shared.settings import ServiceSettings
-from tests.conftest import AUDIENCE, ISSUER, Infra, eventually, ok, serve
+from tests.conftest import Infra, eventually, ok, serve, service_settings
 from tests.factories import CITY, PROVINCE, days_ahead, new_county
 from tests.rosters import roster_xlsx, upload
 
@@ -82,19 +81,8 @@ class World:
 
 
 def _settings(cls: type[Any], infra: Infra, keys: tuple[Path, Path], run: str) -> Any:
-    values: dict[str, Any] = {
-        "kafka_bootstrap_servers": infra.kafka,
-        "kafka_topic_prefix": f"{infra.topic_prefix}visibility.",
-        "kafka_partitions": 3,
-        "mongodb_uri": infra.mongodb_uri,
-        "mongodb_database": f"t_{run}_{cls.__name__.lower()[:12]}",
-        "auth_public_key_file": keys[1],
-        "auth_issuer": ISSUER,
-        "auth_audience": AUDIENCE,
-        "log_level": "WARNING",
-    }
-    settings: ServiceSettings = cls(**values)
-    return settings
+    prefix = f"{infra.topic_prefix}visibility."
+    return service_settings(cls, infra, keys, run, kafka_topic_prefix=prefix)
 
 
 def _mint(issuer: TokenIssuer, code: str) -> dict[str, dict[str, str]]:

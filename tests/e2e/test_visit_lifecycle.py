@@ -30,6 +30,7 @@ from shared.auth import Role
 from tests.conftest import Infra, Mint, eventually, ok, serve
 from tests.factories import CITY, PROVINCE, days_ahead, new_county
 from tests.rosters import roster_xlsx, upload
+from tests.visit_driver import problem
 
 DAY = date(2026, 11, 16)  # after the roster's listings start (2026-09-01)
 # Deadlines are checked against today: counted from the run's day, never past.
@@ -107,16 +108,7 @@ async def _locate(c: County, n: int) -> None:
 
 
 def _problem(item: str, notes: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "item_code": item,
-        "verdict": "problem",
-        "notes": notes,
-        "methods": ["campus_walk"],
-        "severity": "general",
-        "requirement": "立即整改并报送整改材料",
-        "proposed_deadline": FIRST_DEADLINE,
-        **extra,
-    }
+    return problem(item, notes, FIRST_DEADLINE, **extra)
 
 
 async def _visit(c: County, visit_id: str, headers: dict[str, str], stage: str) -> dict[str, Any]:

@@ -4,67 +4,38 @@ stream; 404 before 403 before 412 for a change; the domain's errors."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 
+from services.visits.directory import service as d
 from services.visits.directory.domain.inspector import RegisterInspector
 from services.visits.directory.domain.listing import EndListing, ListInspector
 from services.visits.directory.domain.school import CorrectSchoolDetails, RegisterSchool
 from services.visits.directory.domain.zone import CorrectZone, EstablishZone
-from services.visits.directory.service import (
-    PERMISSIONS,
-    DirectoryService,
-    UnknownEntry,
-    UnknownSchool,
-)
 from services.visits.directory.steps import STEPS
-from shared.auth import Principal, Role
-from shared.commands import (
-    CallerContext,
-    CommandContext,
-    Forbidden,
-    IllegalStep,
-    InvalidField,
-)
-from shared.contracts.directory import Employment, SchoolKind, ZoneLevel
-from shared.envelope import Actor
+from shared import commands as c
+from shared.auth import Role
+from shared.contracts.directory import Employment
 from shared.eventstore import StalePrecondition
 from shared.jurisdiction import Jurisdiction
-from tests.fakes import Ids, MemoryEventStore
+from tests.fakes import Ids, MemoryEventStore, caller
+from tests.unit.test_directory_domain import establish, registered_school
 
-NOW = datetime(2026, 11, 10, 2, 0, tzinfo=UTC)
 HOME = Jurisdiction(province="510000", city="510700", county="510704")
 ELSEWHERE = Jurisdiction(province="510000", city="510700", county="510705")
 
 
-def caller(*roles: Role, where: Jurisdiction = HOME) -> CallerContext:
-    who = Principal(user_id="u1", name="u1", roles=frozenset(roles), jurisdiction=where)
-    actor = Actor(user_id="u1", role=who.main_role)
-    return CallerContext(who, CommandContext(actor=actor, now=NOW, correlation_id="c-1"))
-
-
-OFFICE = caller(Role.county_office)
-OTHER_OFFICE = caller(Role.county_office, where=ELSEWHERE)
-INSPECTOR = caller(Role.inspector)
+OFFICE = caller("u1", Role.county_office, where=HOME)
+OTHER_OFFICE = caller("u1", Role.county_office, where=ELSEWHERE)
+INSPECTOR = caller("u1", Role.inspector, where=HOME)
 
 
 def register_school(
     school_id: str = "s1", zone_id: str | None = None, county: str = "510704"
 ) -> RegisterSchool:
-    return RegisterSchool(
-        school_id=school_id,
-        name="实验小学",
-        kind=SchoolKind.primary,
-        province="510000",
-        city="510700",
-        county=county,
-        zone_id=zone_id,
-        address="游仙区某路1号",
-        city_direct=False,
-        principal_name=None,
-        location=None,
-    )
+    stated = registered_school(school_id, county).model_dump()
+    return RegisterSchool(**{**stated, "zone_id": zone_id})
 
 
 def register_inspector(inspector_id: str = "i1", county: str = "510704") -> RegisterInspector:
@@ -80,21 +51,21 @@ def register_inspector(inspector_id: str = "i1", county: str = "510704") -> Regi
 
 
 def establish_zone(zone_id: str = "z1", county: str = "510704") -> EstablishZone:
-    return EstablishZone(zone_id, "第一责任区", ZoneLevel.county, "510000", "510700", county)
+    return establish(zone_id=zone_id, county=county, leader_id=None, bureau_liaison=None)
 
 
 @pytest.fixture
-def world() -> tuple[DirectoryService, MemoryEventStore]:
+def world() -> tuple[d.DirectoryService, MemoryEventStore]:
     store = MemoryEventStore()
-    return DirectoryService(store, new_id=Ids()), store
+    return d.DirectoryService(store, new_id=Ids()), store
 
 
 def test_every_command_has_a_permission_and_a_step() -> None:
-    assert set(PERMISSIONS) == set(STEPS)
+    assert set(d.PERMISSIONS) == set(STEPS)
 
 
 async def test_an_office_registers_and_corrects_a_school_loading_its_stream_once(
-    world: tuple[DirectoryService, MemoryEventStore],
+    world: tuple[d.DirectoryService, MemoryEventStore],
 ) -> None:
     service, store = world
     written = await service.handle("s1", register_school(), OFFICE)
@@ -107,62 +78,62 @@ async def test_an_office_registers_and_corrects_a_school_loading_its_stream_once
 
 
 async def test_only_an_office_inside_the_entry_sends_directory_commands(
-    world: tuple[DirectoryService, MemoryEventStore],
+    world: tuple[d.DirectoryService, MemoryEventStore],
 ) -> None:
     service, store = world
-    with pytest.raises(Forbidden):
+    with pytest.raises(c.Forbidden):
         await service.handle("s1", register_school(), INSPECTOR)
-    with pytest.raises(Forbidden):
+    with pytest.raises(c.Forbidden):
         await service.handle("s1", register_school(), OTHER_OFFICE)
     assert store.streams == {}
     await service.handle("s1", register_school(), OFFICE)
-    with pytest.raises(IllegalStep):  # registered already, by the caller's office: 409
+    with pytest.raises(c.IllegalStep):  # registered already, by the caller's office: 409
         await service.handle("s1", register_school(), OFFICE)
-    with pytest.raises(Forbidden):  # an id taken in another county: 403, not 409
+    with pytest.raises(c.Forbidden):  # an id taken in another county: 403, not 409
         await service.handle("s1", register_school(county="510705"), OTHER_OFFICE)
 
 
 async def test_a_change_is_404_then_403_then_412(
-    world: tuple[DirectoryService, MemoryEventStore],
+    world: tuple[d.DirectoryService, MemoryEventStore],
 ) -> None:
     service, _ = world
     fix = CorrectSchoolDetails("s1", "更名", name="新名称")
-    with pytest.raises(UnknownSchool):
+    with pytest.raises(d.UnknownSchool):
         await service.handle("s1", fix, OTHER_OFFICE, expected_version=9)
     await service.handle("s1", register_school(), OFFICE)
-    with pytest.raises(Forbidden):
+    with pytest.raises(c.Forbidden):
         await service.handle("s1", fix, OTHER_OFFICE, expected_version=9)
     with pytest.raises(StalePrecondition):
         await service.handle("s1", fix, OFFICE, expected_version=9)
 
 
 async def test_a_school_names_only_an_established_zone_of_its_county(
-    world: tuple[DirectoryService, MemoryEventStore],
+    world: tuple[d.DirectoryService, MemoryEventStore],
 ) -> None:
     service, _ = world
-    with pytest.raises(InvalidField):
+    with pytest.raises(c.InvalidField):
         await service.handle("s1", register_school(zone_id="z9"), OFFICE)
     await service.handle("z9", establish_zone("z9", county="510705"), OTHER_OFFICE)
-    with pytest.raises(Forbidden):  # another county's zone: the caller is not over it
+    with pytest.raises(c.Forbidden):  # another county's zone: the caller is not over it
         await service.handle("s1", register_school(zone_id="z9"), OFFICE)
 
 
 async def test_a_zone_leader_and_a_listed_inspector_belong_to_an_office_over_it(
-    world: tuple[DirectoryService, MemoryEventStore],
+    world: tuple[d.DirectoryService, MemoryEventStore],
 ) -> None:
     service, _ = world
     await service.handle("far", register_inspector("far", county="510705"), OTHER_OFFICE)
     await service.handle("z1", establish_zone(), OFFICE)
-    with pytest.raises(Forbidden):
+    with pytest.raises(c.Forbidden):
         change = CorrectZone("z1", "换组长", change_leader=True, leader_id="far")
         await service.handle("z1", change, OFFICE, expected_version=1)
     await service.handle("s1", register_school(), OFFICE)
-    with pytest.raises(Forbidden):
+    with pytest.raises(c.Forbidden):
         await service.handle("s1", ListInspector("s1", "far", date(2026, 9, 1)), OFFICE)
 
 
 async def test_a_listing_answers_its_own_id_and_version(
-    world: tuple[DirectoryService, MemoryEventStore],
+    world: tuple[d.DirectoryService, MemoryEventStore],
 ) -> None:
     service, store = world
     await service.handle("i1", register_inspector(), OFFICE)
@@ -173,8 +144,8 @@ async def test_a_listing_answers_its_own_id_and_version(
     with pytest.raises(StalePrecondition):  # the listing's version, not the stream's (2)
         await service.handle("s1-L1", end, OFFICE, expected_version=2)
     assert (await service.handle("s1-L1", end, OFFICE, expected_version=1)).version == 2
-    with pytest.raises(IllegalStep):
+    with pytest.raises(c.IllegalStep):
         await service.handle("s1-L1", end, OFFICE)
-    with pytest.raises(UnknownEntry):
+    with pytest.raises(d.UnknownEntry):
         await service.handle("s1-L7", end, OFFICE)
     assert store.types("school-s1") == ["school_registered", "inspector_listed", "listing_ended"]

@@ -21,25 +21,6 @@ from typing import Any, Generic, TypeVar
 from uuid import UUID, uuid4
 
 from services.visits.directory.domain import division, inspector, listing, school, zone
-from services.visits.directory.domain.division import Division, RegisterDivision, RenameDivision
-from services.visits.directory.domain.inspector import (
-    CorrectInspector,
-    Inspector,
-    RegisterInspector,
-)
-from services.visits.directory.domain.listing import (
-    CorrectListing,
-    EndListing,
-    ListInspector,
-    SchoolListings,
-)
-from services.visits.directory.domain.school import (
-    ChangeSchoolZone,
-    CorrectSchoolDetails,
-    RegisterSchool,
-    School,
-)
-from services.visits.directory.domain.zone import CorrectZone, EstablishZone, Zone
 from services.visits.directory.steps import STEPS
 from services.visits.names import OFFICES
 from services.visits.streams import SOURCE
@@ -54,18 +35,18 @@ from shared.runtime import Runtime
 S = TypeVar("S")
 
 Command = (
-    RegisterSchool
-    | CorrectSchoolDetails
-    | ChangeSchoolZone
-    | RegisterDivision
-    | RenameDivision
-    | EstablishZone
-    | CorrectZone
-    | RegisterInspector
-    | CorrectInspector
-    | ListInspector
-    | CorrectListing
-    | EndListing
+    school.RegisterSchool
+    | school.CorrectSchoolDetails
+    | school.ChangeSchoolZone
+    | division.RegisterDivision
+    | division.RenameDivision
+    | zone.EstablishZone
+    | zone.CorrectZone
+    | inspector.RegisterInspector
+    | inspector.CorrectInspector
+    | listing.ListInspector
+    | listing.CorrectListing
+    | listing.EndListing
 )
 
 NAMES = {
@@ -126,18 +107,20 @@ class Permission:
 
 
 PERMISSIONS: dict[type, Permission] = {
-    RegisterSchool: Permission("school", school.jurisdiction_of, taken=True),
-    CorrectSchoolDetails: Permission("school"),
-    ChangeSchoolZone: Permission("school"),
-    RegisterDivision: Permission("division", lambda c: division.jurisdiction_of(c.code, c.level)),
-    RenameDivision: Permission("division"),
-    EstablishZone: Permission("zone", zone.jurisdiction_of),
-    CorrectZone: Permission("zone"),
-    RegisterInspector: Permission("inspector", inspector.office_of),
-    CorrectInspector: Permission("inspector"),
-    ListInspector: Permission("school_listings"),
-    CorrectListing: Permission("listing"),
-    EndListing: Permission("listing"),
+    school.RegisterSchool: Permission("school", school.jurisdiction_of, taken=True),
+    school.CorrectSchoolDetails: Permission("school"),
+    school.ChangeSchoolZone: Permission("school"),
+    division.RegisterDivision: Permission(
+        "division", lambda c: division.jurisdiction_of(c.code, c.level)
+    ),
+    division.RenameDivision: Permission("division"),
+    zone.EstablishZone: Permission("zone", zone.jurisdiction_of),
+    zone.CorrectZone: Permission("zone"),
+    inspector.RegisterInspector: Permission("inspector", inspector.office_of),
+    inspector.CorrectInspector: Permission("inspector"),
+    listing.ListInspector: Permission("school_listings"),
+    listing.CorrectListing: Permission("listing"),
+    listing.EndListing: Permission("listing"),
 }
 """Who may send each directory command (every one is an office's)."""
 
@@ -165,11 +148,11 @@ class DirectoryService:
                 service=service,
             )
 
-        self._schools = handler(School(), school.evolve)
-        self._listings = handler(SchoolListings(), listing.evolve)
-        self._zones = handler(Zone(), zone.evolve)
-        self._inspectors = handler(Inspector(), inspector.evolve)
-        self._divisions = handler(Division(), division.evolve)
+        self._schools = handler(school.School(), school.evolve)
+        self._listings = handler(listing.SchoolListings(), listing.evolve)
+        self._zones = handler(zone.Zone(), zone.evolve)
+        self._inspectors = handler(inspector.Inspector(), inspector.evolve)
+        self._divisions = handler(division.Division(), division.evolve)
 
     @classmethod
     def on(cls, runtime: Runtime) -> DirectoryService:
@@ -238,17 +221,17 @@ class DirectoryService:
         return Entry(stream, loaded.state, loaded.version, at, loaded.version)
 
     # -- facts other aggregates need (always current: read from the event store) ------
-    async def school_state(self, school_id: str) -> tuple[School, int]:
+    async def school_state(self, school_id: str) -> tuple[school.School, int]:
         loaded = await self._schools.load(school.stream_id(school_id))
         return loaded.state, loaded.version
 
-    async def load_school(self, school_id: str) -> tuple[School, int]:
+    async def load_school(self, school_id: str) -> tuple[school.School, int]:
         state, version = await self.school_state(school_id)
         if not state.registered:
             raise UnknownSchool(school_id)
         return state, version
 
-    async def zone_state(self, zone_id: str) -> tuple[Zone, int]:
+    async def zone_state(self, zone_id: str) -> tuple[zone.Zone, int]:
         loaded = await self._zones.load(zone.stream_id(zone_id))
         return loaded.state, loaded.version
 

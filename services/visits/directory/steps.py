@@ -8,20 +8,13 @@ from the event store, calls the pure ``decide`` and says where the events belong
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from services.visits.directory.domain import division, inspector, listing, school, zone
-from services.visits.directory.domain.division import RegisterDivision, RenameDivision
-from services.visits.directory.domain.inspector import CorrectInspector, RegisterInspector
-from services.visits.directory.domain.listing import CorrectListing, EndListing, ListInspector
-from services.visits.directory.domain.school import (
-    ChangeSchoolZone,
-    CorrectSchoolDetails,
-    RegisterSchool,
-)
-from services.visits.directory.domain.zone import CorrectZone, EstablishZone
 from shared.auth import Principal, ensure_inside, ensure_within
 from shared.commands import InvalidField
+from shared.events import EventPayload
 from shared.jurisdiction import Jurisdiction
 
 if TYPE_CHECKING:
@@ -33,8 +26,19 @@ def _at(entry: Entry[Any]) -> Jurisdiction:
     return entry.at
 
 
+def _in_place(decide: Callable[[Any, Any], list[EventPayload]]) -> Step:
+    """A change that needs no other stream: decide on the entry, where it is."""
+
+    async def step(
+        service: DirectoryService, entry: Entry[Any], cmd: Any, who: Principal
+    ) -> Decision:
+        return decide(entry.state, cmd), _at(entry)
+
+    return step
+
+
 async def _register_school(
-    service: DirectoryService, entry: Entry[Any], cmd: RegisterSchool, who: Principal
+    service: DirectoryService, entry: Entry[Any], cmd: school.RegisterSchool, who: Principal
 ) -> Decision:
     """The zone named must be established, the caller's, and of the school's county."""
     if cmd.zone_id is not None:
@@ -49,14 +53,8 @@ async def _register_school(
     return school.register(entry.state, cmd), school.jurisdiction_of(cmd)
 
 
-async def _correct_school(
-    service: DirectoryService, entry: Entry[Any], cmd: CorrectSchoolDetails, who: Principal
-) -> Decision:
-    return school.correct(entry.state, cmd), _at(entry)
-
-
 async def _change_school_zone(
-    service: DirectoryService, entry: Entry[Any], cmd: ChangeSchoolZone, who: Principal
+    service: DirectoryService, entry: Entry[Any], cmd: school.ChangeSchoolZone, who: Principal
 ) -> Decision:
     target, _ = await service.zone_state(cmd.zone_id)
     if target.jurisdiction is not None:  # another county's zone: 403, not 409
@@ -66,7 +64,7 @@ async def _change_school_zone(
 
 
 async def _register_division(
-    service: DirectoryService, entry: Entry[Any], cmd: RegisterDivision, who: Principal
+    service: DirectoryService, entry: Entry[Any], cmd: division.RegisterDivision, who: Principal
 ) -> Decision:
     parent = division.parent_code(cmd.code, cmd.level)
     known = parent is not None and await service.division_registered(parent)
@@ -74,14 +72,8 @@ async def _register_division(
     return events, division.jurisdiction_of(cmd.code, cmd.level)
 
 
-async def _rename_division(
-    service: DirectoryService, entry: Entry[Any], cmd: RenameDivision, who: Principal
-) -> Decision:
-    return division.rename(entry.state, cmd), _at(entry)
-
-
 async def _establish_zone(
-    service: DirectoryService, entry: Entry[Any], cmd: EstablishZone, who: Principal
+    service: DirectoryService, entry: Entry[Any], cmd: zone.EstablishZone, who: Principal
 ) -> Decision:
     where = zone.jurisdiction_of(cmd)
     leader_office = await service.leader_office(cmd.leader_id, where)
@@ -89,7 +81,7 @@ async def _establish_zone(
 
 
 async def _correct_zone(
-    service: DirectoryService, entry: Entry[Any], cmd: CorrectZone, who: Principal
+    service: DirectoryService, entry: Entry[Any], cmd: zone.CorrectZone, who: Principal
 ) -> Decision:
     where = _at(entry)
     leader_office = await service.leader_office(cmd.leader_id if cmd.change_leader else None, where)
@@ -97,19 +89,13 @@ async def _correct_zone(
 
 
 async def _register_inspector(
-    service: DirectoryService, entry: Entry[Any], cmd: RegisterInspector, who: Principal
+    service: DirectoryService, entry: Entry[Any], cmd: inspector.RegisterInspector, who: Principal
 ) -> Decision:
     return inspector.register(entry.state, cmd), inspector.office_of(cmd)
 
 
-async def _correct_inspector(
-    service: DirectoryService, entry: Entry[Any], cmd: CorrectInspector, who: Principal
-) -> Decision:
-    return inspector.correct(entry.state, cmd), _at(entry)
-
-
 async def _list_inspector(
-    service: DirectoryService, entry: Entry[Any], cmd: ListInspector, who: Principal
+    service: DirectoryService, entry: Entry[Any], cmd: listing.ListInspector, who: Principal
 ) -> Decision:
     where = _at(entry)
     office = await service.inspector_office(cmd.inspector_id)
@@ -118,30 +104,18 @@ async def _list_inspector(
     return listing.list_inspector(entry.state, cmd, office), where
 
 
-async def _correct_listing(
-    service: DirectoryService, entry: Entry[Any], cmd: CorrectListing, who: Principal
-) -> Decision:
-    return listing.correct(entry.state, cmd), _at(entry)
-
-
-async def _end_listing(
-    service: DirectoryService, entry: Entry[Any], cmd: EndListing, who: Principal
-) -> Decision:
-    return listing.end(entry.state, cmd), _at(entry)
-
-
 STEPS: dict[type, Step] = {
-    RegisterSchool: _register_school,
-    CorrectSchoolDetails: _correct_school,
-    ChangeSchoolZone: _change_school_zone,
-    RegisterDivision: _register_division,
-    RenameDivision: _rename_division,
-    EstablishZone: _establish_zone,
-    CorrectZone: _correct_zone,
-    RegisterInspector: _register_inspector,
-    CorrectInspector: _correct_inspector,
-    ListInspector: _list_inspector,
-    CorrectListing: _correct_listing,
-    EndListing: _end_listing,
+    school.RegisterSchool: _register_school,
+    school.CorrectSchoolDetails: _in_place(school.correct),
+    school.ChangeSchoolZone: _change_school_zone,
+    division.RegisterDivision: _register_division,
+    division.RenameDivision: _in_place(division.rename),
+    zone.EstablishZone: _establish_zone,
+    zone.CorrectZone: _correct_zone,
+    inspector.RegisterInspector: _register_inspector,
+    inspector.CorrectInspector: _in_place(inspector.correct),
+    listing.ListInspector: _list_inspector,
+    listing.CorrectListing: _in_place(listing.correct),
+    listing.EndListing: _in_place(listing.end),
 }
 """The decision of each directory command (its permission: ``service.PERMISSIONS``)."""
