@@ -35,6 +35,21 @@ ISSUER, AUDIENCE = "duxue-test", "duxue-platform"
 S = TypeVar("S", bound=ServiceSettings)
 
 
+INFRA_DIRS = (REPO / "tests" / "e2e", REPO / "tests" / "integration")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that talks to the real servers ``infra``: those under
+    ``tests/e2e`` and ``tests/integration``, and any other that asks for the ``infra``
+    fixture (so ``-m "not infra"`` runs without Kafka and MongoDB)."""
+    for item in items:
+        path = item.path.resolve()
+        if any(path.is_relative_to(d) for d in INFRA_DIRS) or "infra" in getattr(
+            item, "fixturenames", ()
+        ):
+            item.add_marker(pytest.mark.infra)
+
+
 @dataclass(frozen=True)
 class Infra:
     kafka: str
@@ -95,25 +110,32 @@ def auth_header(issuer: TokenIssuer) -> Mint:
     return mint
 
 
+def service_settings(
+    cls: type[S], infra: Infra, keys: tuple[Path, Path], run: str, **overrides: Any
+) -> S:
+    """Settings of a service class on the real servers, its database named by ``run``."""
+    values: dict[str, Any] = {
+        "kafka_bootstrap_servers": infra.kafka,
+        "kafka_topic_prefix": infra.topic_prefix,
+        "kafka_partitions": 3,
+        "mongodb_uri": infra.mongodb_uri,
+        "mongodb_database": f"t_{run}_{cls.__name__.lower()[:12]}",
+        "auth_public_key_file": keys[1],
+        "auth_issuer": ISSUER,
+        "auth_audience": AUDIENCE,
+        "log_level": "WARNING",
+    }
+    values.update(overrides)
+    return cls(**values)
+
+
 @pytest.fixture
 def settings_for(infra: Infra, keys: tuple[Path, Path]) -> Callable[..., Any]:
     """Settings of a service class, on its own fresh database for this test."""
     run = uuid4().hex[:8]
 
     def make(cls: type[S], **overrides: Any) -> S:
-        values: dict[str, Any] = {
-            "kafka_bootstrap_servers": infra.kafka,
-            "kafka_topic_prefix": infra.topic_prefix,
-            "kafka_partitions": 3,
-            "mongodb_uri": infra.mongodb_uri,
-            "mongodb_database": f"t_{run}_{cls.__name__.lower()[:12]}",
-            "auth_public_key_file": keys[1],
-            "auth_issuer": ISSUER,
-            "auth_audience": AUDIENCE,
-            "log_level": "WARNING",
-        }
-        values.update(overrides)
-        return cls(**values)
+        return service_settings(cls, infra, keys, run, **overrides)
 
     return make
 
@@ -135,6 +157,12 @@ async def serve(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://svc") as client:
             yield client
+
+
+async def ok(r: httpx.Response, status: int = 200) -> Any:
+    """The JSON body of a response that must have ``status`` (the body shown otherwise)."""
+    assert r.status_code == status, r.text
+    return r.json()
 
 
 async def eventually(check: Callable[[], Awaitable[Any]], within: float = 30) -> Any:

@@ -22,11 +22,13 @@ from services.visits.campaigns.lookup import CampaignFacts
 from services.visits.directory.domain.facts import SchoolOnDay
 from services.visits.plans.domain.plan import PlanFacts
 from services.visits.visit.ports import ChecklistFacts, ChecklistItemFacts
-from shared.commands import InvalidField
+from shared.auth import Principal, Role
+from shared.commands import CallerContext, CommandContext, InvalidField
 from shared.directory.lookup import InspectorFacts, SchoolFacts
-from shared.envelope import EventEnvelope
+from shared.envelope import Actor, EventEnvelope
 from shared.eventstore import ConcurrencyConflict, EventStore
 from shared.evidence.lookup import EvidenceFacts
+from shared.jurisdiction import Jurisdiction
 
 
 class MemoryEventStore(EventStore):
@@ -162,6 +164,17 @@ class FakeVisits:
     async def ensure_visit_of(self, visit_id: str, school_id: str, field: str) -> None:
         if self.schools.get(visit_id) != school_id:
             raise InvalidField(field, f"督导 {visit_id} 不是对学校 {school_id} 的督导")
+
+
+def caller(
+    user_id: str, *roles: Role, where: Jurisdiction, now: datetime | None = None
+) -> CallerContext:
+    """A verified caller of a command (principal and context), as ``shared.routing.Caller``
+    hands it to a service."""
+    principal = Principal(user_id=user_id, name=user_id, roles=frozenset(roles), jurisdiction=where)
+    actor = Actor(user_id=user_id, role=principal.main_role)
+    moment = now or datetime(2026, 11, 10, 2, 0, tzinfo=UTC)
+    return CallerContext(principal, CommandContext(actor=actor, now=moment, correlation_id="c-1"))
 
 
 class Clock:

@@ -95,14 +95,10 @@ def roster_xlsx(
     return write_xlsx(_entries(county, zones, schools, inspectors, listings))
 
 
-def roster_csv(
-    county: str,
-    zones: Sequence[Entry] | None = None,
-    schools: Sequence[Entry] | None = None,
-    inspectors: Sequence[Entry] | None = None,
-    listings: Sequence[Entry] | None = None,
-) -> bytes:
-    """The same roster as one CSV table with a leading 类型 column."""
+def roster_csv(county: str, *kinds: Sequence[Entry] | None) -> bytes:
+    """The same roster as one CSV table with a leading 类型 column (``kinds`` in
+    :func:`roster_xlsx`'s order: zones, schools, inspectors, listings)."""
+    zones, schools, inspectors, listings = (*kinds, None, None, None, None)[:4]
     return write_csv(_entries(county, zones, schools, inspectors, listings))
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from shared.auth import Role
-from tests.conftest import Mint
+from tests.conftest import Mint, eventually, ok
 from tests.factories import CITY, PROVINCE, days_ahead
 
 DAY = date(2026, 11, 16)  # after the roster's listings start (2026-09-01)
@@ -72,12 +72,6 @@ def problem(item: str, notes: str, deadline: str | None = None, **extra: Any) ->
     }
 
 
-async def ok(r: httpx.Response, status: int = 200) -> dict[str, Any]:
-    assert r.status_code == status, r.text
-    body: dict[str, Any] = r.json()
-    return body
-
-
 async def acknowledged_visit(
     p: Platform, school: int, inspector: int, problems: list[dict[str, Any]]
 ) -> tuple[str, list[str]]:
@@ -101,3 +95,17 @@ async def acknowledged_visit(
         )
     )
     return vid, findings
+
+
+async def issues_of(
+    issues: httpx.AsyncClient, office: dict[str, str], visit_id: str, count: int
+) -> list[dict[str, Any]]:
+    """The issues a visit opened, once ``count`` of them are in the issues read model."""
+
+    async def opened() -> list[dict[str, Any]] | None:
+        r = await issues.get(f"/issues?visit_id={visit_id}", headers=office)
+        items: list[dict[str, Any]] = r.json()["items"] if r.status_code == 200 else []
+        return items if len(items) == count else None
+
+    found: list[dict[str, Any]] = await eventually(opened)
+    return found

@@ -40,7 +40,7 @@ from shared.service import StartHook, build_app
 def _wire(settings: VisitsSettings) -> StartHook:
     async def start(runtime: Runtime, app: FastAPI) -> None:
         # the directory: schools, zones, inspectors, listings, roster imports
-        app.state.directory = DirectoryService(runtime)
+        app.state.directory = DirectoryService.on(runtime)
         app.state.directory_lookup = ReadModelDirectory(runtime.db, DIRECTORY_VIEW)
         app.state.roster_importer = RosterImporter(
             runtime, app.state.directory, max_rows=settings.roster_max_rows

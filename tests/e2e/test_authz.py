@@ -23,10 +23,10 @@ from services.issues.settings import IssuesSettings
 from services.visits.bootstrap import create_app as visits_app
 from services.visits.settings import VisitsSettings
 from shared.auth import Role
-from tests.conftest import Mint, eventually, serve
+from tests.conftest import Mint, eventually, ok, serve
 from tests.factories import CITY, PROVINCE, new_county, school_body
 from tests.rosters import roster_xlsx, upload
-from tests.visit_driver import DAY, Platform, acknowledged_visit, ok, problem
+from tests.visit_driver import DAY, Platform, acknowledged_visit, problem
 
 CAMPAIGN = {
     "theme": "food_safety",

@@ -43,7 +43,7 @@ from shared.contracts.complaints import SEALED_SCHEME, SealedText
 from shared.envelope import Actor
 from shared.eventstore import COMMITS
 from shared.jurisdiction import Jurisdiction
-from tests.conftest import Infra, Mint, eventually, serve
+from tests.conftest import Infra, Mint, eventually, ok, serve
 from tests.factories import CITY, PROVINCE, new_county
 from tests.rosters import roster_xlsx, upload
 
@@ -106,12 +106,6 @@ async def world(
         mongo = issues.state.runtime.db.client
         dbs = [mongo[issues_settings.mongodb_database], mongo[visits_settings.mongodb_database]]
         yield World(issues, client, code, auth_header, prefix, infra.kafka, dbs)
-
-
-async def ok(r: httpx.Response, status: int = 200) -> dict[str, Any]:
-    assert r.status_code == status, r.text
-    body: dict[str, Any] = r.json()
-    return body
 
 
 def markers() -> tuple[str, str]:

@@ -34,8 +34,7 @@ from services.issues.settings import IssuesSettings
 from services.visits.bootstrap import create_app as create_visits
 from services.visits.settings import VisitsSettings
 from shared.auth import Role, TokenIssuer
-from shared.settings import ServiceSettings
-from tests.conftest import AUDIENCE, ISSUER, Infra, eventually, serve
+from tests.conftest import Infra, eventually, ok, serve, service_settings
 from tests.factories import CITY, PROVINCE, days_ahead, new_county
 from tests.rosters import roster_xlsx, upload
 
@@ -82,19 +81,8 @@ class World:
 
 
 def _settings(cls: type[Any], infra: Infra, keys: tuple[Path, Path], run: str) -> Any:
-    values: dict[str, Any] = {
-        "kafka_bootstrap_servers": infra.kafka,
-        "kafka_topic_prefix": f"{infra.topic_prefix}visibility.",
-        "kafka_partitions": 3,
-        "mongodb_uri": infra.mongodb_uri,
-        "mongodb_database": f"t_{run}_{cls.__name__.lower()[:12]}",
-        "auth_public_key_file": keys[1],
-        "auth_issuer": ISSUER,
-        "auth_audience": AUDIENCE,
-        "log_level": "WARNING",
-    }
-    settings: ServiceSettings = cls(**values)
-    return settings
+    prefix = f"{infra.topic_prefix}visibility."
+    return service_settings(cls, infra, keys, run, kafka_topic_prefix=prefix)
 
 
 def _mint(issuer: TokenIssuer, code: str) -> dict[str, dict[str, str]]:
@@ -133,12 +121,6 @@ def _mint(issuer: TokenIssuer, code: str) -> dict[str, dict[str, str]]:
     }
 
 
-async def _ok(r: httpx.Response, status: int = 200) -> dict[str, Any]:
-    assert r.status_code == status, r.text
-    body: dict[str, Any] = r.json()
-    return body
-
-
 @pytest.fixture(scope="module")
 async def world(infra: Infra, keys: tuple[Path, Path], issuer: TokenIssuer) -> AsyncIterator[World]:
     code, run = new_county(), uuid4().hex[:8]
@@ -174,7 +156,7 @@ async def world(infra: Infra, keys: tuple[Path, Path], issuer: TokenIssuer) -> A
             "contact": {"name": CONTACT[1], "phone": CONTACT[0], "address": CONTACT[2]},
         }
         for case in CASES:
-            taken = await _ok(await client.post("/complaints", json=body, headers=office), 201)
+            taken = await ok(await client.post("/complaints", json=body, headers=office), 201)
             assert taken["routed_to"] == [f"{code}-insp-2"]
             ids[case], tracking[case] = taken["complaint_id"], taken["tracking_no"]
 
@@ -182,15 +164,15 @@ async def world(infra: Infra, keys: tuple[Path, Path], issuer: TokenIssuer) -> A
             return f"/complaints/{ids[case]}/{step}"
 
         for case in ("closed", "open"):
-            await _ok(await client.post(at(case, "accept"), json={"note": NOTE}, headers=insp2))
+            await ok(await client.post(at(case, "accept"), json={"note": NOTE}, headers=insp2))
         verified = {"outcome": "substantiated", "findings": FINDINGS}
-        await _ok(await client.post(at("closed", "verify"), json=verified, headers=insp2))
-        await _ok(await client.post(at("closed", "issue"), json=ISSUE, headers=insp2), 201)
+        await ok(await client.post(at("closed", "verify"), json=verified, headers=insp2))
+        await ok(await client.post(at("closed", "issue"), json=ISSUE, headers=insp2), 201)
         answer = {"answer": ANSWER, "method": "phone"}
-        await _ok(await client.post(at("closed", "answer"), json=answer, headers=insp2))
-        await _ok(await client.post(at("closed", "close"), json={"note": NOTE}, headers=insp2))
+        await ok(await client.post(at("closed", "answer"), json=answer, headers=insp2))
+        await ok(await client.post(at("closed", "close"), json={"note": NOTE}, headers=insp2))
         move = {"inspector_ids": [f"{code}-insp-3"], "reason": REASON}
-        await _ok(await client.post(at("moved", "reroute"), json=move, headers=office))
+        await ok(await client.post(at("moved", "reroute"), json=move, headers=office))
 
         wanted = {"closed": "closed", "open": "accepted", "erasable": "routed", "moved": "routed"}
 
@@ -216,7 +198,7 @@ ISSUE = {
 # (route, method, path, body, case, who gets what)
 ACTORS = {"handler", "county_office"}
 """Who may take a handling step on a case they handle (else 403 if they see it, 404)."""
-STEP_BODIES = {
+STEP_BODIES: dict[str, dict[str, Any]] = {
     "accept": {"note": NOTE},
     "reject": {"reason": REASON},
     "verify": {"outcome": "substantiated", "findings": FINDINGS},
@@ -340,7 +322,7 @@ async def test_summary_counts_one_county(world: World) -> None:
     r = await world.client.get(
         "/complaints/summary", params={"county": world.code}, headers=world.headers["city_office"]
     )
-    counts = await _ok(r)
+    counts = await ok(r)
     assert counts["total"] == 4 and counts["erased"] in (0, 1)
     assert counts["by_status"] == {"accepted": 1, "closed": 1, "routed": 2}
     assert counts["by_category"] == {"learning_load": 4}

@@ -30,7 +30,7 @@ from services.visits.bootstrap import create_app as create_visits
 from services.visits.settings import VisitsSettings
 from shared.auth import Role
 from shared.contracts.issues import IssueSource
-from tests.conftest import Infra, Mint, eventually, serve
+from tests.conftest import Infra, Mint, eventually, ok, serve
 from tests.factories import CITY, PROVINCE, new_county
 from tests.rosters import roster_xlsx, upload
 
@@ -134,12 +134,6 @@ def form(school_id: str, **extra: Any) -> dict[str, Any]:
         "contact": {"name": "王女士", "phone": "13800138000", "address": "测试路1号"},
         **extra,
     }
-
-
-async def ok(r: httpx.Response, status: int = 200) -> dict[str, Any]:
-    assert r.status_code == status, r.text
-    body: dict[str, Any] = r.json()
-    return body
 
 
 def fields(r: httpx.Response) -> set[str]:

@@ -15,6 +15,8 @@ import pytest
 from fastapi import FastAPI
 
 from services.visits.bootstrap import create_app
+from services.visits.directory.domain.school import RegisterSchool
+from services.visits.directory.service import Written
 from services.visits.settings import VisitsSettings
 from shared.auth import Principal, Role, TokenIssuer
 from shared.directory.lookup import ReadModelDirectory
@@ -428,17 +430,21 @@ async def test_an_interrupted_import_resumes_when_posted_again(
     county = new_county()
     office = office_of(auth_header, county)
     directory = app.state.directory
-    real = directory.register_school
-    calls = 0
+    real = directory.handle
+    schools = 0
 
-    async def crash_on_third(*args: Any, **kwargs: Any) -> int:
-        nonlocal calls
-        calls += 1
-        if calls == 3:
-            raise RuntimeError("simulated crash mid-import")
-        return int(await real(*args, **kwargs))
+    async def crash_on_third_school(
+        entry_id: str, command: Any, *args: Any, **kwargs: Any
+    ) -> Written:
+        nonlocal schools
+        if isinstance(command, RegisterSchool):
+            schools += 1
+            if schools == 3:
+                raise RuntimeError("simulated crash mid-import")
+        written: Written = await real(entry_id, command, *args, **kwargs)
+        return written
 
-    monkeypatch.setattr(directory, "register_school", crash_on_third)
+    monkeypatch.setattr(directory, "handle", crash_on_third_school)
     data = roster_xlsx(county)
     with pytest.raises(RuntimeError, match="simulated crash"):  # the in-process ASGI client
         await client.post("/directory/imports", files=upload(data), headers=office)
@@ -446,7 +452,7 @@ async def test_an_interrupted_import_resumes_when_posted_again(
     assert await store.version(f"school-{county}-s2") == 1
     assert await store.version(f"school-{county}-s3") == 0
 
-    monkeypatch.setattr(directory, "register_school", real)
+    monkeypatch.setattr(directory, "handle", real)
     r = await client.post("/directory/imports", files=upload(data), headers=office)
     assert r.status_code == 201, r.text
     body = r.json()

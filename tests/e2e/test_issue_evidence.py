@@ -12,6 +12,7 @@ import hashlib
 import os
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import httpx
@@ -75,7 +76,7 @@ async def both(settings_for: Callable[..., Any], auth_header: Mint) -> AsyncIter
         assert r.status_code == 201, r.text
         lookup = issues_app.state.directory_lookup
         for n in (1, 2):
-            await eventually(lambda n=n: lookup.school(f"{county}-s{n}"))
+            await eventually(partial(lookup.school, f"{county}-s{n}"))
         yield Both(issues, issues_app, visits, visits_app, county, auth_header)
 
 

@@ -31,7 +31,7 @@ from shared.commands import CommandContext
 from shared.contracts.issues import IssueSource
 from shared.contracts.visits import MajorKind, Severity
 from shared.envelope import Actor
-from tests.conftest import Infra, Mint, eventually, serve
+from tests.conftest import Infra, Mint, eventually, ok, serve
 from tests.rosters import roster_xlsx, upload
 
 
@@ -124,11 +124,6 @@ async def world(
 
         await eventually(folded)
         yield World(issues, app, code, auth_header, today)
-
-
-async def ok(r: httpx.Response, status: int = 200) -> Any:
-    assert r.status_code == status, r.text
-    return r.json()
 
 
 async def test_issues_by_notice_and_escalation(world: World) -> None:

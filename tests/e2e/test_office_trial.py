@@ -14,7 +14,6 @@ with a county of its own (imported roster). Each test is one defect of the issue
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -22,16 +21,15 @@ from typing import Any
 import httpx
 import pytest
 
-from services.issues.bootstrap import create_app as issues_app
 from services.issues.rectification.domain import CHINA
-from services.issues.settings import IssuesSettings
 from services.visits.bootstrap import create_app as visits_app
 from services.visits.settings import VisitsSettings
 from shared.projection import ReadModels
-from tests.conftest import Mint, eventually, serve
+from tests.conftest import Mint, eventually, ok, serve
 from tests.factories import new_county
+from tests.platforms import imported_county
 from tests.rosters import roster_xlsx, upload
-from tests.visit_driver import DAY, Platform, ok, problem
+from tests.visit_driver import DAY, Platform, issues_of, problem
 
 
 @dataclass
@@ -42,22 +40,8 @@ class Both(Platform):
 
 @pytest.fixture
 async def both(settings_for: Callable[..., Any], auth_header: Mint) -> AsyncIterator[Both]:
-    code = new_county()
-    async with AsyncExitStack() as stack:
-        visits = await stack.enter_async_context(serve(visits_app(settings_for(VisitsSettings))))
-        app = issues_app(settings_for(IssuesSettings, overdue_sweep_seconds=3600))
-        issues = await stack.enter_async_context(serve(app))
-        p = Both(visits, code, auth_header, issues, app)
-        r = await visits.post(
-            f"/directory/imports?county={code}", files=upload(roster_xlsx(code)), headers=p.office
-        )
-        assert r.status_code == 201, r.text
-
-        async def directory_arrived() -> bool:
-            return await app.state.directory_lookup.school(p.school(1)) is not None
-
-        await eventually(directory_arrived)
-        yield p
+    async with imported_county(settings_for, auth_header) as (code, visits, issues, app):
+        yield Both(visits, code, auth_header, issues, app)
 
 
 def today() -> date:
@@ -88,16 +72,6 @@ async def on_site_with(p: Platform, school: int, problems: list[dict[str, Any]])
         await p.visits.post(f"/visits/{vid}/feedback", json={"summary": "见清单"}, headers=insp)
     )
     return vid
-
-
-async def issues_of(p: Both, vid: str, count: int) -> list[dict[str, Any]]:
-    async def opened() -> list[dict[str, Any]] | None:
-        r = await p.issues.get(f"/issues?visit_id={vid}", headers=p.office)
-        items: list[dict[str, Any]] = r.json()["items"] if r.status_code == 200 else []
-        return items if len(items) == count else None
-
-    found: list[dict[str, Any]] = await eventually(opened)
-    return found
 
 
 # -- defect 1 ---------------------------------------------------------------------
@@ -150,7 +124,7 @@ async def test_a_disputed_list_is_signed_after_resolution_and_opens_its_issues_o
     assert [pr["deadline"] for pr in ack["payload"]["problems"]] == [amended, later]
 
     # two issues (the withdrawn point opens none), each opened once, by the signature
-    found = await issues_of(p, vid, 2)
+    found = await issues_of(p.issues, p.office, vid, 2)
     assert sorted(doc["deadline"] for doc in found) == [amended, later]
     for doc in found:
         history = await ok(
@@ -198,7 +172,7 @@ async def test_past_deadlines_are_refused_on_findings_disputes_and_issues(both: 
             f"/visits/{vid}/acknowledgement", json={"signer_name": "李校长"}, headers=p.principal(2)
         )
     )
-    [issue] = await issues_of(p, vid, 1)
+    [issue] = await issues_of(p.issues, p.office, vid, 1)
     ext = {"new_deadline": yesterday, "reason": "需要更多时间"}
     r = await p.issues.post(
         f"/issues/{issue['issue_id']}/extension", json=ext, headers=p.principal(2)
@@ -214,7 +188,7 @@ async def test_a_verification_names_a_visit_of_that_school(both: Both) -> None:
             f"/visits/{vid}/acknowledgement", json={"signer_name": "王校长"}, headers=principal
         )
     )
-    [issue] = await issues_of(p, vid, 1)
+    [issue] = await issues_of(p.issues, p.office, vid, 1)
     iid = issue["issue_id"]
     step = {"description": "压减作业量", "owner": "教务处", "due_on": today().isoformat()}
     await ok(await p.issues.post(f"/issues/{iid}/plan", json={"steps": [step]}, headers=principal))

@@ -176,7 +176,7 @@ async def test_checklists_as_data_and_a_campaign_with_its_progress(
         "zone_ids": ["zone-1"],
         "school_ids": [s1],
     }
-    bad = [
+    bad: list[tuple[dict[str, Any], str]] = [
         ({"checklist_version": 7}, "body.checklist_version"),
         ({"checklist_id": "nope"}, "body.checklist_id"),
         ({"theme": "castle"}, "body.theme"),
@@ -256,7 +256,7 @@ async def test_checklists_as_data_and_a_campaign_with_its_progress(
     await eventually(closed)
 
     # a county's own template: only offices inside its scope retire it
-    own = {
+    own: dict[str, Any] = {
         "checklist_id": f"{county}-canteen",
         "title": "食堂专项检查表",
         "items": [
@@ -303,7 +303,7 @@ async def test_monthly_plans_are_filed_revised_acknowledged_and_checked(
         return {"school_id": school, "planned_on": f"{MONTH}-{day:02d}", "kind": "routine", **extra}
 
     filing = {"month": MONTH, "entries": [entry(s1, 3), entry(s2, 10)], "note": "九月计划"}
-    bad = [
+    bad: list[tuple[dict[str, Any], str]] = [
         ({"entries": [entry(s1, 3) | {"planned_on": "2026-10-01"}]}, "body.entries.0.planned_on"),
         ({"entries": [entry("ghost-school", 3)]}, "body.entries.0.school_id"),
         ({"entries": [entry(s1, 3, kind="special")]}, "body.entries.0.campaign_id"),

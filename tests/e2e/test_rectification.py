@@ -12,7 +12,6 @@ Then the opener replays the visits topic from the beginning: no duplicate issue.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from hashlib import sha256
@@ -20,16 +19,13 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
-from services.issues.bootstrap import create_app as issues_app
-from services.issues.settings import IssuesSettings
-from services.visits.bootstrap import create_app as visits_app
-from services.visits.settings import VisitsSettings
 from shared.auth import Role
-from tests.conftest import Mint, eventually, serve
-from tests.factories import PROVINCE, china_time, days_ahead, new_county, today
-from tests.rosters import roster_xlsx, upload
-from tests.visit_driver import Platform, acknowledged_visit, ok, problem
+from tests.conftest import Mint, eventually, ok
+from tests.factories import PROVINCE, china_time, days_ahead, today
+from tests.platforms import imported_county
+from tests.visit_driver import Platform, acknowledged_visit, issues_of, problem
 
 
 class MovableClock:
@@ -54,34 +50,14 @@ class Both(Platform):
 
 @pytest.fixture
 async def both(settings_for: Callable[..., Any], auth_header: Mint) -> AsyncIterator[Both]:
-    code = new_county()
-    async with AsyncExitStack() as stack:
-        visits = await stack.enter_async_context(serve(visits_app(settings_for(VisitsSettings))))
-        app = issues_app(settings_for(IssuesSettings, overdue_sweep_seconds=3600))
-        issues = await stack.enter_async_context(serve(app))
-        clock = MovableClock()
+    clock = MovableClock()
+
+    def set_clock(app: FastAPI) -> None:
         app.state.runtime.clock = clock
-        p = Both(visits, code, auth_header, issues, app, clock)
-        r = await visits.post(
-            f"/directory/imports?county={code}", files=upload(roster_xlsx(code)), headers=p.office
-        )
-        assert r.status_code == 201, r.text
 
-        async def directory_arrived() -> bool:
-            return await app.state.directory_lookup.school(p.school(1)) is not None
-
-        await eventually(directory_arrived)
-        yield p
-
-
-async def _issues_of(p: Both, vid: str, count: int) -> list[dict[str, Any]]:
-    async def opened() -> list[dict[str, Any]] | None:
-        r = await p.issues.get(f"/issues?visit_id={vid}", headers=p.office)
-        items: list[dict[str, Any]] = r.json()["items"] if r.status_code == 200 else []
-        return items if len(items) == count else None
-
-    found: list[dict[str, Any]] = await eventually(opened)
-    return found
+    started = imported_county(settings_for, auth_header, set_clock)
+    async with started as (code, visits, issues, app):
+        yield Both(visits, code, auth_header, issues, app, clock)
 
 
 async def _doc(p: Both, issue_id: str, **expect: Any) -> dict[str, Any]:
@@ -95,7 +71,8 @@ async def _doc(p: Both, issue_id: str, **expect: Any) -> dict[str, Any]:
 
 
 async def _post(p: Both, path: str, body: dict[str, Any], who: dict[str, str]) -> dict[str, Any]:
-    return await ok(await p.issues.post(path, json=body, headers=who))
+    answer: dict[str, Any] = await ok(await p.issues.post(path, json=body, headers=who))
+    return answer
 
 
 async def _sweep(p: Both) -> list[str]:
@@ -122,7 +99,7 @@ async def test_two_problems_become_two_issues_one_closed_one_overdue_escalated_r
             problem("learning_load", "三年级作业量偏大", deadline=due),
         ],
     )
-    issues = await _issues_of(p, vid, 2)
+    issues = await issues_of(p.issues, p.office, vid, 2)
     by_finding = {doc["finding_id"]: doc for doc in issues}
     major, general = by_finding[findings[0]], by_finding[findings[1]]
     assert major["severity"] == "major" and major["safety"] is True
@@ -325,7 +302,7 @@ async def test_replaying_the_visits_topic_opens_no_duplicate(both: Both) -> None
     vid, _ = await acknowledged_visit(
         p, school=4, inspector=2, problems=[problem("canteen_hygiene", "留样记录不全")]
     )
-    [first] = await _issues_of(p, vid, 1)
+    [first] = await issues_of(p.issues, p.office, vid, 1)
     runtime = p.issues_app.state.runtime
     before = await runtime.store.load(f"issue-{first['issue_id']}")
 
@@ -349,4 +326,4 @@ async def test_replaying_the_visits_topic_opens_no_duplicate(both: Both) -> None
     await eventually(replayed)
     after = await runtime.store.load(f"issue-{first['issue_id']}")
     assert [e.event_id for e in after] == [e.event_id for e in before]
-    assert len(await _issues_of(p, vid, 1)) == 1
+    assert len(await issues_of(p.issues, p.office, vid, 1)) == 1

@@ -105,7 +105,7 @@ async def test_schools_file_and_the_zone_consolidates_weekly(
 
         # ---- filing (the 3rd: on time) ---------------------------------------------
         s1, s2, s3 = (f"{county}-s{n}" for n in (1, 2, 3))
-        report = {
+        report: dict[str, Any] = {
             "school_id": s1,
             "month": "2026-11",
             "problems": [

@@ -27,9 +27,10 @@ from services.visits.bootstrap import create_app
 from services.visits.settings import VisitsSettings
 from shared import topics
 from shared.auth import Role
-from tests.conftest import Infra, Mint, eventually, serve
+from tests.conftest import Infra, Mint, eventually, ok, serve
 from tests.factories import CITY, PROVINCE, days_ahead, new_county
 from tests.rosters import roster_xlsx, upload
+from tests.visit_driver import problem
 
 DAY = date(2026, 11, 16)  # after the roster's listings start (2026-09-01)
 # Deadlines are checked against today: counted from the run's day, never past.
@@ -107,22 +108,7 @@ async def _locate(c: County, n: int) -> None:
 
 
 def _problem(item: str, notes: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "item_code": item,
-        "verdict": "problem",
-        "notes": notes,
-        "methods": ["campus_walk"],
-        "severity": "general",
-        "requirement": "立即整改并报送整改材料",
-        "proposed_deadline": FIRST_DEADLINE,
-        **extra,
-    }
-
-
-async def _ok(r: httpx.Response, status: int = 200) -> dict[str, Any]:
-    assert r.status_code == status, r.text
-    body: dict[str, Any] = r.json()
-    return body
+    return problem(item, notes, FIRST_DEADLINE, **extra)
 
 
 async def _visit(c: County, visit_id: str, headers: dict[str, str], stage: str) -> dict[str, Any]:
@@ -181,7 +167,7 @@ async def test_a_routine_visit_through_the_five_steps_with_a_dispute(
         "entries": [{"school_id": school, "planned_on": DAY.isoformat(), "kind": "routine"}],
         "note": "本月随访计划",
     }
-    filed = await _ok(await c.client.post("/plans", json=filing, headers=insp1), 201)
+    filed = await ok(await c.client.post("/plans", json=filing, headers=insp1), 201)
 
     async def office_sees_plan() -> dict[str, Any] | None:
         r = await c.client.get(f"/plans/{filed['plan_id']}", headers=c.office)
@@ -191,7 +177,7 @@ async def test_a_routine_visit_through_the_five_steps_with_a_dispute(
     # Listed at s1–s3, planned only s1: the office sees the two schools left out.
     missing = {f["school_id"] for f in report["findings"] if f["rule"] == "listed_school_days"}
     assert missing == {c.school(2), c.school(3)}
-    planned = await _ok(
+    planned = await ok(
         await c.client.post("/visits", json={**plan, "plan_id": filed["plan_id"]}, headers=insp1),
         201,
     )
@@ -204,13 +190,13 @@ async def test_a_routine_visit_through_the_five_steps_with_a_dispute(
     r = await c.client.post(f"/visits/{vid}/sign-in", json={"location": FAR}, headers=stale)
     assert r.status_code == 412 and r.json()["current_version"] == 1
     signed = await c.client.post(f"/visits/{vid}/sign-in", json={"location": FAR}, headers=insp1)
-    await _ok(signed)
+    await ok(signed)
     again = await c.client.post(f"/visits/{vid}/sign-in", json={"location": NEAR}, headers=insp1)
     assert again.status_code == 409 and "已签到" in again.json()["message"]
 
     photo = b"\x89PNG\r\n\x1a\n" + b"\x00" * 4096
     sha = hashlib.sha256(photo).hexdigest()
-    ev = await _ok(
+    ev = await ok(
         await c.client.post(
             "/evidence",
             data={"school_id": school, "visit_id": vid, "sha256": sha},
@@ -227,14 +213,14 @@ async def test_a_routine_visit_through_the_five_steps_with_a_dispute(
         headers=insp1,
     )
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "body.evidence[0]"
-    missing = await c.client.post(
+    no_requirement = await c.client.post(
         f"/visits/{vid}/findings",
         json={**_problem("safety", "x"), "requirement": None},
         headers=insp1,
     )
-    assert missing.status_code == 409
+    assert no_requirement.status_code == 409
 
-    await _ok(
+    await ok(
         await c.client.post(
             f"/visits/{vid}/findings",
             json={
@@ -247,7 +233,7 @@ async def test_a_routine_visit_through_the_five_steps_with_a_dispute(
         ),
         201,
     )
-    major = await _ok(
+    major = await ok(
         await c.client.post(
             f"/visits/{vid}/findings",
             json=_problem(
@@ -261,19 +247,19 @@ async def test_a_routine_visit_through_the_five_steps_with_a_dispute(
         ),
         201,
     )
-    second = await _ok(
+    second = await ok(
         await c.client.post(
             f"/visits/{vid}/findings", json=_problem("learning_load", "作业量偏大"), headers=insp1
         ),
         201,
     )
-    stale = await c.client.patch(
+    stale_fix = await c.client.patch(
         f"/visits/{vid}/findings/{second['finding_id']}",
         json={"reason": "补充", "notes": "三年级作业量偏大"},
         headers={**insp1, "If-Match": '"1"'},
     )
-    assert stale.status_code == 412
-    await _ok(
+    assert stale_fix.status_code == 412
+    await ok(
         await c.client.patch(
             f"/visits/{vid}/findings/{second['finding_id']}",
             json={"reason": "补充", "notes": "三年级作业量偏大"},
@@ -282,7 +268,7 @@ async def test_a_routine_visit_through_the_five_steps_with_a_dispute(
     )
 
     # Step 3: the feedback list; the principal disputes point 2; the inspector amends it.
-    await _ok(
+    await ok(
         await c.client.post(f"/visits/{vid}/feedback", json={"summary": "总体良好"}, headers=insp1)
     )
     other_principal = c.principal(2)
@@ -292,14 +278,14 @@ async def test_a_routine_visit_through_the_five_steps_with_a_dispute(
         headers=other_principal,
     )
     assert r.status_code == 403
-    await _ok(
+    await ok(
         await c.client.post(
             f"/visits/{vid}/disputes",
             json={"points": [{"point_no": 2, "reason": "作业已按规定控制在一小时内"}]},
             headers=c.principal(1),
         )
     )
-    await _ok(
+    await ok(
         await c.client.post(
             f"/visits/{vid}/dispute-resolution",
             json={
@@ -316,12 +302,12 @@ async def test_a_routine_visit_through_the_five_steps_with_a_dispute(
         )
     )
     # the principal signs the resolved list; only a signed list is closed
-    await _ok(
+    await ok(
         await c.client.post(
             f"/visits/{vid}/acknowledgement", json={"signer_name": "张校长"}, headers=c.principal(1)
         )
     )
-    await _ok(await c.client.post(f"/visits/{vid}/close", json={"summary": "办结"}, headers=insp1))
+    await ok(await c.client.post(f"/visits/{vid}/close", json={"summary": "办结"}, headers=insp1))
 
     doc = await _visit(c, vid, c.principal(1), "closed")
     assert doc["sign_ins"][0]["flagged"] is True
@@ -332,7 +318,7 @@ async def test_a_routine_visit_through_the_five_steps_with_a_dispute(
 
     # Another school's principal cannot see it; the timeline has every step.
     assert (await c.client.get(f"/visits/{vid}", headers=c.principal(2))).status_code == 403
-    timeline = await _ok(await c.client.get(f"/visits/{vid}/timeline", headers=c.office))
+    timeline = await ok(await c.client.get(f"/visits/{vid}/timeline", headers=c.office))
     types = [e["type"].rsplit(".", 1)[1] for e in timeline]
     assert types == [
         "visit_planned",
@@ -386,7 +372,7 @@ async def test_a_comprehensive_visit_by_two_inspectors_merged_by_the_zone_leader
         },
         "announced": False,
     }
-    vid = (await _ok(await c.client.post("/visits", json=plan, headers=leader), 201))["visit_id"]
+    vid = (await ok(await c.client.post("/visits", json=plan, headers=leader), 201))["visit_id"]
 
     # Unannounced: the school does not see it before the inspectors arrive.
     async def planned() -> bool:
@@ -397,7 +383,7 @@ async def test_a_comprehensive_visit_by_two_inspectors_merged_by_the_zone_leader
     assert (await c.client.get(f"/visits/{vid}", headers=c.principal(2))).status_code == 404
 
     for who in (leader, member):
-        await _ok(
+        await ok(
             await c.client.post(f"/visits/{vid}/sign-in", json={"location": NEAR}, headers=who)
         )
     wrong_item = await c.client.post(
@@ -411,7 +397,7 @@ async def test_a_comprehensive_visit_by_two_inspectors_merged_by_the_zone_leader
         headers=member,
     )
     assert wrong_item.status_code == 409  # item 1 is the leader's
-    await _ok(
+    await ok(
         await c.client.post(
             f"/visits/{vid}/findings",
             json={
@@ -424,7 +410,7 @@ async def test_a_comprehensive_visit_by_two_inspectors_merged_by_the_zone_leader
         ),
         201,
     )
-    await _ok(
+    await ok(
         await c.client.post(
             f"/visits/{vid}/findings", json=_problem("enrolment", "收费公示不全"), headers=member
         ),
@@ -432,7 +418,7 @@ async def test_a_comprehensive_visit_by_two_inspectors_merged_by_the_zone_leader
     )
     early = await c.client.post(f"/visits/{vid}/merge", json={"summary": "x"}, headers=leader)
     assert early.status_code == 409 and "safety" in early.json()["message"]
-    await _ok(
+    await ok(
         await c.client.post(
             f"/visits/{vid}/findings",
             json={
@@ -448,18 +434,18 @@ async def test_a_comprehensive_visit_by_two_inspectors_merged_by_the_zone_leader
     assert (
         await c.client.post(f"/visits/{vid}/merge", json={"summary": "x"}, headers=member)
     ).status_code == 403
-    await _ok(
+    await ok(
         await c.client.post(f"/visits/{vid}/merge", json={"summary": "汇总报告"}, headers=leader)
     )
-    await _ok(
+    await ok(
         await c.client.post(f"/visits/{vid}/feedback", json={"summary": "综合意见"}, headers=leader)
     )
-    await _ok(
+    await ok(
         await c.client.post(
             f"/visits/{vid}/acknowledgement", json={"signer_name": "刘校长"}, headers=c.principal(2)
         )
     )
-    await _ok(await c.client.post(f"/visits/{vid}/close", json={"summary": "办结"}, headers=leader))
+    await ok(await c.client.post(f"/visits/{vid}/close", json={"summary": "办结"}, headers=leader))
     doc = await _visit(c, vid, c.principal(2), "closed")
     assert doc["merge"]["merged_by"] == f"{c.code}-insp-1"
     assert len(doc["agreed_problems"]) == 1
@@ -477,12 +463,12 @@ async def test_a_comprehensive_visit_by_two_inspectors_merged_by_the_zone_leader
     assert (
         await c.client.post("/admin/projections/visits_visits/rebuild", headers=c.office)
     ).status_code == 403
-    rebuilt = await _ok(
+    rebuilt = await ok(
         await c.client.post("/admin/projections/visits_visits/rebuild", headers=province)
     )
     generation = rebuilt["active_generation"]
     assert generation == 2
-    rebuilt_doc = await _ok(await c.client.get(f"/visits/{vid}", headers=c.office))
+    rebuilt_doc = await ok(await c.client.get(f"/visits/{vid}", headers=c.office))
     assert rebuilt_doc == doc
 
 
@@ -516,7 +502,7 @@ async def test_bad_requests_get_clear_errors(county: County) -> None:
     assert (await c.client.get("/visits/nope", headers=c.office)).status_code == 404
     other = c.mint(Role.county_office, province=PROVINCE, city=CITY, county=new_county())
     vid = (
-        await _ok(
+        await ok(
             await c.client.post(
                 "/visits",
                 json={"school_id": c.school(1), "planned_on": DAY.isoformat(), "purpose": "随访"},

@@ -200,11 +200,11 @@ def _arm_crash(runner: ProjectionRunner, point: int) -> None:
         async def begin(*args: Any) -> dict[str, Any]:
             raise Crash()
 
-        runner._begin = begin  # type: ignore[method-assign]
+        runner._begin = begin  # type: ignore[method-assign,assignment]
     elif point == 2:
         store, write = runner._store, runner._write_documents
         real = store.coll
-        store.coll = lambda name: DiesMidChunk(real(name))  # type: ignore[method-assign]
+        store.coll = lambda name: DiesMidChunk(real(name))  # type: ignore[method-assign,assignment,return-value]
 
         async def nothing_to_write(writes: list[Any]) -> None:
             await write(writes)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,8 @@ def digest(schema: Any) -> str:
 
 @pytest.mark.parametrize("service", ["issues", "visits"])
 def test_the_route_table_is_the_one_before_the_reshape(service: str) -> None:
-    app = {"issues": create_issues, "visits": create_visits}[service]()
+    makers: dict[str, Callable[[], FastAPI]] = {"issues": create_issues, "visits": create_visits}
+    app = makers[service]()
     assert route_table(app) == BEFORE["routes"][service]
 
 

@@ -118,7 +118,10 @@ def test_zone_corrections_are_separate_facts() -> None:
         CorrectZone(zone_id="z1", reason="调整", name="一区", change_leader=True, leader_id=None),
         None,
     )
-    assert [type(e) for e in events] == [ZoneDetailsCorrected, ZoneLeaderChanged]
+    assert [e.event_type for e in events] == [
+        ZoneDetailsCorrected.event_type,
+        ZoneLeaderChanged.event_type,
+    ]
     for e in events:
         state = zone.evolve(state, e)
     assert state.name == "一区" and state.leader_id is None

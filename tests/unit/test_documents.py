@@ -185,6 +185,24 @@ zh_or_ascii = st.text(
 def test_any_text_renders(school: str, notes: str, problem: str, name: str) -> None:
     item = ItemEntry(notes or "x", Verdict.problem, (Method.questionnaire,), notes, 0, name)
     r = record(school_name=school, items=(item,), problems=problems(1, problem), inspectors=(name,))
-    assert render_visit_record(r).startswith(b"%PDF-")
+    pages, text = pdf_text(render_visit_record(r))
+    assert "责任督学工作手册" in text and f"第{pages}页共{pages}页" in text
+    assert common_hanzi(school + notes + problem + name) <= set(text)
     f = feedback(school_name=school, problems=problems(1, problem), summary=notes)
-    assert render_feedback_list(f).startswith(b"%PDF-")
+    pages, text = pdf_text(render_feedback_list(f))
+    assert "责任督学挂牌督导反馈清单" in text and f"第{pages}页共{pages}页" in text
+    assert common_hanzi(school + notes + problem) <= set(text)
+
+
+def common_hanzi(text: str) -> set[str]:
+    """The characters of ``text`` in GB 2312's hanzi rows (every CID font has their
+    glyphs, so each must come back out of the PDF as itself)."""
+    found = set()
+    for ch in text:
+        try:
+            code = ch.encode("gb2312")
+        except UnicodeEncodeError:
+            continue
+        if len(code) == 2 and code[0] >= 0xB0:
+            found.add(ch)
+    return found

@@ -41,7 +41,7 @@ OPEN = i.OpenIssue(
 def _command(kind: str, day: int) -> i.Command:
     later = START + timedelta(days=day)
     moment = datetime(2026, 12, 1, 12, tzinfo=UTC) + timedelta(days=day)
-    return {
+    commands: dict[str, i.Command] = {
         "plan": i.SubmitPlan(by="p", plan=i.PlanFacts.of(("清理", "总务处", later))),
         "progress": i.ReportProgress(by="p", progress=i.ProgressFacts.of("进展")),
         "submit": i.SubmitForVerification(by="p", note="申请验收"),
@@ -59,7 +59,8 @@ def _command(kind: str, day: int) -> i.Command:
             by="o", notice_no="游教督整〔2026〕1号", issued_on=START, deadline=later
         ),
         "notice_receipt": i.RecordNoticeReceipt(by="o", received_by="张三", received_on=START),
-    }[kind]
+    }
+    return commands[kind]
 
 
 KINDS = st.sampled_from(

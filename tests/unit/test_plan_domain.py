@@ -29,7 +29,7 @@ def entry(day: int, school: str = "s1", **extra: object) -> PlanEntry:
         "kind": VisitKind.routine,
     }
     values.update(extra)
-    return PlanEntry(**values)  # type: ignore[arg-type]
+    return PlanEntry(**values)
 
 
 def filing(*entries: PlanEntry) -> FilePlan:

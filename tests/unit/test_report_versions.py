@@ -11,7 +11,7 @@ from services.reporting.reports.domain import report as r
 from shared.commands import IllegalStep
 from shared.contracts.reporting import Figures
 
-ZERO = dict.fromkeys(Figures.model_fields, 0) | {
+ZERO: dict[str, object] = dict.fromkeys(Figures.model_fields, 0) | {
     "visits_by_kind": {},
     "problems": {},
     "campaigns": {},

@@ -201,8 +201,16 @@ def test_the_template_and_the_csv_writer_round_trip() -> None:
 
 
 def test_coordinates_are_wgs84_degrees_both_or_neither_inside_china() -> None:
-    header = ["学校编号", "学校名称", "学校类型", "责任区编号", "地址", "经度", "纬度"]
-    school = ["s1", "一小", "小学", "z1", "路"]
+    header: list[object] = [
+        "学校编号",
+        "学校名称",
+        "学校类型",
+        "责任区编号",
+        "地址",
+        "经度",
+        "纬度",
+    ]
+    school: list[object] = ["s1", "一小", "小学", "z1", "路"]
     data = workbook(
         {
             "责任区": [["责任区编号", "责任区名称"], ["z1", "一区"]],

@@ -46,7 +46,7 @@ def problem(
         measures="立即整改",
         planned_completion_on=planned,
         safety_hazard=hazard,
-        **extra,  # type: ignore[arg-type]
+        **extra,
     )
 
 

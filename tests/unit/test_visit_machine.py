@@ -36,6 +36,19 @@ FAR = Location(latitude=31.60, longitude=104.75)
 INSPECTORS = ("a", "b", "c")
 ITEMS = (("i1", "校务管理"), ("i2", "招生收费"), ("i3", "校园安全"))
 DAY = date(2026, 10, 12)
+ROUTINE_PLAN = v.PlanVisit(
+    visit_id="v1",
+    kind=VisitKind.routine,
+    school_id="s1",
+    planned_on=DAY,
+    announced=True,
+    lead_inspector_id="a",
+    team=("a",),
+    items=ITEMS,
+    checklist_id="routine",
+    checklist_version=1,
+    purpose="月度随访",
+)
 
 ALLOWED = {
     (v.Stage.none, v.Stage.planned),
@@ -352,21 +365,7 @@ def test_the_five_steps_with_a_dispute() -> None:
         for event in events:
             state = v.evolve(state, event)
 
-    run(
-        v.PlanVisit(
-            visit_id="v1",
-            kind=VisitKind.routine,
-            school_id="s1",
-            planned_on=DAY,
-            announced=True,
-            lead_inspector_id="a",
-            team=("a",),
-            items=ITEMS,
-            checklist_id="routine",
-            checklist_version=1,
-            purpose="月度随访",
-        )
-    )
+    run(ROUTINE_PLAN)
     run(v.SignIn("a", datetime(2026, 10, 12, 8, 0, tzinfo=UTC), FAR, SCHOOL, 500))
     signed = log[-1]
     assert getattr(signed, "flagged", False) and getattr(signed, "distance_m", 0) > 10_000
@@ -414,24 +413,7 @@ def test_the_five_steps_with_a_dispute() -> None:
 
 
 def test_illegal_steps_say_why_in_chinese() -> None:
-    planned = v.replay(
-        v.plan(
-            v.Visit(),
-            v.PlanVisit(
-                visit_id="v1",
-                kind=VisitKind.routine,
-                school_id="s1",
-                planned_on=DAY,
-                announced=True,
-                lead_inspector_id="a",
-                team=("a",),
-                items=ITEMS,
-                checklist_id="routine",
-                checklist_version=1,
-                purpose="月度随访",
-            ),
-        )
-    )
+    planned = v.replay(v.plan(v.Visit(), ROUTINE_PLAN))
     for cmd, words in (
         (v.IssueFeedback("a", ""), "不能出具反馈清单"),
         (v.SignIn("b", datetime(2026, 10, 12, tzinfo=UTC), None, None, 500), "不是本次督导"),

@@ -13,11 +13,10 @@ from services.visits.campaigns.lookup import CampaignFacts
 from services.visits.visit import domain as v
 from services.visits.visit.planning import PlanRequest
 from services.visits.visit.service import PERMISSIONS, UnknownVisit, VisitService
-from shared.auth import Principal, Role
-from shared.commands import CallerContext, CommandContext, Forbidden, IllegalStep, InvalidField
+from shared.auth import Role
+from shared.commands import CallerContext, Forbidden, IllegalStep, InvalidField
 from shared.contracts.visits import Method, Verdict, VisitKind
 from shared.directory.lookup import InspectorFacts, SchoolFacts
-from shared.envelope import Actor
 from shared.eventstore import ConcurrencyConflict
 from shared.jurisdiction import Jurisdiction
 from tests.fakes import (
@@ -29,6 +28,9 @@ from tests.fakes import (
     FakePlans,
     InMemoryEventStore,
 )
+from tests.fakes import (
+    caller as fake_caller,
+)
 
 NOW = datetime(2026, 11, 10, 2, 0, tzinfo=UTC)
 DAY = date(2026, 11, 12)
@@ -37,9 +39,7 @@ SCHOOL = COUNTY.model_copy(update={"zone": "z1", "school": "s1"})
 
 
 def caller(user_id: str, *roles: Role, where: Jurisdiction = COUNTY) -> CallerContext:
-    principal = Principal(user_id=user_id, name=user_id, roles=frozenset(roles), jurisdiction=where)
-    actor = Actor(user_id=user_id, role=principal.main_role)
-    return CallerContext(principal, CommandContext(actor=actor, now=NOW, correlation_id="c-1"))
+    return fake_caller(user_id, *roles, where=where, now=NOW)
 
 
 INSPECTOR = caller("i1", Role.inspector)

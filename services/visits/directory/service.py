@@ -1,67 +1,53 @@
 """Application service of the directory: commands in, events stored.
 
-Every method loads one stream, hands the pure ``decide`` function the facts it needs
-from other streams (is the leader a registered inspector, where is the zone), and
-appends the result with optimistic concurrency. Facts from other aggregates are read
-from the event store, not the read model, so they are never behind.
+Every command goes through :meth:`DirectoryService.handle` (entry id, command, caller,
+expected version), as the visit and issue services do: the rule of :data:`PERMISSIONS`
+for the command's type (an office; a registration inside the entry it creates), one
+load of the entry's stream, the caller's jurisdiction over what is loaded (404 for an
+entry a change names that does not exist, 403 outside the caller's reach, 412 for a
+stale ``If-Match``), then the step of :data:`STEPS` — the facts it needs from other
+streams (is the leader a registered inspector, where is the zone), read from the event
+store, not the read model, so they are never behind — the pure ``decide``, one append.
+Errors are the domain's; ``shared.http`` answers them.
 
-Longer than most modules (~320 lines): one short method per directory command (five
-aggregates: schools, listings, divisions, zones, inspectors), each load-decide-append.
-The commands take the jurisdiction check as ``authorize`` rather than the caller: the
-roster import runs them with rows it has already checked against its county.
+The roster import sends the same commands with the importing office as the caller.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+from uuid import UUID, uuid4
 
 from services.visits.directory.domain import division, inspector, listing, school, zone
-from services.visits.directory.domain.division import Division, RegisterDivision, RenameDivision
-from services.visits.directory.domain.inspector import (
-    CorrectInspector,
-    Inspector,
-    RegisterInspector,
-)
-from services.visits.directory.domain.listing import (
-    CorrectListing,
-    EndListing,
-    ListInspector,
-    SchoolListings,
-)
-from services.visits.directory.domain.school import (
-    ChangeSchoolZone,
-    CorrectSchoolDetails,
-    RegisterSchool,
-    School,
-)
-from services.visits.directory.domain.zone import CorrectZone, EstablishZone, Zone
-from services.visits.streams import stream_handler
-from shared.auth import ensure_inside
-from shared.commands import CommandContext, InvalidField, NotFound, StreamHandler
+from services.visits.directory.steps import STEPS
+from services.visits.names import OFFICES
+from services.visits.streams import SOURCE
+from shared.auth import Principal, Role, ensure_inside, ensure_role, ensure_within
+from shared.commands import CallerContext, NotFound, StreamHandler
 from shared.contracts.directory import InspectorListed
-from shared.events import EventPayload
+from shared.events import EventPayload, registry
+from shared.eventstore import EventStore
 from shared.jurisdiction import Jurisdiction
 from shared.runtime import Runtime
 
 S = TypeVar("S")
-L = TypeVar("L", CorrectListing, EndListing)
-Authorize = Callable[[Jurisdiction], None]
-Expected = int | None
-"""The version the caller expects (``If-Match``), ``None`` when it named none."""
 
-
-def _school_at(state: School) -> Jurisdiction | None:
-    return state.jurisdiction if state.registered else None
-
-
-def _zone_at(state: Zone) -> Jurisdiction | None:
-    return state.jurisdiction if state.established else None
-
-
-def _inspector_at(state: Inspector) -> Jurisdiction | None:
-    return state.office if state.registered else None
-
+Command = (
+    school.RegisterSchool
+    | school.CorrectSchoolDetails
+    | school.ChangeSchoolZone
+    | division.RegisterDivision
+    | division.RenameDivision
+    | zone.EstablishZone
+    | zone.CorrectZone
+    | inspector.RegisterInspector
+    | inspector.CorrectInspector
+    | listing.ListInspector
+    | listing.CorrectListing
+    | listing.EndListing
+)
 
 NAMES = {
     "school": "学校",
@@ -87,245 +73,221 @@ class UnknownSchool(UnknownEntry):
         super().__init__("school", school_id)
 
 
+@dataclass(frozen=True)
+class Entry(Generic[S]):
+    """A directory entry as a command finds it: its stream, state and where it is."""
+
+    stream: str
+    state: S
+    version: int
+    at: Jurisdiction | None
+    """Where the entry is; ``None`` when the directory does not hold it."""
+    expected: int
+    """The version ``If-Match`` names: the stream's, or a listing's own."""
+
+
+@dataclass(frozen=True)
+class Written:
+    """A command's answer: the entry written (a new listing's id) and its new version."""
+
+    entry_id: str
+    version: int
+
+
+@dataclass(frozen=True)
+class Permission:
+    """Who may send a command: the roles, and for a registration where the new entry
+    will be (the caller must be inside it before anything is loaded). ``taken`` asks
+    the caller's jurisdiction also of an id already registered (403, not 409)."""
+
+    aggregate: str
+    creates: Callable[[Any], Jurisdiction] | None = None
+    taken: bool = False
+    roles: tuple[Role, ...] = OFFICES
+
+
+PERMISSIONS: dict[type, Permission] = {
+    school.RegisterSchool: Permission("school", school.jurisdiction_of, taken=True),
+    school.CorrectSchoolDetails: Permission("school"),
+    school.ChangeSchoolZone: Permission("school"),
+    division.RegisterDivision: Permission(
+        "division", lambda c: division.jurisdiction_of(c.code, c.level)
+    ),
+    division.RenameDivision: Permission("division"),
+    zone.EstablishZone: Permission("zone", zone.jurisdiction_of),
+    zone.CorrectZone: Permission("zone"),
+    inspector.RegisterInspector: Permission("inspector", inspector.office_of),
+    inspector.CorrectInspector: Permission("inspector"),
+    listing.ListInspector: Permission("school_listings"),
+    listing.CorrectListing: Permission("listing"),
+    listing.EndListing: Permission("listing"),
+}
+"""Who may send each directory command (every one is an office's)."""
+
+Decision = tuple[list[EventPayload], Jurisdiction]
+Step = Callable[["DirectoryService", Entry[Any], Any, Principal], Awaitable[Decision]]
+
+
 class DirectoryService:
-    def __init__(self, runtime: Runtime) -> None:
-        self._schools = stream_handler(runtime, School(), school.evolve)
-        self._listings = stream_handler(runtime, SchoolListings(), listing.evolve)
-        self._zones = stream_handler(runtime, Zone(), zone.evolve)
-        self._inspectors = stream_handler(runtime, Inspector(), inspector.evolve)
-        self._divisions = stream_handler(runtime, Division(), division.evolve)
+    def __init__(
+        self,
+        store: EventStore,
+        new_id: Callable[[], UUID] = uuid4,
+        on_append: Callable[[], None] = lambda: None,
+        service: str = "visits",
+    ) -> None:
+        def handler(initial: S, evolve: Callable[[S, EventPayload], S]) -> StreamHandler[S]:
+            return StreamHandler[S](
+                store,
+                registry,
+                source=SOURCE,
+                initial=initial,
+                evolve=evolve,
+                new_id=new_id,
+                on_append=on_append,
+                service=service,
+            )
+
+        self._schools = handler(school.School(), school.evolve)
+        self._listings = handler(listing.SchoolListings(), listing.evolve)
+        self._zones = handler(zone.Zone(), zone.evolve)
+        self._inspectors = handler(inspector.Inspector(), inspector.evolve)
+        self._divisions = handler(division.Division(), division.evolve)
+
+    @classmethod
+    def on(cls, runtime: Runtime) -> DirectoryService:
+        """The service on a running service's event store and relay."""
+        return cls(runtime.store, runtime.new_id, runtime.relay.notify, runtime.service)
+
+    async def handle(
+        self,
+        entry_id: str,
+        command: Command,
+        caller: CallerContext,
+        expected_version: int | None = None,
+    ) -> Written:
+        """One directory command: authorize, load once, decide, append.
+
+        ``entry_id`` is the entry the command names (a listing's id for its changes, the
+        school's for a new listing)."""
+        who = caller.principal
+        permission = PERMISSIONS[type(command)]
+        ensure_role(who, *permission.roles)
+        if permission.creates is not None:
+            ensure_within(who, permission.creates(command))
+        entry = await self._load(permission.aggregate, entry_id)
+        if permission.creates is None:  # a change: of an entry that exists, the caller's
+            if entry.at is None:
+                raise _unknown(permission.aggregate, entry_id)
+            ensure_within(who, entry.at)
+            StreamHandler.check_expected(
+                entry.stream if permission.aggregate != "listing" else entry_id,
+                expected_version,
+                entry.expected,
+            )
+        elif permission.taken and entry.at is not None:  # an id already taken: whose?
+            ensure_within(who, entry.at)
+        events, where = await STEPS[type(command)](self, entry, command, who)
+        version = await self._handler(permission.aggregate).append(
+            entry.stream, entry.version, events, caller.ctx, where
+        )
+        return _written(permission.aggregate, entry_id, entry, events, version)
+
+    # -- loading ----------------------------------------------------------------------
+    def _handler(self, aggregate: str) -> StreamHandler[Any]:
+        handlers: dict[str, StreamHandler[Any]] = {
+            "school": self._schools,
+            "school_listings": self._listings,
+            "listing": self._listings,
+            "zone": self._zones,
+            "inspector": self._inspectors,
+            "division": self._divisions,
+        }
+        return handlers[aggregate]
+
+    async def _load(self, aggregate: str, entry_id: str) -> Entry[Any]:
+        if aggregate == "listing":
+            school_id = listing.school_of(entry_id)
+            if school_id is None:
+                raise UnknownEntry("listing", entry_id)
+            found = await self._load("school_listings", school_id)
+            current = found.state.listings.get(entry_id)
+            at = found.at if current is not None else None
+            expected = current.version if current is not None else 0
+            return Entry(found.stream, found.state, found.version, at, expected)
+        stream = STREAMS[aggregate](entry_id)
+        loaded = await self._handler(aggregate).load(stream)
+        at = _where(aggregate, entry_id, loaded.state)
+        return Entry(stream, loaded.state, loaded.version, at, loaded.version)
 
     # -- facts other aggregates need (always current: read from the event store) ------
-    async def school_state(self, school_id: str) -> tuple[School, int]:
+    async def school_state(self, school_id: str) -> tuple[school.School, int]:
         loaded = await self._schools.load(school.stream_id(school_id))
         return loaded.state, loaded.version
 
-    async def listings_state(self, school_id: str) -> tuple[SchoolListings, int]:
-        loaded = await self._listings.load(school.stream_id(school_id))
-        return loaded.state, loaded.version
-
-    async def zone_state(self, zone_id: str) -> tuple[Zone, int]:
-        loaded = await self._zones.load(zone.stream_id(zone_id))
-        return loaded.state, loaded.version
-
-    async def inspector_state(self, inspector_id: str) -> tuple[Inspector, int]:
-        loaded = await self._inspectors.load(inspector.stream_id(inspector_id))
-        return loaded.state, loaded.version
-
-    async def inspector_office(self, inspector_id: str | None) -> Jurisdiction | None:
-        if inspector_id is None:
-            return None
-        state, _ = await self.inspector_state(inspector_id)
-        return state.office if state.registered else None
-
-    # -- schools ----------------------------------------------------------------------
-    async def register_school(
-        self, cmd: RegisterSchool, ctx: CommandContext, authorize: Authorize | None = None
-    ) -> int:
-        """``authorize`` (the caller's jurisdiction check) is asked about a school id
-        already taken and about the zone named, before the state machine decides; the
-        roster import, which checked its references already, passes none."""
-        stream = school.stream_id(cmd.school_id)
-        loaded = await self._schools.load(stream)
-        if authorize is not None:
-            if loaded.state.jurisdiction is not None:  # an id already taken: whose is it?
-                authorize(loaded.state.jurisdiction)
-            if cmd.zone_id is not None:
-                target, _ = await self.zone_state(cmd.zone_id)
-                if not target.established or target.jurisdiction is None:
-                    raise InvalidField(
-                        "body.zone_id", f"责任区 {cmd.zone_id} 不存在 (unknown zone)"
-                    )
-                authorize(target.jurisdiction)
-                if target.jurisdiction.county != cmd.county:
-                    raise InvalidField(
-                        "body.zone_id",
-                        f"责任区 {cmd.zone_id} 不在该校所在的县(区) (zone elsewhere)",
-                    )
-        events = school.register(loaded.state, cmd)
-        return await self._schools.append(
-            stream, loaded.version, events, ctx, school.jurisdiction_of(cmd)
-        )
-
-    async def load_school(self, school_id: str) -> tuple[School, int]:
+    async def load_school(self, school_id: str) -> tuple[school.School, int]:
         state, version = await self.school_state(school_id)
         if not state.registered:
             raise UnknownSchool(school_id)
         return state, version
 
-    async def correct_school(
-        self,
-        cmd: CorrectSchoolDetails,
-        expected: Expected,
-        ctx: CommandContext,
-        authorize: Authorize,
-    ) -> int:
-        stream = school.stream_id(cmd.school_id)
-        state, version, where = await self._change(
-            self._schools, stream, _school_at, UnknownSchool(cmd.school_id), expected, authorize
-        )
-        return await self._schools.append(stream, version, school.correct(state, cmd), ctx, where)
+    async def zone_state(self, zone_id: str) -> tuple[zone.Zone, int]:
+        loaded = await self._zones.load(zone.stream_id(zone_id))
+        return loaded.state, loaded.version
 
-    async def change_school_zone(
-        self, cmd: ChangeSchoolZone, expected: Expected, ctx: CommandContext, authorize: Authorize
-    ) -> int:
-        stream = school.stream_id(cmd.school_id)
-        state, version, where = await self._change(
-            self._schools, stream, _school_at, UnknownSchool(cmd.school_id), expected, authorize
-        )
-        target, _ = await self.zone_state(cmd.zone_id)
-        if target.jurisdiction is not None:  # another county's zone: 403, not 409
-            authorize(target.jurisdiction)
-        events = school.change_zone(state, cmd, target.jurisdiction)
-        moved = school.moved(where, cmd.zone_id)
-        return await self._schools.append(stream, version, events, ctx, moved)
+    async def inspector_office(self, inspector_id: str | None) -> Jurisdiction | None:
+        if inspector_id is None:
+            return None
+        loaded = await self._inspectors.load(inspector.stream_id(inspector_id))
+        return loaded.state.office if loaded.state.registered else None
 
-    async def _change(
-        self,
-        handler: StreamHandler[S],
-        stream: str,
-        where: Callable[[S], Jurisdiction | None],
-        unknown: UnknownEntry,
-        expected: Expected,
-        authorize: Authorize,
-    ) -> tuple[S, int, Jurisdiction]:
-        """The entry a correction changes: 404 unless it exists (``where`` answers its
-        jurisdiction), then the caller's check, then the expected version (409)."""
-        loaded = await handler.load(stream)
-        at = where(loaded.state)
-        if at is None:
-            raise unknown
-        authorize(at)
-        StreamHandler.check_expected(stream, expected, loaded.version)
-        return loaded.state, loaded.version, at
+    async def division_registered(self, code: str) -> bool:
+        return (await self._divisions.load(division.stream_id(code))).version > 0
 
-    # -- divisions --------------------------------------------------------------------
-    async def register_division(self, cmd: RegisterDivision, ctx: CommandContext) -> int:
-        stream = division.stream_id(cmd.code)
-        loaded = await self._divisions.load(stream)
-        parent = division.parent_code(cmd.code, cmd.level)
-        parent_registered = False
-        if parent is not None:
-            parent_registered = (await self._divisions.load(division.stream_id(parent))).version > 0
-        events = division.register(loaded.state, cmd, parent_registered)
-        where = division.jurisdiction_of(cmd.code, cmd.level)
-        return await self._divisions.append(stream, loaded.version, events, ctx, where)
+    async def leader_office(
+        self, leader_id: str | None, where: Jurisdiction
+    ) -> Jurisdiction | None:
+        """The office of a zone's (new) leader, which must be over the zone (403)."""
+        office = await self.inspector_office(leader_id)
+        if office is not None:
+            ensure_inside(office, where, f"督学 {leader_id} ")
+        return office
 
-    async def rename_division(
-        self, cmd: RenameDivision, expected: Expected, ctx: CommandContext, authorize: Authorize
-    ) -> int:
-        def at(state: Division) -> Jurisdiction | None:
-            if not state.registered or state.level is None:
-                return None
-            return division.jurisdiction_of(cmd.code, state.level)
 
-        stream = division.stream_id(cmd.code)
-        unknown = UnknownEntry("division", cmd.code)
-        state, version, where = await self._change(
-            self._divisions, stream, at, unknown, expected, authorize
-        )
-        events = division.rename(state, cmd)
-        return await self._divisions.append(stream, version, events, ctx, where)
+STREAMS: dict[str, Callable[[str], str]] = {
+    "school": school.stream_id,
+    "school_listings": school.stream_id,
+    "zone": zone.stream_id,
+    "inspector": inspector.stream_id,
+    "division": division.stream_id,
+}
 
-    # -- zones ------------------------------------------------------------------------
-    async def establish_zone(self, cmd: EstablishZone, ctx: CommandContext) -> int:
-        stream = zone.stream_id(cmd.zone_id)
-        loaded = await self._zones.load(stream)
-        leader_office = await self.inspector_office(cmd.leader_id)
-        if leader_office is not None:
-            ensure_inside(leader_office, zone.jurisdiction_of(cmd), f"督学 {cmd.leader_id} ")
-        events = zone.establish(loaded.state, cmd, leader_office)
-        return await self._zones.append(
-            stream, loaded.version, events, ctx, zone.jurisdiction_of(cmd)
-        )
 
-    async def correct_zone(
-        self, cmd: CorrectZone, expected: Expected, ctx: CommandContext, authorize: Authorize
-    ) -> int:
-        stream = zone.stream_id(cmd.zone_id)
-        unknown = UnknownEntry("zone", cmd.zone_id)
-        state, version, where = await self._change(
-            self._zones, stream, _zone_at, unknown, expected, authorize
-        )
-        leader_office = await self.inspector_office(cmd.leader_id if cmd.change_leader else None)
-        if leader_office is not None:
-            ensure_inside(leader_office, where, f"督学 {cmd.leader_id} ")
-        events = zone.correct(state, cmd, leader_office)
-        return await self._zones.append(stream, version, events, ctx, where)
+def _where(aggregate: str, entry_id: str, state: Any) -> Jurisdiction | None:
+    """Where a loaded entry is, ``None`` when the directory does not hold it."""
+    if aggregate == "division":
+        if not state.registered or state.level is None:
+            return None
+        return division.jurisdiction_of(entry_id, state.level)
+    if aggregate == "inspector":
+        return state.office if state.registered else None
+    if aggregate == "zone":
+        return state.jurisdiction if state.established else None
+    return state.jurisdiction if state.registered else None
 
-    # -- inspectors -------------------------------------------------------------------
-    async def register_inspector(self, cmd: RegisterInspector, ctx: CommandContext) -> int:
-        stream = inspector.stream_id(cmd.inspector_id)
-        loaded = await self._inspectors.load(stream)
-        events = inspector.register(loaded.state, cmd)
-        return await self._inspectors.append(
-            stream, loaded.version, events, ctx, inspector.office_of(cmd)
-        )
 
-    async def correct_inspector(
-        self, cmd: CorrectInspector, expected: Expected, ctx: CommandContext, authorize: Authorize
-    ) -> int:
-        stream = inspector.stream_id(cmd.inspector_id)
-        unknown = UnknownEntry("inspector", cmd.inspector_id)
-        state, version, where = await self._change(
-            self._inspectors, stream, _inspector_at, unknown, expected, authorize
-        )
-        events = inspector.correct(state, cmd)
-        return await self._inspectors.append(stream, version, events, ctx, where)
+def _unknown(aggregate: str, entry_id: str) -> UnknownEntry:
+    kind = "school" if aggregate == "school_listings" else aggregate
+    return UnknownSchool(entry_id) if kind == "school" else UnknownEntry(kind, entry_id)
 
-    # -- listings (in the school's stream) --------------------------------------------
-    async def list_inspector(
-        self, cmd: ListInspector, ctx: CommandContext, authorize: Authorize
-    ) -> tuple[str, int]:
-        """Returns the new listing's id and its version (1)."""
-        stream = school.stream_id(cmd.school_id)
-        state, version = await self.listings_state(cmd.school_id)
-        if not state.registered or state.jurisdiction is None:
-            raise UnknownSchool(cmd.school_id)
-        authorize(state.jurisdiction)
-        office = await self.inspector_office(cmd.inspector_id)
-        if office is not None:  # another county's inspector: 403 before the state check
-            ensure_inside(office, state.jurisdiction, f"督学 {cmd.inspector_id} ")
-        events = listing.list_inspector(state, cmd, office)
-        await self._listings.append(stream, version, events, ctx, state.jurisdiction)
-        first = events[0]
-        assert isinstance(first, InspectorListed)
-        return first.listing_id, 1
 
-    async def _listing(
-        self, listing_id: str, expected: int | None, authorize: Authorize
-    ) -> tuple[SchoolListings, int, Jurisdiction]:
-        school_id = listing.school_of(listing_id)
-        if school_id is None:
-            raise UnknownEntry("listing", listing_id)
-        state, version = await self.listings_state(school_id)
-        current = state.listings.get(listing_id)
-        if current is None or state.jurisdiction is None:
-            raise UnknownEntry("listing", listing_id)
-        authorize(state.jurisdiction)
-        StreamHandler.check_expected(listing_id, expected, current.version)
-        return state, version, state.jurisdiction
-
-    async def correct_listing(
-        self, cmd: CorrectListing, expected: Expected, ctx: CommandContext, authorize: Authorize
-    ) -> int:
-        return await self._change_listing(cmd, listing.correct, expected, ctx, authorize)
-
-    async def end_listing(
-        self, cmd: EndListing, expected: Expected, ctx: CommandContext, authorize: Authorize
-    ) -> int:
-        return await self._change_listing(cmd, listing.end, expected, ctx, authorize)
-
-    async def _change_listing(
-        self,
-        cmd: L,
-        decide: Callable[[SchoolListings, L], list[EventPayload]],
-        expected: Expected,
-        ctx: CommandContext,
-        authorize: Authorize,
-    ) -> int:
-        """A change of one listing; the answer is the listing's own version."""
-        state, version, where = await self._listing(cmd.listing_id, expected, authorize)
-        events = decide(state, cmd)
-        await self._listings.append(school.stream_id(state.school_id), version, events, ctx, where)
-        return state.listings[cmd.listing_id].version + len(events)
+def _written(
+    aggregate: str, entry_id: str, entry: Entry[Any], events: list[EventPayload], version: int
+) -> Written:
+    """A listing answers its own version; a new listing its id and version 1."""
+    if aggregate == "listing":
+        return Written(entry_id, entry.expected + len(events))
+    first = events[0] if events else None
+    if isinstance(first, InspectorListed):
+        return Written(first.listing_id, 1)
+    return Written(entry_id, version)

@@ -14,11 +14,10 @@ from typing import Annotated, Any
 from fastapi import Query, Response
 from pydantic import Field
 
-from services.visits.directory.service import Authorize, UnknownEntry
+from services.visits.directory.service import UnknownEntry
 from services.visits.directory.view import VIEW
 from services.visits.names import OFFICES
-from shared.auth import Principal, Role, ensure_role, ensure_sees, ensure_within, scope_filter
-from shared.commands import CallerContext
+from shared.auth import Principal, Role, ensure_sees, scope_filter
 from shared.deadlines import local_day
 from shared.jurisdiction import Jurisdiction
 from shared.projection import ReadModels
@@ -41,19 +40,6 @@ def where_of(doc: dict[str, Any]) -> Jurisdiction:
         county=doc.get("county"),
         school=doc.get("school_id"),
     )
-
-
-def authorizer(principal: Principal) -> Authorize:
-    """The directory service's jurisdiction check for a caller (the roster import, which
-    checked its rows against the county already, passes its own)."""
-    return lambda where: ensure_within(principal, where)
-
-
-def office(caller: CallerContext) -> Authorize:
-    """A directory command is an office's (403 for anyone else); answers the caller's
-    jurisdiction check, which the service asks of the entry it loads."""
-    ensure_role(caller.principal, *OFFICES)
-    return authorizer(caller.principal)
 
 
 async def read_model(runtime: Runtime, collection: str) -> Any:
@@ -99,6 +85,12 @@ def ack(
     if created is not None:
         response.headers["Location"] = f"{created}/{entry_id}"
     return {key: entry_id, "version": version}
+
+
+def tagged(response: Response, doc: dict[str, Any]) -> dict[str, Any]:
+    """A directory entry as read, its ``version`` as ``ETag`` (the next ``If-Match``)."""
+    set_etag(response, int(doc["version"]))
+    return doc
 
 
 async def page(

@@ -14,10 +14,9 @@ from services.visits.directory.api.access import (
     Reason,
     ack,
     find_doc,
-    office,
     page,
+    tagged,
 )
-from services.visits.directory.domain import division
 from services.visits.directory.domain.division import RegisterDivision, RenameDivision
 from services.visits.names import DIVISION_CODE
 from shared.auth import CurrentPrincipal
@@ -49,9 +48,9 @@ async def register_division(
     body: DivisionCreate, caller: Caller, directory: Directory, response: Response
 ) -> dict[str, Any]:
     """登记行政区划 — name a province, city or county (an office above or at it)."""
-    office(caller)(division.jurisdiction_of(body.code, body.level))
-    version = await directory.register_division(RegisterDivision(**body.model_dump()), caller.ctx)
-    return ack(response, "code", body.code, version, created="/divisions")
+    cmd = RegisterDivision(**body.model_dump())
+    written = await directory.handle(body.code, cmd, caller)
+    return ack(response, "code", body.code, written.version, created="/divisions")
 
 
 @router.patch("/divisions/{code}")
@@ -65,8 +64,8 @@ async def rename_division(
 ) -> dict[str, Any]:
     """区划更名 — correct a division's name."""
     cmd = RenameDivision(code=code, **body.model_dump())
-    version = await directory.rename_division(cmd, expected, caller.ctx, office(caller))
-    return ack(response, "code", code, version)
+    written = await directory.handle(code, cmd, caller, expected)
+    return ack(response, "code", code, written.version)
 
 
 @router.get("/divisions")
@@ -89,6 +88,6 @@ async def list_divisions(
 
 @router.get("/divisions/{code}")
 async def get_division(
-    code: str, principal: CurrentPrincipal, runtime: RuntimeDep
+    code: str, principal: CurrentPrincipal, runtime: RuntimeDep, response: Response
 ) -> dict[str, Any]:
-    return await find_doc(runtime, "divisions", "division", code)
+    return tagged(response, await find_doc(runtime, "divisions", "division", code))

@@ -17,9 +17,9 @@ from services.visits.directory.api.access import (
     Text,
     ack,
     find_doc,
-    office,
     page,
     scope_query,
+    tagged,
     where_of,
 )
 from services.visits.directory.domain.inspector import CorrectInspector, RegisterInspector
@@ -27,7 +27,6 @@ from services.visits.names import DIVISION_CODE, ID, OFFICES
 from shared.auth import CurrentPrincipal, Principal, Role, ensure_role, ensure_sees
 from shared.contracts.directory import Employment
 from shared.directory.lookup import listing_active_on
-from shared.jurisdiction import Jurisdiction
 from shared.params import PlausibleDate, Skip
 from shared.routing import Caller, IfMatch
 from shared.runtime import Runtime
@@ -70,9 +69,8 @@ async def register_inspector(
 ) -> dict[str, Any]:
     """登记责任督学 — enter an inspector of a county (or city) office."""
     cmd = RegisterInspector(**body.model_dump())
-    office(caller)(Jurisdiction(province=cmd.province, city=cmd.city, county=cmd.county))
-    version = await directory.register_inspector(cmd, caller.ctx)
-    return ack(response, "inspector_id", cmd.inspector_id, version, created="/inspectors")
+    written = await directory.handle(cmd.inspector_id, cmd, caller)
+    return ack(response, "inspector_id", cmd.inspector_id, written.version, created="/inspectors")
 
 
 @router.patch("/inspectors/{inspector_id}")
@@ -86,8 +84,8 @@ async def correct_inspector(
 ) -> dict[str, Any]:
     """更正督学信息 — correct an inspector's details."""
     cmd = CorrectInspector(inspector_id=inspector_id, **body.model_dump())
-    version = await directory.correct_inspector(cmd, expected, caller.ctx, office(caller))
-    return ack(response, "inspector_id", inspector_id, version)
+    written = await directory.handle(inspector_id, cmd, caller, expected)
+    return ack(response, "inspector_id", inspector_id, written.version)
 
 
 @router.get("/inspectors")
@@ -115,9 +113,9 @@ async def _inspector(runtime: Runtime, principal: Principal, inspector_id: str) 
 
 @router.get("/inspectors/{inspector_id}")
 async def get_inspector(
-    inspector_id: str, principal: CurrentPrincipal, runtime: RuntimeDep
+    inspector_id: str, principal: CurrentPrincipal, runtime: RuntimeDep, response: Response
 ) -> dict[str, Any]:
-    return await _inspector(runtime, principal, inspector_id)
+    return tagged(response, await _inspector(runtime, principal, inspector_id))
 
 
 @router.get("/inspectors/{inspector_id}/listings")

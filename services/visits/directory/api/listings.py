@@ -17,10 +17,10 @@ from services.visits.directory.api.access import (
     Reason,
     Text,
     ack,
-    office,
     page,
     scope_query,
     seen_doc,
+    tagged,
     today,
 )
 from services.visits.directory.domain.listing import CorrectListing, EndListing, ListInspector
@@ -63,9 +63,8 @@ async def list_inspector(
     body: ListingCreate, caller: Caller, directory: Directory, response: Response
 ) -> dict[str, Any]:
     """挂牌 — list an inspector at a school from a day on."""
-    cmd = ListInspector(**body.model_dump())
-    listing_id, version = await directory.list_inspector(cmd, caller.ctx, office(caller))
-    return ack(response, "listing_id", listing_id, version, created="/listings")
+    written = await directory.handle(body.school_id, ListInspector(**body.model_dump()), caller)
+    return ack(response, "listing_id", written.entry_id, written.version, created="/listings")
 
 
 @router.patch("/listings/{listing_id}")
@@ -79,8 +78,8 @@ async def correct_listing(
 ) -> dict[str, Any]:
     """更正挂牌 — correct a listing's start day or duties (``If-Match``: the listing's version)."""
     cmd = CorrectListing(listing_id=listing_id, **body.model_dump())
-    version = await directory.correct_listing(cmd, expected, caller.ctx, office(caller))
-    return ack(response, "listing_id", listing_id, version)
+    written = await directory.handle(listing_id, cmd, caller, expected)
+    return ack(response, "listing_id", listing_id, written.version)
 
 
 @router.post("/listings/{listing_id}/end")
@@ -94,8 +93,8 @@ async def end_listing(
 ) -> dict[str, Any]:
     """撤牌 — end a listing; its history is kept."""
     cmd = EndListing(listing_id=listing_id, **body.model_dump())
-    version = await directory.end_listing(cmd, expected, caller.ctx, office(caller))
-    return ack(response, "listing_id", listing_id, version)
+    written = await directory.handle(listing_id, cmd, caller, expected)
+    return ack(response, "listing_id", listing_id, written.version)
 
 
 @router.get("/listings")
@@ -124,10 +123,12 @@ async def list_listings(
 
 @router.get("/listings/{listing_id}")
 async def get_listing(
-    listing_id: str, principal: CurrentPrincipal, runtime: RuntimeDep
+    listing_id: str, principal: CurrentPrincipal, runtime: RuntimeDep, response: Response
 ) -> dict[str, Any]:
+    """A listing; ``ETag`` is its own version (the ``If-Match`` of its changes)."""
     ensure_role(principal, *READERS)
-    return await seen_doc(runtime, principal, "listings", "listing", listing_id)
+    doc = await seen_doc(runtime, principal, "listings", "listing", listing_id)
+    return tagged(response, doc)
 
 
 # -- gaps ---------------------------------------------------------------------------

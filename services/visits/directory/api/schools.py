@@ -11,16 +11,15 @@ from services.visits.deps import Directory
 from services.visits.directory.api.access import (
     READERS,
     find_doc,
-    office,
     page,
     read_model,
     scope_query,
+    tagged,
 )
 from services.visits.directory.domain.school import (
     ChangeSchoolZone,
     CorrectSchoolDetails,
     RegisterSchool,
-    jurisdiction_of,
 )
 from services.visits.directory.queries import school_jurisdiction
 from services.visits.names import DIVISION_CODE, ID
@@ -76,12 +75,9 @@ async def register_school(
     body: SchoolCreate, caller: Caller, directory: Directory, response: Response
 ) -> BaseModel:
     """登记学校 — register a school in the directory (county, city or province office)."""
-    cmd = RegisterSchool(**body.model_dump())
-    authorize = office(caller)
-    authorize(jurisdiction_of(cmd))
-    version = await directory.register_school(cmd, caller.ctx, authorize)
-    response.headers["Location"] = f"/schools/{cmd.school_id}"
-    return accept(response, Accepted, version, school_id=cmd.school_id)
+    written = await directory.handle(body.school_id, RegisterSchool(**body.model_dump()), caller)
+    response.headers["Location"] = f"/schools/{body.school_id}"
+    return accept(response, Accepted, written.version, school_id=body.school_id)
 
 
 @router.patch("/{school_id}", response_model=Accepted)
@@ -95,8 +91,8 @@ async def correct_school(
 ) -> BaseModel:
     """更正学校信息 — correct a school's details; send ``If-Match: "<version>"``."""
     cmd = CorrectSchoolDetails(school_id=school_id, **body.model_dump())
-    version = await directory.correct_school(cmd, expected, caller.ctx, office(caller))
-    return accept(response, Accepted, version, school_id=school_id)
+    written = await directory.handle(school_id, cmd, caller, expected)
+    return accept(response, Accepted, written.version, school_id=school_id)
 
 
 async def _school(runtime: Runtime, principal: Principal, school_id: str) -> dict[str, Any]:
@@ -107,10 +103,10 @@ async def _school(runtime: Runtime, principal: Principal, school_id: str) -> dic
 
 @router.get("/{school_id}")
 async def get_school(
-    school_id: str, principal: CurrentPrincipal, runtime: RuntimeDep
+    school_id: str, principal: CurrentPrincipal, runtime: RuntimeDep, response: Response
 ) -> dict[str, Any]:
-    """A school as the directory shows it."""
-    return await _school(runtime, principal, school_id)
+    """A school as the directory shows it (``ETag``: its version, for ``If-Match``)."""
+    return tagged(response, await _school(runtime, principal, school_id))
 
 
 @router.post("/{school_id}/zone", response_model=Accepted)
@@ -124,8 +120,8 @@ async def change_zone(
 ) -> BaseModel:
     """调整责任区 — move a school to another zone of its county (or city)."""
     cmd = ChangeSchoolZone(school_id=school_id, **body.model_dump())
-    version = await directory.change_school_zone(cmd, expected, caller.ctx, office(caller))
-    return accept(response, Accepted, version, school_id=school_id)
+    written = await directory.handle(school_id, cmd, caller, expected)
+    return accept(response, Accepted, written.version, school_id=school_id)
 
 
 @router.get("/{school_id}/listings")

@@ -14,12 +14,11 @@ from services.visits.directory.api.access import (
     Name,
     Reason,
     ack,
-    office,
     page,
     scope_query,
     seen_doc,
+    tagged,
 )
-from services.visits.directory.domain import zone
 from services.visits.directory.domain.zone import CorrectZone, EstablishZone
 from services.visits.names import DIVISION_CODE, ID
 from shared.auth import CurrentPrincipal, ensure_role
@@ -60,10 +59,8 @@ async def establish_zone(
     body: ZoneCreate, caller: Caller, directory: Directory, response: Response
 ) -> dict[str, Any]:
     """设立责任区 — set up a zone (an office of its county or city, or above)."""
-    cmd = EstablishZone(**body.model_dump())
-    office(caller)(zone.jurisdiction_of(cmd))
-    version = await directory.establish_zone(cmd, caller.ctx)
-    return ack(response, "zone_id", cmd.zone_id, version, created="/zones")
+    written = await directory.handle(body.zone_id, EstablishZone(**body.model_dump()), caller)
+    return ack(response, "zone_id", body.zone_id, written.version, created="/zones")
 
 
 @router.patch("/zones/{zone_id}")
@@ -76,7 +73,6 @@ async def correct_zone(
     expected: IfMatch,
 ) -> dict[str, Any]:
     """更正责任区 — rename, change the bureau liaison or the leader (组长)."""
-    authorize = office(caller)
     cmd = CorrectZone(
         zone_id=zone_id,
         reason=body.reason,
@@ -85,8 +81,8 @@ async def correct_zone(
         change_leader="leader_id" in body.model_fields_set,
         leader_id=body.leader_id,
     )
-    version = await directory.correct_zone(cmd, expected, caller.ctx, authorize)
-    return ack(response, "zone_id", zone_id, version)
+    written = await directory.handle(zone_id, cmd, caller, expected)
+    return ack(response, "zone_id", zone_id, written.version)
 
 
 @router.get("/zones")
@@ -108,7 +104,7 @@ async def list_zones(
 
 @router.get("/zones/{zone_id}")
 async def get_zone(
-    zone_id: str, principal: CurrentPrincipal, runtime: RuntimeDep
+    zone_id: str, principal: CurrentPrincipal, runtime: RuntimeDep, response: Response
 ) -> dict[str, Any]:
     ensure_role(principal, *READERS)
-    return await seen_doc(runtime, principal, "zones", "zone", zone_id)
+    return tagged(response, await seen_doc(runtime, principal, "zones", "zone", zone_id))

@@ -23,6 +23,7 @@ from services.visits.directory.roster.format import TooLarge, UnknownFormat, wri
 from services.visits.directory.roster.importer import ImportOutcome, RosterInvalid
 from services.visits.names import DIVISION_CODE, OFFICES
 from shared.auth import CurrentPrincipal, ensure_role, ensure_sees, ensure_within
+from shared.commands import CallerContext
 from shared.contracts.directory import DivisionLevel
 from shared.http import error_body, reads_own_body
 from shared.jurisdiction import Jurisdiction
@@ -118,7 +119,7 @@ async def import_roster(
             data,
             file_name,
             target,
-            command_context(request, principal),
+            CallerContext(principal, command_context(request, principal)),
             dry_run=dry_run,
             end_missing=end_missing,
             ends_on=ends_on,

@@ -63,7 +63,7 @@ from services.visits.directory.roster.records import existing_listings
 from services.visits.directory.roster.validate import Existing, Recorded, Roster, check, parse
 from services.visits.directory.service import DirectoryService
 from services.visits.streams import stream_handler
-from shared.commands import CommandContext, StreamHandler
+from shared.commands import CallerContext, StreamHandler
 from shared.contracts.directory import RosterImportCompleted, RosterImportStarted, ZoneLevel
 from shared.deadlines import local_day
 from shared.events import EventPayload
@@ -143,13 +143,16 @@ class RosterImporter:
         data: bytes,
         file_name: str,
         county: Jurisdiction,
-        ctx: CommandContext,
+        caller: CallerContext,
         dry_run: bool = False,
         end_missing: bool = False,
         ends_on: date | None = None,
     ) -> ImportOutcome:
         """``end_missing``: end the open listings at the file's schools that the file does
-        not name, on ``ends_on`` (default: the day of the import, China time)."""
+        not name, on ``ends_on`` (default: the day of the import, China time). The
+        importing office (``caller``) sends the directory's commands; the route checked
+        it holds ``county``, the validation that every row is in it."""
+        ctx = caller.ctx
         import_id = import_id_of(county, data, end_missing)
         stream = f"roster-import-{import_id}"
         loaded = await self._imports.load(stream)
@@ -191,7 +194,10 @@ class RosterImporter:
             )
             await self._imports.append(stream, 0, [payload], ctx, county)
         await self._write(
-            diff, county, ctx, f"花名册导入 {file_name[:100]} (roster import {import_id})"
+            diff,
+            county,
+            replace(caller, ctx=ctx),
+            f"花名册导入 {file_name[:100]} (roster import {import_id})",
         )
         completed = RosterImportCompleted(
             import_id=import_id, written=diff.writes, skipped=_skipped(diff)
@@ -248,23 +254,19 @@ class RosterImporter:
 
     # -- writing ---------------------------------------------------------------------
     async def _write(
-        self, diff: Diff, county: Jurisdiction, ctx: CommandContext, reason: str
+        self, diff: Diff, county: Jurisdiction, caller: CallerContext, reason: str
     ) -> None:
         """Inspectors first (zones name leaders), zones (schools name zones), schools,
         then listings: ended ones, corrected ones, new ones."""
         d = self._directory
-
-        def anywhere(where: Jurisdiction) -> None:
-            """The route checked the caller's county; the diff, that every entry is in it."""
-
         for i in diff.new_inspectors:
-            await d.register_inspector(RegisterInspector(**_stated(i, county)), ctx)
+            await d.handle(i.inspector_id, RegisterInspector(**_stated(i, county)), caller)
         for c in diff.changes(INSPECTOR):
             icmd = CorrectInspector(c.key, reason, **_after(c))
-            await d.correct_inspector(icmd, c.version, ctx, anywhere)
+            await d.handle(c.key, icmd, caller, c.version)
         for z in diff.new_zones:
             zcmd = EstablishZone(**_stated(z, county), level=ZoneLevel.county)
-            await d.establish_zone(zcmd, ctx)
+            await d.handle(z.zone_id, zcmd, caller)
         for c in diff.changes(ZONE):
             after = _after(c)
             leader = "leader_id" in after
@@ -276,28 +278,28 @@ class RosterImporter:
                 change_leader=leader,
                 leader_id=after.get("leader_id"),
             )
-            await d.correct_zone(zfix, c.version, ctx, anywhere)
+            await d.handle(c.key, zfix, caller, c.version)
         for s in diff.new_schools:
             scmd = RegisterSchool(**_stated(s, county), city_direct=False)
-            await d.register_school(scmd, ctx)
+            await d.handle(s.school_id, scmd, caller)
         for c in diff.changes(SCHOOL):
             after, version = _after(c), c.version
             zone_id = after.pop("zone_id", None)
             if after:
                 sfix = CorrectSchoolDetails(c.key, reason, **after)
-                version = await d.correct_school(sfix, version, ctx, anywhere)
+                version = (await d.handle(c.key, sfix, caller, version)).version
             if zone_id is not None:
                 move = ChangeSchoolZone(c.key, str(zone_id), reason)
-                await d.change_school_zone(move, version, ctx, anywhere)
+                await d.handle(c.key, move, caller, version)
         for e in diff.ended:
             assert diff.ends_on is not None
             end = EndListing(e.listing_id, diff.ends_on, reason)
-            await d.end_listing(end, e.version, ctx, anywhere)
+            await d.handle(e.listing_id, end, caller, e.version)
         for c in diff.changes(LISTING):
             lfix = CorrectListing(c.key, reason, **_after(c))
-            await d.correct_listing(lfix, c.version, ctx, anywhere)
+            await d.handle(c.key, lfix, caller, c.version)
         for x in diff.new_listings:
-            await d.list_inspector(ListInspector(**_stated(x)), ctx, authorize=anywhere)
+            await d.handle(x.school_id, ListInspector(**_stated(x)), caller)
 
 
 def _after(change: Change) -> dict[str, Any]:
