@@ -16,9 +16,10 @@ from pymongo.asynchronous.database import AsyncDatabase
 from services.reporting.bootstrap import create_app, projections
 from services.reporting.settings import ReportingSettings
 from shared.auth import Role
-from shared.projection import MARKS, ReadModels, collection_name
+from shared.projection import ReadModels, collection_name
 from shared.rebuild import RebuildRecord
 from shared.runtime import Runtime
+from shared.workingset import MARKS
 from tests.conftest import Infra, Mint, eventually, serve
 from tests.e2e.test_reporting_rollups import AUTUMN, new_place, publish
 from tests.reporting_scenario import Log, Place, at, autumn, school
@@ -73,9 +74,9 @@ async def test_a_rebuild_replays_into_new_collections_and_switches(
 
         async def settled() -> bool:
             zones = [c["figures"] for c in (await county_figures())["children"]]
-            return (
-                sum(z["visits"] for z in zones) == 4 and sum(z["issues_closed"] for z in zones) == 3
-            )
+            visits = sum(int(z["visits"]) for z in zones)
+            closed = sum(int(z["issues_closed"]) for z in zones)
+            return visits == 4 and closed == 3
 
         await eventually(settled, within=60)
         before = await county_figures()
