@@ -98,7 +98,11 @@ async def test_a_new_formula_ranks_beside_the_active_one_until_activated(
         async def every_school_ranked() -> dict[str, Any] | None:
             """The rankings once the schools hold every event of the autumn (every topic:
             each indicator as worked out by hand)."""
-            answer = await ranked({}, county)
+            r = await api.get(schools, params=AUTUMN, headers=county)
+            if r.status_code == 404:  # the county's first roll-up documents are not in yet
+                return None
+            assert r.status_code == 200, r.text
+            answer = dict(r.json())
             found = {row["code"]: row["indicators"] for row in answer["rows"]}
             return answer if found == by_hand(a, b, d) else None
 
