@@ -19,7 +19,13 @@ from services.reporting.access import (
     authorize_items,
     visible_children,
 )
-from services.reporting.assessments.api import AssessmentsDep, TargetPath, VersionQuery, Within
+from services.reporting.assessments.api import (
+    AssessmentsDep,
+    Rankings,
+    TargetPath,
+    VersionQuery,
+    Within,
+)
 from services.reporting.assessments.domain.indicators import CATALOGUE
 from services.reporting.deps import PeriodDep, RollupsDep
 from services.reporting.exports import tables
@@ -146,7 +152,8 @@ async def rankings_table(
     if within is not None:
         level, code = within.split(":", 1)
         place = (level, code)
-    answer = await assessments.rankings(principal, target.value, period, place, version)
+    found = await assessments.rankings(principal, target.value, period, place, version)
+    answer = Rankings.model_validate(found).model_dump()  # the JSON route's answer
     if target.value != "inspector":
         rows = answer["rows"]
         names = await rollups.names([{**r, "unit": unit_id(r["level"], r["code"])} for r in rows])
