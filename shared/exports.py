@@ -11,7 +11,9 @@ safe before it is written:
   cell read backwards, are removed.
 
 The file is UTF-8 with a byte-order mark so Excel opens the Chinese text, with CRLF
-line ends. Use :func:`csv_response` for an HTTP download.
+line ends. A number (``int``, ``float``) is written as it is — a negative one is a
+number, not a formula, and Excel reads it as one. Use :func:`csv_response` for an HTTP
+download.
 
 The same table as an XLSX workbook (:func:`write_xlsx`, :func:`xlsx_response`): numbers
 stay numbers, every text cell goes through :func:`safe_cell` and is stored as a string
@@ -46,14 +48,20 @@ def safe_cell(value: object) -> str:
     return text
 
 
+def _csv_value(value: object) -> str:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return safe_cell(value)
+
+
 def write_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
-    """The table as CSV bytes: BOM, ``header``, then ``rows``, every cell through
-    :func:`safe_cell`."""
+    """The table as CSV bytes: BOM, ``header``, then ``rows``, every cell but a number
+    through :func:`safe_cell`."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([safe_cell(h) for h in header])
     for row in rows:
-        writer.writerow([safe_cell(cell) for cell in row])
+        writer.writerow([_csv_value(cell) for cell in row])
     return (BOM + out.getvalue()).encode("utf-8")
 
 

@@ -32,6 +32,24 @@ def authorize(principal: Principal, level: str, unit: dict[str, Any]) -> None:
     ensure_sees(principal, where(unit))
 
 
+def authorize_items(principal: Principal, level: str, unit: dict[str, Any]) -> None:
+    """The items behind a figure: as :func:`authorize`, but for offices (and a principal
+    for their own school) only — integrators read aggregates, never items."""
+    authorize(principal, level, unit)
+    if not principal.has_any(Role.principal):
+        ensure_role(principal, *OFFICES)
+
+
+def authorize_inspector(principal: Principal, inspector_id: str, doc: dict[str, Any]) -> None:
+    """An inspector reads their own figures; an office those of an inspector registered
+    inside its jurisdiction (403 otherwise)."""
+    if principal.user_id == inspector_id:
+        return
+    ensure_role(principal, Role.county_office, Role.city_office, Role.province_office)
+    fields = {k: doc[k] for k in ("province", "city", "county") if doc.get(k)}
+    ensure_sees(principal, Jurisdiction(**fields))
+
+
 def visible_children(principal: Principal, children: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The children a reader may see figures of: a school's figures (a zone's children)
     are for offices only — integrators read the aggregates, never a school's."""

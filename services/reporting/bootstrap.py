@@ -9,6 +9,7 @@ from services.reporting.assessments.api import router as assessments_router
 from services.reporting.assessments.queries import Candidates
 from services.reporting.assessments.service import AssessmentService, formula_streams
 from services.reporting.documents.api import router as documents_router
+from services.reporting.exports.api import router as exports_router
 from services.reporting.inspectors.api import router as inspectors_router
 from services.reporting.inspectors.view import InspectorView
 from services.reporting.rebuilds.api import router as rebuilds_router
@@ -48,6 +49,7 @@ def create_app(settings: ReportingSettings | None = None) -> FastAPI:
         settings,
         [
             counts_router,
+            exports_router,
             rollups_router,
             # documents before reports: ``…/monthly/{month}`` would take ``2026-10.pdf``
             documents_router,

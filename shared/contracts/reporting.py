@@ -19,6 +19,20 @@ from shared.events import EventPayload, registry
 MONTH = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 
 
+class ItemRectification(BaseModel):
+    """One problem item's rectification in a period (docs/reporting.md)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    open_at_start: int
+    opened: int
+    reopened: int
+    closed: int
+    closed_on_time: int
+    rate: float | None
+    """``closed / (open_at_start + opened + reopened)``; ``None`` with nothing to divide by."""
+
+
 class Figures(BaseModel):
     """A unit's figures for a period (docs/reporting.md defines each one)."""
 
@@ -62,6 +76,8 @@ class Figures(BaseModel):
     self_inspection_on_time_rate: float | None = None
     campaigns: dict[str, dict[str, int]] = Field(default_factory=dict)
     """Per campaign: ``visits`` in the period, ``schools_visited`` by its end."""
+    rectification_by_item: dict[str, ItemRectification] = Field(default_factory=dict)
+    """Per problem item code: its rectification counts and rate in the period."""
 
 
 @registry.register

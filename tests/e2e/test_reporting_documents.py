@@ -57,14 +57,16 @@ async def test_the_bulletin_and_the_zone_report_download_as_pdf_and_docx(
         assert "attachment" in r.headers["content-disposition"]
         text = pdf_text(r.content)
         for expected in (
-            f"{place.county}责任督学挂牌督导工作通报",
+            "测试县责任督学挂牌督导工作通报",  # the directory's names, not the codes
             "2026年9月",
             "本月共有学校3所，到校督导2所，覆盖率66.7%",
             "整改率50.0%",
-            f"重大问题{place.sid('A')}",
-            f"举报属实{place.sid('D')}",
+            "重大问题学校A第一责任区",
+            "举报属实学校D第二责任区",
+            "图：本月各督导事项整改情况",  # the rectification chart's caption
         ):
             assert expected in text, expected
+        assert place.sid("A") not in text
         resources: Any = PdfReader(io.BytesIO(r.content)).pages[0]["/Resources"]
         font = resources["/Font"]
         assert all("/FontFile2" in f.get_object()["/FontDescriptor"] for f in font.values())
@@ -73,12 +75,13 @@ async def test_the_bulletin_and_the_zone_report_download_as_pdf_and_docx(
         assert r.status_code == 200 and r.headers["content-type"] == DOCX_MEDIA_TYPE
         opened = open_docx(io.BytesIO(r.content))
         zones = {row.cells[1].text: row.cells[4].text for row in opened.tables[1].rows[1:]}
-        assert zones == {place.zone("Z1"): "100.0%", place.zone("Z2"): "0.0%"}
+        assert zones == {"第一责任区": "100.0%", "第二责任区": "0.0%"}
+        assert len(opened.inline_shapes) == 4  # coverage, trend, problems, rectification
 
         r = await api.get(f"{report}.docx", headers=county)
         assert r.status_code == 200, r.text
         paragraphs = "".join(p.text for p in open_docx(io.BytesIO(r.content)).paragraphs)
-        assert f"{place.zone('Z1')}责任区督导工作月报告" in paragraphs
+        assert "第一责任区督导工作月报告" in paragraphs and "所属县区：测试县" in paragraphs
         r = await api.get(f"{report}.pdf", headers=county)
         assert "覆盖率100.0%" in pdf_text(r.content)
 

@@ -40,6 +40,12 @@ def test_the_file_has_a_bom_crlf_and_round_trips() -> None:
     assert rows == [["编号", "描述"], ["1", '\'=HYPERLINK("x")'], ["2", ""]]
 
 
+def test_numbers_stay_numbers_in_the_csv() -> None:
+    data = write_csv(["单位", "变化", "整改率"], [["-x", -2, 0.75], ["=1", 3, None]])
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[1:] == [["'-x", "-2", "0.75"], ["'=1", "3", ""]]
+
+
 def test_the_workbook_opens_with_inert_text_and_numeric_numbers() -> None:
     rows = [["=1+1", 3, 0.75, None], ["+A1", -2, None, "@SUM(A1)"], ["-x", 0, 1.0, "学校\x1b"]]
     data = write_xlsx(["单位", "督导次数", "整改率", "备注"], rows, sheet="统计")

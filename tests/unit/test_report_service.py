@@ -48,6 +48,7 @@ class FakeRollups:
             "visits_by_kind": {"routine": 2},
             "problems": {},
             "campaigns": {},
+            "rectification_by_item": {},
             "coverage": 0.6667,
         }
         self.periods: list[Period] = []

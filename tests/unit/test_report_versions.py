@@ -15,6 +15,7 @@ ZERO: dict[str, object] = dict.fromkeys(Figures.model_fields, 0) | {
     "visits_by_kind": {},
     "problems": {},
     "campaigns": {},
+    "rectification_by_item": {},
     "coverage": None,
 }
 

@@ -66,13 +66,27 @@ def figures(unit: str, month: str) -> dict[str, Any]:
     return from_documents(month_period(month), monthly, mask["n"] if mask else {})
 
 
+def name(unit: str) -> str | None:
+    """The unit's name as the projection keeps it (``names``; ``zone:<id>`` etc.)."""
+    level, code = unit.split(":", 1)
+    doc = DOCS.get(DocRef("names", unit if level in ("zone", "school") else f"division:{code}"))
+    return doc["name"] if doc else None
+
+
 def trend(unit: str, month: str) -> list[MonthFigures]:
     return [MonthFigures(p.first, figures(unit, p.first)) for p in trend_months(month)]
 
 
 def school(s: str, month: str) -> UnitRow:
     zone = PLACE.school(s).zone
-    return UnitRow(PLACE.sid(s), figures(f"school:{PLACE.sid(s)}", month), zone=zone)
+    unit = f"school:{PLACE.sid(s)}"
+    return UnitRow(
+        PLACE.sid(s),
+        figures(unit, month),
+        zone=zone,
+        name=name(unit),
+        zone_name=name(f"zone:{zone}"),
+    )
 
 
 def bulletin(month: str) -> CountyBulletin:
@@ -81,10 +95,11 @@ def bulletin(month: str) -> CountyBulletin:
         county="K1",
         month=month,
         figures=figures("county:K1", month),
-        zones=[UnitRow(z, figures(f"zone:{z}", month)) for z in zones],
+        zones=[UnitRow(z, figures(f"zone:{z}", month), name=name(f"zone:{z}")) for z in zones],
         schools=[school(s, month) for s in "ABD"],
         trend=trend("county:K1", month),
         made_on=MADE_ON,
+        county_name=name("county:K1"),
     )
 
 
@@ -98,6 +113,8 @@ def zone_monthly(month: str) -> ZoneMonthly:
         schools=[school(s, month) for s in "AB"],
         trend=trend(f"zone:{z1}", month),
         made_on=MADE_ON,
+        zone_name=name(f"zone:{z1}"),
+        county_name=name("county:K1"),
     )
 
 
@@ -126,7 +143,7 @@ def docx_texts(docx: bytes) -> tuple[str, list[list[list[str]]]]:
 def test_the_bulletin_pdf_carries_headings_rankings_figures_and_cases() -> None:
     text = pdf_text(render_pdf(county_bulletin(bulletin("2026-09"))))
     for expected in (
-        "K1责任督学挂牌督导工作通报",
+        "测试县责任督学挂牌督导工作通报",
         "2026年9月",
         "一、总体情况",
         "二、各责任区排名",
@@ -140,14 +157,15 @@ def test_the_bulletin_pdf_carries_headings_rankings_figures_and_cases() -> None:
         "整改率50.0%",
         "核查属实1件（属实率100.0%）",
         # cases: I1 at A is major, Q1 at D substantiated
-        "重大问题K1-A",
+        "重大问题学校A第一责任区",
         "发现重大问题：校园及周边安全、学生交通安全1个",
-        "举报属实K1-D",
+        "举报属实学校D第二责任区",
         "第1页共",
     ):
         assert expected in text, expected
     # zones ranked by coverage: Z1 (A and B visited, 100%) before Z2 (D not yet, 0%)
-    assert text.index("1K1-Z12") < text.index("2K1-Z21")
+    assert text.index("1第一责任区2") < text.index("2第二责任区1")
+    assert "K1-A" not in text and "K1-Z1" not in text  # names, not codes
 
 
 def test_the_fonts_are_embedded_truetype() -> None:
@@ -167,7 +185,7 @@ def test_the_zone_report_pdf_and_docx_carry_the_same_figures() -> None:
     text = pdf_text(render_pdf(zone_report(report)))
     paragraphs, tables = docx_texts(render_docx(zone_report(report)))
     for expected in (
-        "K1-Z1责任区督导工作月报告",
+        "第一责任区督导工作月报告",
         "一、基本情况",
         "三、近六个月趋势",
         "六、需关注的问题",
@@ -183,9 +201,10 @@ def test_the_zone_report_pdf_and_docx_carry_the_same_figures() -> None:
     assert list(trend_rows)[1:] == [f"2026年{m}月" for m in range(4, 10)]
     assert trend_rows["2026年9月"][:4] == ["100.0%", "2", "2", "1"]
     assert trend_rows["2026年4月"][0] == "—"  # no school yet: no coverage
-    schools = {row[0]: row[1:] for row in tables[3]}
-    assert schools["K1-A"][:4] == ["1", "1", "1", "100.0%"]
-    assert schools["K1-B"][:4] == ["1", "1", "0", "0.0%"]
+    schools = {row[0]: row[1:] for row in tables[4]}
+    assert schools["学校A"][:4] == ["1", "1", "1", "100.0%"]
+    assert schools["学校B"][:4] == ["1", "1", "0", "0.0%"]
+    assert "所属县区：测试县" in paragraphs
 
 
 def test_docx_styles_name_the_east_asian_fonts() -> None:
@@ -198,7 +217,8 @@ def test_docx_styles_name_the_east_asian_fonts() -> None:
 
     assert east_asian("Normal") == "宋体"
     assert east_asian("Title") == east_asian("Heading 1") == "黑体"
-    assert len(opened.inline_shapes) == 3  # coverage by zone, trend, problems by item
+    # coverage by zone, trend, problems by item, rectification by item
+    assert len(opened.inline_shapes) == 4
 
 
 def test_each_document_draws_its_charts() -> None:
@@ -209,6 +229,7 @@ def test_each_document_draws_its_charts() -> None:
         "图：各责任区本月督导覆盖率",
         "图：2026年5月至2026年10月督导覆盖率、整改率（折线）与督导次数（柱）",
         "图：本月发现问题按督导事项与严重程度",
+        "图：本月各督导事项整改情况（应整改、按期与逾期销号、整改率）",
     ]
     for document in (county_bulletin(bulletin("2026-10")), zone_report(zone_monthly("2026-10"))):
         for block in document.blocks:
@@ -260,4 +281,23 @@ def test_notable_cases_name_overdue_major_and_substantiated() -> None:
         ("overdue", "s1", "逾期未整改问题 3 个"),
         ("major", "s1", "发现重大问题：校园及周边安全、学生交通安全 1 个"),
         ("complaint", "s2", "举报投诉经核查属实 1 件"),
+    ]
+
+
+def test_rectification_by_item_is_charted_and_tabled() -> None:
+    # October in the county: safety 1 reopened, closed on time; canteen 1 open at the
+    # start, closed late; teaching 1 opened, still open
+    document = county_bulletin(bulletin("2026-10"))
+    grids = [b for b in document.blocks if isinstance(b, Grid)]
+    table = next(g for g in grids if g.rows[0][0] == "督导事项" and "整改率" in g.rows[0])
+    assert [list(r) for r in table.rows[1:]] == [
+        ["canteen", "1", "0", "0", "1", "0", "100.0%"],  # the scenario's own item codes
+        ["校园及周边安全、学生交通安全", "0", "0", "1", "1", "1", "100.0%"],
+        ["teaching", "0", "1", "0", "0", "0", "0.0%"],
+    ]
+    text = pdf_text(render_pdf(document))
+    assert "图：本月各督导事项整改情况" in text and "月初未整改" in text
+    _, tables = docx_texts(render_docx(document))
+    assert ["督导事项", "月初未整改", "新发现", "重新整改", "销号", "其中按期", "整改率"] in [
+        t[0] for t in tables
     ]

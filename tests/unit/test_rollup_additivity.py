@@ -12,6 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.reporting.rollups.domain import counts as c
+from services.reporting.rollups.domain.figures import from_documents
+from services.reporting.rollups.domain.periods import range_period
 from services.reporting.rollups.domain.units import CHILD
 from shared.contracts.directory import SchoolZoneChanged
 from shared.contracts.issues import IssueOverdue, IssueReopened, IssueVerified
@@ -69,7 +71,9 @@ def build(actions: list[tuple[str, int, str, int, VisitKind]]) -> list[Any]:
             filing_day = (date.fromisoformat(day) + timedelta(days=offset % 40)).isoformat()
             self_inspection(log, place, s, day[:7], filing_day)
         elif kind == "issue":
-            opened = issue(place, f"i{n}", s, f"item{n % 3}", Severity.general, day)
+            severity = list(Severity)[n % len(Severity)]
+            due = (date.fromisoformat(day) + timedelta(days=offset % 20)).isoformat()
+            opened = issue(place, f"i{n}", s, f"item{n % 3}", severity, due)
             log.add(opened.issue_id, opened, where, at(day))
             issues[opened.issue_id] = (place, s, True)
         elif issues:
@@ -141,6 +145,38 @@ def test_the_rows_behind_a_zone_agree_with_its_counts(actions: list[Any]) -> Non
         assert rows[(*key, "visits")] == sum(c.sub(n, c.VISITS).values()), key
         assert rows[(*key, "issues_opened")] == n.get(c.OPENED, 0), key
         assert rows[(*key, "issues_closed")] == n.get(c.CLOSED, 0), key
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(action, max_size=40), st.integers(0, 16), st.integers(1, 12))
+def test_the_items_add_up_to_the_unit(actions: list[Any], start: int, length: int) -> None:
+    """Closures (on time), reopenings and open issues by item sum to the unit's own
+    counts in every document, and the figure ``rectification_by_item`` to its figures."""
+    docs = fold(build(actions))
+    monthly: dict[str, list[tuple[str, c.Counts]]] = defaultdict(list)
+    for ref, doc in docs.items():
+        if ref.collection != "months" or doc is None:
+            continue
+        n = doc["n"]
+        monthly[doc["unit"]].append((doc["month"], n))
+        assert sum(c.sub(n, c.ITEM_CLOSED).values()) == n.get(c.CLOSED, 0)
+        assert sum(c.sub(n, c.ITEM_CLOSED_ON_TIME).values()) == n.get(c.CLOSED_ON_TIME, 0)
+        assert sum(c.sub(n, c.ITEM_REOPENED).values()) == n.get(c.REOPENED, 0)
+        assert sum(c.sub(n, c.ITEM_OPEN).values()) == sum(c.sub(n, c.OPEN_DELTA).values())
+    first, last = 2026 * 12 + start, 2026 * 12 + start + length - 1
+    period = range_period(
+        f"{first // 12}-{first % 12 + 1:02d}", f"{last // 12}-{last % 12 + 1:02d}", 12
+    )
+    for unit, months in monthly.items():
+        f = from_documents(period, months, {})
+        items = f["rectification_by_item"].values()
+        assert sum(r["closed"] for r in items) == f["issues_closed"], unit
+        assert sum(r["closed_on_time"] for r in items) == f["issues_closed_on_time"], unit
+        assert sum(r["open_at_start"] for r in items) == f["issues_open_at_start"], unit
+        assert sum(r["opened"] + r["reopened"] for r in items) == (
+            f["issues_opened"] + f["issues_reopened"]
+        ), unit
+        assert all(r["rate"] is None or 0 <= r["rate"] <= 1 for r in items), unit
 
 
 def _without_registered(n: c.Counts) -> c.Counts:

@@ -105,6 +105,13 @@ TargetPath = Annotated[
 ProvinceQuery = Annotated[
     str | None, Query(pattern=PROVINCE, description="省代码（缺省：本人所在省）")
 ]
+Within = Annotated[
+    str | None,
+    Query(pattern=WITHIN, description="排名范围 <层级>:<代码>（缺省：本人所在单位）"),
+]
+VersionQuery = Annotated[
+    int | None, Query(ge=1, le=MAX_VERSION, description="考核方案版本（缺省：启用版）")
+]
 BASE = "/reports/assessments/formulas/{target}"
 
 
@@ -169,13 +176,8 @@ async def rankings(
     period: PeriodDep,
     principal: CurrentPrincipal,
     assessments: AssessmentsDep,
-    within: Annotated[
-        str | None,
-        Query(pattern=WITHIN, description="排名范围 <层级>:<代码>（缺省：本人所在单位）"),
-    ] = None,
-    version: Annotated[
-        int | None, Query(ge=1, le=MAX_VERSION, description="考核方案版本（缺省：启用版）")
-    ] = None,
+    within: Within = None,
+    version: VersionQuery = None,
 ) -> dict[str, Any]:
     """考核排名 — schools, zones or inspectors in a unit ranked by their score for a
     period, under the active formula or another version (scores side by side)."""

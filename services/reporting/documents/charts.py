@@ -20,6 +20,7 @@ from services.reporting.documents.model import (
     UnitRow,
     item_title,
     problems_by_item,
+    rectification_by_item,
 )
 from services.reporting.documents.model import Figures as UnitFigures
 from shared.pdf import BOLD_FILE, REGULAR_FILE
@@ -56,7 +57,7 @@ def coverage_by_zone(zones: Sequence[UnitRow], title: str) -> bytes:
     """Bars: each zone's coverage (schools visited / schools) in the month."""
     figure = _figure(6.4, 2.4 + 0.05 * len(zones))
     axes = figure.add_subplot()
-    codes = [z.code for z in zones]
+    codes = ["\n".join(textwrap.wrap(z.label, 8)) for z in zones]
     values = [(z.figures["coverage"] or 0.0) * 100 for z in zones]
     bars = axes.bar(range(len(codes)), values, color="#4292c6")
     axes.bar_label(bars, labels=[f"{v:.0f}%" for v in values], fontproperties=FONT)
@@ -122,6 +123,32 @@ def problems(figures: UnitFigures, title: str) -> bytes:
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_xlabel("问题数（个）", fontproperties=FONT)
     figure.legend(prop=FONT, loc="outside lower center", ncols=4, frameon=False)
+    axes.set_title(title, fontproperties=TITLE_FONT)
+    _label_ticks(axes.get_xticklabels() + axes.get_yticklabels())
+    axes.spines[["top", "right"]].set_visible(False)
+    return _png(figure)
+
+
+def rectification(figures: UnitFigures, title: str) -> bytes:
+    """Horizontal bars per item: the issues to rectify in the month (open at its start,
+    opened, reopened; grey), the closures on time and late over them, and the rate."""
+    rows = list(reversed(rectification_by_item(figures)))
+    figure = _figure(6.4, 1.5 + 0.42 * len(rows))
+    axes = figure.add_subplot()
+    names = ["\n".join(textwrap.wrap(item_title(item), 12)) for item, _ in rows]
+    work = [r["open_at_start"] + r["opened"] + r["reopened"] for _, r in rows]
+    on_time = [r["closed_on_time"] for _, r in rows]
+    late = [r["closed"] - r["closed_on_time"] for _, r in rows]
+    axes.barh(names, work, color="#d9d9d9", label="应整改", height=0.7)
+    axes.barh(names, on_time, color="#41ab5d", label="按期销号", height=0.45)
+    axes.barh(names, late, left=on_time, color="#fd8d3c", label="逾期销号", height=0.45)
+    for y, (total, (_, r)) in enumerate(zip(work, rows, strict=True)):
+        rate = "—" if r["rate"] is None else f"{r['rate'] * 100:.0f}%"
+        axes.text(total, y, f" {rate}", va="center", fontproperties=FONT)
+    axes.set_xlim(0, max(work, default=1) * 1.18 + 0.2)
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.set_xlabel("问题数（个）；右侧为整改率", fontproperties=FONT)
+    figure.legend(prop=FONT, loc="outside lower center", ncols=3, frameon=False)
     axes.set_title(title, fontproperties=TITLE_FONT)
     _label_ticks(axes.get_xticklabels() + axes.get_yticklabels())
     axes.spines[["top", "right"]].set_visible(False)

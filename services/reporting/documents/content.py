@@ -25,7 +25,9 @@ from services.reporting.documents.model import (
     item_title,
     month_title,
     notable_cases,
+    percent,
     problems_by_item,
+    rectification_by_item,
     school_ranking,
     shown,
     summary,
@@ -36,7 +38,7 @@ from shared.pdf import zh_date
 SOURCE = (
     "数据来源：责任督学挂牌督导平台统计（按事件发生日期归入月份，定义见平台统计口径说明）。"
     "覆盖率 = 本月到校督导的学校数 ÷ 学校数；整改率 = 本月销号问题数 ÷（月初未整改 + "
-    "本月新发现 + 本月重新整改的问题数）。"
+    "本月新发现 + 本月重新整改的问题数）；分督导事项的整改率按问题所属督导事项同样计算。"
 )
 
 
@@ -92,6 +94,23 @@ def _problems(figures: Figures, unit: str) -> list[Block]:
         Picture(png, "图：本月发现问题按督导事项与严重程度"),
         Grid(grid, (0.44, 0.1, 0.1, 0.1, 0.1, 0.16)),
         Text(closed),
+        *_rectification(figures, unit),
+    ]
+
+
+def _rectification(figures: Figures, unit: str) -> list[Block]:
+    """Rectification by item: chart and table (closures over the issues to rectify)."""
+    rows = rectification_by_item(figures)
+    if not rows:
+        return [Text("本月无需整改的问题。")]
+    grid = [["督导事项", "月初未整改", "新发现", "重新整改", "销号", "其中按期", "整改率"]]
+    for item, r in rows:
+        counts = (r["open_at_start"], r["opened"], r["reopened"], r["closed"], r["closed_on_time"])
+        grid.append([item_title(item), *(str(n) for n in counts), percent(r["rate"])])
+    png = charts.rectification(figures, f"{unit}本月整改情况（按督导事项）")
+    return [
+        Picture(png, "图：本月各督导事项整改情况（应整改、按期与逾期销号、整改率）"),
+        Grid(grid, (0.34, 0.11, 0.11, 0.11, 0.11, 0.11, 0.11)),
     ]
 
 
@@ -102,7 +121,7 @@ def _schools_table(schools: Sequence[UnitRow], ranked: bool, with_zone: bool) ->
     rows = [head]
     for n, s in enumerate(schools, start=1):
         row = [str(n)] if ranked else []
-        row += [s.code] + ([s.zone or ""] if with_zone else [])
+        row += [s.label] + ([s.zone_label] if with_zone else [])
         row += [shown(s.figures, key, how) for _, key, how in SCHOOL_COLUMNS]
         rows.append(row)
     fixed = (0.07 if ranked else 0.0) + (0.14 if with_zone else 0.0)
@@ -127,7 +146,7 @@ def _cases(schools: Sequence[UnitRow], with_zone: bool) -> list[Block]:
 def zone_report(report: ZoneMonthly) -> Document:
     """责任区督导工作月报告: the month, the indicators, six months' trend, problems by
     item, every school's figures and the cases that need attention."""
-    unit = f"{report.zone}责任区"
+    unit = report.title
     blocks: list[Block] = [
         Heading("一、基本情况"),
         Text(summary(report.figures)),
@@ -144,7 +163,9 @@ def zone_report(report: ZoneMonthly) -> Document:
         Heading("六、需关注的问题"),
         *_cases(report.schools, with_zone=False),
         Text(SOURCE, note=True),
-        Text(f"（所属县区：{report.county}；生成日期：{zh_date(report.made_on)}）", note=True),
+        Text(
+            f"（所属县区：{report.county_label}；生成日期：{zh_date(report.made_on)}）", note=True
+        ),
     ]
     return Document(
         title=f"{unit}督导工作月报告",
@@ -157,7 +178,7 @@ def zone_report(report: ZoneMonthly) -> Document:
 def _zones_table(zones: Sequence[UnitRow]) -> Grid:
     rows = [["排名", "责任区", *(title for title, _, _ in ZONE_COLUMNS)]]
     for n, z in enumerate(zones, start=1):
-        rows.append([str(n), z.code, *(shown(z.figures, k, how) for _, k, how in ZONE_COLUMNS)])
+        rows.append([str(n), z.label, *(shown(z.figures, k, how) for _, k, how in ZONE_COLUMNS)])
     rest = (1.0 - 0.07 - 0.17) / len(ZONE_COLUMNS)
     return Grid(rows, [0.07, 0.17, *([rest] * len(ZONE_COLUMNS))])
 
@@ -165,7 +186,7 @@ def _zones_table(zones: Sequence[UnitRow]) -> Grid:
 def county_bulletin(bulletin: CountyBulletin) -> Document:
     """县区责任督学挂牌督导工作通报: the month, zones ranked (with the coverage chart),
     schools ranked, six months' trend, problems by item, notable cases."""
-    unit = bulletin.county
+    unit = bulletin.title
     zones = zone_ranking(bulletin.zones)
     blocks: list[Block] = [
         Heading("一、总体情况"),

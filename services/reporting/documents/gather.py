@@ -9,10 +9,12 @@ jurisdiction, schools' figures for offices only.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from services.reporting.access import authorize, visible_children
 from services.reporting.documents.model import CountyBulletin, MonthFigures, UnitRow, ZoneMonthly
 from services.reporting.rollups.domain.periods import Period, month_period
+from services.reporting.rollups.domain.units import unit_id
 from services.reporting.rollups.queries import Rollups
 from shared.auth import Principal
 
@@ -44,14 +46,42 @@ async def zone_monthly(
     schools = visible_children(principal, await rollups.children("zone", code))
     period = month_period(month)
     found = await rollups.figures([unit["unit"], *(s["unit"] for s in schools)], period)
+    county = unit["county"] or ""
+    names = await rollups.names([unit, *schools, *_county(unit)])
     return ZoneMonthly(
         zone=code,
-        county=unit["county"] or "",
+        county=county,
         month=month,
         figures=found[unit["unit"]],
-        schools=[UnitRow(s["code"], found[s["unit"]], zone=code) for s in schools],
+        schools=[_row(s, found, names, unit) for s in schools],
         trend=await _trend(rollups, unit["unit"], month),
         made_on=today,
+        zone_name=names[unit["unit"]],
+        county_name=names.get(unit_id("county", county)),
+    )
+
+
+def _county(zone: dict[str, Any]) -> list[dict[str, Any]]:
+    """The zone's county as a unit to name (none for a city-level zone)."""
+    if not zone["county"]:
+        return []
+    county = zone["county"]
+    return [{"unit": unit_id("county", county), "level": "county", "code": county}]
+
+
+def _row(
+    unit: dict[str, Any],
+    found: dict[str, dict[str, Any]],
+    names: dict[str, str | None],
+    zone: dict[str, Any] | None = None,
+) -> UnitRow:
+    """A zone's or a school's row, named (a school with its zone's code and name)."""
+    return UnitRow(
+        unit["code"],
+        found[unit["unit"]],
+        zone=zone["code"] if zone else None,
+        name=names.get(unit["unit"]),
+        zone_name=names.get(zone["unit"]) if zone else None,
     )
 
 
@@ -64,19 +94,21 @@ async def county_bulletin(
     authorize(principal, "county", unit)
     zones = await rollups.children("county", code)
     schools = [
-        (zone["code"], school)
+        (zone, school)
         for zone in zones
         for school in visible_children(principal, await rollups.children("zone", zone["code"]))
     ]
     period = month_period(month)
     ids = [unit["unit"], *(z["unit"] for z in zones), *(s["unit"] for _, s in schools)]
     found = await rollups.figures(ids, period)
+    names = await rollups.names([unit, *zones, *(s for _, s in schools)])
     return CountyBulletin(
         county=code,
         month=month,
         figures=found[unit["unit"]],
-        zones=[UnitRow(z["code"], found[z["unit"]]) for z in zones],
-        schools=[UnitRow(s["code"], found[s["unit"]], zone=z) for z, s in schools],
+        zones=[_row(z, found, names) for z in zones],
+        schools=[_row(s, found, names, zone=z) for z, s in schools],
         trend=await _trend(rollups, unit["unit"], month),
         made_on=today,
+        county_name=names[unit["unit"]],
     )

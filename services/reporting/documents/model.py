@@ -29,6 +29,18 @@ class UnitRow:
     figures: Figures
     zone: str | None = None
     """The zone a school belongs to (``None`` for a zone's own row)."""
+    name: str | None = None
+    """The unit's name as the directory gives it (``None``: printed by its code)."""
+    zone_name: str | None = None
+
+    @property
+    def label(self) -> str:
+        """What the documents print for the unit: its name, else its code."""
+        return self.name or self.code
+
+    @property
+    def zone_label(self) -> str:
+        return self.zone_name or self.zone or ""
 
 
 @dataclass(frozen=True)
@@ -50,6 +62,17 @@ class ZoneMonthly:
     trend: Sequence[MonthFigures]
     """The six months ending with ``month``, oldest first."""
     made_on: date
+    zone_name: str | None = None
+    county_name: str | None = None
+
+    @property
+    def title(self) -> str:
+        """The zone as the report names it: its name, else ``<code>责任区``."""
+        return self.zone_name or f"{self.zone}责任区"
+
+    @property
+    def county_label(self) -> str:
+        return self.county_name or self.county
 
 
 @dataclass(frozen=True)
@@ -63,6 +86,12 @@ class CountyBulletin:
     schools: Sequence[UnitRow]
     trend: Sequence[MonthFigures]
     made_on: date
+    county_name: str | None = None
+
+    @property
+    def title(self) -> str:
+        """The county as the bulletin names it: its name, else its code."""
+        return self.county_name or self.county
 
 
 @dataclass(frozen=True)
@@ -71,7 +100,9 @@ class Case:
 
     kind: str
     school: str
+    """The school as printed (its name, else its code)."""
     zone: str | None
+    """The school's zone as printed."""
     text: str
 
 
@@ -132,6 +163,18 @@ def problems_by_item(figures: Figures) -> list[tuple[str, dict[str, int]]]:
     return sorted(rows, key=lambda row: (-sum(row[1].values()), row[0]))
 
 
+def rectification_by_item(figures: Figures) -> list[tuple[str, Mapping[str, Any]]]:
+    """``(item code, its rectification)`` for the items with rectification work in the
+    month (open at its start, opened or reopened in it), most work first."""
+    by_item: Mapping[str, Mapping[str, Any]] = figures.get("rectification_by_item", {})
+
+    def work(row: Mapping[str, Any]) -> int:
+        return int(row["open_at_start"] + row["opened"] + row["reopened"])
+
+    rows = [(item, row) for item, row in by_item.items() if work(row)]
+    return sorted(rows, key=lambda r: (-work(r[1]), r[0]))
+
+
 def notable_cases(schools: Sequence[UnitRow]) -> list[Case]:
     """Schools with issues overdue at the month's end, with major problems found, or with
     substantiated complaints, in that order (then by school)."""
@@ -139,16 +182,16 @@ def notable_cases(schools: Sequence[UnitRow]) -> list[Case]:
     for s in sorted(schools, key=lambda row: row.code):
         overdue = s.figures["issues_overdue_at_end"]
         if overdue:
-            cases.append(Case("overdue", s.code, s.zone, f"逾期未整改问题 {overdue} 个"))
+            cases.append(Case("overdue", s.label, s.zone_label, f"逾期未整改问题 {overdue} 个"))
     for s in sorted(schools, key=lambda row: row.code):
         major = {i: n["major"] for i, n in s.figures["problems"].items() if n.get("major")}
         if major:
             items = "、".join(f"{item_title(i)} {n} 个" for i, n in sorted(major.items()))
-            cases.append(Case("major", s.code, s.zone, f"发现重大问题：{items}"))
+            cases.append(Case("major", s.label, s.zone_label, f"发现重大问题：{items}"))
     for s in sorted(schools, key=lambda row: row.code):
         found = s.figures["complaints_substantiated"]
         if found:
-            cases.append(Case("complaint", s.code, s.zone, f"举报投诉经核查属实 {found} 件"))
+            cases.append(Case("complaint", s.label, s.zone_label, f"举报投诉经核查属实 {found} 件"))
     return cases
 
 

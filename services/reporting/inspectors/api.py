@@ -8,10 +8,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel
 
+from services.reporting.access import authorize_inspector
 from services.reporting.deps import PeriodDep
 from services.reporting.inspectors.queries import Inspectors
-from shared.auth import CurrentPrincipal, Role, ensure_role, ensure_sees
-from shared.jurisdiction import Jurisdiction
+from shared.auth import CurrentPrincipal
 from shared.runtime import Runtime
 
 router = APIRouter(tags=["reports"])
@@ -23,6 +23,7 @@ def get_inspectors(request: Request) -> Inspectors:
 
 
 InspectorsDep = Annotated[Inspectors, Depends(get_inspectors)]
+InspectorPath = Annotated[str, Path(pattern=r"^[0-9A-Za-z_.-]{1,64}$", description="督学编号")]
 
 
 class InspectorMonth(BaseModel):
@@ -57,7 +58,7 @@ class InspectorFigures(BaseModel):
 
 @router.get("/reports/inspectors/{inspector_id}", response_model=InspectorFigures)
 async def inspector_figures(
-    inspector_id: Annotated[str, Path(pattern=r"^[0-9A-Za-z_.-]{1,64}$")],
+    inspector_id: InspectorPath,
     period: PeriodDep,
     principal: CurrentPrincipal,
     inspectors: InspectorsDep,
@@ -65,8 +66,5 @@ async def inspector_figures(
     """督学履职统计 — an inspector's visits against the frequency rules (own figures, or
     an office inside whose jurisdiction the inspector is registered)."""
     doc = await inspectors.inspector(inspector_id)
-    if principal.user_id != inspector_id:
-        ensure_role(principal, Role.county_office, Role.city_office, Role.province_office)
-        fields = {k: doc[k] for k in ("province", "city", "county") if doc.get(k)}
-        ensure_sees(principal, Jurisdiction(**fields))
+    authorize_inspector(principal, inspector_id, doc)
     return await inspectors.figures(doc, period)

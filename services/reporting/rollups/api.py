@@ -1,5 +1,6 @@
 """Roll-up routes: a unit's figures for a period with its children (drill-down), a
-school's card, open issues as of a past day, and the children table as CSV."""
+school's card and open issues as of a past day (their tables as CSV and XLSX:
+:mod:`services.reporting.exports.api`)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
-from fastapi.responses import Response
 from pydantic import BaseModel
 
 from services.reporting.access import authorize, visible_children
@@ -16,11 +16,9 @@ from services.reporting.deps import PeriodDep, RollupsDep
 from services.reporting.rollups.behind_api import router as behind_router
 from services.reporting.rollups.domain.periods import Period, PeriodError
 from services.reporting.rollups.domain.units import unit_id
-from services.reporting.rollups.queries import Rollups
-from shared.auth import CurrentPrincipal, Principal
+from shared.auth import CurrentPrincipal
 from shared.contracts.reporting import Figures
 from shared.deadlines import local_day
-from shared.exports import XLSX_MEDIA_TYPE, csv_response, xlsx_response
 from shared.params import PlausibleDate
 
 router = APIRouter(tags=["reports"])
@@ -145,78 +143,3 @@ async def open_on(
     authorize(principal, level, unit)
     counts = await rollups.open_on(unit_id(level.value, code), on)
     return {"unit": unit, "on": on.isoformat(), **counts}
-
-
-CSV_COLUMNS = (
-    ("单位", "code"),
-    ("名称", "name"),
-    ("学校数", "schools"),
-    ("到校学校数", "schools_visited"),
-    ("覆盖率", "coverage"),
-    ("每月到校学校数", "schools_visited_every_month"),
-    ("频次达标率", "frequency_compliance"),
-    ("督导次数", "visits"),
-    ("新增问题", "issues_opened"),
-    ("销号问题", "issues_closed"),
-    ("逾期问题", "issues_became_overdue"),
-    ("整改率", "rectification_rate"),
-    ("整改天数中位数", "median_days_to_close"),
-    ("整改天数P90", "p90_days_to_close"),
-    ("举报投诉", "complaints_received"),
-    ("属实率", "substantiation_rate"),
-    ("自查报告应报", "self_inspections_due"),
-    ("自查报告已报", "self_inspections_filed"),
-    ("自查报送率", "self_inspection_filing_rate"),
-    ("按时报送率", "self_inspection_on_time_rate"),
-)
-
-
-async def _children_table(
-    level: Level, code: str, period: Period, principal: Principal, rollups: Rollups
-) -> list[list[Any]]:
-    unit = await rollups.unit(level.value, code)
-    authorize(principal, level, unit)
-    children = visible_children(principal, await rollups.children(level.value, code))
-    found = await rollups.figures([ch["unit"] for ch in children], period)
-    names = await rollups.names(children)
-    return [
-        [ch["code"], names[ch["unit"]], *(found[ch["unit"]][key] for _, key in CSV_COLUMNS[2:])]
-        for ch in children
-    ]
-
-
-@router.get(
-    "/reports/units/{level}/{code}/children.csv",
-    response_class=Response,
-    responses={200: {"content": {"text/csv": {}}}},
-)
-async def children_csv(
-    level: LevelPath,
-    code: CodePath,
-    period: PeriodDep,
-    principal: CurrentPrincipal,
-    rollups: RollupsDep,
-) -> Response:
-    """下级单位统计表 (CSV) — the children's figures as an Excel-safe CSV."""
-    rows = await _children_table(level, code, period, principal, rollups)
-    name = f"rollup-{level.value}-{code}-{period.label}.csv"
-    return csv_response(name, [title for title, _ in CSV_COLUMNS], rows)
-
-
-@router.get(
-    "/reports/units/{level}/{code}/children.xlsx",
-    response_class=Response,
-    responses={200: {"content": {XLSX_MEDIA_TYPE: {}}}},
-)
-async def children_xlsx(
-    level: LevelPath,
-    code: CodePath,
-    period: PeriodDep,
-    principal: CurrentPrincipal,
-    rollups: RollupsDep,
-) -> Response:
-    """下级单位统计表 (XLSX) — the children's figures as an Excel workbook (text cells
-    neutralised, numbers as numbers)."""
-    rows = await _children_table(level, code, period, principal, rollups)
-    name = f"rollup-{level.value}-{code}-{period.label}.xlsx"
-    return xlsx_response(name, [title for title, _ in CSV_COLUMNS], rows, sheet="下级单位统计")

@@ -9,11 +9,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel
 
-from services.reporting.access import OFFICES, authorize
+from services.reporting.access import authorize_items
 from services.reporting.deps import PeriodDep, RollupsDep
 from services.reporting.rollups.behind_queries import Behind
 from services.reporting.rollups.domain.units import unit_id
-from shared.auth import CurrentPrincipal, Role, ensure_role
+from shared.auth import CurrentPrincipal
 from shared.params import Skip
 from shared.routing import Page
 from shared.runtime import Runtime
@@ -61,13 +61,16 @@ def get_behind(request: Request) -> Behind:
 
 
 BehindDep = Annotated[Behind, Depends(get_behind)]
+BehindLevelPath = Annotated[BehindLevel, Path(description="层级：责任区或学校")]
+BehindCodePath = Annotated[str, Path(pattern=UNIT_CODE, description="责任区或学校编号")]
+BehindFigurePath = Annotated[BehindFigure, Path(description="统计项")]
 
 
 @router.get("/reports/units/{level}/{code}/behind/{figure}", response_model=Page[BehindItem])
 async def behind_figure(
-    level: Annotated[BehindLevel, Path(description="层级：责任区或学校")],
-    code: Annotated[str, Path(pattern=UNIT_CODE, description="责任区或学校编号")],
-    figure: Annotated[BehindFigure, Path(description="统计项")],
+    level: BehindLevelPath,
+    code: BehindCodePath,
+    figure: BehindFigurePath,
     period: PeriodDep,
     principal: CurrentPrincipal,
     rollups: RollupsDep,
@@ -78,9 +81,7 @@ async def behind_figure(
     """统计明细 — the visits, issues or complaints behind a zone's or school's figure for
     a period, day by day (offices; a principal for their own school)."""
     unit = await rollups.unit(level.value, code)
-    authorize(principal, level.value, unit)
-    if not principal.has_any(Role.principal):
-        ensure_role(principal, *OFFICES)  # integrators read aggregates only
+    authorize_items(principal, level.value, unit)
     total, rows = await behind.page(unit_id(level.value, code), figure.value, period, offset, limit)
     items = [BehindItem.model_validate(row) for row in rows]
     return Page[BehindItem](total=total, offset=offset, limit=limit, items=items)

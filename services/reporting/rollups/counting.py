@@ -49,7 +49,13 @@ def deltas(payload: EventPayload, view: View, day: date, school: str | None) -> 
             if issue["open"]:
                 return {}
             _put_issue(view, payload.issue_id, issue, open=True, deadline=payload.deadline)
-            return {c.REOPENED: 1, c.key(c.OPEN_DELTA, dd): 1}
+            item = issue["item_code"]
+            return {
+                c.REOPENED: 1,
+                c.key(c.OPEN_DELTA, dd): 1,
+                c.key(c.ITEM_REOPENED, item): 1,
+                c.key(c.ITEM_OPEN, item): 1,
+            }
         case IssueOverdue():
             issue = _issue(view, payload.issue_id)
             if not issue["open"] or issue["overdue"]:
@@ -143,6 +149,7 @@ def _issue_opened(view: View, payload: IssueOpened, day: date) -> c.Counts:
         c.OPENED: 1,
         c.key(c.PROBLEM, payload.item_code, payload.severity.value): 1,
         c.key(c.OPEN_DELTA, f"{day.day:02d}"): 1,
+        c.key(c.ITEM_OPEN, payload.item_code): 1,
     }
 
 
@@ -154,12 +161,17 @@ def _issue_closed(view: View, issue_id: str, day: date) -> c.Counts:
     dd = f"{day.day:02d}"
     days = (day - date.fromisoformat(issue["opened_on"])).days
     on_time = day.isoformat() <= issue["deadline"]
+    item = issue["item_code"]
     counts = {
         c.CLOSED: 1,
         c.CLOSED_ON_TIME if on_time else c.CLOSED_LATE: 1,
         c.key(c.CLOSE_DAYS, days): 1,
         c.key(c.OPEN_DELTA, dd): -1,
+        c.key(c.ITEM_CLOSED, item): 1,
+        c.key(c.ITEM_OPEN, item): -1,
     }
+    if on_time:
+        counts[c.key(c.ITEM_CLOSED_ON_TIME, item)] = 1
     if issue["overdue"]:
         counts[c.key(c.OVERDUE_DELTA, dd)] = -1
     return counts

@@ -6,7 +6,10 @@ Keys with a ``~`` carry a sub-key: ``visits~routine``, ``problem~safety~major``,
 ``close_days~12`` (a histogram of days to close), ``open~07`` (net change of open issues
 on day 7 of the month; an as-of day is a cumulative sum of these),
 ``campaign_visits~<campaign>`` and ``campaign_schools~<campaign>`` (schools whose first
-visit under the campaign fell in the month).
+visit under the campaign fell in the month), and per problem item
+``item_closed~<item>``, ``item_closed_on_time~<item>``, ``item_reopened~<item>`` and
+``item_open~<item>`` (net change of the item's open issues in the month: +1 opened or
+reopened, −1 closed), the parts of the rectification rate by item.
 """
 
 from __future__ import annotations
@@ -40,6 +43,10 @@ SELF_INSPECTIONS_ON_TIME = "self_inspections_on_time"
 CAMPAIGN_VISITS = "campaign_visits"
 CAMPAIGN_SCHOOLS = "campaign_schools"
 VISITED_MASK = "v"
+ITEM_CLOSED = "item_closed"
+ITEM_CLOSED_ON_TIME = "item_closed_on_time"
+ITEM_REOPENED = "item_reopened"
+ITEM_OPEN = "item_open"
 
 
 def key(*parts: object) -> str:

@@ -78,6 +78,37 @@ def campaigns(months: Mapping[str, int], before: Mapping[str, int]) -> dict[str,
     }
 
 
+def rectification_by_item(
+    months: Mapping[str, int], before: Mapping[str, int]
+) -> dict[str, dict[str, Any]]:
+    """Per problem item: open at the start of the period, opened, reopened, closed and
+    closed on time in it, and ``rate`` = closed / (open at start + opened + reopened);
+    summed over the items these are the unit's own rectification counts."""
+    opened: dict[str, int] = {}
+    for k, n in c.sub(months, c.PROBLEM).items():
+        item = k.split("~", 1)[0]
+        opened[item] = opened.get(item, 0) + n
+    at_start = c.sub(before, c.ITEM_OPEN)
+    reopened = c.sub(months, c.ITEM_REOPENED)
+    closed = c.sub(months, c.ITEM_CLOSED)
+    on_time = c.sub(months, c.ITEM_CLOSED_ON_TIME)
+    out: dict[str, dict[str, Any]] = {}
+    for item in sorted(set(opened) | set(reopened) | set(closed) | set(at_start)):
+        work = at_start.get(item, 0) + opened.get(item, 0) + reopened.get(item, 0)
+        done = closed.get(item, 0)
+        if not work and not done:
+            continue
+        out[item] = {
+            "open_at_start": at_start.get(item, 0),
+            "opened": opened.get(item, 0),
+            "reopened": reopened.get(item, 0),
+            "closed": done,
+            "closed_on_time": on_time.get(item, 0),
+            "rate": ratio(done, work),
+        }
+    return out
+
+
 def figures(
     period: Period,
     per_month: Mapping[str, Mapping[str, int]],
@@ -145,6 +176,7 @@ def figures(
         "self_inspection_filing_rate": ratio(filed, due),
         "self_inspection_on_time_rate": ratio(filed_on_time, due),
         "campaigns": campaigns(months, before),
+        "rectification_by_item": rectification_by_item(months, before),
     }
 
 
