@@ -92,6 +92,11 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if _has_nul(scope):
+            errors = [{"field": "path", "message": NUL_IN_URL, "type": "nul_character"}]
+            refusal = JSONResponse(error_body(422, NUL_IN_URL, errors=errors), status_code=422)
+            await refusal(scope, receive, send)
+            return
         allowance = scope[_BODY_LIMIT] = _Allowance(self.default_limit)
         text = Headers(scope=scope).get("content-length", "")
         declared = int(text) if text.isdigit() and len(text) < 19 else None
@@ -118,6 +123,17 @@ class BodyLimit:
             return message
 
         await self.app(scope, counted, send)
+
+
+NUL_IN_URL = "地址或查询参数中含有 NUL 字符 (NUL character in the path or query)"
+
+
+def _has_nul(scope: Scope) -> bool:
+    """A NUL in the (decoded) path or in the query string, raw or percent-encoded: no id
+    or filter of the platform holds one, and PostgreSQL (under the MongoDB-wire server)
+    fails on it — a 500 before this check."""
+    query = bytes(scope.get("query_string", b"")).lower()
+    return "\x00" in scope.get("path", "") or b"%00" in query or b"\x00" in query
 
 
 def reads_own_body(request: Request) -> None:
@@ -208,6 +224,55 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(domain_error_body(exc), status_code=status_of(exc))
 
 
+_ZH_BY_TYPE = {
+    "missing": "必填",
+    "extra_forbidden": "不允许的字段",
+    "string_type": "须为文本",
+    "string_pattern_mismatch": "格式不正确",
+    "string_too_short": "太短",
+    "string_too_long": "太长",
+    "int_type": "须为整数",
+    "int_parsing": "须为整数",
+    "int_from_float": "须为整数",
+    "float_type": "须为数字",
+    "float_parsing": "须为数字",
+    "bool_type": "须为 true 或 false",
+    "bool_parsing": "须为 true 或 false",
+    "greater_than": "数值太小",
+    "greater_than_equal": "数值太小",
+    "less_than": "数值太大",
+    "less_than_equal": "数值太大",
+    "enum": "取值不在允许的范围内",
+    "literal_error": "取值不在允许的范围内",
+    "date_type": "须为日期（YYYY-MM-DD）",
+    "date_parsing": "须为日期（YYYY-MM-DD）",
+    "date_from_datetime_parsing": "须为日期（YYYY-MM-DD）",
+    "date_from_datetime_inexact": "须为日期（YYYY-MM-DD）",
+    "datetime_type": "须为时间（ISO 8601）",
+    "datetime_parsing": "须为时间（ISO 8601）",
+    "datetime_from_date_parsing": "须为时间（ISO 8601）",
+    "timezone_aware": "时间须带时区",
+    "uuid_type": "须为 UUID",
+    "uuid_parsing": "须为 UUID",
+    "list_type": "须为列表",
+    "dict_type": "须为对象",
+    "model_type": "须为对象",
+    "model_attributes_type": "须为对象",
+    "too_short": "项数太少",
+    "too_long": "项数太多",
+    "json_invalid": "不是有效的 JSON",
+    "url_parsing": "须为网址",
+    "missing_argument": "必填",
+}
+
+
+def zh_message(kind: str, message: str) -> str:
+    """A field's 422 message, zh-CN first and the validator's own words in parentheses
+    (a message a validator of ours wrote — already zh-CN — is kept as it is)."""
+    zh = _ZH_BY_TYPE.get(kind)
+    return f"{zh} ({message})" if zh and message else message
+
+
 def install_edge(app: FastAPI, service: str) -> None:
     """Error handlers, correlation-id and latency middleware, ``/metrics``."""
 
@@ -216,7 +281,7 @@ def install_edge(app: FastAPI, service: str) -> None:
         errors = [
             {
                 "field": ".".join(str(p) for p in err.get("loc", ())),
-                "message": err.get("msg", ""),
+                "message": zh_message(err.get("type", ""), err.get("msg", "")),
                 "type": err.get("type", ""),
             }
             for err in exc.errors()

@@ -29,6 +29,8 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from shared.deadlines import CHINA
+
 FONTS = Path(__file__).parent / "fonts"
 REGULAR_FILE = FONTS / "NotoSansSC-Regular.ttf"
 BOLD_FILE = FONTS / "NotoSansSC-Bold.ttf"
@@ -103,7 +105,9 @@ def zh_date(day: date | None) -> str:
 
 
 def zh_time(moment: datetime) -> str:
-    return f"{zh_date(moment.date())} {moment:%H:%M}"
+    """A moment as a reader in China reads it (UTC+8); a naive moment is taken as is."""
+    local = moment.astimezone(CHINA) if moment.tzinfo is not None else moment
+    return f"{zh_date(local.date())} {local:%H:%M}"
 
 
 def table(

@@ -92,6 +92,29 @@ async def test_a_nul_character_in_a_json_body_is_422_body(
         assert accepted.status_code == 201, accepted.text[:200]
 
 
+async def test_a_nul_character_in_a_path_or_query_is_422_never_a_500(
+    settings_for: Callable[..., Any], auth_header: Mint
+) -> None:
+    """An id or filter with U+0000 reached PostgreSQL and failed there (a 500, even on the
+    public plate without a token): refused at the edge with 422 ``path``, zh-CN first."""
+    county = new_county()
+    office = auth_header(Role.county_office, province=PROVINCE, city=CITY, county=county)
+    async with serve(create_visits(settings_for(VisitsSettings))) as visits:
+        for url, headers in (
+            ("/public/schools/%00/plate", {}),
+            ("/schools/a%00b", office),
+            ("/listings?school_id=%00", office),
+        ):
+            r = await visits.get(url, headers=headers)
+            assert r.status_code == 422, (url, r.status_code, r.text[:200])
+            assert r.json()["errors"][0]["field"] == "path"
+            assert r.json()["message"].startswith("地址或查询参数中含有 NUL 字符")
+        missing = await visits.post("/schools", json={}, headers=office)
+        assert missing.status_code == 422
+        first = missing.json()["errors"][0]
+        assert first["type"] == "missing" and first["message"].startswith("必填 (")
+
+
 async def test_forwarded_for_from_an_untrusted_peer_is_ignored(
     settings_for: Callable[..., Any],
 ) -> None:

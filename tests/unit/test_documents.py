@@ -206,3 +206,11 @@ def common_hanzi(text: str) -> set[str]:
         if len(code) == 2 and code[0] >= 0xB0:
             found.add(ch)
     return found
+
+
+def test_moments_print_in_china_time() -> None:
+    """A sign-in at 14:44 UTC happened at 22:44 in China; after 16:00 UTC the date moves."""
+    from shared.pdf.press import zh_time
+
+    assert zh_time(datetime(2026, 12, 2, 14, 44, tzinfo=UTC)) == "2026年12月2日 22:44"
+    assert zh_time(datetime(2026, 12, 2, 17, 0, tzinfo=UTC)) == "2026年12月3日 01:00"
