@@ -58,8 +58,18 @@ def visible_children(principal: Principal, children: list[dict[str, Any]]) -> li
     return [child for child in children if child["level"] != "school"]
 
 
+PUBLISHES = {
+    "zone": (Role.county_office,),
+    "county": (Role.county_office, Role.city_office),
+    "city": (Role.city_office,),
+    "province": (Role.province_office,),
+}
+"""Who publishes a level's monthly report: a county office its county and its zones, a
+city office its city and its counties, the province office its province."""
+
+
 def authorize_publish(principal: Principal, unit: dict[str, Any]) -> None:
-    """A county office publishes for its county (and its zones), a city office for its
-    city and counties, the province office for everything in its province."""
-    ensure_role(principal, *PUBLISHERS)
+    """The office that answers for the unit, inside its jurisdiction (403 otherwise:
+    a province or city office does not publish a zone's report for it)."""
+    ensure_role(principal, *PUBLISHES.get(str(unit.get("level")), PUBLISHERS))
     ensure_sees(principal, where(unit))

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
 from services.reporting.reports.service import ReportService
-from services.reporting.rollups.domain.periods import Period, choose
+from services.reporting.rollups.domain.periods import Period, PeriodError, choose, month_key
 from services.reporting.rollups.queries import Rollups
 from services.reporting.settings import ReportingSettings
+from shared.deadlines import local_day
 from shared.params import PlausibleMonth
 from shared.runtime import Runtime
 
@@ -41,7 +43,7 @@ def get_period(
 ) -> Period:
     """The period a roll-up is asked for (422 naming the parameter when it does not fit)."""
     settings: ReportingSettings = _runtime(request).settings  # type: ignore[assignment]
-    return choose(
+    period = choose(
         month=month,
         term=term,
         year=year,
@@ -49,6 +51,10 @@ def get_period(
         last=last,
         max_months=settings.max_range_months,
     )
+    if period.first > month_key(local_day(datetime.now(UTC))):
+        given = "month" if month else "term" if term else "year" if year else "from"
+        raise PeriodError(f"query.{given}", "统计期间尚未开始 (the period has not begun)")
+    return period
 
 
 RollupsDep = Annotated[Rollups, Depends(get_rollups)]

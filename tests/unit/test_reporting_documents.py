@@ -301,3 +301,11 @@ def test_rectification_by_item_is_charted_and_tabled() -> None:
     assert ["督导事项", "月初未整改", "新发现", "重新整改", "销号", "其中按期", "整改率"] in [
         t[0] for t in tables
     ]
+
+
+def test_a_reader_without_school_figures_is_told_the_cases_are_not_shown() -> None:
+    """An integrator's bulletin holds no school: it must not say that nothing happened."""
+    hidden = replace(bulletin("2026-09"), schools=[], schools_hidden=True)
+    text = pdf_text(render_pdf(county_bulletin(hidden)))
+    assert "不向数据接口用户提供" in text
+    assert "本月无逾期未整改问题" not in text

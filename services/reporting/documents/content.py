@@ -131,7 +131,12 @@ def _schools_table(schools: Sequence[UnitRow], ranked: bool, with_zone: bool) ->
     return Grid(rows, [*widths, *([rest] * len(SCHOOL_COLUMNS))])
 
 
-def _cases(schools: Sequence[UnitRow], with_zone: bool) -> list[Block]:
+HIDDEN = "学校明细及重点案例不向数据接口用户提供，本节从略。"
+
+
+def _cases(schools: Sequence[UnitRow], with_zone: bool, hidden: bool = False) -> list[Block]:
+    if hidden:
+        return [Text(HIDDEN)]
     cases = notable_cases(schools)
     if not cases:
         return [Text("本月无逾期未整改问题、重大问题或属实的举报投诉。")]
@@ -161,7 +166,7 @@ def zone_report(report: ZoneMonthly) -> Document:
         if report.schools
         else Text("无学校数据。"),
         Heading("六、需关注的问题"),
-        *_cases(report.schools, with_zone=False),
+        *_cases(report.schools, with_zone=False, hidden=report.schools_hidden),
         Text(SOURCE, note=True),
         Text(
             f"（所属县区：{report.county_label}；生成日期：{zh_date(report.made_on)}）", note=True
@@ -214,7 +219,7 @@ def county_bulletin(bulletin: CountyBulletin) -> Document:
         Heading("五、发现问题及整改情况"),
         *_problems(bulletin.figures, unit),
         Heading("六、典型情况通报"),
-        *_cases(bulletin.schools, with_zone=True),
+        *_cases(bulletin.schools, with_zone=True, hidden=bulletin.schools_hidden),
         Text(SOURCE, note=True),
         Text(f"（生成日期：{zh_date(bulletin.made_on)}）", note=True),
     ]

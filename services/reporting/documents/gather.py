@@ -43,7 +43,8 @@ async def zone_monthly(
     """A zone's monthly report, as the principal may read it."""
     unit = await rollups.unit("zone", code)
     authorize(principal, "zone", unit)
-    schools = visible_children(principal, await rollups.children("zone", code))
+    every_school = await rollups.children("zone", code)
+    schools = visible_children(principal, every_school)
     period = month_period(month)
     found = await rollups.figures([unit["unit"], *(s["unit"] for s in schools)], period)
     county = unit["county"] or ""
@@ -58,6 +59,7 @@ async def zone_monthly(
         made_on=today,
         zone_name=names[unit["unit"]],
         county_name=names.get(unit_id("county", county)),
+        schools_hidden=len(schools) < len(every_school),
     )
 
 
@@ -93,11 +95,11 @@ async def county_bulletin(
     unit = await rollups.unit("county", code)
     authorize(principal, "county", unit)
     zones = await rollups.children("county", code)
-    schools = [
-        (zone, school)
-        for zone in zones
-        for school in visible_children(principal, await rollups.children("zone", zone["code"]))
+    every_school = [
+        (zone, school) for zone in zones for school in await rollups.children("zone", zone["code"])
     ]
+    shown = {s["unit"] for s in visible_children(principal, [s for _, s in every_school])}
+    schools = [(zone, school) for zone, school in every_school if school["unit"] in shown]
     period = month_period(month)
     ids = [unit["unit"], *(z["unit"] for z in zones), *(s["unit"] for _, s in schools)]
     found = await rollups.figures(ids, period)
@@ -111,4 +113,5 @@ async def county_bulletin(
         trend=await _trend(rollups, unit["unit"], month),
         made_on=today,
         county_name=names[unit["unit"]],
+        schools_hidden=len(schools) < len(every_school),
     )

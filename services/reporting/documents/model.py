@@ -64,6 +64,8 @@ class ZoneMonthly:
     made_on: date
     zone_name: str | None = None
     county_name: str | None = None
+    schools_hidden: bool = False
+    """The reader sees no school's figures (an integrator): no school table, no cases."""
 
     @property
     def title(self) -> str:
@@ -87,6 +89,8 @@ class CountyBulletin:
     trend: Sequence[MonthFigures]
     made_on: date
     county_name: str | None = None
+    schools_hidden: bool = False
+    """The reader sees no school's figures (an integrator): no school table, no cases."""
 
     @property
     def title(self) -> str:

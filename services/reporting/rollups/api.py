@@ -139,6 +139,8 @@ async def open_on(
     rollups: RollupsDep,
 ) -> dict[str, Any]:
     """某日未销号的问题数 — open issues (and open overdue ones) at the end of a past day."""
+    if on > local_day(datetime.now(UTC)):
+        raise PeriodError("query.on", "日期不能晚于今天 (a day after today)")
     unit = await rollups.unit(level.value, code)
     authorize(principal, level, unit)
     counts = await rollups.open_on(unit_id(level.value, code), on)
