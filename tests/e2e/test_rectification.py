@@ -64,7 +64,10 @@ async def _doc(p: Both, issue_id: str, **expect: Any) -> dict[str, Any]:
     async def reached() -> dict[str, Any] | None:
         r = await p.issues.get(f"/issues/{issue_id}", headers=p.office)
         doc: dict[str, Any] = r.json()
-        return doc if all(doc.get(k) == v for k, v in expect.items()) else None
+        if not all(doc.get(k) == v for k, v in expect.items()):
+            return None
+        assert r.headers["ETag"] == f'"{doc["version"]}"'  # for the next If-Match
+        return doc
 
     found: dict[str, Any] = await eventually(reached)
     return found

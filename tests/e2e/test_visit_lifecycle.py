@@ -114,7 +114,10 @@ def _problem(item: str, notes: str, **extra: Any) -> dict[str, Any]:
 async def _visit(c: County, visit_id: str, headers: dict[str, str], stage: str) -> dict[str, Any]:
     async def reached() -> dict[str, Any] | None:
         r = await c.client.get(f"/visits/{visit_id}", headers=headers)
-        return r.json() if r.status_code == 200 and r.json()["stage"] == stage else None
+        if r.status_code != 200 or r.json()["stage"] != stage:
+            return None
+        assert r.headers["ETag"] == f'"{r.json()["version"]}"'  # for the next If-Match
+        return dict(r.json())
 
     doc: dict[str, Any] = await eventually(reached)
     return doc

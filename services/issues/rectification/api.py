@@ -178,9 +178,14 @@ async def list_issues(
 
 
 @router.get("/{issue_id}", response_model=dict[str, Any])
-async def get_issue(issue_id: str, principal: CurrentPrincipal, reads: IssueReads) -> Any:
+async def get_issue(
+    issue_id: str, principal: CurrentPrincipal, reads: IssueReads, response: Response
+) -> Any:
     """一个整改问题 — the issue with its plan, progress, verification, escalation, notice."""
-    return await reads.one(principal, issue_id)
+    issue = await reads.one(principal, issue_id)
+    if isinstance(issue, dict) and isinstance(issue.get("version"), int):
+        set_etag(response, issue["version"])
+    return issue
 
 
 @router.get("/{issue_id}/timeline", response_model=Timeline)

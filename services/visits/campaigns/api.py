@@ -18,7 +18,7 @@ from services.visits.names import ID, OFFICES, office_of
 from shared.auth import CurrentPrincipal, ensure_role
 from shared.contracts.checklists import CampaignTheme
 from shared.params import MAX_VERSION, PlausibleDate
-from shared.routing import Caller, IfMatch, accept, accepted_model
+from shared.routing import Caller, IfMatch, accept, accepted_model, set_etag
 from shared.service import RuntimeDep
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns"])
@@ -131,9 +131,12 @@ async def list_campaigns(
 
 @router.get("/{campaign_id}")
 async def get_campaign(
-    campaign_id: CampaignId, principal: CurrentPrincipal, reads: CampaignReads
+    campaign_id: CampaignId, principal: CurrentPrincipal, reads: CampaignReads, response: Response
 ) -> dict[str, Any]:
-    return public(await reads.visible(principal, campaign_id))
+    campaign = public(await reads.visible(principal, campaign_id))
+    if isinstance(campaign.get("version"), int):
+        set_etag(response, campaign["version"])
+    return campaign
 
 
 @router.get("/{campaign_id}/progress")

@@ -39,7 +39,7 @@ from shared.contracts.visits import (
 )
 from shared.http import timeline_entry
 from shared.params import Skip
-from shared.routing import Caller, IfMatch, accept, accepted_model
+from shared.routing import Caller, IfMatch, accept, accepted_model, set_etag
 from shared.service import RuntimeDep
 
 router = APIRouter(prefix="/visits", tags=["visits"])
@@ -174,10 +174,13 @@ async def close_visit(visit_id: str, body: SummaryBody, send: Send) -> BaseModel
 
 @router.get("/{visit_id}")
 async def get_visit(
-    visit_id: str, principal: CurrentPrincipal, reads: VisitReads
+    visit_id: str, principal: CurrentPrincipal, reads: VisitReads, response: Response
 ) -> dict[str, Any]:
     """一次督导的全部情况 — a visit with sign-ins, findings, feedback and outcome."""
-    return await reads.one(visit_id, principal)
+    visit = await reads.one(visit_id, principal)
+    if isinstance(visit.get("version"), int):
+        set_etag(response, visit["version"])
+    return visit
 
 
 @router.get("")
