@@ -1,7 +1,9 @@
 """Assessments through Kafka and HTTP: the county autumn (tests/reporting_scenario.py)
 ranked under a province's school formula; a new version reads beside the active one,
 activation switches the rankings; a stale If-Match is 412, a county office may not
-change a formula; the formula's events leave through the outbox relay."""
+change the province's formula; the formula's events leave through the outbox relay;
+then the county office keeps a formula of its own, which ranks inside the county while
+the city still ranks under the province's."""
 
 from __future__ import annotations
 
@@ -83,8 +85,10 @@ async def test_a_new_formula_ranks_beside_the_active_one_until_activated(
         r = await api.put(f"{FORMULA}/school", json=V1, headers={**province, "If-Match": '"0"'})
         assert r.status_code == 200, r.text
         assert (r.json()["latest_version"], r.json()["active_version"]) == (1, 1)
+        assert r.json()["office"] == {"level": "province", "code": place.province}
         assert r.headers["ETag"] == '"1"'
-        r = await api.put(f"{FORMULA}/school", json=V2, headers=county)
+        the_province = {"office": f"province:{place.province}"}
+        r = await api.put(f"{FORMULA}/school", json=V2, headers=county, params=the_province)
         assert r.status_code == 403, r.text
         bad = {"indicators": [{"indicator": "speed", "weight": 1.0}]}
         r = await api.put(f"{FORMULA}/school", json=bad, headers=province)
@@ -185,3 +189,34 @@ async def test_a_new_formula_ranks_beside_the_active_one_until_activated(
             ("assessment_formula_changed", 2),
             ("assessment_formula_activated", 2),
         ]
+
+        # the county office keeps its own school formula (V1 while the province's is V2):
+        # it ranks inside the county; the city still ranks under the province's
+        r = await api.put(f"{FORMULA}/school", json=V1, headers={**county, "If-Match": '"0"'})
+        assert r.status_code == 200, r.text
+        assert r.json()["office"] == {"level": "county", "code": place.county}
+        assert (r.json()["latest_version"], r.json()["active_version"]) == (1, 1)
+        mine = await ranked({}, county)
+        assert mine["office"] == {"level": "county", "code": place.county}
+        assert table(mine) == table(first)
+        above = await ranked({"within": f"city:{place.city}"}, city)
+        assert above["office"] == {"level": "province", "code": place.province}
+        assert table(above) == table(beside)
+        r = await api.get(f"{FORMULA}/school", params=the_province, headers=county)
+        assert (r.status_code, r.json()["active_version"]) == (200, 2)  # the one above it
+        theirs = {"office": f"county:{place.county}"}
+        r = await api.put(f"{FORMULA}/school", json=V2, headers=other, params=theirs)
+        assert r.status_code == 403, r.text
+        r = await api.post(f"{FORMULA}/school/activate", json={}, headers=city, params=theirs)
+        assert r.status_code == 403, r.text
+
+        own = f"assessment-formula-{place.province}-school-county-{place.county}"
+
+        async def relayed_own() -> list[dict[str, Any]] | None:
+            found = await reporting_events(infra, own)
+            return found if len(found) == 2 else None
+
+        events = await eventually(relayed_own, within=30)
+        assert [(e["data"]["county"], e["data"]["city"]) for e in events] == [
+            (place.county, place.city),
+        ] * 2

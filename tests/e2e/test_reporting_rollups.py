@@ -122,6 +122,29 @@ async def test_a_county_shows_up_in_its_city_and_province(
         )
         assert (r.json()["open_issues"], r.json()["overdue_open_issues"]) == (3, 1)
 
+        # as known on a day inside October: I1's second closure (10-18) and Q2's answer
+        # (10-20) were not recorded yet, so I1 shows open, in the county and above
+        for level, code, who in (
+            ("county", place.county, county),
+            ("province", place.province, province),
+        ):
+            r = await api.get(
+                f"/reports/units/{level}/{code}",
+                params={"month": "2026-10", "known_on": "2026-10-15"},
+                headers=who,
+            )
+            assert r.status_code == 200, r.text
+            f = r.json()["figures"]
+            assert (f["issues_closed"], f["issues_open_at_end"]) == (1, 2), level  # I1, I3 open
+            assert (f["complaints_answered"], f["visits"]) == (1, 2), level
+        r = await api.get(
+            f"/reports/units/county/{place.county}",
+            params={"month": "2026-10", "known_on": "2026-10-18"},
+            headers=county,
+        )
+        f = r.json()["figures"]
+        assert (f["issues_closed"], f["issues_open_at_end"]) == (2, 1)  # I1 closed that day
+
         # the school card, seen by its principal
         principal = auth_header(Role.principal, **place.school("A").model_dump(exclude_none=True))
         card = await rollup("school", place.sid("A"), principal)

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from services.reporting.assessments.domain import formula as f
 from services.reporting.assessments.domain.indicators import inspector_values, unit_values
+from services.reporting.assessments.domain.offices import Office, nearest_first
 from services.reporting.assessments.domain.scoring import Candidate, ranking, ranks, score
 from services.reporting.assessments.queries import unit_scope
 from services.reporting.inspectors.view import InspectorView
@@ -28,6 +29,8 @@ from shared.contracts.assessments import (
 from shared.eventstore import StalePrecondition
 from tests.reporting_scenario import autumn
 from tests.unit.test_rollup_figures import AUTUMN, PLACE, fold, rollup
+
+P = Office("P")
 
 
 def weights(**named: float) -> tuple[IndicatorWeight, ...]:
@@ -154,7 +157,7 @@ def test_an_inspectors_values_against_the_frequency_rule() -> None:
 def test_a_bad_formula_names_the_field(
     target: str, indicators: tuple[IndicatorWeight, ...], field: str
 ) -> None:
-    command = f.ChangeFormula("P", target, indicators, None, None)
+    command = f.ChangeFormula(P, target, indicators, None, None)
     with pytest.raises(FieldProblem) as raised:
         f.decide_change(f.Formulas(), command)
     assert raised.value.field == field
@@ -174,29 +177,29 @@ def fold_formulas(*events: Any) -> f.Formulas:
 
 
 def test_the_first_version_is_active_at_once_a_later_one_waits() -> None:
-    first = f.decide_change(f.Formulas(), f.ChangeFormula("P", "school", V1, None, 0))
+    first = f.decide_change(f.Formulas(), f.ChangeFormula(P, "school", V1, None, 0))
     assert [type(e) for e in first] == [AssessmentFormulaChanged, AssessmentFormulaActivated]
     state = fold_formulas(*first)
     assert (state.latest, state.active) == (1, 1)
-    second = f.decide_change(state, f.ChangeFormula("P", "school", V2, "新方案", 1))
+    second = f.decide_change(state, f.ChangeFormula(P, "school", V2, "新方案", 1))
     assert [type(e) for e in second] == [AssessmentFormulaChanged]
     assert isinstance(second[0], AssessmentFormulaChanged) and second[0].version == 2
     state = fold_formulas(*first, *second)
     assert (state.latest, state.active, state.formula(2)) == (2, 1, V2)
-    activated = f.decide_activate(state, f.ActivateFormula("P", "school", None, 2))
+    activated = f.decide_activate(state, f.ActivateFormula(P, "school", None, 2))
     assert fold_formulas(*first, *second, *activated).active == 2
 
 
 def test_a_stale_if_match_an_unknown_or_active_version_is_refused() -> None:
-    state = fold_formulas(*f.decide_change(f.Formulas(), f.ChangeFormula("P", "zone", V1, None, 0)))
+    state = fold_formulas(*f.decide_change(f.Formulas(), f.ChangeFormula(P, "zone", V1, None, 0)))
     with pytest.raises(StalePrecondition):
-        f.decide_change(state, f.ChangeFormula("P", "zone", V2, None, 0))
+        f.decide_change(state, f.ChangeFormula(P, "zone", V2, None, 0))
     with pytest.raises(StalePrecondition):
-        f.decide_activate(state, f.ActivateFormula("P", "zone", 1, 2))
+        f.decide_activate(state, f.ActivateFormula(P, "zone", 1, 2))
     with pytest.raises(NotFound):
-        f.decide_activate(state, f.ActivateFormula("P", "zone", 2, None))
+        f.decide_activate(state, f.ActivateFormula(P, "zone", 2, None))
     with pytest.raises(IllegalStep):
-        f.decide_activate(state, f.ActivateFormula("P", "zone", 1, 1))
+        f.decide_activate(state, f.ActivateFormula(P, "zone", 1, 1))
     with pytest.raises(NotFound):
         f.Formulas().formula(1)
 
@@ -230,3 +233,27 @@ def test_the_candidates_are_read_by_equality_on_the_documents_place(
     level: str, within: dict[str, Any], scope: dict[str, Any]
 ) -> None:
     assert unit_scope(level, within) == scope
+
+
+def test_an_office_of_a_city_or_county_keeps_its_own_stream_and_names_itself() -> None:
+    county = Office("P", "C", "K")
+    assert [o.stream_id("school") for o in (P, Office("P", "C"), county)] == [
+        "assessment-formula-P-school",  # the province's, as before offices had their own
+        "assessment-formula-P-school-city-C",
+        "assessment-formula-P-school-county-K",
+    ]
+    changed, activated = f.decide_change(f.Formulas(), f.ChangeFormula(county, "zone", V1, None, 0))
+    assert isinstance(changed, AssessmentFormulaChanged)
+    assert (changed.province, changed.city, changed.county) == ("P", "C", "K")
+    assert isinstance(activated, AssessmentFormulaActivated) and activated.county == "K"
+    (province_change, _) = f.decide_change(f.Formulas(), f.ChangeFormula(P, "zone", V1, None, 0))
+    assert isinstance(province_change, AssessmentFormulaChanged)
+    assert (province_change.city, province_change.county) == (None, None)
+
+
+def test_the_nearest_office_comes_first() -> None:
+    zone = {"level": "zone", "province": "P", "city": "C", "county": "K"}
+    assert [o.level for o in nearest_first(zone)] == ["county", "city", "province"]
+    city = {"level": "city", "province": "P", "city": "C", "county": None}
+    assert nearest_first(city) == [Office("P", "C"), P]
+    assert nearest_first({"province": "P"}) == [P]

@@ -1,5 +1,6 @@
-"""Routes of assessments (结果运用): a target's formula versions, changing and
-activating them (the province office), and rankings under a version."""
+"""Routes of assessments (结果运用): an office's formula versions for a target, changing
+and activating them (the office itself: province, city or county), and rankings under
+the nearest office's formula."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from services.reporting.assessments.service import AssessmentService
+from services.reporting.assessments.domain.offices import Office
+from services.reporting.assessments.service import AssessmentService, own_office
 from services.reporting.deps import PeriodDep
 from services.reporting.rollups.api import PeriodPublic, UnitPublic
 from shared.auth import CurrentPrincipal, Principal
@@ -21,6 +23,7 @@ from shared.routing import Caller, IfMatch, set_etag
 router = APIRouter(tags=["assessments"])
 
 WITHIN = r"^(province|city|county|zone):[0-9A-Za-z_-]{1,60}$"
+OFFICE = r"^(province|city|county):[0-9A-Za-z_-]{1,40}$"
 
 
 class Target(StrEnum):
@@ -57,8 +60,15 @@ class CatalogueEntry(BaseModel):
     lower_is_better: bool
 
 
+class OfficePublic(BaseModel):
+    level: str
+    code: str
+
+
 class Formulas(BaseModel):
     province: str
+    office: OfficePublic
+    """Whose formula: the province office's, a city's or a county's."""
     target: str
     latest_version: int
     active_version: int | None
@@ -86,6 +96,8 @@ class RankedRow(BaseModel):
 class Rankings(BaseModel):
     target: str
     within: UnitPublic
+    office: OfficePublic
+    """The office whose formula ranks: the nearest one with a formula above ``within``."""
     period: PeriodPublic
     version: int
     active_version: int | None
@@ -112,11 +124,26 @@ Within = Annotated[
 VersionQuery = Annotated[
     int | None, Query(ge=1, le=MAX_VERSION, description="考核方案版本（缺省：启用版）")
 ]
+OfficeQuery = Annotated[
+    str | None,
+    Query(
+        pattern=OFFICE,
+        description="督导室 <层级>:<代码>，如 county:510704（缺省：本人所在督导室）",
+    ),
+]
 BASE = "/reports/assessments/formulas/{target}"
 
 
-def _province(principal: Principal, province: str | None) -> str:
-    return province or principal.jurisdiction.province
+async def _office(
+    assessments: AssessmentService,
+    principal: Principal,
+    office: str | None,
+    province: str | None,
+) -> Office:
+    if office is None:
+        return own_office(principal, province)
+    level, code = office.split(":", 1)
+    return await assessments.office(level, code)
 
 
 @router.get(BASE, response_model=Formulas)
@@ -126,9 +153,12 @@ async def formulas(
     assessments: AssessmentsDep,
     response: Response,
     province: ProvinceQuery = None,
+    office: OfficeQuery = None,
 ) -> dict[str, Any]:
-    """考核方案的各版本 — every version of the target's formula and the active one."""
-    answer = await assessments.formulas(principal, target.value, _province(principal, province))
+    """考核方案的各版本 — every version of an office's formula for the target and the
+    active one (readers inside the office's jurisdiction, or under the office)."""
+    where = await _office(assessments, principal, office, province)
+    answer = await assessments.formulas(principal, target.value, where)
     set_etag(response, answer["latest_version"])
     return answer
 
@@ -142,10 +172,12 @@ async def change(
     assessments: AssessmentsDep,
     response: Response,
     province: ProvinceQuery = None,
+    office: OfficeQuery = None,
 ) -> dict[str, Any]:
-    """修订考核方案（省督导室）— write the next version of the target's formula
-    (``If-Match``: the latest version seen); the first version is active at once."""
-    where = _province(caller.principal, province)
+    """修订考核方案（本级督导室）— write the next version of the caller's office's formula
+    for the target (``If-Match``: the latest version seen); the first version is active
+    at once. Another office than the caller's own: 403."""
+    where = await _office(assessments, caller.principal, office, province)
     answer = await assessments.change(
         caller, target.value, where, body.indicators, body.note, expected
     )
@@ -162,9 +194,10 @@ async def activate(
     assessments: AssessmentsDep,
     response: Response,
     province: ProvinceQuery = None,
+    office: OfficeQuery = None,
 ) -> dict[str, Any]:
-    """启用考核方案的某一版（省督导室）— the rankings switch to that version."""
-    where = _province(caller.principal, province)
+    """启用考核方案的某一版（本级督导室）— the office's rankings switch to that version."""
+    where = await _office(assessments, caller.principal, office, province)
     answer = await assessments.activate(caller, target.value, where, body.version, expected)
     set_etag(response, answer["latest_version"])
     return answer
@@ -180,7 +213,8 @@ async def rankings(
     version: VersionQuery = None,
 ) -> dict[str, Any]:
     """考核排名 — schools, zones or inspectors in a unit ranked by their score for a
-    period, under the active formula or another version (scores side by side)."""
+    period, under the nearest office's active formula (county, city, province) or
+    another version of it (scores side by side)."""
     place: tuple[str, str] | None = None
     if within is not None:
         level, code = within.split(":", 1)

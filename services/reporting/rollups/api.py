@@ -102,13 +102,11 @@ async def unit_rollup(
     rollups: RollupsDep,
     known_on: Annotated[
         PlausibleDate | None,
-        Query(description="截至该日已记录的事件（不早于期间最后一天）：当时所知的统计"),
+        Query(description="截至该日已记录的事件：当时所知的统计（可在期间之内）"),
     ] = None,
 ) -> dict[str, Any]:
     """一个单位某期间的统计及其下级 — a unit's figures for a period, with its children;
     with ``known_on``, as known at the end of that day (only events recorded by then)."""
-    if known_on is not None and known_on < period.last_day:
-        raise PeriodError("query.known_on", "所知日期不能早于统计期间的最后一天")
     if known_on is not None and known_on > local_day(datetime.now(UTC)):
         raise PeriodError("query.known_on", "所知日期不能晚于今天")
     unit = await rollups.unit(level.value, code)

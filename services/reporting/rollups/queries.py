@@ -13,6 +13,7 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
+from services.reporting.rollups import known
 from services.reporting.rollups import names as unit_names
 from services.reporting.rollups.domain import counts as c
 from services.reporting.rollups.domain.figures import from_documents, open_on_day
@@ -28,18 +29,6 @@ META_FIELDS = ("level", "code", "unit", "parent", "province", "city", "county", 
 
 def _meta(doc: Doc) -> dict[str, Any]:
     return {k: doc.get(k) for k in META_FIELDS}
-
-
-def _negated(n: c.Counts) -> c.Counts:
-    return {k: -v for k, v in n.items()}
-
-
-def _merged(pairs: list[tuple[str, c.Counts]]) -> list[tuple[str, c.Counts]]:
-    """One ``(month, counts)`` per month, summing repeated months."""
-    by_month: dict[str, c.Counts] = {}
-    for month, n in pairs:
-        by_month[month] = c.add(by_month.get(month, {}), n)
-    return list(by_month.items())
 
 
 class Rollups:
@@ -60,8 +49,8 @@ class Rollups:
         self, units: list[str], period: Period, known_on: date | None = None
     ) -> dict[str, dict[str, Any]]:
         """Each unit's figures for the period (units without documents: all zero); with
-        ``known_on``, as known at the end of that day: the deltas of late events
-        recorded after it are taken back out (``known_on`` not before the period's end)."""
+        ``known_on``, as known at the end of that day: the deltas recorded after it are
+        taken back out (:mod:`.known`)."""
         months = await self._models.collection("months")
         masks = await self._models.collection("masks")
         monthly: dict[str, list[tuple[str, c.Counts]]] = defaultdict(list)
@@ -74,28 +63,11 @@ class Rollups:
             async for doc in masks.find({"unit": {"$in": units}, "year": year})
         }
         if known_on is not None:
-            await self._unknown_then(units, period, year, known_on, monthly, found)
-            monthly = defaultdict(list, {u: _merged(pairs) for u, pairs in monthly.items()})
+            taken = await known.take_out_unknown(
+                self._models, units, period, known_on, monthly, found
+            )
+            monthly = defaultdict(list, taken)
         return {u: from_documents(period, monthly[u], found.get(u, {})) for u in units}
-
-    async def _unknown_then(
-        self,
-        units: list[str],
-        period: Period,
-        year: int,
-        known_on: date,
-        monthly: dict[str, list[tuple[str, c.Counts]]],
-        found: dict[str, c.Counts],
-    ) -> None:
-        """Subtract what was recorded after ``known_on`` (late events only: every other
-        event of a month up to the period's end was recorded on its day, by then)."""
-        after = {"unit": {"$in": units}, "recorded_on": {"$gt": known_on.isoformat()}}
-        late = await self._models.collection("late")
-        async for doc in late.find({**after, "month": {"$lte": period.last}}):
-            monthly[doc["unit"]].append((doc["month"], _negated(doc["n"])))
-        late_masks = await self._models.collection("late_masks")
-        async for doc in late_masks.find({**after, "year": year}):
-            found[doc["unit"]] = c.add(found.get(doc["unit"], {}), _negated(doc["n"]))
 
     async def children(self, level: str, code: str) -> list[dict[str, Any]]:
         """The units one level down (drill-down), in code order."""

@@ -9,11 +9,11 @@ Collections:
 * ``masks`` — ``_id = <unit>|<YYYY>``: ``n`` maps ``v~<mask>`` to the number of schools
   whose visited months in the window (the year before and the year) form that mask; a
   school's own document holds its one mask;
-* ``late`` / ``late_masks`` — ``_id = <unit>|<YYYY-MM>|<recorded day>`` /
-  ``<unit>|<YYYY>|<recorded day>``: the same deltas again, for the events recorded on a
-  later day (China time) than the day that decides their period (offline capture), by
-  the day they were recorded; "as known at the end of day D" subtracts those recorded
-  after D (docs/reporting.md);
+* ``late`` / ``late_masks`` and ``on_day`` / ``on_day_masks`` — ``_id =
+  <unit>|<YYYY-MM>|<recorded day>`` / ``<unit>|<YYYY>|<recorded day>``: every delta
+  again, by the day (China time) it was recorded — ``late`` for the events recorded
+  after the day that decides their period (offline capture), ``on_day`` for the others;
+  "as known at the end of day D" subtracts those recorded after D (:mod:`.known`);
 * ``visits`` / ``issues`` / ``complaints`` / ``schools`` — what later events of a stream
   need to know (:mod:`.counting`);
 * ``behind`` — the visits, issues and complaints behind a zone's and a school's figures
@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date
 
-from services.reporting.rollups import behind, names
+from services.reporting.rollups import behind, known, names
 from services.reporting.rollups.counting import deltas as event_deltas
 from services.reporting.rollups.domain import counts as c
 from services.reporting.rollups.domain.periods import month_key, month_period
@@ -85,20 +85,6 @@ def mask_ref(unit: Unit, year: int) -> DocRef:
     return DocRef("masks", f"{unit.id}|{year:04d}")
 
 
-def late_ref(unit: Unit, month: str, recorded_on: str) -> DocRef:
-    return DocRef("late", f"{unit.id}|{month}|{recorded_on}")
-
-
-def late_mask_ref(unit: Unit, year: int, recorded_on: str) -> DocRef:
-    return DocRef("late_masks", f"{unit.id}|{year:04d}|{recorded_on}")
-
-
-def recorded_late(event: EventEnvelope, day: date) -> str | None:
-    """The day the event was recorded, when later than the day that decides its period."""
-    recorded = local_day(event.recorded_at)
-    return recorded.isoformat() if recorded > day else None
-
-
 def event_day(event: EventEnvelope, payload: EventPayload) -> date:
     """The day that decides the period an event counts in."""
     match payload:
@@ -135,8 +121,7 @@ class RollupView:
     collections: tuple[str, ...] = (
         "months",
         "masks",
-        "late",
-        "late_masks",
+        *known.COLLECTIONS,
         "visits",
         "issues",
         "complaints",
@@ -153,26 +138,24 @@ class RollupView:
             return [named] if named else []
         units = _units(event, payload)
         day = event_day(event, payload)
-        month, late = month_key(day), recorded_late(event, day)
+        month, recorded = month_key(day), known.recorded_on(event)
         if isinstance(payload, SchoolZoneChanged):
             zones = _zones(event, payload)
-            return [month_ref(u, month) for u in zones] + (
-                [late_ref(u, month, late) for u in zones] if late else []
-            )
+            return [month_ref(u, month) for u in zones] + [
+                known.delta_ref(u, month, day, recorded) for u in zones
+            ]
         refs = [DocRef("months", f"{u.id}|{month}") for u in units]
         refs += behind.refs(event, payload, units, day)
         if named:
             refs.append(named)
-        if late:
-            refs += [late_ref(u, month, late) for u in units]
+        refs += [known.delta_ref(u, month, day, recorded) for u in units]
         if isinstance(payload, InspectorSignedIn):
             years = (day.year, day.year + 1)
             refs.append(DocRef("visits", payload.visit_id))
             if units[-1].level == "school":
                 refs.append(DocRef("schools", units[-1].code))
             refs += [mask_ref(u, y) for u in units for y in years]
-            if late:
-                refs += [late_mask_ref(u, y, late) for u in units for y in years]
+            refs += [known.mask_delta_ref(u, y, day, recorded) for u in units for y in years]
         fields = payload.__dict__
         if "issue_id" in fields:
             refs.append(DocRef("issues", fields["issue_id"]))
@@ -191,11 +174,11 @@ class RollupView:
             names.record(payload, view)
             return
         day = event_day(event, payload)
-        late = recorded_late(event, day)
+        recorded = known.recorded_on(event)
         if isinstance(payload, SchoolZoneChanged):
             old, new = _zones(event, payload)
-            _count(view, [old], day, {c.REGISTERED: -1}, late)
-            _count(view, [new], day, {c.REGISTERED: 1}, late)
+            _count(view, [old], day, {c.REGISTERED: -1}, recorded)
+            _count(view, [new], day, {c.REGISTERED: 1}, recorded)
             return
         units = _units(event, payload)
         school = units[-1].code if units[-1].level == "school" else None
@@ -206,15 +189,15 @@ class RollupView:
         if isinstance(payload, InspectorSignedIn) and deltas:
             if units[-1].level != "school":
                 raise ValueError(f"sign-in without a school in {event.jurisdiction.path}")
-            _mark_visited(view, units, day, late)
+            _mark_visited(view, units, day, recorded)
             card = month_ref(units[-1], month_key(day))
-            _count(view, units, day, deltas, late)
+            _count(view, units, day, deltas, recorded)
             doc = view.get(card)
             assert doc is not None
             last = doc.get("last_visit_on")
             view.put(card, {**doc, "last_visit_on": max(last or "", day.isoformat())})
             return
-        _count(view, units, day, deltas, late)
+        _count(view, units, day, deltas, recorded)
 
 
 def _zones(event: EventEnvelope, payload: SchoolZoneChanged) -> tuple[Unit, Unit]:
@@ -226,9 +209,7 @@ def _zones(event: EventEnvelope, payload: SchoolZoneChanged) -> tuple[Unit, Unit
     return old, new
 
 
-def _count(
-    view: View, units: Sequence[Unit], day: date, deltas: c.Counts, late: str | None
-) -> None:
+def _count(view: View, units: Sequence[Unit], day: date, deltas: c.Counts, recorded: str) -> None:
     if not deltas:
         return
     month = month_key(day)
@@ -236,9 +217,8 @@ def _count(
         ref = DocRef("months", f"{unit.id}|{month}")
         doc = view.get(ref) or {**unit.meta(), "month": month, "n": {}}
         view.put(ref, {**doc, "n": c.add(doc["n"], deltas)})
-        if late:
-            fields = {"month": month, "recorded_on": late}
-            _add(view, late_ref(unit, month, late), {**unit.meta(), **fields}, deltas)
+        fields = {"month": month, "recorded_on": recorded}
+        _add(view, known.delta_ref(unit, month, day, recorded), {**unit.meta(), **fields}, deltas)
 
 
 def _add(view: View, ref: DocRef, new: Doc, deltas: c.Counts) -> None:
@@ -246,7 +226,7 @@ def _add(view: View, ref: DocRef, new: Doc, deltas: c.Counts) -> None:
     view.put(ref, {**doc, "n": c.add(doc["n"], deltas)})
 
 
-def _mark_visited(view: View, units: Sequence[Unit], day: date, late: str | None) -> None:
+def _mark_visited(view: View, units: Sequence[Unit], day: date, recorded: str) -> None:
     """Set the visit's month in the school's masks; move the school between the
     histogram buckets of every unit above it."""
     school = units[-1]
@@ -261,6 +241,6 @@ def _mark_visited(view: View, units: Sequence[Unit], day: date, late: str | None
             delta[c.key(c.VISITED_MASK, old)] = -1
         for unit in units:
             _add(view, mask_ref(unit, year), {**unit.meta(), "year": year}, delta)
-            if late:
-                fields = {"year": year, "recorded_on": late}
-                _add(view, late_mask_ref(unit, year, late), {**unit.meta(), **fields}, delta)
+            fields = {"year": year, "recorded_on": recorded}
+            ref = known.mask_delta_ref(unit, year, day, recorded)
+            _add(view, ref, {**unit.meta(), **fields}, delta)

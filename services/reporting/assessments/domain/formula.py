@@ -1,10 +1,11 @@
 """An assessment formula's versions: pure decide and evolve.
 
-The stream ``assessment-formula-<province>-<target>`` holds every version of one
-target's formula (:class:`AssessmentFormulaChanged`) and which one is active
-(:class:`AssessmentFormulaActivated`). A change validates the indicators against the
-target's catalogue (422 naming the field) and makes the next version, a new generation
-of scores; the very first version is active at once, later ones wait to be activated.
+One stream per office and target (:meth:`.offices.Office.stream_id`) holds every
+version of the office's formula for the target (:class:`AssessmentFormulaChanged`) and
+which one is active (:class:`AssessmentFormulaActivated`). A change validates the
+indicators against the target's catalogue (422 naming the field) and makes the next
+version, a new generation of scores; the very first version is active at once, later
+ones wait to be activated.
 ``If-Match`` names the formula's latest version (0 before the first).
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from services.reporting.assessments.domain.indicators import CATALOGUE
+from services.reporting.assessments.domain.offices import Office
 from shared.commands import FieldProblem, IllegalStep, NotFound
 from shared.contracts.assessments import (
     AssessmentFormulaActivated,
@@ -25,13 +27,9 @@ from shared.eventstore import StalePrecondition
 WEIGHT_SUM_TOLERANCE = 1e-6
 
 
-def stream_id(province: str, target: str) -> str:
-    return f"assessment-formula-{province}-{target}"
-
-
 @dataclass(frozen=True)
 class ChangeFormula:
-    province: str
+    office: Office
     target: str
     indicators: tuple[IndicatorWeight, ...]
     note: str | None
@@ -41,7 +39,7 @@ class ChangeFormula:
 
 @dataclass(frozen=True)
 class ActivateFormula:
-    province: str
+    office: Office
     target: str
     version: int | None
     """The version to activate; ``None``: the latest."""
@@ -99,12 +97,12 @@ def _check(stream: str, expected: int | None, state: Formulas) -> None:
 
 
 def decide_change(state: Formulas, command: ChangeFormula) -> list[EventPayload]:
-    _check(stream_id(command.province, command.target), command.expected, state)
-    validate(command.target, command.indicators)
-    province, target, version = command.province, command.target, state.latest + 1
+    office, target, version = command.office, command.target, state.latest + 1
+    _check(office.stream_id(target), command.expected, state)
+    validate(target, command.indicators)
     events: list[EventPayload] = [
         AssessmentFormulaChanged(
-            province=province,
+            **office.fields(),
             target=target,
             version=version,
             indicators=command.indicators,
@@ -112,17 +110,17 @@ def decide_change(state: Formulas, command: ChangeFormula) -> list[EventPayload]
         )
     ]
     if state.active is None:
-        events.append(AssessmentFormulaActivated(province=province, target=target, version=version))
+        events.append(AssessmentFormulaActivated(**office.fields(), target=target, version=version))
     return events
 
 
 def decide_activate(state: Formulas, command: ActivateFormula) -> list[EventPayload]:
-    _check(stream_id(command.province, command.target), command.expected, state)
+    _check(command.office.stream_id(command.target), command.expected, state)
     version = command.version or state.latest
     state.formula(version)  # 404 when unknown (or none yet)
     if version == state.active:
         raise IllegalStep(f"考核方案第 {version} 版已在使用 (already active)")
     activated = AssessmentFormulaActivated(
-        province=command.province, target=command.target, version=version
+        **command.office.fields(), target=command.target, version=version
     )
     return [activated]
