@@ -410,6 +410,20 @@ class ProjectionRunner:
             for ref, doc in zip(chunk, found, strict=True):
                 self._ws.loaded(ref, doc)
 
+    def peek(self, ref: DocRef) -> tuple[bool, Doc | None]:
+        """For readers in the same process: ``(True, doc)`` when memory answers for
+        ``ref`` — the document as folded so far (read-only; perhaps not stored yet), or
+        ``None`` for one that does not exist — else ``(False, None)``: read it by ``_id``.
+        The working set is authoritative, so this is what the store holds or will."""
+        if not self.recovered or ref.collection == MARKS:
+            return False, None
+        ws = self._ws
+        if ref in ws.docs:
+            return True, ws.docs[ref]
+        if ws.known is not None and ref not in ws.known:
+            return True, None
+        return False, None
+
     def _count(self, **outcomes: int) -> None:
         for outcome, n in outcomes.items():
             if n:

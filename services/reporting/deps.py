@@ -8,9 +8,11 @@ from fastapi import Depends, Query, Request
 
 from services.reporting.reports.service import ReportService
 from services.reporting.rollups.domain.periods import Period, choose
-from services.reporting.rollups.queries import Rollups
+from services.reporting.rollups.queries import Live, Rollups
+from services.reporting.rollups.view import NAME as ROLLUPS
 from services.reporting.settings import ReportingSettings
 from shared.params import PlausibleMonth
+from shared.projection import ProjectionRunner
 from shared.runtime import Runtime
 
 
@@ -19,8 +21,19 @@ def _runtime(request: Request) -> Runtime:
     return runtime
 
 
+def live_rollups(runtime: Runtime) -> Live:
+    """The roll-up projection's runner in this process (its memory answers reads)."""
+
+    def runner() -> ProjectionRunner | None:
+        live = runtime.projections.get(ROLLUPS)
+        return live.runner if live is not None else None
+
+    return runner
+
+
 def get_rollups(request: Request) -> Rollups:
-    return Rollups(_runtime(request).db)
+    runtime = _runtime(request)
+    return Rollups(runtime.db, live_rollups(runtime))
 
 
 def get_reports(request: Request) -> ReportService:

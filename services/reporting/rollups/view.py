@@ -14,6 +14,10 @@ Collections:
   later day (China time) than the day that decides their period (offline capture), by
   the day they were recorded; "as known at the end of day D" subtracts those recorded
   after D (docs/reporting.md);
+* ``units`` — ``_id = <unit>``: the unit's fields, ``children`` (the ids of the units
+  one level down that have counts, sorted) and ``cum``: per month, the part of its counts
+  that later months carry (:func:`carried`), so that a read of any period costs point
+  look-ups by ``_id`` only (:mod:`.queries`);
 * ``visits`` / ``issues`` / ``complaints`` / ``schools`` — what later events of a stream
   need to know (:mod:`.counting`);
 * ``behind`` — the visits, issues and complaints behind a zone's and a school's figures
@@ -36,6 +40,7 @@ from services.reporting.rollups.counting import deltas as event_deltas
 from services.reporting.rollups.domain import counts as c
 from services.reporting.rollups.domain.periods import month_key, month_period
 from services.reporting.rollups.domain.units import Unit, chain
+from services.reporting.rollups.unit_index import UNITS, carried, enrol, unit_ref
 from shared import topics
 from shared.contracts.complaints import ComplaintAnswered, ComplaintReceived, ComplaintVerified
 from shared.contracts.directory import SchoolRegistered, SchoolZoneChanged
@@ -141,6 +146,7 @@ class RollupView:
         "issues",
         "complaints",
         "schools",
+        UNITS,
         behind.COLLECTION,
         names.COLLECTION,
     )
@@ -156,10 +162,13 @@ class RollupView:
         month, late = month_key(day), recorded_late(event, day)
         if isinstance(payload, SchoolZoneChanged):
             zones = _zones(event, payload)
-            return [month_ref(u, month) for u in zones] + (
-                [late_ref(u, month, late) for u in zones] if late else []
-            )
+            return [
+                *(month_ref(u, month) for u in zones),
+                *(unit_ref(i) for u in zones for i in (u.id, u.parent) if i),
+                *((late_ref(u, month, late) for u in zones) if late else ()),
+            ]
         refs = [DocRef("months", f"{u.id}|{month}") for u in units]
+        refs += [unit_ref(u.id) for u in units]
         refs += behind.refs(event, payload, units, day)
         if named:
             refs.append(named)
@@ -232,10 +241,12 @@ def _count(
     if not deltas:
         return
     month = month_key(day)
+    carry = carried(deltas)
     for unit in units:
         ref = DocRef("months", f"{unit.id}|{month}")
         doc = view.get(ref) or {**unit.meta(), "month": month, "n": {}}
         view.put(ref, {**doc, "n": c.add(doc["n"], deltas)})
+        enrol(view, unit, month, carry)
         if late:
             fields = {"month": month, "recorded_on": late}
             _add(view, late_ref(unit, month, late), {**unit.meta(), **fields}, deltas)
