@@ -77,6 +77,7 @@ class Sample:
     errors: int = 0
     sent: int = 0
     seconds: float = 0.0
+    """From the first request sent to the last one sent (the offered rate)."""
 
     @property
     def rate(self) -> float:
@@ -120,8 +121,8 @@ async def at_rate(
         if delay > 0:
             await asyncio.sleep(delay)
         tasks.append(asyncio.create_task(one(client, rng.choice(paths), sample)))
-    await asyncio.gather(*tasks)
     sample.sent, sample.seconds = total, time.perf_counter() - t0
+    await asyncio.gather(*tasks)
     return sample
 
 
