@@ -22,7 +22,7 @@ from typing import Any
 from benchmarks.common import bench_dir, fmt, machine, now_iso, ratio, table
 from shared.settings import REPO_ROOT
 
-MODULES = ("projections", "commands")
+MODULES = ("projections", "commands", "reads")
 DOC = REPO_ROOT / "docs" / "benchmarks.md"
 
 

@@ -410,6 +410,27 @@ class ProjectionRunner:
             for ref, doc in zip(chunk, found, strict=True):
                 self._ws.loaded(ref, doc)
 
+    def peek(self, ref: DocRef) -> tuple[bool, Doc | None]:
+        """For readers in the same process: ``(True, doc)`` when memory holds what the
+        store holds for ``ref`` — the document (read-only), or ``None`` for one that is
+        not stored — else ``(False, None)``: read it by ``_id``. Memory answers only for
+        a clean document while no flush is being stored, so a reader sees exactly the
+        stored read model (a flush's documents appear in the order they are written,
+        as they do to readers of the store), never one a step ahead of it."""
+        flushing = self._flushing
+        if not self.recovered or ref.collection == MARKS:
+            return False, None
+        if flushing is not None and not flushing.done():
+            return False, None
+        ws = self._ws
+        if ref in ws.dirty:
+            return False, None
+        if ref in ws.docs:
+            return True, ws.docs[ref]
+        if ws.known is not None and ref not in ws.known:
+            return True, None
+        return False, None
+
     def _count(self, **outcomes: int) -> None:
         for outcome, n in outcomes.items():
             if n:

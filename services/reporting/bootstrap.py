@@ -8,6 +8,7 @@ from services.reporting.api import router as counts_router
 from services.reporting.assessments.api import router as assessments_router
 from services.reporting.assessments.queries import Candidates
 from services.reporting.assessments.service import AssessmentService, formula_streams
+from services.reporting.deps import live_rollups
 from services.reporting.documents.api import router as documents_router
 from services.reporting.exports.api import router as exports_router
 from services.reporting.inspectors.api import router as inspectors_router
@@ -31,7 +32,8 @@ def projections() -> list[SchoolCounts | RollupView | InspectorView]:
 
 
 async def _start(runtime: Runtime, app: FastAPI) -> None:
-    app.state.reports = ReportService(report_streams(runtime), Rollups(runtime.db))
+    rollups = Rollups(runtime.db, live_rollups(runtime))
+    app.state.reports = ReportService(report_streams(runtime), rollups)
     app.state.assessments = AssessmentService(formula_streams(runtime), Candidates(runtime.db))
     read_models = projections()
     for projection in read_models:

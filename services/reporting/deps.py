@@ -9,10 +9,12 @@ from fastapi import Depends, Query, Request
 
 from services.reporting.reports.service import ReportService
 from services.reporting.rollups.domain.periods import Period, PeriodError, choose, month_key
-from services.reporting.rollups.queries import Rollups
+from services.reporting.rollups.queries import Live, Rollups
+from services.reporting.rollups.view import NAME as ROLLUPS
 from services.reporting.settings import ReportingSettings
 from shared.deadlines import local_day
 from shared.params import PlausibleMonth
+from shared.projection import ProjectionRunner
 from shared.runtime import Runtime
 
 
@@ -21,8 +23,19 @@ def _runtime(request: Request) -> Runtime:
     return runtime
 
 
+def live_rollups(runtime: Runtime) -> Live:
+    """The roll-up projection's runner in this process (its memory answers reads)."""
+
+    def runner() -> ProjectionRunner | None:
+        live = runtime.projections.get(ROLLUPS)
+        return live.runner if live is not None else None
+
+    return runner
+
+
 def get_rollups(request: Request) -> Rollups:
-    return Rollups(_runtime(request).db)
+    runtime = _runtime(request)
+    return Rollups(runtime.db, live_rollups(runtime))
 
 
 def get_reports(request: Request) -> ReportService:

@@ -14,6 +14,10 @@ Collections:
   again, by the day (China time) it was recorded — ``late`` for the events recorded
   after the day that decides their period (offline capture), ``on_day`` for the others;
   "as known at the end of day D" subtracts those recorded after D (:mod:`.known`);
+* ``units`` — ``_id = <unit>``: the unit's fields, ``children`` (the ids of the units
+  one level down that have counts, sorted) and ``cum``: per month, the part of its counts
+  that later months carry (:func:`carried`), so that a read of any period costs point
+  look-ups by ``_id`` only (:mod:`.queries`);
 * ``visits`` / ``issues`` / ``complaints`` / ``schools`` — what later events of a stream
   need to know (:mod:`.counting`);
 * ``behind`` — the visits, issues and complaints behind a zone's and a school's figures
@@ -36,6 +40,7 @@ from services.reporting.rollups.counting import deltas as event_deltas
 from services.reporting.rollups.domain import counts as c
 from services.reporting.rollups.domain.periods import month_key, month_period
 from services.reporting.rollups.domain.units import Unit, chain
+from services.reporting.rollups.unit_index import UNITS, carried, enrol, unit_ref
 from shared import topics
 from shared.contracts.complaints import ComplaintAnswered, ComplaintReceived, ComplaintVerified
 from shared.contracts.directory import SchoolRegistered, SchoolZoneChanged
@@ -126,6 +131,7 @@ class RollupView:
         "issues",
         "complaints",
         "schools",
+        UNITS,
         behind.COLLECTION,
         names.COLLECTION,
     )
@@ -141,10 +147,13 @@ class RollupView:
         month, recorded = month_key(day), known.recorded_on(event)
         if isinstance(payload, SchoolZoneChanged):
             zones = _zones(event, payload)
-            return [month_ref(u, month) for u in zones] + [
-                known.delta_ref(u, month, day, recorded) for u in zones
+            return [
+                *(month_ref(u, month) for u in zones),
+                *(unit_ref(i) for u in zones for i in (u.id, u.parent) if i),
+                *(known.delta_ref(u, month, day, recorded) for u in zones),
             ]
         refs = [DocRef("months", f"{u.id}|{month}") for u in units]
+        refs += [unit_ref(u.id) for u in units]
         refs += behind.refs(event, payload, units, day)
         if named:
             refs.append(named)
@@ -213,10 +222,12 @@ def _count(view: View, units: Sequence[Unit], day: date, deltas: c.Counts, recor
     if not deltas:
         return
     month = month_key(day)
+    carry = carried(deltas)
     for unit in units:
         ref = DocRef("months", f"{unit.id}|{month}")
         doc = view.get(ref) or {**unit.meta(), "month": month, "n": {}}
         view.put(ref, {**doc, "n": c.add(doc["n"], deltas)})
+        enrol(view, unit, month, carry)
         fields = {"month": month, "recorded_on": recorded}
         _add(view, known.delta_ref(unit, month, day, recorded), {**unit.meta(), **fields}, deltas)
 
