@@ -25,11 +25,12 @@ def unit_ref(unit_id: str) -> DocRef:
 def carried(deltas: c.Counts) -> c.Counts:
     """What of a month's counts the figures of a later period read as "before" (the
     cumulative figures): schools registered, the net change of open and of open overdue
-    issues (summed over the month's days, as ``open~00`` / ``overdue_open~00``) and the
-    schools first visited under each campaign."""
+    issues (summed over the month's days, as ``open~00`` / ``overdue_open~00``), the
+    schools first visited under each campaign and the net change of each problem item's
+    open issues (``item_open~<item>``)."""
     out: c.Counts = {}
     for k, v in deltas.items():
-        if k == c.REGISTERED or k.startswith(_CAMPAIGN_SCHOOLS):
+        if k == c.REGISTERED or k.startswith((_CAMPAIGN_SCHOOLS, _ITEM_OPEN)):
             out = c.add(out, {k: v})
         elif k.startswith(_OPEN):
             out = c.add(out, {_OPEN_SUM: v})
@@ -39,6 +40,7 @@ def carried(deltas: c.Counts) -> c.Counts:
 
 
 _CAMPAIGN_SCHOOLS = c.CAMPAIGN_SCHOOLS + "~"
+_ITEM_OPEN = c.ITEM_OPEN + "~"
 _OPEN, _OPEN_SUM = c.OPEN_DELTA + "~", c.key(c.OPEN_DELTA, "00")
 _OVERDUE, _OVERDUE_SUM = c.OVERDUE_DELTA + "~", c.key(c.OVERDUE_DELTA, "00")
 
