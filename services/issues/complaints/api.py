@@ -47,7 +47,7 @@ from services.issues.complaints.schemas import (
     VerifyBody,
 )
 from services.issues.complaints.service import ComplaintService
-from services.issues.deps import ComplaintReads, Complaints
+from services.issues.deps import ComplaintReads, Complaints, Directory
 from shared.auth import (
     CurrentPrincipal,
     Role,
@@ -58,6 +58,7 @@ from shared.contracts.complaints import (
     ComplaintCategory,
     ComplaintChannel,
 )
+from shared.directory.filters import ensure_filter_within
 from shared.params import MAX_VERSION, PlausibleDate, Skip
 from shared.routing import Caller, IfMatch, Page, set_etag
 
@@ -225,6 +226,7 @@ async def erase(
 async def summary(
     principal: CurrentPrincipal,
     reads: ComplaintReads,
+    directory: Directory,
     county: Annotated[str | None, Query(pattern=r"^[0-9]{6}$")] = None,
     school_id: Annotated[str | None, Query(pattern=ID)] = None,
     received_from: Annotated[PlausibleDate | None, Query(description="收到日期起（含）")] = None,
@@ -232,6 +234,7 @@ async def summary(
 ) -> dict[str, Any]:
     """投诉统计 — counts by status, category and verification outcome, in the caller's
     jurisdiction (offices and integrators); no case, no text, no id."""
+    await ensure_filter_within(principal, directory, school_id=school_id)
     return await reads.summary(principal, county, school_id, received_from, received_to)
 
 
@@ -258,6 +261,7 @@ async def get_complaint(
 async def list_complaints(
     principal: CurrentPrincipal,
     reads: ComplaintReads,
+    directory: Directory,
     school_id: Annotated[str | None, Query(pattern=ID)] = None,
     county: Annotated[str | None, Query(pattern=r"^[0-9]{6}$")] = None,
     status_: Annotated[c.Status | None, Query(alias="status")] = None,
@@ -274,5 +278,6 @@ async def list_complaints(
     wanted = ComplaintFilter(
         school_id, county, status_, channel, category, answer_overdue, handler_id
     )
+    await ensure_filter_within(principal, directory, school_id=school_id)
     total, items = await reads.page(principal, wanted, limit, skip)
     return Page[dict[str, Any]](total=total, offset=skip, limit=limit, items=items)
