@@ -195,10 +195,16 @@ async def open_issue(
         item_code=body.item_code,
         item_title=body.item_title,
     )
-    issue_id, created = await service.open_issue(complaint_id, req, caller, expected)
+    issue_id, created, version = await service.open_issue(complaint_id, req, caller, expected)
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     response.headers["Location"] = f"/issues/{issue_id}"
-    return {"complaint_id": complaint_id, "issue_id": issue_id, "created": created}
+    set_etag(response, version)
+    return {
+        "complaint_id": complaint_id,
+        "issue_id": issue_id,
+        "created": created,
+        "version": version,
+    }
 
 
 @router.post("/{complaint_id}/erasure", response_model=Erased)
