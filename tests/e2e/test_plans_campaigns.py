@@ -296,8 +296,8 @@ async def test_checklists_as_data_and_a_campaign_with_its_progress(
     retire = {"reason": "并入常规督导"}
     path = f"/checklists/{county}-canteen/retire"
     assert (await client.post(path, json=retire, headers=other)).status_code == 403
-    stale = await client.post(path, json=retire, headers={**office, "If-Match": '"2"'})
-    assert stale.status_code == 412
+    behind = await client.post(path, json=retire, headers={**office, "If-Match": '"2"'})
+    assert behind.status_code == 412
     retired = await client.post(path, json=retire, headers={**office, "If-Match": '"1"'})
     assert retired.status_code == 200, retired.text
     assert retired.json()["version"] == 2 and retired.headers["ETag"] == '"2"'  # the stream's
@@ -409,8 +409,17 @@ async def test_monthly_plans_are_filed_revised_acknowledged_and_checked(
         "reason": "本县加密督导",
     }
     assert (await client.put("/frequency-rules", json=rules, headers=inspector)).status_code == 403
-    assert (await client.put("/frequency-rules", json=rules, headers=office)).status_code == 200
+    first = await client.put("/frequency-rules", json=rules, headers=office)
+    assert first.status_code == 200 and first.headers["ETag"] == '"1"'
     assert (await client.put("/frequency-rules", json=rules, headers=office)).status_code == 409
+    # If-Match is honoured: a stale version is 412, the current one is taken
+    looser = {**rules, "city_inspector_city_direct_visits_per_month": 3}  # not this plan's
+    stale = await client.put("/frequency-rules", json=looser, headers={**office, "If-Match": '"0"'})
+    assert stale.status_code == 412, stale.text
+    current = await client.put(
+        "/frequency-rules", json=looser, headers={**office, "If-Match": '"1"'}
+    )
+    assert current.status_code == 200 and current.headers["ETag"] == '"2"'
 
     async def stricter() -> dict[str, Any] | None:
         r = await client.get(f"/plans/{plan_id}", headers=office)
