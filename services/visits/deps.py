@@ -22,6 +22,7 @@ from services.visits.plans.report import PlanReports
 from services.visits.plans.service import PlanService
 from services.visits.visit.queries import VisitQueries
 from services.visits.visit.service import VisitService
+from shared.directory.lookup import ReadModelDirectory
 
 
 def _state(name: str) -> Callable[[Request], Any]:
@@ -48,6 +49,8 @@ def _plan_queries(request: Request) -> PlanQueries:
 Visits = Annotated[VisitService, Depends(_state("visits"))]
 VisitReads = Annotated[VisitQueries, Depends(_visit_queries)]
 Directory = Annotated[DirectoryService, Depends(_state("directory"))]
+DirectoryFacts = Annotated[ReadModelDirectory, Depends(_state("directory_lookup"))]
+"""The service's own directory read model (where a school or zone a filter names lies)."""
 Roster = Annotated[RosterImporter, Depends(_state("roster_importer"))]
 Checklists = Annotated[ChecklistService, Depends(_state("checklists"))]
 Campaigns = Annotated[CampaignService, Depends(_state("campaigns"))]

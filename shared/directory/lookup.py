@@ -145,3 +145,12 @@ class ReadModelDirectory:
         """The inspector id of the zone's leader (组长), if one is named."""
         doc = await self._find("zones", zone_id)
         return None if doc is None else doc.get("leader_id")
+
+    async def zone_place(self, zone_id: str) -> Jurisdiction | None:
+        """Where the zone lies (its county, or its city for a city zone), if it exists."""
+        doc = await self._find("zones", zone_id)
+        if doc is None:
+            return None
+        return Jurisdiction(
+            province=doc["province"], city=doc.get("city"), county=doc.get("county")
+        )

@@ -240,14 +240,16 @@ async def a_qr_complaint_is_routed_verified_linked_answered_and_closed(w: World)
     await ok(await w.client.post(f"/complaints/{cid}/verify", json=verified, headers=insp1))
 
     # The substantiated complaint opens the linked issue, once.
-    opened = await ok(
-        await w.client.post(f"/complaints/{cid}/issue", json=issue_body, headers=insp1), 201
-    )
+    r = await w.client.post(f"/complaints/{cid}/issue", json=issue_body, headers=insp1)
+    opened = await ok(r, 201)
     assert opened["issue_id"] == issue_id_for("complaint", cid)
-    again = await ok(
-        await w.client.post(f"/complaints/{cid}/issue", json=issue_body, headers=insp1)
+    # received, routed, accepted, verified, then ComplaintIssueOpened: version 5
+    assert opened["version"] == 5 and r.headers["ETag"] == '"5"'
+    r = await w.client.post(
+        f"/complaints/{cid}/issue", json=issue_body, headers={**insp1, "If-Match": '"5"'}
     )
-    assert again == {**opened, "created": False}
+    again = await ok(r)
+    assert again == {**opened, "created": False} and r.headers["ETag"] == '"5"'
     issue = await w.app.state.issues.load(opened["issue_id"])
     assert issue.state.source == IssueSource.complaint and issue.state.school_id == s1
     assert issue.state.responsible_inspector_id == f"{w.code}-insp-1"

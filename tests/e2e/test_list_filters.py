@@ -209,7 +209,11 @@ async def test_complaints_by_handling_inspector(world: World) -> None:
     assert await handled("2") == {at_4}  # accepted by inspector 2
     assert await handled("3") == set()
     assert await handled("2", answer_overdue="false") == {at_4}  # both filters apply
-    assert await handled("1", w.principal(4)) == set()  # the scope still narrows
+    # the school never learns who handles a case: not even by a filter's count
+    r = await c.get(
+        "/complaints", params={"handler_id": f"{w.code}-insp-1"}, headers=w.principal(4)
+    )
+    assert r.status_code == 403, r.text
     everyone = await ok(await c.get("/complaints", headers=w.office))
     assert {d["complaint_id"] for d in everyone["items"]} == {at_1, at_4, at_10}
     assert everyone["total"] == 3 and everyone["offset"] == 0

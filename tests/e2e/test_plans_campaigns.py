@@ -127,6 +127,23 @@ async def test_checklists_as_data_and_a_campaign_with_its_progress(
     assert r.status_code == 201, r.text
     await _register(client, office, s1, s2, s3, zone_id="zone-1")
     await _register(client, other, far)
+    # a client-chosen id another county holds is 403 (not a 409 telling it exists)
+    r = await client.post("/zones", json={**zone, "county": neighbour}, headers=other)
+    assert r.status_code == 403, r.text
+    person = {
+        "inspector_id": f"{county}-i9",
+        "name": "李督学",
+        "employment": "part_time",
+        "phone": "13800000000",
+        "province": PROVINCE,
+        "city": CITY,
+    }
+    r = await client.post("/inspectors", json={**person, "county": county}, headers=office)
+    assert r.status_code == 201, r.text
+    r = await client.post("/inspectors", json={**person, "county": neighbour}, headers=other)
+    assert r.status_code == 403, r.text
+    r = await client.post("/inspectors", json={**person, "county": county}, headers=office)
+    assert r.status_code == 409, r.text
 
     # the default routine template is there at start-up, with the eight items
     lookup = ReadModelChecklists(application.state.runtime.db)
@@ -150,6 +167,8 @@ async def test_checklists_as_data_and_a_campaign_with_its_progress(
     assert r.status_code == 403
     r = await client.post("/checklists/routine/versions", json=ninth, headers=province)
     assert r.status_code == 201 and r.json() == {"checklist_id": "routine", "version": 2}
+    assert r.headers["ETag"] == '"2"'
+    assert r.headers["Location"] == "/checklists/routine/versions/2"
     again = await client.post("/checklists/routine/versions", json=ninth, headers=province)
     assert again.status_code == 409
     assert _fields(
@@ -268,15 +287,27 @@ async def test_checklists_as_data_and_a_campaign_with_its_progress(
             }
         ],
     }
-    assert (await client.post("/checklists", json=own, headers=office)).status_code == 201
+    created = await client.post("/checklists", json=own, headers=office)
+    assert created.status_code == 201 and created.headers["ETag"] == '"1"'
     assert (await client.post("/checklists", json=own, headers=office)).status_code == 409
+    assert (await client.post("/checklists", json=own, headers=other)).status_code == 403
     dup = {**own, "checklist_id": f"{county}-x", "items": own["items"] * 2}
     assert _fields(await client.post("/checklists", json=dup, headers=office)) == ["body.items"]
     retire = {"reason": "并入常规督导"}
     path = f"/checklists/{county}-canteen/retire"
     assert (await client.post(path, json=retire, headers=other)).status_code == 403
-    assert (await client.post(path, json=retire, headers=office)).status_code == 200
+    behind = await client.post(path, json=retire, headers={**office, "If-Match": '"2"'})
+    assert behind.status_code == 412
+    retired = await client.post(path, json=retire, headers={**office, "If-Match": '"1"'})
+    assert retired.status_code == 200, retired.text
+    assert retired.json()["version"] == 2 and retired.headers["ETag"] == '"2"'  # the stream's
     assert (await client.post(path, json=retire, headers=office)).status_code == 409
+
+    async def retired_read() -> httpx.Response | None:
+        r = await client.get(f"/checklists/{county}-canteen", headers=office)
+        return r if r.status_code == 200 and r.json()["retired"] else None
+
+    assert (await eventually(retired_read)).headers["ETag"] == '"2"'
     assert (
         await client.post("/checklists/nope/retire", json=retire, headers=office)
     ).status_code == 404
@@ -378,8 +409,17 @@ async def test_monthly_plans_are_filed_revised_acknowledged_and_checked(
         "reason": "本县加密督导",
     }
     assert (await client.put("/frequency-rules", json=rules, headers=inspector)).status_code == 403
-    assert (await client.put("/frequency-rules", json=rules, headers=office)).status_code == 200
+    first = await client.put("/frequency-rules", json=rules, headers=office)
+    assert first.status_code == 200 and first.headers["ETag"] == '"1"'
     assert (await client.put("/frequency-rules", json=rules, headers=office)).status_code == 409
+    # If-Match is honoured: a stale version is 412, the current one is taken
+    looser = {**rules, "city_inspector_city_direct_visits_per_month": 3}  # not this plan's
+    stale = await client.put("/frequency-rules", json=looser, headers={**office, "If-Match": '"0"'})
+    assert stale.status_code == 412, stale.text
+    current = await client.put(
+        "/frequency-rules", json=looser, headers={**office, "If-Match": '"1"'}
+    )
+    assert current.status_code == 200 and current.headers["ETag"] == '"2"'
 
     async def stricter() -> dict[str, Any] | None:
         r = await client.get(f"/plans/{plan_id}", headers=office)

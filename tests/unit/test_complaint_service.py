@@ -248,8 +248,9 @@ async def test_the_linked_issue_opens_once(w: World) -> None:
     with pytest.raises(Forbidden):
         await w.service.open_issue(cid, req, w.caller("leader-1", Role.zone_leader))
     issue_id = issue_id_for("complaint", cid)
-    assert await w.service.open_issue(cid, req, w.inspector(2)) == (issue_id, True)
-    assert await w.service.open_issue(cid, req, w.inspector(2)) == (issue_id, False)
+    linked = len(w.store.streams[c.stream_id(cid)]) + 1  # ComplaintIssueOpened
+    assert await w.service.open_issue(cid, req, w.inspector(2)) == (issue_id, True, linked)
+    assert await w.service.open_issue(cid, req, w.inspector(2)) == (issue_id, False, linked)
     assert w.store.types(i.stream_id(issue_id)) == ["issue_opened"]
     issue = (await w.service.issues.load(issue_id)).state
     assert issue.source == IssueSource.complaint and issue.responsible_inspector_id == "insp-2"

@@ -189,6 +189,15 @@ def list_query(principal: Principal, led_zones: Iterable[str] = ()) -> list[dict
     return alternatives
 
 
+def sees_facts_only(principal: Principal) -> bool:
+    """The caller can see no case beyond the school's facts (a principal, no handler or
+    office role): a list filter on what the facts leave out (the channel, who handles
+    it) would tell them by its count, so it is 403."""
+    mine = principal.jurisdiction
+    office = Role.county_office in principal.roles and mine.county is not None
+    return Role.principal in principal.roles and not office and not principal.roles & FIELD_STAFF
+
+
 def facts(doc: dict[str, Any]) -> dict[str, Any]:
     """The school's view of a complaint document (:data:`FACTS`)."""
     shown: dict[str, Any] = {}

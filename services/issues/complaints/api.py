@@ -47,7 +47,7 @@ from services.issues.complaints.schemas import (
     VerifyBody,
 )
 from services.issues.complaints.service import ComplaintService
-from services.issues.deps import ComplaintReads, Complaints
+from services.issues.deps import ComplaintReads, Complaints, Directory
 from shared.auth import (
     CurrentPrincipal,
     Role,
@@ -58,6 +58,7 @@ from shared.contracts.complaints import (
     ComplaintCategory,
     ComplaintChannel,
 )
+from shared.directory.filters import ensure_filter_within
 from shared.params import MAX_VERSION, PlausibleDate, Skip
 from shared.routing import Caller, IfMatch, Page, set_etag
 
@@ -194,10 +195,16 @@ async def open_issue(
         item_code=body.item_code,
         item_title=body.item_title,
     )
-    issue_id, created = await service.open_issue(complaint_id, req, caller, expected)
+    issue_id, created, version = await service.open_issue(complaint_id, req, caller, expected)
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     response.headers["Location"] = f"/issues/{issue_id}"
-    return {"complaint_id": complaint_id, "issue_id": issue_id, "created": created}
+    set_etag(response, version)
+    return {
+        "complaint_id": complaint_id,
+        "issue_id": issue_id,
+        "created": created,
+        "version": version,
+    }
 
 
 @router.post("/{complaint_id}/erasure", response_model=Erased)
@@ -225,6 +232,7 @@ async def erase(
 async def summary(
     principal: CurrentPrincipal,
     reads: ComplaintReads,
+    directory: Directory,
     county: Annotated[str | None, Query(pattern=r"^[0-9]{6}$")] = None,
     school_id: Annotated[str | None, Query(pattern=ID)] = None,
     received_from: Annotated[PlausibleDate | None, Query(description="收到日期起（含）")] = None,
@@ -232,6 +240,7 @@ async def summary(
 ) -> dict[str, Any]:
     """投诉统计 — counts by status, category and verification outcome, in the caller's
     jurisdiction (offices and integrators); no case, no text, no id."""
+    await ensure_filter_within(principal, directory, school_id=school_id)
     return await reads.summary(principal, county, school_id, received_from, received_to)
 
 
@@ -258,6 +267,7 @@ async def get_complaint(
 async def list_complaints(
     principal: CurrentPrincipal,
     reads: ComplaintReads,
+    directory: Directory,
     school_id: Annotated[str | None, Query(pattern=ID)] = None,
     county: Annotated[str | None, Query(pattern=r"^[0-9]{6}$")] = None,
     status_: Annotated[c.Status | None, Query(alias="status")] = None,
@@ -274,5 +284,6 @@ async def list_complaints(
     wanted = ComplaintFilter(
         school_id, county, status_, channel, category, answer_overdue, handler_id
     )
+    await ensure_filter_within(principal, directory, school_id=school_id)
     total, items = await reads.page(principal, wanted, limit, skip)
     return Page[dict[str, Any]](total=total, offset=skip, limit=limit, items=items)

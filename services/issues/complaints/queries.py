@@ -29,7 +29,15 @@ from typing import Any, Protocol
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.issues.complaints import domain as c
-from services.issues.complaints.access import Access, Case, Seen, access, facts, list_query
+from services.issues.complaints.access import (
+    Access,
+    Case,
+    Seen,
+    access,
+    facts,
+    list_query,
+    sees_facts_only,
+)
 from services.issues.complaints.keys import KeyStore, Reader
 from services.issues.complaints.permissions import UnknownComplaint
 from services.issues.complaints.ports import ContactStore, LedZones, TrackingCodes, led_zones
@@ -48,6 +56,10 @@ SUMMARY_READERS = (*OFFICES, Role.integrator)
 AGGREGATES_ONLY = (
     "您只能查看投诉的统计数据，请使用 /complaints/summary "
     "(no complaint cases for this role: see GET /complaints/summary)"
+)
+FACTS_ONLY = (
+    "学校只能按投诉事实筛选，不能按来源渠道或承办人筛选 "
+    "(the school sees the facts only: no channel or handler_id filter)"
 )
 READ_WAIT_SECONDS = 5.0
 """How long a read waits for the read model to reach the version it needs."""
@@ -246,6 +258,8 @@ class ComplaintQueries:
         alternatives = list_query(principal, led)
         if not alternatives:
             raise Forbidden(AGGREGATES_ONLY)
+        if sees_facts_only(principal) and (narrowed.channel or narrowed.handler_id):
+            raise Forbidden(FACTS_ONLY)
         today = self.today()
         equal, conditions = list_conditions(narrowed, today)
         query = {**scope_filter(principal, county=narrowed.county, school_id=narrowed.school_id)}

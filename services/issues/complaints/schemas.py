@@ -165,6 +165,8 @@ class LinkedIssue(BaseModel):
     complaint_id: str
     issue_id: str
     created: bool
+    version: int
+    """The complaint stream's version (also the ``ETag``), for the next ``If-Match``."""
 
 
 class Erased(BaseModel):

@@ -190,8 +190,9 @@ class ComplaintService:
         req: IssueRequest,
         caller: CallerContext,
         expected: int | None = None,
-    ) -> tuple[str, bool]:
-        """Open the linked rectification issue (idempotent); ``(issue_id, newly linked)``."""
+    ) -> tuple[str, bool, int]:
+        """Open the linked rectification issue (idempotent); ``(issue_id, newly linked,
+        the complaint stream's version)``."""
         principal, ctx = caller.principal, caller.ctx
         current, seen = await self.visible(complaint_id, principal)
         handler(seen)
@@ -199,13 +200,13 @@ class ComplaintService:
         issue_id = issue_id_for("complaint", complaint_id)
         cmd = c.LinkIssue(by=principal.user_id, issue_id=issue_id)
         if not c.decide(current.state, cmd, _no_text):
-            return issue_id, False  # linked already
+            return issue_id, False, current.version  # linked already
         ensure_not_past("body.deadline", req.deadline, ctx.now)
         await self.issues.open(
             opening(current.state, issue_id, req, principal.user_id), ctx, current.jurisdiction
         )
-        await self._append(current, cmd, ctx, expected)
-        return issue_id, True
+        version = await self._append(current, cmd, ctx, expected)
+        return issue_id, True, version
 
     async def _append(
         self,

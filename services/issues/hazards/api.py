@@ -17,6 +17,7 @@ from fastapi import APIRouter, Query, Response
 from services.issues.deps import Directory
 from services.issues.hazards.register import VIEW, HazardStatus
 from shared.auth import CurrentPrincipal, Principal, scope_filter
+from shared.directory.filters import ensure_filter_within
 from shared.directory.lookup import DirectoryLookup
 from shared.exports import csv_response
 from shared.params import Skip
@@ -117,6 +118,7 @@ async def list_hazards(
 ) -> list[dict[str, Any]]:
     """隐患台账 — safety hazards with their register numbers and status (已消号 when closed)."""
     query = scope(principal, county, school, status)
+    await ensure_filter_within(principal, directory, school_id=school)
     return await _hazards(runtime, directory, query, year, limit, skip)
 
 
@@ -136,6 +138,7 @@ async def hazards_csv(
 ) -> Response:
     """隐患台账 as CSV through the shared export writer (UTF-8 with BOM, formulas defused)."""
     query = scope(principal, county, school, status)
+    await ensure_filter_within(principal, directory, school_id=school)
     rows = await _hazards(runtime, directory, query, year, 100_000, 0)
     return csv_response(
         "隐患台账.csv",

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.issues.deps import IssueReads, Issues, Sweep
+from services.issues.deps import Directory, IssueReads, Issues, Sweep
 from services.issues.rectification import domain as i
 from services.issues.rectification.queries import (
     MAX_PAGE,
@@ -30,6 +30,7 @@ from shared.auth import CurrentPrincipal, Role, ensure_role
 from shared.commands import CallerContext
 from shared.contracts.issues import IssueSource
 from shared.contracts.visits import Severity
+from shared.directory.filters import ensure_filter_within
 from shared.params import PlausibleDate, Skip
 from shared.routing import Caller, IfMatch, Page, set_etag
 
@@ -131,6 +132,7 @@ Step = Annotated[IssueStep, Depends(_issue_step)]
 async def list_issues(
     principal: CurrentPrincipal,
     reads: IssueReads,
+    directory: Directory,
     school_id: Annotated[str | None, Query(pattern=ID)] = None,
     zone: Annotated[str | None, Query(pattern=ID)] = None,
     county: Annotated[str | None, Query(pattern=COUNTY)] = None,
@@ -173,6 +175,7 @@ async def list_issues(
         escalation=escalation,
         due_within_days=due_within_days,
     )
+    await ensure_filter_within(principal, directory, school_id=school_id, zone_id=zone)
     total, items = await reads.page(principal, wanted, offset, limit)
     return Page[dict[str, Any]](total=total, offset=offset, limit=limit, items=items)
 

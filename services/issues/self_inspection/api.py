@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.issues.deps import SelfInspections
+from services.issues.deps import Directory, SelfInspections
 from services.issues.rectification.service import OFFICES
 from services.issues.self_inspection import domain as si
 from services.issues.self_inspection.commands import (
@@ -19,6 +19,7 @@ from services.issues.self_inspection.commands import (
     parse_week,
 )
 from shared.auth import CurrentPrincipal, Principal, Role, ensure_role, ensure_sees, scope_filter
+from shared.directory.filters import ensure_filter_within
 from shared.jurisdiction import Jurisdiction
 from shared.params import PlausibleMonth, PlausibleWeek
 from shared.routing import Caller, IfMatch, set_etag
@@ -142,6 +143,7 @@ def _scope(principal: Principal, county: str | None, school: str | None) -> dict
 async def list_reports(
     principal: CurrentPrincipal,
     reports: SelfInspections,
+    directory: Directory,
     school: Annotated[str | None, Query(pattern=ID)] = None,
     county: Annotated[str | None, Query(pattern=DIVISION_CODE)] = None,
     zone: Annotated[str | None, Query(pattern=ID)] = None,
@@ -151,6 +153,7 @@ async def list_reports(
 ) -> list[dict[str, Any]]:
     """Reports in the caller's jurisdiction (a principal: their school's), newest month first."""
     query = _scope(principal, county, school)
+    await ensure_filter_within(principal, directory, school_id=school, zone_id=zone)
     if zone is not None:
         query["zone_id"] = zone
     if month is not None:

@@ -7,21 +7,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Response, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from services.visits.checklists.domain import (
-    RetireChecklist,
-    applies_to,
-    scope_jurisdiction,
-)
-from services.visits.checklists.service import NewVersion
+from services.visits.checklists.domain import RetireChecklist
+from services.visits.checklists.service import NewVersion, Written, visible
 from services.visits.checklists.view import ChecklistsView, version_key
 from services.visits.deps import Checklists
 from services.visits.names import ID
-from shared.auth import CurrentPrincipal, Principal
+from shared.auth import CurrentPrincipal
 from shared.commands import Forbidden, NotFound
 from shared.contracts.checklists import ChecklistItem
 from shared.params import MAX_VERSION
 from shared.projection import ReadModels
-from shared.routing import Caller, IfMatch, accepted_model
+from shared.routing import Caller, IfMatch, accepted_model, set_etag
 from shared.service import RuntimeDep
 
 router = APIRouter(prefix="/checklists", tags=["checklists"])
@@ -78,8 +74,8 @@ async def create_template(
 ) -> BaseModel:
     """新建督查记载表 — publish version 1 of a new template in the caller's jurisdiction."""
     items = tuple(body.items)
-    version = await checklists.create(body.checklist_id, body.title, items, body.note, caller)
-    return _published(response, body.checklist_id, version)
+    written = await checklists.create(body.checklist_id, body.title, items, body.note, caller)
+    return _published(response, body.checklist_id, written)
 
 
 @router.post(
@@ -96,8 +92,8 @@ async def publish_version(
     """发布新版本 — a new version (never an edit); ``include_policy_item`` adds the ninth."""
     items = tuple(body.items) if body.items is not None else None
     change = NewVersion(body.title, items, body.include_policy_item, body.note)
-    version = await checklists.publish_version(checklist_id, change, caller, expected)
-    return _published(response, checklist_id, version)
+    written = await checklists.publish_version(checklist_id, change, caller, expected)
+    return _published(response, checklist_id, written)
 
 
 @router.post("/{checklist_id}/retire", response_model=Published)
@@ -106,22 +102,23 @@ async def retire_template(
     body: Retirement,
     caller: Caller,
     checklists: Checklists,
+    response: Response,
     expected: IfMatch,
 ) -> BaseModel:
     """停用督查记载表 — retire a template: no new campaign or visit may use it."""
     cmd = RetireChecklist(checklist_id=checklist_id, reason=body.reason)
-    version = await checklists.retire(cmd, caller, expected)
-    return Published(checklist_id=checklist_id, version=version)
+    written = await checklists.retire(cmd, caller, expected)
+    set_etag(response, written.stream_version)
+    return Published(checklist_id=checklist_id, version=written.stream_version)
 
 
-def _published(response: Response, checklist_id: str, version: int) -> BaseModel:
-    response.headers["Location"] = f"/checklists/{checklist_id}/versions/{version}"
-    return Published(checklist_id=checklist_id, version=version)
-
-
-def _visible(principal: Principal, scope: str) -> bool:
-    where = scope_jurisdiction(scope)
-    return where is None or applies_to(scope, principal.jurisdiction) or principal.can_access(where)
+def _published(response: Response, checklist_id: str, written: Written) -> BaseModel:
+    """``version`` and ``ETag``: the stream's version written (for the next ``If-Match``);
+    ``Location``: the template version published."""
+    location = f"/checklists/{checklist_id}/versions/{written.checklist_version}"
+    response.headers["Location"] = location
+    set_etag(response, written.stream_version)
+    return Published(checklist_id=checklist_id, version=written.stream_version)
 
 
 @router.get("")
@@ -129,24 +126,26 @@ async def list_templates(principal: CurrentPrincipal, runtime: RuntimeDep) -> li
     """Templates the caller may use or owns: the platform's, its offices' and those below."""
     templates = await ReadModels(runtime.db, ChecklistsView.name).collection("templates")
     docs = [d async for d in templates.find({}, projection={"_id": False}).sort("checklist_id")]
-    return [d for d in docs if _visible(principal, d["owner_scope"])]
+    return [d for d in docs if visible(principal, d["owner_scope"])]
 
 
 @router.get("/{checklist_id}")
 async def get_template(
-    checklist_id: ChecklistId, principal: CurrentPrincipal, runtime: RuntimeDep
+    checklist_id: ChecklistId, principal: CurrentPrincipal, runtime: RuntimeDep, response: Response
 ) -> dict[str, Any]:
-    """A template with its newest version's items."""
+    """A template with its newest version's items; ``ETag``: its stream's version."""
     models = ReadModels(runtime.db, ChecklistsView.name)
     template = await (await models.collection("templates")).find_one({"_id": checklist_id})
     if template is None:
         raise NotFound(f"督查记载表 {checklist_id} 不存在 (unknown checklist)")
-    if not _visible(principal, template["owner_scope"]):
+    if not visible(principal, template["owner_scope"]):
         raise Forbidden("超出您的管辖范围 (outside your jurisdiction)")
     latest = await (await models.collection("versions")).find_one(
         {"_id": version_key(checklist_id, int(template["latest_version"]))}
     )
     template.pop("_id")
+    if "version" in template:  # folded before the field existed: no ETag until a rebuild
+        set_etag(response, int(template["version"]))
     template["items"] = latest["items"] if latest else []
     return template
 
@@ -163,7 +162,7 @@ async def get_version(
     doc = await versions.find_one({"_id": version_key(checklist_id, version)})
     if doc is None:
         raise NotFound(f"督查记载表 {checklist_id} 第 {version} 版不存在 (unknown version)")
-    if not _visible(principal, doc["scope"]):
+    if not visible(principal, doc["scope"]):
         raise Forbidden("超出您的管辖范围 (outside your jurisdiction)")
     doc.pop("_id")
     return doc

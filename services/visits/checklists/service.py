@@ -19,6 +19,7 @@ from services.visits.checklists.domain import (
     FieldProblem,
     PublishChecklist,
     RetireChecklist,
+    applies_to,
     scope_contains,
     scope_jurisdiction,
 )
@@ -59,6 +60,22 @@ class NewVersion:
     items: tuple[ChecklistItem, ...] | None
     include_policy_item: bool
     note: str
+
+
+@dataclass(frozen=True)
+class Written:
+    """A command's answer: the template's version it concerns (a new version's number,
+    a retired template's newest) and the stream's version written (the ``ETag``)."""
+
+    checklist_version: int
+    stream_version: int
+
+
+def visible(principal: Principal, scope: str) -> bool:
+    """The caller may read a template of ``scope``: the platform's, an office's above the
+    caller (it applies to them), or one inside the caller's jurisdiction."""
+    where = scope_jurisdiction(scope)
+    return where is None or applies_to(scope, principal.jurisdiction) or principal.can_access(where)
 
 
 def publisher_scope(principal: Principal) -> str:
@@ -113,20 +130,22 @@ class ChecklistService:
         items: tuple[ChecklistItem, ...],
         note: str,
         caller: CallerContext,
-    ) -> int:
-        """Version 1 of a new template, in the caller's scope; answers its number."""
+    ) -> Written:
+        """Version 1 of a new template, in the caller's scope."""
         ensure_role(caller.principal, *OFFICES)
         scope = publisher_scope(caller.principal)
         cmd = PublishChecklist(checklist_id, title, scope, items, note)
         state, version = await self.state(checklist_id)
-        if version:  # the id is taken: a conflict (409), not a stale If-Match (412)
+        if version:  # the id is taken: whose? Outside the caller's sight 403, else 409
+            if state.owner_scope is not None and not visible(caller.principal, state.owner_scope):
+                raise Forbidden("超出您的管辖范围 (outside your jurisdiction)")
             raise ConcurrencyConflict(checklist.stream_id(checklist_id), 0, version)
         return await self._publish(state, version, cmd, None, caller.ctx)
 
     async def publish_version(
         self, checklist_id: str, change: NewVersion, caller: CallerContext, expected: int | None
-    ) -> int:
-        """A new version of a template the caller may change; answers its number."""
+    ) -> Written:
+        """A new version of a template the caller may change."""
         state, version = await self._changeable(checklist_id, caller.principal)
         items = _items(state, change)
         title = change.title or state.title
@@ -136,23 +155,23 @@ class ChecklistService:
 
     async def retire(
         self, cmd: RetireChecklist, caller: CallerContext, expected: int | None
-    ) -> int:
-        """Retire a template the caller may change; answers its newest version's number."""
+    ) -> Written:
+        """Retire a template the caller may change (its newest version stays the newest)."""
         state, version = await self._changeable(cmd.checklist_id, caller.principal)
         stream = checklist.stream_id(cmd.checklist_id)
         StreamHandler.check_expected(stream, expected, version)
         events = checklist.retire(state, cmd)
         assert state.owner_scope is not None
         where = envelope_jurisdiction(state.owner_scope)
-        await self._templates.append(stream, version, events, caller.ctx, where)
-        return state.latest_version
+        written = await self._templates.append(stream, version, events, caller.ctx, where)
+        return Written(state.latest_version, written)
 
     async def publish(
         self, cmd: PublishChecklist, expected: int | None, ctx: CommandContext
     ) -> int:
         """Publish the next version; returns the checklist version (not the stream's)."""
         state, version = await self.state(cmd.checklist_id)
-        return await self._publish(state, version, cmd, expected, ctx)
+        return (await self._publish(state, version, cmd, expected, ctx)).checklist_version
 
     async def _changeable(self, checklist_id: str, principal: Principal) -> tuple[Checklist, int]:
         """The template a new version or retirement changes, if the caller may change it."""
@@ -169,12 +188,13 @@ class ChecklistService:
         cmd: PublishChecklist,
         expected: int | None,
         ctx: CommandContext,
-    ) -> int:
+    ) -> Written:
         stream = checklist.stream_id(cmd.checklist_id)
         StreamHandler.check_expected(stream, expected, version)
         events = checklist.publish(state, cmd)
-        await self._templates.append(stream, version, events, ctx, envelope_jurisdiction(cmd.scope))
-        return state.latest_version + 1
+        where = envelope_jurisdiction(cmd.scope)
+        written = await self._templates.append(stream, version, events, ctx, where)
+        return Written(state.latest_version + 1, written)
 
     async def seed_defaults(self, now: datetime) -> bool:
         """Publish the routine template v1 as the platform if it is missing (idempotent).

@@ -20,7 +20,8 @@ class ChecklistsView:
     """``templates`` (``_id`` = checklist id) and ``versions`` (``_id`` = ``<id>:<version>``).
 
     A template document: ``checklist_id, title, owner_scope, latest_version, retired,
-    retired_reason, versions: [{version, scope, published_at}]``. A version document:
+    retired_reason, versions: [{version, scope, published_at}], version`` (the stream's,
+    for ``If-Match``). A version document:
     ``checklist_id, version, title, scope, items, note, published_at, published_by``.
     """
 
@@ -59,6 +60,7 @@ class ChecklistsView:
                     "title": payload.title,
                     "latest_version": max(v["version"] for v in listed),
                     "versions": sorted(listed, key=lambda v: int(v["version"])),
+                    "version": event.stream_version,
                 },
             )
             doc = payload.model_dump(mode="json")
@@ -69,4 +71,12 @@ class ChecklistsView:
             retired = view.get(ref)
             if retired is None:
                 raise ValueError(f"retirement of unknown checklist {payload.checklist_id}")
-            view.put(ref, {**retired, "retired": True, "retired_reason": payload.reason})
+            view.put(
+                ref,
+                {
+                    **retired,
+                    "retired": True,
+                    "retired_reason": payload.reason,
+                    "version": event.stream_version,
+                },
+            )

@@ -114,9 +114,9 @@ PERMISSIONS: dict[type, Permission] = {
         "division", lambda c: division.jurisdiction_of(c.code, c.level)
     ),
     division.RenameDivision: Permission("division"),
-    zone.EstablishZone: Permission("zone", zone.jurisdiction_of),
+    zone.EstablishZone: Permission("zone", zone.jurisdiction_of, taken=True),
     zone.CorrectZone: Permission("zone"),
-    inspector.RegisterInspector: Permission("inspector", inspector.office_of),
+    inspector.RegisterInspector: Permission("inspector", inspector.office_of, taken=True),
     inspector.CorrectInspector: Permission("inspector"),
     listing.ListInspector: Permission("school_listings"),
     listing.CorrectListing: Permission("listing"),

@@ -152,13 +152,14 @@ async def get_plan(
 
 @router.put("/frequency-rules", response_model=dict[str, Any])
 async def set_rules(
-    body: RulesIn, caller: Caller, plans: Plans, response: Response
+    body: RulesIn, caller: Caller, plans: Plans, response: Response, expected: IfMatch
 ) -> dict[str, Any]:
-    """设定督导频次要求 — an office sets the rules for its own jurisdiction."""
+    """设定督导频次要求 — an office sets the rules for its own jurisdiction (``If-Match``:
+    the version the last answer's ``ETag`` gave; 412 when stale)."""
     ensure_role(caller.principal, *OFFICES)
     office = office_of(caller.principal)
     rules = FrequencyRules(**body.model_dump(exclude={"reason"}))
-    version = await plans.set_rules(office, rules, body.reason, caller.ctx)
+    version = await plans.set_rules(office, rules, body.reason, caller.ctx, expected)
     set_etag(response, version)
     return {"office": office.path, "version": version, **asdict(rules)}
 

@@ -124,9 +124,17 @@ class PlanService:
         return await self._plans.append(stream, version, events, caller.ctx, office)
 
     async def set_rules(
-        self, office: Jurisdiction, rules: FrequencyRules, reason: str, ctx: CommandContext
+        self,
+        office: Jurisdiction,
+        rules: FrequencyRules,
+        reason: str,
+        ctx: CommandContext,
+        expected: int | None = None,
     ) -> int:
+        """Set the office's rules; 412 when ``expected`` (``If-Match``) is not the rules
+        stream's version (0: the office has set none yet)."""
         stream = frequency.rules_stream_id(office.path)
         loaded = await self._rules.load(stream)
+        StreamHandler.check_expected(stream, expected, loaded.version)
         events = frequency.set_rules(loaded.state, office.path, rules, reason)
         return await self._rules.append(stream, loaded.version, events, ctx, office)

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 from pydantic import BaseModel
 
-from services.visits.deps import VisitReads, Visits
+from services.visits.deps import DirectoryFacts, VisitReads, Visits
 from services.visits.names import DIVISION_CODE, ID
 from services.visits.visit import domain as v
 from services.visits.visit.bodies import (
@@ -37,6 +37,7 @@ from shared.commands import CallerContext
 from shared.contracts.visits import (
     VisitKind,
 )
+from shared.directory.filters import ensure_filter_within
 from shared.http import timeline_entry
 from shared.params import Skip
 from shared.routing import Caller, IfMatch, accept, accepted_model, set_etag
@@ -187,6 +188,7 @@ async def get_visit(
 async def list_visits(
     principal: CurrentPrincipal,
     reads: VisitReads,
+    facts: DirectoryFacts,
     school_id: Annotated[str | None, Query(pattern=ID)] = None,
     county: Annotated[str | None, Query(pattern=DIVISION_CODE)] = None,
     stage: Annotated[v.Stage | None, Query()] = None,
@@ -197,6 +199,7 @@ async def list_visits(
     skip: Skip = 0,
 ) -> list[dict[str, Any]]:
     """Visits the caller sees (zones ignored), newest planned day first, with filters."""
+    await ensure_filter_within(principal, facts, school_id=school_id)
     return await reads.page(
         principal,
         limit,

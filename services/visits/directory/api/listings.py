@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.visits.deps import Directory
+from services.visits.deps import Directory, DirectoryFacts
 from services.visits.directory.api.access import (
     READERS,
     Limit,
@@ -26,6 +26,7 @@ from services.visits.directory.api.access import (
 from services.visits.directory.domain.listing import CorrectListing, EndListing, ListInspector
 from services.visits.names import DIVISION_CODE, ID, OFFICES
 from shared.auth import CurrentPrincipal, Role, ensure_role
+from shared.directory.filters import ensure_filter_within
 from shared.directory.lookup import listing_active_on
 from shared.params import PlausibleDate, Skip
 from shared.routing import Caller, IfMatch
@@ -101,6 +102,7 @@ async def end_listing(
 async def list_listings(
     principal: CurrentPrincipal,
     runtime: RuntimeDep,
+    facts: DirectoryFacts,
     county: Annotated[str | None, Query(pattern=DIVISION_CODE)] = None,
     school_id: str | None = None,
     inspector_id: str | None = None,
@@ -115,6 +117,7 @@ async def list_listings(
         if query.get("school_id", school_id) != school_id:
             raise HTTPException(403, "超出您的管辖范围 (outside your jurisdiction)")
         query["school_id"] = school_id
+    await ensure_filter_within(principal, facts, school_id=school_id)
     if inspector_id is not None:
         query["inspector_id"] = inspector_id
     docs = await page(runtime, "listings", query, "listing_id", limit, skip)
