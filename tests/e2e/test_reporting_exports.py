@@ -79,6 +79,8 @@ async def test_every_table_downloads_as_csv_and_xlsx(
 
         async def settled() -> bool:
             r = await api.get("/reports/assessments/school/rankings", params=AUTUMN, headers=county)
+            if r.status_code == 404:  # the county's first roll-up documents are not in yet
+                return False
             found = {row["code"]: row["indicators"] for row in r.json()["rows"]}
             r = await api.get("/reports/inspectors/insp-1", params=AUTUMN, headers=county)
             return found == by_hand(a, b, d) and r.is_success and r.json()["visits"] == 4
