@@ -248,18 +248,29 @@ async def prefill(uri: str, database: str, commits: int, seed: int = 7) -> tuple
 
     writers = [asyncio.create_task(writer()) for _ in range(3)]
     last_report = t0
-    while done < commits:
-        batch = prefill_commits(school, 350, rng)
-        school += 350
-        done += len(batch)
-        await queue.put(batch)
-        if time.perf_counter() - last_report > 15:
-            last_report = time.perf_counter()
-            print(f"  prefill: {done:,} commits ({done / (last_report - t0):,.0f}/s)", flush=True)
-    for _ in writers:
-        await queue.put(None)
-    await asyncio.gather(*writers)
-    await client.close()
+    try:
+        while done < commits:
+            batch = prefill_commits(school, 350, rng)
+            school += 350
+            done += len(batch)
+            await queue.put(batch)
+            if time.perf_counter() - last_report > 15:
+                last_report = time.perf_counter()
+                rate = done / (last_report - t0)
+                print(f"  prefill: {done:,} commits ({rate:,.0f}/s)", flush=True)
+        for _ in writers:
+            await queue.put(None)
+        await asyncio.gather(*writers)
+    finally:
+        if not all(w.done() for w in writers):
+            # Interrupted: drop the queued batches and let the inserts in flight end, or
+            # they would recreate the database after the caller has dropped it.
+            while not queue.empty():
+                queue.get_nowait()
+            for _ in writers:
+                queue.put_nowait(None)
+            await bounded(asyncio.gather(*writers), "end the prefill's inserts")
+        await client.close()
     return done, time.perf_counter() - t0
 
 
