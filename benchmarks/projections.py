@@ -50,6 +50,7 @@ from benchmarks.common import (
     write_result,
 )
 from benchmarks.province import Size, simulate
+from benchmarks.province.model import MAX_MONTHS, MIN_SCHOOLS, months_arg, schools_arg
 from benchmarks.province.publish import Published, publish
 from shared.consumer import ConsumerConfig, all_partitions, assign_from, decode
 from shared.events import registry
@@ -522,9 +523,19 @@ def main(argv: list[str] | None = None) -> int:
     group.add_argument(
         "--full", action="store_true", help=f"{FULL.schools} schools × {FULL.months} months"
     )
-    parser.add_argument("--schools", type=int)
-    parser.add_argument("--months", type=int)
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--schools",
+        type=schools_arg,
+        help=f"simulated schools, at least {MIN_SCHOOLS} (default: {QUICK.schools}; "
+        f"{FULL.schools} with --full)",
+    )
+    parser.add_argument(
+        "--months",
+        type=months_arg,
+        help=f"simulated months, 1..{MAX_MONTHS} (default: {QUICK.months}; "
+        f"{FULL.months} with --full)",
+    )
+    parser.add_argument("--seed", type=int, default=1, help="the seed (default: 1)")
     parser.add_argument("--peer-events", type=int, default=None, help="cap the peer's events")
     parser.add_argument("--peer-seconds", type=float, default=None, help="cap the peer's time")
     parser.add_argument(
