@@ -13,9 +13,18 @@ import asyncio
 import os
 import sys
 import time
+from datetime import datetime
 
-from benchmarks.province.model import MAX_MONTHS, MIN_SCHOOLS, Size, months_arg, schools_arg
+from benchmarks.province.model import (
+    MAX_MONTHS,
+    MIN_SCHOOLS,
+    Size,
+    months_arg,
+    schools_arg,
+    start_arg,
+)
 from benchmarks.province.simulate import Totals, simulate
+from shared.deadlines import CHINA
 
 
 def _print_totals(t: Totals, seconds: float) -> None:
@@ -25,6 +34,11 @@ def _print_totals(t: Totals, seconds: float) -> None:
         print(f"  {topic:<28} {n:>10,}")
     for kind, n in sorted(t.by_type.items(), key=lambda kv: -kv[1]):
         print(f"    {kind:<38} {n:>10,}")
+
+
+def _this_month() -> tuple[int, int]:
+    today = datetime.now(CHINA).date()  # the simulated clock is China time
+    return today.year, today.month
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,6 +59,14 @@ def main(argv: list[str] | None = None) -> int:
         type=months_arg,
         default=12,
         help=f"simulated months, 1..{MAX_MONTHS} (default: 12)",
+    )
+    parser.add_argument(
+        "--start",
+        type=start_arg,
+        default=(2026, 1),
+        metavar="YYYY-MM",
+        help="the first simulated month (default: 2026-01); --mode http needs a month "
+        "after the current one",
     )
     parser.add_argument(
         "--mode",
@@ -92,7 +114,21 @@ def main(argv: list[str] | None = None) -> int:
             "go to the platform's own duxue.*.events topics; pass --to-platform-topics if "
             "that is what you mean"
         )
-    size = Size(schools=args.schools, months=args.months, seed=args.seed)
+    if args.mode == "http" and args.start <= _this_month():
+        year, month = _this_month()
+        following = f"{year + month // 12}-{month % 12 + 1:02d}"
+        parser.error(
+            f"--mode http drives the services on their real clock: the period must start "
+            f"after the current month (deadlines and visit dates in the past are refused); "
+            f"e.g. --start {following} --months 1"
+        )
+    size = Size(
+        schools=args.schools,
+        months=args.months,
+        seed=args.seed,
+        start_year=args.start[0],
+        start_month=args.start[1],
+    )
     started = time.perf_counter()
     if args.mode == "count":
         totals = Totals()

@@ -73,6 +73,17 @@ def months_arg(text: str) -> int:
     return _int_in(text, 1, MAX_MONTHS)
 
 
+def start_arg(text: str) -> tuple[int, int]:
+    """``--start YYYY-MM``: the first simulated month, as (year, month)."""
+    try:
+        year, month = (int(part) for part in text.split("-"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a month YYYY-MM: {text!r}") from None
+    if not (2000 <= year <= 2100 and 1 <= month <= 12):
+        raise argparse.ArgumentTypeError(f"not a month YYYY-MM (2000-01..2100-12): {text!r}")
+    return year, month
+
+
 @dataclass(frozen=True)
 class Size:
     """How big a province to simulate; the defaults are the province of the domain."""
