@@ -578,6 +578,7 @@ async def run_phase(
         max_connections=args.clients + 8, max_keepalive_connections=args.clients + 8
     )
     spy: subprocess.Popen[bytes] | None = None
+    sampler: asyncio.Task[None] | None = None
     try:
         pid = await service.start()
         phase.ready_s.append(service.ready_s)
@@ -655,6 +656,10 @@ async def run_phase(
                 await reads_at_rate(client, visible or ids, 200.0, read_seconds, phase)
             phase.rss_mib = max(phase.rss_mib, rss_peak_mib(pid))
     finally:
+        if sampler is not None and not sampler.done():  # interrupted mid-phase
+            sampler.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await sampler
         if spy is not None and spy.poll() is None:
             spy.kill()
         await service.stop()
