@@ -21,8 +21,9 @@ it. Each round measures, from ``--clients`` concurrent HTTP clients:
 * peak resident memory of the service process (``VmHWM``).
 
 ``--profile`` samples the service with py-spy during the prefilled run and keeps the
-top frames. Prints a table and writes ``.state/bench/commands.json`` (the contract in
-benchmarks/README or docs/benchmarks.md). Everything it creates (databases, topics) is
+top frames. Prints a table and writes ``commands.json`` in :func:`benchmarks.common.bench_dir`
+(``$DUXUE_BENCH_DIR``, else ``$DUXUE_STATE_DIR/bench``; the contract in benchmarks/README or
+docs/benchmarks.md). Everything it creates (databases, topics) is
 dropped afterwards. Loopback only; every loop is bounded in count and time.
 """
 
@@ -52,6 +53,7 @@ import httpx
 from aiokafka.admin import AIOKafkaAdminClient
 
 import shared.contracts  # noqa: F401  (registers the event contracts)
+from benchmarks.common import bench_dir, bounded, cancel_on_signals
 from shared.auth import Principal, Role, TokenIssuer, ensure_keypair
 from shared.contracts.directory import SchoolDetailsCorrected, SchoolKind, SchoolRegistered
 from shared.envelope import Actor, EventEnvelope
@@ -246,18 +248,29 @@ async def prefill(uri: str, database: str, commits: int, seed: int = 7) -> tuple
 
     writers = [asyncio.create_task(writer()) for _ in range(3)]
     last_report = t0
-    while done < commits:
-        batch = prefill_commits(school, 350, rng)
-        school += 350
-        done += len(batch)
-        await queue.put(batch)
-        if time.perf_counter() - last_report > 15:
-            last_report = time.perf_counter()
-            print(f"  prefill: {done:,} commits ({done / (last_report - t0):,.0f}/s)", flush=True)
-    for _ in writers:
-        await queue.put(None)
-    await asyncio.gather(*writers)
-    await client.close()
+    try:
+        while done < commits:
+            batch = prefill_commits(school, 350, rng)
+            school += 350
+            done += len(batch)
+            await queue.put(batch)
+            if time.perf_counter() - last_report > 15:
+                last_report = time.perf_counter()
+                rate = done / (last_report - t0)
+                print(f"  prefill: {done:,} commits ({rate:,.0f}/s)", flush=True)
+        for _ in writers:
+            await queue.put(None)
+        await asyncio.gather(*writers)
+    finally:
+        if not all(w.done() for w in writers):
+            # Interrupted: drop the queued batches and let the inserts in flight end, or
+            # they would recreate the database after the caller has dropped it.
+            while not queue.empty():
+                queue.get_nowait()
+            for _ in writers:
+                queue.put_nowait(None)
+            await bounded(asyncio.gather(*writers), "end the prefill's inserts")
+        await client.close()
     return done, time.perf_counter() - t0
 
 
@@ -564,6 +577,8 @@ async def run_phase(
     limits = httpx.Limits(
         max_connections=args.clients + 8, max_keepalive_connections=args.clients + 8
     )
+    spy: subprocess.Popen[bytes] | None = None
+    sampler: asyncio.Task[None] | None = None
     try:
         pid = await service.start()
         phase.ready_s.append(service.ready_s)
@@ -579,8 +594,7 @@ async def run_phase(
             stop = asyncio.Event()
             lag_before = len(phase.lag_ms)
             sampler = asyncio.create_task(load.sample_lag(phase, stop))
-            spy: subprocess.Popen[bytes] | None = None
-            raw = REPO / ".state" / "bench" / f"{NAME}-profile-{name}.txt"
+            raw = bench_dir() / f"{NAME}-profile-{name}.txt"
             raw.parent.mkdir(parents=True, exist_ok=True)
             if args.profile and name == "prefilled" and round_no == 0:
                 spy = subprocess.Popen(  # noqa: ASYNC220
@@ -642,6 +656,12 @@ async def run_phase(
                 await reads_at_rate(client, visible or ids, 200.0, read_seconds, phase)
             phase.rss_mib = max(phase.rss_mib, rss_peak_mib(pid))
     finally:
+        if sampler is not None and not sampler.done():  # interrupted mid-phase
+            sampler.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await sampler
+        if spy is not None and spy.poll() is None:
+            spy.kill()
         await service.stop()
     return round_rate
 
@@ -795,7 +815,19 @@ def rows_for(empty: Phase, full: Phase) -> list[dict[str, Any]]:
     return out
 
 
+async def drop_topics(kafka: str, prefix: str) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka)
+    await admin.start()
+    try:
+        mine = [t for t in await admin.list_topics() if t.startswith(prefix)]
+        if mine:
+            await admin.delete_topics(mine)
+    finally:
+        await admin.close()
+
+
 async def main(args: argparse.Namespace) -> None:
+    cancel_on_signals()  # SIGTERM/SIGINT: the finally blocks below drop what the run created
     started = datetime.now(UTC)
     port = os.environ.get("DUXUE_FERRETDB_PORT", "27017")
     infra = {
@@ -841,12 +873,13 @@ async def main(args: argparse.Namespace) -> None:
                         print(f"  {rate:,.1f} cmd/s, lag p99 {lag:,.0f} ms", flush=True)
                     finally:
                         if phase is empty:
-                            await mongo.drop_database(database)
+                            await bounded(mongo.drop_database(database), f"drop {database}")
                         else:  # what the round added beside the commits: the outbox
-                            await mongo[database]["outbox_pending"].drop()
+                            outbox = mongo[database]["outbox_pending"]
+                            await bounded(outbox.drop(), f"drop {database}.outbox_pending")
         finally:
             if not keep:
-                await mongo.drop_database(prefilled)
+                await bounded(mongo.drop_database(prefilled), f"drop {prefilled}")
             elif not args.prefilled_database:
                 print(
                     f"kept {prefilled} ({full.commits_before:,} commits and this run's); "
@@ -855,14 +888,8 @@ async def main(args: argparse.Namespace) -> None:
                     flush=True,
                 )
             await mongo.close()
-            admin = AIOKafkaAdminClient(bootstrap_servers=infra["kafka"])
-            await admin.start()
-            try:
-                mine = [t for t in await admin.list_topics() if t.startswith(infra["prefix"])]
-                if mine:
-                    await admin.delete_topics(mine)
-            finally:
-                await admin.close()
+            prefix = infra["prefix"]
+            await bounded(drop_topics(infra["kafka"], prefix), f"delete {prefix}* topics")
     rows = rows_for(empty, full)
     result = {
         "benchmark": NAME,
@@ -892,7 +919,7 @@ async def main(args: argparse.Namespace) -> None:
         "rows": rows,
         "profile": full.profile,
     }
-    out = REPO / ".state" / "bench" / f"{NAME}.json"
+    out = bench_dir() / f"{NAME}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
     width = max(len(r["figure"]) for r in rows)
@@ -948,4 +975,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(parse()))
+    try:
+        asyncio.run(main(parse()))
+    except asyncio.CancelledError:
+        sys.exit("interrupted: the run's databases and topics were dropped (a kept store stays)")

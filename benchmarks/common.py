@@ -12,6 +12,8 @@ import json
 import os
 import platform
 import resource
+import signal
+from collections.abc import Awaitable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +23,23 @@ from shared.settings import REPO_ROOT
 
 KAFKA_VERSION = "3.9.2"
 FERRETDB_VERSION = "1.24.2"
+
+
+def cancel_on_signals() -> None:
+    """SIGTERM and SIGINT cancel the running (main) task, so that its ``finally`` cleans up."""
+    task = asyncio.current_task()
+    assert task is not None
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, task.cancel)
+
+
+async def bounded(step: Awaitable[Any], what: str, seconds: float = 60.0) -> None:
+    """Await a clean-up step for ``seconds`` at most; say so instead of hanging or raising."""
+    try:
+        await asyncio.wait_for(step, seconds)
+    except Exception as exc:  # a clean-up step must not hide the next one
+        print(f"clean-up: {what} failed ({type(exc).__name__}: {exc}); drop it by hand")
 
 
 def bench_dir() -> Path:

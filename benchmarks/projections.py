@@ -43,12 +43,14 @@ import shared.contracts  # noqa: F401
 from benchmarks.common import (
     Row,
     RssSampler,
+    bounded,
     now_iso,
     peak_rss_mib,
     table,
     write_result,
 )
 from benchmarks.province import Size, simulate
+from benchmarks.province.model import MAX_MONTHS, MIN_SCHOOLS, months_arg, schools_arg
 from benchmarks.province.publish import Published, publish
 from shared.consumer import ConsumerConfig, all_partitions, assign_from, decode
 from shared.events import registry
@@ -335,16 +337,21 @@ async def rebuild_all(prefix: str, db_name: str, names: str) -> None:
 # -- the run ------------------------------------------------------------------------------
 
 
-async def cleanup(bench: Bench, client: Any) -> None:
-    await client.drop_database(bench.db.name)
-    admin = AIOKafkaAdminClient(bootstrap_servers=bench.kafka)
+async def drop_topics(kafka: str, prefix: str) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka)
     await admin.start()
     try:
-        names = [t for t in await admin.list_topics() if t.startswith(bench.prefix)]
+        names = [t for t in await admin.list_topics() if t.startswith(prefix)]
         if names:
             await admin.delete_topics(names)
     finally:
         await admin.close()
+
+
+async def cleanup(kafka: str, prefix: str, client: Any, db_name: str) -> None:
+    """Drop the run's database and topics, each step bounded (also after a SIGTERM)."""
+    await bounded(client.drop_database(db_name), f"drop {db_name}")
+    await bounded(drop_topics(kafka, prefix), f"delete {prefix}* topics")
 
 
 async def run(size: Size, args: argparse.Namespace) -> int:
@@ -353,16 +360,17 @@ async def run(size: Size, args: argparse.Namespace) -> int:
     mongo_uri = os.environ.get("MONGODB_URI", "mongodb://127.0.0.1:27017/?directConnection=true")
     stamp = f"{int(time.time())}{os.getpid() % 1000:03d}"
     prefix = f"benchproj{stamp}."
-    print(f"simulating {size.schools:,} schools × {size.months} months (seed {size.seed}) ...")
-    published = await publish(simulate(size), kafka, prefix)
-    print(f"published {published.totals.events:,} events in {published.seconds:.1f} s")
+    db_name = f"benchproj_{stamp}"
     client = mongo_client(mongo_uri)
     producer = make_producer(kafka, "bench-projections")
     await producer.start()
-    bench = Bench(kafka, prefix, client[f"benchproj_{stamp}"], producer, published)
     rows: list[Row] = []
     profile: list[str] = []
-    try:
+    try:  # publishing is inside: topics half-published when interrupted are dropped too
+        print(f"simulating {size.schools:,} schools × {size.months} months (seed {size.seed}) ...")
+        published = await publish(simulate(size), kafka, prefix)
+        print(f"published {published.totals.events:,} events in {published.seconds:.1f} s")
+        bench = Bench(kafka, prefix, client[db_name], producer, published)
         rows.append(
             Row(
                 "publish the simulated year (acks=all, batched)",
@@ -490,7 +498,7 @@ async def run(size: Size, args: argparse.Namespace) -> int:
         rows.append(Row("peak RSS of the benchmark process", peak_rss_mib(), "MiB"))
     finally:
         if not args.keep:
-            await cleanup(bench, client)
+            await cleanup(kafka, prefix, client, db_name)
         await producer.stop()
         await client.close()
     sizes = {
@@ -521,9 +529,19 @@ def main(argv: list[str] | None = None) -> int:
     group.add_argument(
         "--full", action="store_true", help=f"{FULL.schools} schools × {FULL.months} months"
     )
-    parser.add_argument("--schools", type=int)
-    parser.add_argument("--months", type=int)
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--schools",
+        type=schools_arg,
+        help=f"simulated schools, at least {MIN_SCHOOLS} (default: {QUICK.schools}; "
+        f"{FULL.schools} with --full)",
+    )
+    parser.add_argument(
+        "--months",
+        type=months_arg,
+        help=f"simulated months, 1..{MAX_MONTHS} (default: {QUICK.months}; "
+        f"{FULL.months} with --full)",
+    )
+    parser.add_argument("--seed", type=int, default=1, help="the seed (default: 1)")
     parser.add_argument("--peer-events", type=int, default=None, help="cap the peer's events")
     parser.add_argument("--peer-seconds", type=float, default=None, help="cap the peer's time")
     parser.add_argument(
@@ -559,7 +577,11 @@ def main(argv: list[str] | None = None) -> int:
         args.peer_events = 200_000 if args.full else 5_000
     if args.peer_seconds is None:
         args.peer_seconds = 300.0 if args.full else 30.0
-    return asyncio.run(_main(size, args))
+    try:
+        return asyncio.run(_main(size, args))
+    except asyncio.CancelledError:
+        print("interrupted: its topics and database were dropped (unless --keep)", file=sys.stderr)
+        return 130
 
 
 async def _main(size: Size, args: argparse.Namespace) -> int:

@@ -19,6 +19,7 @@ Proportions (scaled from the domain's province: 20 cities, 180 counties, 1,000 z
 
 from __future__ import annotations
 
+import argparse
 import random
 from dataclasses import dataclass, field
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -48,6 +49,41 @@ _KIND_NAMES = {
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 
 
+MIN_SCHOOLS, MAX_MONTHS = 10, 24
+
+
+def _int_in(text: str, low: int, high: int | None) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < low or (high is not None and value > high):
+        within = f"{low}..{high}" if high is not None else f"at least {low}"
+        raise argparse.ArgumentTypeError(f"{value} is out of range ({within})")
+    return value
+
+
+def schools_arg(text: str) -> int:
+    """``--schools`` of a CLI: an argparse error (not a traceback) below the minimum."""
+    return _int_in(text, MIN_SCHOOLS, None)
+
+
+def months_arg(text: str) -> int:
+    """``--months`` of a CLI: 1..24."""
+    return _int_in(text, 1, MAX_MONTHS)
+
+
+def start_arg(text: str) -> tuple[int, int]:
+    """``--start YYYY-MM``: the first simulated month, as (year, month)."""
+    try:
+        year, month = (int(part) for part in text.split("-"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a month YYYY-MM: {text!r}") from None
+    if not (2000 <= year <= 2100 and 1 <= month <= 12):
+        raise argparse.ArgumentTypeError(f"not a month YYYY-MM (2000-01..2100-12): {text!r}")
+    return year, month
+
+
 @dataclass(frozen=True)
 class Size:
     """How big a province to simulate; the defaults are the province of the domain."""
@@ -59,10 +95,10 @@ class Size:
     start_month: int = 1
 
     def __post_init__(self) -> None:
-        if self.schools < 10:
-            raise ValueError("simulate at least 10 schools")
-        if not 1 <= self.months <= 24:
-            raise ValueError("months must be 1..24")
+        if self.schools < MIN_SCHOOLS:
+            raise ValueError(f"simulate at least {MIN_SCHOOLS} schools")
+        if not 1 <= self.months <= MAX_MONTHS:
+            raise ValueError(f"months must be 1..{MAX_MONTHS}")
 
 
 @dataclass(frozen=True)

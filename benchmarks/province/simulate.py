@@ -461,7 +461,8 @@ def _month(em: Emitter, m: int) -> Iterator[EventEnvelope]:
         if comprehensive_month.get(z.zone_id) == m and len(schools) >= 3:
             yield from _comprehensive(em, z.zone_id, z.leader_id, schools, m, start)
         yield from _consolidations(em, z.zone_id, z.city, z.county, z.leader_id, schools, m)
-    for c in campaigns.values():
+    # ``campaigns`` maps each chosen zone to its city's campaign: close each campaign once
+    for c in {c.campaign_id: c for c in campaigns.values()}.values():
         where, office = _campaign_office(c)
         stream = em.stream(f"campaign-{c.campaign_id}", where, version=1)
         end = start + timedelta(days=month_days(start) - 1)

@@ -93,3 +93,17 @@ def test_every_projection_of_the_services_folds_the_year_without_a_failure() -> 
             applied += 1
         assert applied > 0, projection.name
         assert any(doc is not None for doc in docs.values()), projection.name
+
+
+def test_a_campaign_over_several_zones_is_issued_and_closed_once() -> None:
+    ids: set[object] = set()
+    kinds: Counter[str] = Counter()
+    zones_of: dict[str, set[str | None]] = {}
+    for event in simulate(Size(schools=300, months=2, seed=1)):
+        assert event.event_id not in ids, (event.stream_id, event.stream_version)
+        ids.add(event.event_id)
+        kinds[event.event_type.removeprefix("cn.duxue.")] += 1
+        if event.event_type.endswith("visits.visit_planned") and event.payload.get("campaign_id"):
+            zones_of.setdefault(event.payload["campaign_id"], set()).add(event.jurisdiction.zone)
+    assert any(len(zones) > 1 for zones in zones_of.values())  # the case that was emitted twice
+    assert kinds["visits.campaign_closed"] == kinds["visits.campaign_issued"] > 0
