@@ -397,7 +397,7 @@ async def run(size: Size, args: argparse.Namespace) -> int:
         if service is not None:
             await service.stop()
         if not args.keep:
-            await cleanup(bench, client)
+            await cleanup(bench.kafka, bench.prefix, client, bench.db.name)
         await producer.stop()
         await client.close()
     sizes = {
