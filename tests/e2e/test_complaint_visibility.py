@@ -224,8 +224,8 @@ def expected(route: str, role: str) -> int:
     if kind == "get":
         return 200 if role in VISIBLE[case] else 404
     if kind == "list":
-        if role in NO_LIST or (case == "school" and role == "other_principal"):
-            return 403  # aggregates only / a school outside their own
+        if role in NO_LIST or (case == "school" and role in ("other_principal", "other_county")):
+            return 403  # aggregates only / a school outside their own jurisdiction
         return 200
     if kind == "summary":
         return 200 if role in SUMMARY_READERS else 403
