@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
 import structlog
@@ -19,8 +19,9 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared import topics
+from shared.commands import StreamHandler
 from shared.consumer import ConsumerConfig, Supervisor
-from shared.events import EventRegistry
+from shared.events import EventPayload, EventRegistry
 from shared.eventstore import EventStore
 from shared.kafka import make_producer
 from shared.outbox import OutboxRelay
@@ -30,6 +31,7 @@ from shared.rebuild import flip, next_generation, rebuilding_runner, replay
 from shared.settings import ServiceSettings
 
 log = structlog.get_logger(__name__)
+S = TypeVar("S")
 
 
 def utcnow() -> datetime:
@@ -147,6 +149,22 @@ class Runtime:
         )
         checks["projections"] = "ok" if not loading else "loading: " + ", ".join(loading)
         return checks
+
+    def stream_handler(
+        self, source: str, initial: S, evolve: Callable[[S, EventPayload], S]
+    ) -> StreamHandler[S]:
+        """A handler of one aggregate's streams on this runtime's event store, its registry
+        and its relay (``source``: the CloudEvents source of the service's events)."""
+        return StreamHandler[S](
+            self.store,
+            self.registry,
+            source=source,
+            initial=initial,
+            evolve=evolve,
+            new_id=self.new_id,
+            on_append=self.relay.notify,
+            service=self.service,
+        )
 
     @property
     def consumer_config(self) -> ConsumerConfig:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from shared.commands import StreamHandler
-from shared.events import EventPayload, registry
+from shared.events import EventPayload
 from shared.runtime import Runtime
 
 S = TypeVar("S")
@@ -18,13 +18,4 @@ def stream_handler(
     runtime: Runtime, initial: S, evolve: Callable[[S, EventPayload], S]
 ) -> StreamHandler[S]:
     """A handler of one aggregate's streams on the runtime's event store and relay."""
-    return StreamHandler[S](
-        runtime.store,
-        registry,
-        source=SOURCE,
-        initial=initial,
-        evolve=evolve,
-        new_id=runtime.new_id,
-        on_append=runtime.relay.notify,
-        service=runtime.service,
-    )
+    return runtime.stream_handler(SOURCE, initial, evolve)

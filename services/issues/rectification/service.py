@@ -40,7 +40,6 @@ from shared.commands import CallerContext, CommandContext, Forbidden, NotFound, 
 from shared.deadlines import ensure_not_past
 from shared.directory.lookup import DirectoryLookup
 from shared.envelope import Actor
-from shared.events import registry
 from shared.eventstore import ConcurrencyConflict
 from shared.evidence.lookup import EvidenceLookup, check_evidence_refs
 from shared.jurisdiction import Jurisdiction
@@ -112,16 +111,7 @@ def ensure_notice_issuer(principal: Principal, where: Jurisdiction) -> None:
 
 def issue_streams(runtime: Runtime) -> StreamHandler[i.Issue]:
     """The issues' streams in the runtime's event store (one source for every issue)."""
-    return StreamHandler[i.Issue](
-        runtime.store,
-        registry,
-        source="/duxue/issues",
-        initial=i.Issue(),
-        evolve=i.evolve,
-        new_id=runtime.new_id,
-        on_append=runtime.relay.notify,
-        service=runtime.service,
-    )
+    return runtime.stream_handler("/duxue/issues", i.Issue(), i.evolve)
 
 
 Rule = Callable[["IssueService", LoadedIssue, Principal], Awaitable[None]]

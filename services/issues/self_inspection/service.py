@@ -62,7 +62,6 @@ from shared.commands import (
     StreamHandler,
 )
 from shared.directory.lookup import ReadModelDirectory
-from shared.events import registry
 from shared.jurisdiction import Jurisdiction
 from shared.projection import ReadModels
 from shared.runtime import Runtime
@@ -87,16 +86,7 @@ class SelfInspectionService:
         self.read_models = ReadModels(runtime.db, VIEW)
 
         def handler(initial: Any, evolve: Any) -> StreamHandler[Any]:
-            return StreamHandler(
-                runtime.store,
-                registry,
-                source="/duxue/issues",
-                initial=initial,
-                evolve=evolve,
-                new_id=runtime.new_id,
-                on_append=runtime.relay.notify,
-                service=runtime.service,
-            )
+            return runtime.stream_handler("/duxue/issues", initial, evolve)
 
         self._reports: StreamHandler[si.Report] = handler(si.Report(), si.evolve)
         self._consolidations: StreamHandler[si.Consolidation] = handler(

@@ -68,16 +68,7 @@ def own_office(principal: Principal, province: str | None = None) -> Office:
 
 def formula_streams(runtime: Runtime) -> StreamHandler[f.Formulas]:
     """The formulas' streams in the runtime's event store."""
-    return StreamHandler[f.Formulas](
-        runtime.store,
-        registry,
-        source="/duxue/reporting",
-        initial=f.Formulas(),
-        evolve=f.evolve,
-        new_id=runtime.new_id,
-        on_append=runtime.relay.notify,
-        service=runtime.service,
-    )
+    return runtime.stream_handler("/duxue/reporting", f.Formulas(), f.evolve)
 
 
 class CandidateSource(Protocol):

@@ -24,16 +24,7 @@ from shared.runtime import Runtime
 
 def report_streams(runtime: Runtime) -> StreamHandler[r.Report]:
     """The monthly reports' streams in the runtime's event store."""
-    return StreamHandler[r.Report](
-        runtime.store,
-        registry,
-        source="/duxue/reporting",
-        initial=r.Report(),
-        evolve=r.evolve,
-        new_id=runtime.new_id,
-        on_append=runtime.relay.notify,
-        service=runtime.service,
-    )
+    return runtime.stream_handler("/duxue/reporting", r.Report(), r.evolve)
 
 
 class UnitFigures(Protocol):
