@@ -59,8 +59,9 @@ from shared.contracts.complaints import (
     ComplaintChannel,
 )
 from shared.directory.filters import ensure_filter_within
-from shared.params import MAX_VERSION, PlausibleDate, Skip
-from shared.routing import Caller, IfMatch, Page, set_etag
+from shared.paging import Page, paged
+from shared.params import MAX_VERSION, PlausibleDate
+from shared.routing import Caller, IfMatch, PagedOrSkip, set_etag
 
 COMPLAINT_ID = r"^[0-9a-f]{32}$"
 
@@ -268,6 +269,7 @@ async def list_complaints(
     principal: CurrentPrincipal,
     reads: ComplaintReads,
     directory: Directory,
+    paging: PagedOrSkip,
     school_id: Annotated[str | None, Query(pattern=ID)] = None,
     county: Annotated[str | None, Query(pattern=r"^[0-9]{6}$")] = None,
     status_: Annotated[c.Status | None, Query(alias="status")] = None,
@@ -275,8 +277,6 @@ async def list_complaints(
     category: Annotated[ComplaintCategory | None, Query()] = None,
     answer_overdue: Annotated[bool | None, Query()] = None,
     handler_id: Annotated[str | None, Query(pattern=ID)] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    skip: Skip = 0,
 ) -> Page[dict[str, Any]]:
     """投诉列表 — the cases the caller may see, inside their jurisdiction, newest first,
     filtered before paging (offices above the county and integrators: 403, see
@@ -285,5 +285,5 @@ async def list_complaints(
         school_id, county, status_, channel, category, answer_overdue, handler_id
     )
     await ensure_filter_within(principal, directory, school_id=school_id)
-    total, items = await reads.page(principal, wanted, limit, skip)
-    return Page[dict[str, Any]](total=total, offset=skip, limit=limit, items=items)
+    total, items = await reads.page(principal, wanted, paging)
+    return paged(total, items, paging)

@@ -48,6 +48,7 @@ from services.issues.rectification import domain as i
 from shared.auth import Principal, Role, ensure_role, scope_filter
 from shared.commands import Forbidden, NotCaughtUp, NotFound
 from shared.contracts.complaints import ComplaintCategory, ComplaintChannel
+from shared.paging import Paging, find_page
 from shared.projection import ReadModels
 
 OFFICES = (Role.county_office, Role.city_office, Role.province_office)
@@ -250,7 +251,7 @@ class ComplaintQueries:
         return _shown(seen, doc)
 
     async def page(
-        self, principal: Principal, narrowed: ComplaintFilter, limit: int, skip: int
+        self, principal: Principal, narrowed: ComplaintFilter, paging: Paging
     ) -> tuple[int, list[dict[str, Any]]]:
         """``(total, rows)``: the cases the caller may see, newest first, narrowed (every
         filter in the query, so a page is never short); 403 for aggregates only."""
@@ -266,9 +267,9 @@ class ComplaintQueries:
         query |= equal
         query["$and"] = [{"$or": alternatives}, *conditions]
         complaints = await self._models.collection(COLLECTION)
-        total = await complaints.count_documents(query)
-        cursor = complaints.find(query, projection=LIST_FIELDS).sort("received_at", -1)
-        found = [_with_overdue(doc, today) async for doc in cursor.skip(skip).limit(limit)]
+        order = [("received_at", -1)]
+        total, found = await find_page(complaints, query, order, paging, LIST_FIELDS)
+        found = [_with_overdue(doc, today) for doc in found]
         seen = {d["complaint_id"]: access(principal, Case.of_doc(d), led) for d in found}
         found = [d for d in found if seen[d["complaint_id"]].visible]  # the filter is the rule
         live = [d["complaint_id"] for d in found if not d.get("erased")]

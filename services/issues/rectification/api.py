@@ -20,7 +20,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.issues.deps import Directory, IssueReads, Issues, Sweep
 from services.issues.rectification import domain as i
 from services.issues.rectification.queries import (
-    MAX_PAGE,
     EscalationFilter,
     IssueFilter,
     NoticeFilter,
@@ -31,8 +30,9 @@ from shared.commands import CallerContext
 from shared.contracts.issues import IssueSource
 from shared.contracts.visits import Severity
 from shared.directory.filters import ensure_filter_within
-from shared.params import PlausibleDate, Skip
-from shared.routing import Caller, IfMatch, Page, set_etag
+from shared.paging import Page, paged
+from shared.params import PlausibleDate
+from shared.routing import Caller, IfMatch, Paged, set_etag
 
 router = APIRouter(prefix="/issues", tags=["issues"])
 admin_router = APIRouter(tags=["admin"])
@@ -133,6 +133,7 @@ async def list_issues(
     principal: CurrentPrincipal,
     reads: IssueReads,
     directory: Directory,
+    paging: Paged,
     school_id: Annotated[str | None, Query(pattern=ID)] = None,
     zone: Annotated[str | None, Query(pattern=ID)] = None,
     county: Annotated[str | None, Query(pattern=COUNTY)] = None,
@@ -148,8 +149,6 @@ async def list_issues(
     notice: Annotated[NoticeFilter | None, Query()] = None,
     escalation: Annotated[EscalationFilter | None, Query()] = None,
     due_within_days: Annotated[int | None, Query(ge=0, le=366)] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
-    offset: Skip = 0,
 ) -> Page[dict[str, Any]]:
     """整改问题清单 — issues in your jurisdiction, filtered; newest deadline pressure first.
 
@@ -176,8 +175,8 @@ async def list_issues(
         due_within_days=due_within_days,
     )
     await ensure_filter_within(principal, directory, school_id=school_id, zone_id=zone)
-    total, items = await reads.page(principal, wanted, offset, limit)
-    return Page[dict[str, Any]](total=total, offset=offset, limit=limit, items=items)
+    total, items = await reads.page(principal, wanted, paging)
+    return paged(total, items, paging)
 
 
 @router.get("/{issue_id}", response_model=dict[str, Any])

@@ -21,8 +21,9 @@ from services.issues.self_inspection.commands import (
 from shared.auth import CurrentPrincipal, Principal, Role, ensure_role, ensure_sees, scope_filter
 from shared.directory.filters import ensure_filter_within
 from shared.jurisdiction import Jurisdiction
+from shared.paging import Page, find_page, paged
 from shared.params import PlausibleMonth, PlausibleWeek
-from shared.routing import Caller, IfMatch, set_etag
+from shared.routing import Caller, IfMatch, Paged, set_etag
 
 router = APIRouter(tags=["self-inspection"])
 
@@ -139,18 +140,18 @@ def _scope(principal: Principal, county: str | None, school: str | None) -> dict
     return scope_filter(principal, county=county, school_id=school)
 
 
-@router.get("/self-inspections", response_model=list[dict[str, Any]])
+@router.get("/self-inspections", response_model=Page[dict[str, Any]])
 async def list_reports(
     principal: CurrentPrincipal,
     reports: SelfInspections,
     directory: Directory,
+    paging: Paged,
     school: Annotated[str | None, Query(pattern=ID)] = None,
     county: Annotated[str | None, Query(pattern=DIVISION_CODE)] = None,
     zone: Annotated[str | None, Query(pattern=ID)] = None,
     month: Annotated[PlausibleMonth | None, Query()] = None,
     report_status: Annotated[Literal["filed", "late"] | None, Query(alias="status")] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 200,
-) -> list[dict[str, Any]]:
+) -> Page[dict[str, Any]]:
     """Reports in the caller's jurisdiction (a principal: their school's), newest month first."""
     query = _scope(principal, county, school)
     await ensure_filter_within(principal, directory, school_id=school, zone_id=zone)
@@ -161,8 +162,9 @@ async def list_reports(
     if report_status is not None:
         query["status"] = report_status
     coll = await reports.read_models.collection("reports")
-    cursor = coll.find(query, projection={"history": False}).sort([("month", -1), ("_id", 1)])
-    return [_public(d) async for d in cursor.limit(limit)]
+    shown = {"history": False, "_id": False}
+    total, rows = await find_page(coll, query, [("month", -1), ("_id", 1)], paging, shown)
+    return paged(total, rows, paging)
 
 
 def _public(doc: dict[str, Any]) -> dict[str, Any]:

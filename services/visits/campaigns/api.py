@@ -17,8 +17,9 @@ from services.visits.deps import CampaignReads, Campaigns
 from services.visits.names import ID, OFFICES, office_of
 from shared.auth import CurrentPrincipal, ensure_role
 from shared.contracts.checklists import CampaignTheme
+from shared.paging import Page, page_of
 from shared.params import MAX_VERSION, PlausibleDate
-from shared.routing import Caller, IfMatch, accept, accepted_model, set_etag
+from shared.routing import Caller, IfMatch, Paged, accept, accepted_model, set_etag
 from shared.service import RuntimeDep
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns"])
@@ -122,11 +123,12 @@ async def close_campaign(
 async def list_campaigns(
     principal: CurrentPrincipal,
     reads: CampaignReads,
+    paging: Paged,
     status_: Annotated[str | None, Query(alias="status", pattern="^(open|closed)$")] = None,
     theme: CampaignTheme | None = None,
-) -> list[dict[str, Any]]:
+) -> Page[dict[str, Any]]:
     """Campaigns issued inside the caller's jurisdiction or by an office above it."""
-    return await reads.page(principal, status_, theme)
+    return page_of(await reads.related(principal, status_, theme), paging)
 
 
 @router.get("/{campaign_id}")

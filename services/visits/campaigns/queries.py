@@ -35,16 +35,17 @@ class CampaignQueries:
         self._db = db
         self._models = ReadModels(db, CampaignsView.name)
 
-    async def page(
+    async def related(
         self, principal: Principal, status: str | None, theme: CampaignTheme | None
     ) -> list[dict[str, Any]]:
+        """The campaigns of the offices related to the caller, latest start first."""
         query: dict[str, Any] = {"province": principal.jurisdiction.province}
         if status is not None:
             query["status"] = status
         if theme is not None:
             query["theme"] = theme.value
         campaigns = await self._models.collection("campaigns")
-        docs = [d async for d in campaigns.find(query).sort("starts_on", -1).limit(500)]
+        docs = [d async for d in campaigns.find(query).sort([("starts_on", -1), ("_id", 1)])]
         return [public(d) for d in docs if related(principal, Jurisdiction.from_path(d["office"]))]
 
     async def visible(self, principal: Principal, campaign_id: str) -> dict[str, Any]:

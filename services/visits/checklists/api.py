@@ -15,9 +15,10 @@ from services.visits.names import ID
 from shared.auth import CurrentPrincipal
 from shared.commands import Forbidden, NotFound
 from shared.contracts.checklists import ChecklistItem
+from shared.paging import Page, page_of
 from shared.params import MAX_VERSION
 from shared.projection import ReadModels
-from shared.routing import Caller, IfMatch, accepted_model, set_etag
+from shared.routing import Caller, IfMatch, Paged, accepted_model, set_etag
 from shared.service import RuntimeDep
 
 router = APIRouter(prefix="/checklists", tags=["checklists"])
@@ -122,11 +123,14 @@ def _published(response: Response, checklist_id: str, written: Written) -> BaseM
 
 
 @router.get("")
-async def list_templates(principal: CurrentPrincipal, runtime: RuntimeDep) -> list[dict[str, Any]]:
+async def list_templates(
+    principal: CurrentPrincipal, runtime: RuntimeDep, paging: Paged
+) -> Page[dict[str, Any]]:
     """Templates the caller may use or owns: the platform's, its offices' and those below."""
     templates = await ReadModels(runtime.db, ChecklistsView.name).collection("templates")
-    docs = [d async for d in templates.find({}, projection={"_id": False}).sort("checklist_id")]
-    return [d for d in docs if visible(principal, d["owner_scope"])]
+    found = templates.find({}, projection={"_id": False}).sort([("checklist_id", 1), ("_id", 1)])
+    docs = [d async for d in found]
+    return page_of([d for d in docs if visible(principal, d["owner_scope"])], paging)
 
 
 @router.get("/{checklist_id}")

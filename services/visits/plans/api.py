@@ -16,8 +16,9 @@ from services.visits.plans.domain.plan import AcknowledgePlan, FilePlan, ReviseP
 from shared.auth import CurrentPrincipal, Role, ensure_role
 from shared.commands import Forbidden
 from shared.contracts.plans import PlanEntry
+from shared.paging import Page
 from shared.params import PlausibleDate, PlausibleMonth
-from shared.routing import Caller, IfMatch, accept, accepted_model, set_etag
+from shared.routing import Caller, IfMatch, Paged, accept, accepted_model, set_etag
 
 router = APIRouter(tags=["plans"])
 PLAN_ID = r"^[0-9A-Za-z_-]{2,40}-[0-9]{4}-[0-9]{2}$"
@@ -134,12 +135,13 @@ async def acknowledge_plan(
 async def list_plans(
     principal: CurrentPrincipal,
     reads: PlanReads,
+    paging: Paged,
     county: Annotated[str | None, Query(pattern=DIVISION_CODE)] = None,
     month: Annotated[PlausibleMonth | None, Query()] = None,
-) -> list[dict[str, Any]]:
+) -> Page[dict[str, Any]]:
     """Plans with their rule findings and the visits done so far: an office sees every
     plan filed in its jurisdiction (optionally one county), an inspector their own."""
-    return await reads.page(principal, county, month)
+    return await reads.page(principal, paging, county, month)
 
 
 @router.get("/plans/{plan_id}")

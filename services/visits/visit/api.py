@@ -39,8 +39,8 @@ from shared.contracts.visits import (
 )
 from shared.directory.filters import ensure_filter_within
 from shared.http import timeline_entry
-from shared.params import Skip
-from shared.routing import Caller, IfMatch, accept, accepted_model, set_etag
+from shared.paging import Page
+from shared.routing import Caller, IfMatch, PagedOrSkip, accept, accepted_model, set_etag
 from shared.service import RuntimeDep
 
 router = APIRouter(prefix="/visits", tags=["visits"])
@@ -189,21 +189,19 @@ async def list_visits(
     principal: CurrentPrincipal,
     reads: VisitReads,
     facts: DirectoryFacts,
+    paging: PagedOrSkip,
     school_id: Annotated[str | None, Query(pattern=ID)] = None,
     county: Annotated[str | None, Query(pattern=DIVISION_CODE)] = None,
     stage: Annotated[v.Stage | None, Query()] = None,
     kind: Annotated[VisitKind | None, Query()] = None,
     inspector_id: Annotated[str | None, Query(pattern=ID)] = None,
     campaign_id: Annotated[str | None, Query(pattern=ID)] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    skip: Skip = 0,
-) -> list[dict[str, Any]]:
+) -> Page[dict[str, Any]]:
     """Visits the caller sees (zones ignored), newest planned day first, with filters."""
     await ensure_filter_within(principal, facts, school_id=school_id)
     return await reads.page(
         principal,
-        limit,
-        skip,
+        paging,
         school_id=school_id,
         county=county,
         stage=stage.value if stage else None,

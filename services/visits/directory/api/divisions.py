@@ -9,7 +9,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.visits.deps import Directory
 from services.visits.directory.api.access import (
-    Limit,
     Name,
     Reason,
     ack,
@@ -21,8 +20,8 @@ from services.visits.directory.domain.division import RegisterDivision, RenameDi
 from services.visits.names import DIVISION_CODE
 from shared.auth import CurrentPrincipal
 from shared.contracts.directory import DivisionLevel
-from shared.params import Skip
-from shared.routing import Caller, IfMatch
+from shared.paging import Page
+from shared.routing import Caller, IfMatch, PagedOrSkip
 from shared.service import RuntimeDep
 
 router = APIRouter(tags=["directory"])
@@ -72,18 +71,17 @@ async def rename_division(
 async def list_divisions(
     principal: CurrentPrincipal,
     runtime: RuntimeDep,
+    paging: PagedOrSkip,
     parent_code: Annotated[str | None, Query(pattern=DIVISION_CODE)] = None,
     level: DivisionLevel | None = None,
-    limit: Limit = 500,
-    skip: Skip = 0,
-) -> list[dict[str, Any]]:
+) -> Page[dict[str, Any]]:
     """Division names (public facts: any signed-in user)."""
     query: dict[str, Any] = {}
     if parent_code is not None:
         query["parent_code"] = parent_code
     if level is not None:
         query["level"] = level.value
-    return await page(runtime, "divisions", query, "code", limit, skip)
+    return await page(runtime, "divisions", query, "code", paging)
 
 
 @router.get("/divisions/{code}")

@@ -10,7 +10,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.visits.deps import Directory
 from services.visits.directory.api.access import (
     Email,
-    Limit,
     Name,
     Phone,
     Reason,
@@ -26,9 +25,10 @@ from services.visits.directory.domain.inspector import CorrectInspector, Registe
 from services.visits.names import DIVISION_CODE, ID, OFFICES
 from shared.auth import CurrentPrincipal, Principal, Role, ensure_role, ensure_sees
 from shared.contracts.directory import Employment
-from shared.directory.lookup import listing_active_on
-from shared.params import PlausibleDate, Skip
-from shared.routing import Caller, IfMatch
+from shared.directory.lookup import active_query
+from shared.paging import Page
+from shared.params import PlausibleDate
+from shared.routing import Caller, IfMatch, Paged, PagedOrSkip
 from shared.runtime import Runtime
 from shared.service import RuntimeDep
 
@@ -92,14 +92,13 @@ async def correct_inspector(
 async def list_inspectors(
     principal: CurrentPrincipal,
     runtime: RuntimeDep,
+    paging: PagedOrSkip,
     county: Annotated[str | None, Query(pattern=DIVISION_CODE)] = None,
-    limit: Limit = 200,
-    skip: Skip = 0,
-) -> list[dict[str, Any]]:
+) -> Page[dict[str, Any]]:
     """Inspectors of the offices inside the caller's jurisdiction."""
     ensure_role(principal, *STAFF)
     query = scope_query(principal, county)
-    return await page(runtime, "inspectors", query, "inspector_id", limit, skip)
+    return await page(runtime, "inspectors", query, "inspector_id", paging)
 
 
 async def _inspector(runtime: Runtime, principal: Principal, inspector_id: str) -> dict[str, Any]:
@@ -123,9 +122,10 @@ async def inspector_listings(
     inspector_id: str,
     principal: CurrentPrincipal,
     runtime: RuntimeDep,
+    paging: Paged,
     active_on: PlausibleDate | None = None,
-) -> list[dict[str, Any]]:
+) -> Page[dict[str, Any]]:
     """The schools an inspector is (or was) listed at; ``active_on`` keeps one day's."""
     await _inspector(runtime, principal, inspector_id)
-    docs = await page(runtime, "listings", {"inspector_id": inspector_id}, "listing_id", 1000, 0)
-    return [d for d in docs if active_on is None or listing_active_on(d, active_on)]
+    query = {"inspector_id": inspector_id, **active_query(active_on)}
+    return await page(runtime, "listings", query, "listing_id", paging)

@@ -25,8 +25,8 @@ from services.visits.directory.queries import school_jurisdiction
 from services.visits.names import DIVISION_CODE, ID
 from shared.auth import CurrentPrincipal, Principal, ensure_role, ensure_sees
 from shared.contracts.directory import Location, SchoolKind
-from shared.params import Skip
-from shared.routing import Caller, IfMatch, accept, accepted_model
+from shared.paging import Page
+from shared.routing import Caller, IfMatch, PagedOrSkip, accept, accepted_model
 from shared.runtime import Runtime
 from shared.service import RuntimeDep
 
@@ -159,10 +159,9 @@ async def school_listings(
 async def list_schools(
     principal: CurrentPrincipal,
     runtime: RuntimeDep,
+    paging: PagedOrSkip,
     county: Annotated[str | None, Query(pattern=DIVISION_CODE)] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-    skip: Skip = 0,
-) -> list[dict[str, Any]]:
-    """Schools inside the caller's jurisdiction, optionally of one county."""
+) -> Page[dict[str, Any]]:
+    """Schools inside the caller's jurisdiction, optionally of one county, by id."""
     query = scope_query(principal, county)
-    return await page(runtime, "schools", query, "school_id", limit, skip)
+    return await page(runtime, "schools", query, "school_id", paging)

@@ -10,7 +10,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.visits.deps import Directory
 from services.visits.directory.api.access import (
     READERS,
-    Limit,
     Name,
     Reason,
     ack,
@@ -23,8 +22,8 @@ from services.visits.directory.domain.zone import CorrectZone, EstablishZone
 from services.visits.names import DIVISION_CODE, ID
 from shared.auth import CurrentPrincipal, ensure_role
 from shared.contracts.directory import ZoneLevel
-from shared.params import Skip
-from shared.routing import Caller, IfMatch
+from shared.paging import Page
+from shared.routing import Caller, IfMatch, PagedOrSkip
 from shared.service import RuntimeDep
 
 router = APIRouter(tags=["directory"])
@@ -89,17 +88,16 @@ async def correct_zone(
 async def list_zones(
     principal: CurrentPrincipal,
     runtime: RuntimeDep,
+    paging: PagedOrSkip,
     county: Annotated[str | None, Query(pattern=DIVISION_CODE)] = None,
-    limit: Limit = 200,
-    skip: Skip = 0,
-) -> list[dict[str, Any]]:
+) -> Page[dict[str, Any]]:
     """Zones inside the caller's jurisdiction, optionally of one county."""
     ensure_role(principal, *READERS)
     query = scope_query(principal, county)
     query.pop("school_id", None)
     if principal.jurisdiction.school is not None:
         query["zone_id"] = principal.jurisdiction.zone or "-"
-    return await page(runtime, "zones", query, "zone_id", limit, skip)
+    return await page(runtime, "zones", query, "zone_id", paging)
 
 
 @router.get("/zones/{zone_id}")
