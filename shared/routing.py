@@ -18,13 +18,17 @@ from pydantic import BaseModel, create_model
 
 from shared.auth import CurrentPrincipal
 from shared.commands import CallerContext
+from shared.freshness import Freshness
 from shared.http import parse_if_match
 from shared.paging import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, Page, Paging
-from shared.service import command_context
+from shared.params import MAX_VERSION
+from shared.service import RuntimeDep, command_context
 
 __all__ = [
     "Caller",
+    "Fresh",
     "IfMatch",
+    "MinVersionQuery",
     "Page",
     "Paged",
     "PagedOrSkip",
@@ -97,6 +101,21 @@ def _paging_or_skip(
         )
     return Paging(offset if offset is not None else (skip or 0), limit)
 
+
+MIN_VERSION_HELP = (
+    "等待读取模型达到的版本（上一步返回的 ETag），超时 503 "
+    "(wait until the read model shows this version of the resource; 503 past 5 s)"
+)
+MinVersionQuery = Annotated[int | None, Query(ge=1, le=MAX_VERSION, description=MIN_VERSION_HELP)]
+
+
+def _fresh(runtime: RuntimeDep, min_version: MinVersionQuery = None) -> Freshness:
+    return Freshness(runtime.store, min_version)
+
+
+Fresh = Annotated[Freshness, Depends(_fresh)]
+"""``?min_version=n`` of a single-resource GET: read one's own write (see
+:mod:`shared.freshness`; 503 when the read model has not shown it in time)."""
 
 Paged = Annotated[Paging, Depends(_paging)]
 """``?offset=&limit=`` of a list route (422 naming the parameter out of bounds)."""

@@ -60,8 +60,8 @@ from shared.contracts.complaints import (
 )
 from shared.directory.filters import ensure_filter_within
 from shared.paging import Page, paged
-from shared.params import MAX_VERSION, PlausibleDate
-from shared.routing import Caller, IfMatch, PagedOrSkip, set_etag
+from shared.params import PlausibleDate
+from shared.routing import Caller, IfMatch, MinVersionQuery, PagedOrSkip, set_etag
 
 COMPLAINT_ID = r"^[0-9a-f]{32}$"
 
@@ -251,10 +251,7 @@ async def get_complaint(
     principal: CurrentPrincipal,
     reads: ComplaintReads,
     response: Response,
-    min_version: Annotated[
-        int | None,
-        Query(ge=1, le=MAX_VERSION, description="等待读取模型达到的版本（上一步返回的 ETag）"),
-    ] = None,
+    min_version: MinVersionQuery = None,
 ) -> dict[str, Any]:
     """一件投诉 — its state, the timeline, the linked issue; the contact for handlers only;
     the facts only for the school's principal; 404 for anyone else. Waits until the read

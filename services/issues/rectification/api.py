@@ -32,7 +32,7 @@ from shared.contracts.visits import Severity
 from shared.directory.filters import ensure_filter_within
 from shared.paging import Page, paged
 from shared.params import PlausibleDate
-from shared.routing import Caller, IfMatch, Paged, set_etag
+from shared.routing import Caller, Fresh, IfMatch, Paged, set_etag
 
 router = APIRouter(prefix="/issues", tags=["issues"])
 admin_router = APIRouter(tags=["admin"])
@@ -181,10 +181,11 @@ async def list_issues(
 
 @router.get("/{issue_id}", response_model=dict[str, Any])
 async def get_issue(
-    issue_id: str, principal: CurrentPrincipal, reads: IssueReads, response: Response
+    issue_id: str, principal: CurrentPrincipal, reads: IssueReads, response: Response, fresh: Fresh
 ) -> Any:
-    """一个整改问题 — the issue with its plan, progress, verification, escalation, notice."""
-    issue = await reads.one(principal, issue_id)
+    """一个整改问题 — the issue with its plan, progress, verification, escalation, notice
+    (``min_version``: once the read model shows that version)."""
+    issue = await reads.one(principal, issue_id, fresh)
     if isinstance(issue, dict) and isinstance(issue.get("version"), int):
         set_etag(response, issue["version"])
     return issue

@@ -24,6 +24,7 @@ from services.issues.rectification.visit_origins import origin_of
 from shared.auth import Principal, ensure_sees, scope_filter
 from shared.contracts.issues import IssueSource
 from shared.contracts.visits import Severity
+from shared.freshness import Freshness
 from shared.http import timeline_entry
 from shared.jurisdiction import Jurisdiction
 from shared.paging import Paging, find_page
@@ -154,8 +155,13 @@ class IssueQueries:
         coll = await self._issues()
         return await find_page(coll, query, [("deadline", 1), ("_id", 1)], paging)
 
-    async def one(self, principal: Principal, issue_id: str) -> dict[str, Any]:
+    async def one(
+        self, principal: Principal, issue_id: str, fresh: Freshness | None = None
+    ) -> dict[str, Any]:
+        """The issue if the caller may see it, once it shows ``fresh``'s version."""
         coll = await self._issues()
+        if fresh is not None:
+            await fresh.at_least(coll, {"_id": issue_id}, i.stream_id(issue_id))
         doc = await coll.find_one({"_id": issue_id})
         if doc is None:
             raise UnknownIssue(issue_id)

@@ -23,7 +23,7 @@ from shared.directory.filters import ensure_filter_within
 from shared.jurisdiction import Jurisdiction
 from shared.paging import Page, find_page, paged
 from shared.params import PlausibleMonth, PlausibleWeek
-from shared.routing import Caller, IfMatch, Paged, set_etag
+from shared.routing import Caller, Fresh, IfMatch, Paged, set_etag
 
 router = APIRouter(tags=["self-inspection"])
 
@@ -177,9 +177,11 @@ async def get_report(
     principal: CurrentPrincipal,
     reports: SelfInspections,
     response: Response,
+    fresh: Fresh,
 ) -> dict[str, Any]:
     """One report with its current problems, what is tracked, and its history."""
     coll = await reports.read_models.collection("reports")
+    await fresh.at_least(coll, {"_id": report_id}, si.stream_id(report_id))
     doc = await coll.find_one({"_id": report_id})
     if doc is None:
         raise UnknownReport(report_id)

@@ -19,7 +19,7 @@ from shared.auth import CurrentPrincipal, ensure_role
 from shared.contracts.checklists import CampaignTheme
 from shared.paging import Page, page_of
 from shared.params import MAX_VERSION, PlausibleDate
-from shared.routing import Caller, IfMatch, Paged, accept, accepted_model, set_etag
+from shared.routing import Caller, Fresh, IfMatch, Paged, accept, accepted_model, set_etag
 from shared.service import RuntimeDep
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns"])
@@ -133,9 +133,13 @@ async def list_campaigns(
 
 @router.get("/{campaign_id}")
 async def get_campaign(
-    campaign_id: CampaignId, principal: CurrentPrincipal, reads: CampaignReads, response: Response
+    campaign_id: CampaignId,
+    principal: CurrentPrincipal,
+    reads: CampaignReads,
+    response: Response,
+    fresh: Fresh,
 ) -> dict[str, Any]:
-    campaign = public(await reads.visible(principal, campaign_id))
+    campaign = public(await reads.visible(principal, campaign_id, fresh))
     if isinstance(campaign.get("version"), int):
         set_etag(response, campaign["version"])
     return campaign

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Response, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from services.visits.checklists.domain import RetireChecklist
+from services.visits.checklists.domain import RetireChecklist, stream_id
 from services.visits.checklists.service import NewVersion, Written, visible
 from services.visits.checklists.view import ChecklistsView, version_key
 from services.visits.deps import Checklists
@@ -18,7 +18,7 @@ from shared.contracts.checklists import ChecklistItem
 from shared.paging import Page, page_of
 from shared.params import MAX_VERSION
 from shared.projection import ReadModels
-from shared.routing import Caller, IfMatch, Paged, accepted_model, set_etag
+from shared.routing import Caller, Fresh, IfMatch, Paged, accepted_model, set_etag
 from shared.service import RuntimeDep
 
 router = APIRouter(prefix="/checklists", tags=["checklists"])
@@ -135,11 +135,17 @@ async def list_templates(
 
 @router.get("/{checklist_id}")
 async def get_template(
-    checklist_id: ChecklistId, principal: CurrentPrincipal, runtime: RuntimeDep, response: Response
+    checklist_id: ChecklistId,
+    principal: CurrentPrincipal,
+    runtime: RuntimeDep,
+    response: Response,
+    fresh: Fresh,
 ) -> dict[str, Any]:
     """A template with its newest version's items; ``ETag``: its stream's version."""
     models = ReadModels(runtime.db, ChecklistsView.name)
-    template = await (await models.collection("templates")).find_one({"_id": checklist_id})
+    templates = await models.collection("templates")
+    await fresh.at_least(templates, {"_id": checklist_id}, stream_id(checklist_id))
+    template = await templates.find_one({"_id": checklist_id})
     if template is None:
         raise NotFound(f"督查记载表 {checklist_id} 不存在 (unknown checklist)")
     if not visible(principal, template["owner_scope"]):

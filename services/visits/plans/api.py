@@ -18,7 +18,7 @@ from shared.commands import Forbidden
 from shared.contracts.plans import PlanEntry
 from shared.paging import Page
 from shared.params import PlausibleDate, PlausibleMonth
-from shared.routing import Caller, IfMatch, Paged, accept, accepted_model, set_etag
+from shared.routing import Caller, Fresh, IfMatch, Paged, accept, accepted_model, set_etag
 
 router = APIRouter(tags=["plans"])
 PLAN_ID = r"^[0-9A-Za-z_-]{2,40}-[0-9]{4}-[0-9]{2}$"
@@ -146,10 +146,13 @@ async def list_plans(
 
 @router.get("/plans/{plan_id}")
 async def get_plan(
-    plan_id: PlanId, principal: CurrentPrincipal, reads: PlanReads
+    plan_id: PlanId, principal: CurrentPrincipal, reads: PlanReads, response: Response, fresh: Fresh
 ) -> dict[str, Any]:
-    """One plan with its rule findings and the visits done so far."""
-    return await reads.one(principal, plan_id)
+    """One plan with its rule findings and the visits done so far (``ETag``: its version)."""
+    plan = await reads.one(principal, plan_id, fresh)
+    if isinstance(plan.get("version"), int):
+        set_etag(response, plan["version"])
+    return plan
 
 
 @router.put("/frequency-rules", response_model=dict[str, Any])

@@ -40,7 +40,7 @@ from shared.contracts.visits import (
 from shared.directory.filters import ensure_filter_within
 from shared.http import timeline_entry
 from shared.paging import Page
-from shared.routing import Caller, IfMatch, PagedOrSkip, accept, accepted_model, set_etag
+from shared.routing import Caller, Fresh, IfMatch, PagedOrSkip, accept, accepted_model, set_etag
 from shared.service import RuntimeDep
 
 router = APIRouter(prefix="/visits", tags=["visits"])
@@ -175,10 +175,11 @@ async def close_visit(visit_id: str, body: SummaryBody, send: Send) -> BaseModel
 
 @router.get("/{visit_id}")
 async def get_visit(
-    visit_id: str, principal: CurrentPrincipal, reads: VisitReads, response: Response
+    visit_id: str, principal: CurrentPrincipal, reads: VisitReads, response: Response, fresh: Fresh
 ) -> dict[str, Any]:
-    """一次督导的全部情况 — a visit with sign-ins, findings, feedback and outcome."""
-    visit = await reads.one(visit_id, principal)
+    """一次督导的全部情况 — a visit with sign-ins, findings, feedback and outcome
+    (``min_version``: once the read model shows that version)."""
+    visit = await reads.one(visit_id, principal, fresh)
     if isinstance(visit.get("version"), int):
         set_etag(response, visit["version"])
     return visit

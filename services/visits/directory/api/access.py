@@ -19,6 +19,7 @@ from services.visits.directory.view import VIEW
 from services.visits.names import OFFICES
 from shared.auth import Principal, Role, ensure_sees, scope_filter
 from shared.deadlines import local_day
+from shared.freshness import Freshness
 from shared.jurisdiction import Jurisdiction
 from shared.paging import Page, Paging, find_page, paged
 from shared.projection import ReadModels
@@ -47,8 +48,19 @@ async def read_model(runtime: Runtime, collection: str) -> Any:
     return await ReadModels(runtime.db, VIEW).collection(collection)
 
 
-async def find_doc(runtime: Runtime, collection: str, kind: str, entry_id: str) -> dict[str, Any]:
+async def find_doc(
+    runtime: Runtime,
+    collection: str,
+    kind: str,
+    entry_id: str,
+    fresh: Freshness | None = None,
+    stream_id: str = "",
+) -> dict[str, Any]:
+    """An entry of the read model (404 unknown), once it shows ``fresh``'s version of
+    ``stream_id``."""
     coll = await read_model(runtime, collection)
+    if fresh is not None:
+        await fresh.at_least(coll, {"_id": entry_id}, stream_id)
     doc: dict[str, Any] | None = await coll.find_one({"_id": entry_id}, projection={"_id": False})
     if doc is None:
         raise UnknownEntry(kind, entry_id)

@@ -16,12 +16,12 @@ from services.visits.directory.api.access import (
     page,
     tagged,
 )
-from services.visits.directory.domain.division import RegisterDivision, RenameDivision
+from services.visits.directory.domain.division import RegisterDivision, RenameDivision, stream_id
 from services.visits.names import DIVISION_CODE
 from shared.auth import CurrentPrincipal
 from shared.contracts.directory import DivisionLevel
 from shared.paging import Page
-from shared.routing import Caller, IfMatch, PagedOrSkip
+from shared.routing import Caller, Fresh, IfMatch, PagedOrSkip
 from shared.service import RuntimeDep
 
 router = APIRouter(tags=["directory"])
@@ -86,6 +86,7 @@ async def list_divisions(
 
 @router.get("/divisions/{code}")
 async def get_division(
-    code: str, principal: CurrentPrincipal, runtime: RuntimeDep, response: Response
+    code: str, principal: CurrentPrincipal, runtime: RuntimeDep, response: Response, fresh: Fresh
 ) -> dict[str, Any]:
-    return tagged(response, await find_doc(runtime, "divisions", "division", code))
+    doc = await find_doc(runtime, "divisions", "division", code, fresh, stream_id(code))
+    return tagged(response, doc)

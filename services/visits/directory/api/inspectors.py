@@ -21,14 +21,19 @@ from services.visits.directory.api.access import (
     tagged,
     where_of,
 )
-from services.visits.directory.domain.inspector import CorrectInspector, RegisterInspector
+from services.visits.directory.domain.inspector import (
+    CorrectInspector,
+    RegisterInspector,
+    stream_id,
+)
 from services.visits.names import DIVISION_CODE, ID, OFFICES
 from shared.auth import CurrentPrincipal, Principal, Role, ensure_role, ensure_sees
 from shared.contracts.directory import Employment
 from shared.directory.lookup import active_query
+from shared.freshness import Freshness
 from shared.paging import Page
 from shared.params import PlausibleDate
-from shared.routing import Caller, IfMatch, Paged, PagedOrSkip
+from shared.routing import Caller, Fresh, IfMatch, Paged, PagedOrSkip
 from shared.runtime import Runtime
 from shared.service import RuntimeDep
 
@@ -101,10 +106,13 @@ async def list_inspectors(
     return await page(runtime, "inspectors", query, "inspector_id", paging)
 
 
-async def _inspector(runtime: Runtime, principal: Principal, inspector_id: str) -> dict[str, Any]:
+async def _inspector(
+    runtime: Runtime, principal: Principal, inspector_id: str, fresh: Freshness | None = None
+) -> dict[str, Any]:
     """An inspector's entry: their own, or one inside an office's or colleague's reach."""
     ensure_role(principal, *STAFF)
-    doc = await find_doc(runtime, "inspectors", "inspector", inspector_id)
+    stream = stream_id(inspector_id)
+    doc = await find_doc(runtime, "inspectors", "inspector", inspector_id, fresh, stream)
     if doc["inspector_id"] != principal.user_id:
         ensure_sees(principal, where_of(doc))
     return doc
@@ -112,9 +120,13 @@ async def _inspector(runtime: Runtime, principal: Principal, inspector_id: str) 
 
 @router.get("/inspectors/{inspector_id}")
 async def get_inspector(
-    inspector_id: str, principal: CurrentPrincipal, runtime: RuntimeDep, response: Response
+    inspector_id: str,
+    principal: CurrentPrincipal,
+    runtime: RuntimeDep,
+    response: Response,
+    fresh: Fresh,
 ) -> dict[str, Any]:
-    return tagged(response, await _inspector(runtime, principal, inspector_id))
+    return tagged(response, await _inspector(runtime, principal, inspector_id, fresh))
 
 
 @router.get("/inspectors/{inspector_id}/listings")

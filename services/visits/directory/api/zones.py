@@ -13,17 +13,18 @@ from services.visits.directory.api.access import (
     Name,
     Reason,
     ack,
+    find_doc,
     page,
     scope_query,
-    seen_doc,
     tagged,
+    where_of,
 )
-from services.visits.directory.domain.zone import CorrectZone, EstablishZone
+from services.visits.directory.domain.zone import CorrectZone, EstablishZone, stream_id
 from services.visits.names import DIVISION_CODE, ID
-from shared.auth import CurrentPrincipal, ensure_role
+from shared.auth import CurrentPrincipal, ensure_role, ensure_sees
 from shared.contracts.directory import ZoneLevel
 from shared.paging import Page
-from shared.routing import Caller, IfMatch, PagedOrSkip
+from shared.routing import Caller, Fresh, IfMatch, PagedOrSkip
 from shared.service import RuntimeDep
 
 router = APIRouter(tags=["directory"])
@@ -102,7 +103,13 @@ async def list_zones(
 
 @router.get("/zones/{zone_id}")
 async def get_zone(
-    zone_id: str, principal: CurrentPrincipal, runtime: RuntimeDep, response: Response
+    zone_id: str,
+    principal: CurrentPrincipal,
+    runtime: RuntimeDep,
+    response: Response,
+    fresh: Fresh,
 ) -> dict[str, Any]:
     ensure_role(principal, *READERS)
-    return tagged(response, await seen_doc(runtime, principal, "zones", "zone", zone_id))
+    doc = await find_doc(runtime, "zones", "zone", zone_id, fresh, stream_id(zone_id))
+    ensure_sees(principal, where_of(doc))
+    return tagged(response, doc)
