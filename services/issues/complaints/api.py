@@ -35,6 +35,8 @@ from services.issues.complaints.schemas import (
     ID,
     Accepted,
     AnswerBody,
+    ComplaintOut,
+    ComplaintSummary,
     Erased,
     ErasureBody,
     IssueBody,
@@ -229,7 +231,7 @@ async def erase(
 # (services.issues.complaints.queries: who sees what, from the read model)
 
 
-@router.get("/summary", response_model=dict[str, Any])
+@router.get("/summary", response_model=ComplaintSummary)
 async def summary(
     principal: CurrentPrincipal,
     reads: ComplaintReads,
@@ -245,7 +247,7 @@ async def summary(
     return await reads.summary(principal, county, school_id, received_from, received_to)
 
 
-@router.get("/{complaint_id}", response_model=dict[str, Any])
+@router.get("/{complaint_id}", response_model=ComplaintOut)
 async def get_complaint(
     complaint_id: ComplaintId,
     principal: CurrentPrincipal,
@@ -261,7 +263,7 @@ async def get_complaint(
     return doc
 
 
-@router.get("", response_model=Page[dict[str, Any]])
+@router.get("", response_model=Page[ComplaintOut])
 async def list_complaints(
     principal: CurrentPrincipal,
     reads: ComplaintReads,

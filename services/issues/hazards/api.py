@@ -16,6 +16,7 @@ from fastapi import APIRouter, Query, Response
 
 from services.issues.deps import Directory
 from services.issues.hazards.register import VIEW, HazardStatus
+from shared.answers import Located
 from shared.auth import CurrentPrincipal, Principal, scope_filter
 from shared.directory.filters import ensure_filter_within
 from shared.directory.lookup import DirectoryLookup
@@ -25,6 +26,26 @@ from shared.projection import ReadModels
 from shared.routing import PagedOrSkip
 from shared.runtime import Runtime
 from shared.service import RuntimeDep
+
+
+class HazardOut(Located):
+    """A row of the hazard register (隐患台账), with the directory's names."""
+
+    issue_id: str
+    school_id: str
+    school_name: str | None
+    county: str
+    hazard_no: str | None
+    year: int | None
+    seq: int | None
+    status: str
+    status_label: str
+    severity: str
+    severity_label: str | None
+    verified_by: str | None
+    verified_by_name: str | None
+    version: int
+
 
 router = APIRouter(tags=["hazards"])
 
@@ -100,7 +121,7 @@ async def _hazards(
     return paged(total, rows, paging)
 
 
-@router.get("/hazards", response_model=Page[dict[str, Any]])
+@router.get("/hazards", response_model=Page[HazardOut])
 async def list_hazards(
     principal: CurrentPrincipal,
     runtime: RuntimeDep,

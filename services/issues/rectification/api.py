@@ -25,6 +25,7 @@ from services.issues.rectification.queries import (
     NoticeFilter,
 )
 from services.issues.rectification.service import CallerCommand, IssueService
+from shared.answers import Located
 from shared.auth import CurrentPrincipal, Role, ensure_role
 from shared.commands import CallerContext
 from shared.contracts.issues import IssueSource
@@ -33,6 +34,41 @@ from shared.directory.filters import ensure_filter_within
 from shared.paging import Page, paged
 from shared.params import PlausibleDate
 from shared.routing import Caller, Fresh, IfMatch, Paged, set_etag
+
+
+class IssueOut(Located):
+    """A rectification issue (整改问题) with its plan, progress, verification, escalation
+    and notice."""
+
+    issue_id: str
+    school_id: str
+    county: str
+    zone: str
+    source: str
+    source_ref: str | None
+    visit_id: str | None
+    finding_id: str | None
+    item_code: str
+    item_title: str
+    description: str
+    requirement: str
+    severity: str
+    major_kind: str | None
+    safety: bool
+    stage: str
+    stage_label: str
+    open: bool
+    overdue: bool
+    deadline: str
+    original_deadline: str
+    responsible_inspector_id: str
+    plan: dict[str, Any] | None
+    progress: list[dict[str, Any]]
+    verification: dict[str, Any] | None
+    escalation: dict[str, Any] | None
+    notice: dict[str, Any] | None
+    version: int
+
 
 router = APIRouter(prefix="/issues", tags=["issues"])
 admin_router = APIRouter(tags=["admin"])
@@ -128,7 +164,7 @@ Step = Annotated[IssueStep, Depends(_issue_step)]
 # ---------------------------------------------------------------- reads
 
 
-@router.get("", response_model=Page[dict[str, Any]])
+@router.get("", response_model=Page[IssueOut])
 async def list_issues(
     principal: CurrentPrincipal,
     reads: IssueReads,
@@ -179,7 +215,7 @@ async def list_issues(
     return paged(total, items, paging)
 
 
-@router.get("/{issue_id}", response_model=dict[str, Any])
+@router.get("/{issue_id}", response_model=IssueOut)
 async def get_issue(
     issue_id: str, principal: CurrentPrincipal, reads: IssueReads, response: Response, fresh: Fresh
 ) -> Any:

@@ -18,12 +18,44 @@ from services.issues.self_inspection.commands import (
     UnknownReport,
     parse_week,
 )
+from shared.answers import Document, Located
 from shared.auth import CurrentPrincipal, Principal, Role, ensure_role, ensure_sees, scope_filter
 from shared.directory.filters import ensure_filter_within
 from shared.jurisdiction import Jurisdiction
 from shared.paging import Page, find_page, paged
 from shared.params import PlausibleMonth, PlausibleWeek
 from shared.routing import Caller, Fresh, IfMatch, Paged, set_etag
+
+
+class ReportDoc(Located):
+    """A monthly self-inspection report (月自查问题报告单); the list leaves out ``history``."""
+
+    report_id: str
+    school_id: str
+    county: str
+    zone_id: str
+    month: str
+    status: str
+    late: bool
+    deadline: str
+    revision: int
+    problem_count: int
+    safety_hazards: int
+    problems: list[dict[str, Any]]
+    tracked: list[dict[str, Any]]
+    version: int
+
+
+class ZoneWeek(Document):
+    """A zone's ISO week: each school's reports of the months it touches, the counts, the
+    consolidation (if recorded)."""
+
+    zone_id: str
+    week: str
+    months: list[str]
+    schools: list[dict[str, Any]]
+    consolidation: dict[str, Any] | None
+
 
 router = APIRouter(tags=["self-inspection"])
 
@@ -140,7 +172,7 @@ def _scope(principal: Principal, county: str | None, school: str | None) -> dict
     return scope_filter(principal, county=county, school_id=school)
 
 
-@router.get("/self-inspections", response_model=Page[dict[str, Any]])
+@router.get("/self-inspections", response_model=Page[ReportDoc])
 async def list_reports(
     principal: CurrentPrincipal,
     reports: SelfInspections,
@@ -171,7 +203,7 @@ def _public(doc: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in doc.items() if k != "_id"}
 
 
-@router.get("/self-inspections/{report_id}", response_model=dict[str, Any])
+@router.get("/self-inspections/{report_id}", response_model=ReportDoc)
 async def get_report(
     report_id: Annotated[str, Path(pattern=REPORT_ID)],
     principal: CurrentPrincipal,
@@ -196,7 +228,7 @@ async def get_report(
     return _public(doc)
 
 
-@router.get("/zones/{zone_id}/self-inspections", response_model=dict[str, Any])
+@router.get("/zones/{zone_id}/self-inspections", response_model=ZoneWeek)
 async def zone_week(
     zone_id: Annotated[str, Path(pattern=ID)],
     principal: CurrentPrincipal,

@@ -12,6 +12,7 @@ from services.visits.checklists.service import NewVersion, Written, visible
 from services.visits.checklists.view import ChecklistsView, version_key
 from services.visits.deps import Checklists
 from services.visits.names import ID
+from shared.answers import Document
 from shared.auth import CurrentPrincipal
 from shared.commands import Forbidden, NotFound
 from shared.contracts.checklists import ChecklistItem
@@ -20,6 +21,27 @@ from shared.params import MAX_VERSION
 from shared.projection import ReadModels
 from shared.routing import Caller, Fresh, IfMatch, Paged, accepted_model, set_etag
 from shared.service import RuntimeDep
+
+
+class TemplateOut(Document):
+    """A checklist template (督查记载表); one read alone also carries the latest ``items``."""
+
+    checklist_id: str
+    title: str
+    owner_scope: str
+    latest_version: int
+    retired: bool
+    versions: list[dict[str, Any]]
+
+
+class ChecklistVersionOut(Document):
+    checklist_id: str
+    version: int
+    title: str
+    scope: str
+    items: list[dict[str, Any]]
+    published_at: str
+
 
 router = APIRouter(prefix="/checklists", tags=["checklists"])
 ChecklistId = Annotated[str, Path(pattern=ID)]
@@ -122,7 +144,7 @@ def _published(response: Response, checklist_id: str, written: Written) -> BaseM
     return Published(checklist_id=checklist_id, version=written.stream_version)
 
 
-@router.get("")
+@router.get("", response_model=Page[TemplateOut])
 async def list_templates(
     principal: CurrentPrincipal, runtime: RuntimeDep, paging: Paged
 ) -> Page[dict[str, Any]]:
@@ -133,7 +155,7 @@ async def list_templates(
     return page_of([d for d in docs if visible(principal, d["owner_scope"])], paging)
 
 
-@router.get("/{checklist_id}")
+@router.get("/{checklist_id}", response_model=TemplateOut)
 async def get_template(
     checklist_id: ChecklistId,
     principal: CurrentPrincipal,
@@ -160,7 +182,7 @@ async def get_template(
     return template
 
 
-@router.get("/{checklist_id}/versions/{version}")
+@router.get("/{checklist_id}/versions/{version}", response_model=ChecklistVersionOut)
 async def get_version(
     checklist_id: ChecklistId,
     version: Annotated[int, Path(ge=1, le=MAX_VERSION)],

@@ -32,6 +32,7 @@ from services.visits.visit.bodies import (
 from services.visits.visit.planning import PlanRequest
 from services.visits.visit.queries import visible
 from services.visits.visit.service import VisitService
+from shared.answers import Located, TimelineEntry
 from shared.auth import CurrentPrincipal, ensure_sees
 from shared.commands import CallerContext
 from shared.contracts.visits import (
@@ -42,6 +43,25 @@ from shared.http import timeline_entry
 from shared.paging import Page
 from shared.routing import Caller, Fresh, IfMatch, PagedOrSkip, accept, accepted_model, set_etag
 from shared.service import RuntimeDep
+
+
+class VisitOut(Located):
+    """A visit with its sign-ins, findings, feedback list and outcome."""
+
+    visit_id: str
+    school_id: str
+    county: str | None
+    kind: str
+    stage: str
+    stage_label: str
+    planned_on: str
+    announced: bool
+    lead_inspector_id: str
+    team: list[str]
+    sign_ins: list[dict[str, Any]]
+    findings: list[dict[str, Any]]
+    version: int
+
 
 router = APIRouter(prefix="/visits", tags=["visits"])
 
@@ -173,7 +193,7 @@ async def close_visit(visit_id: str, body: SummaryBody, send: Send) -> BaseModel
 # ---------------------------------------------------------------- reads
 
 
-@router.get("/{visit_id}")
+@router.get("/{visit_id}", response_model=VisitOut)
 async def get_visit(
     visit_id: str, principal: CurrentPrincipal, reads: VisitReads, response: Response, fresh: Fresh
 ) -> dict[str, Any]:
@@ -185,7 +205,7 @@ async def get_visit(
     return visit
 
 
-@router.get("")
+@router.get("", response_model=Page[VisitOut])
 async def list_visits(
     principal: CurrentPrincipal,
     reads: VisitReads,
@@ -212,7 +232,7 @@ async def list_visits(
     )
 
 
-@router.get("/{visit_id}/timeline")
+@router.get("/{visit_id}/timeline", response_model=list[TimelineEntry])
 async def timeline(
     visit_id: str, principal: CurrentPrincipal, runtime: RuntimeDep
 ) -> list[dict[str, Any]]:

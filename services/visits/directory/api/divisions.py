@@ -16,15 +16,17 @@ from services.visits.directory.api.access import (
     page,
     tagged,
 )
+from services.visits.directory.api.answers import DivisionOut
 from services.visits.directory.domain.division import RegisterDivision, RenameDivision, stream_id
 from services.visits.names import DIVISION_CODE
 from shared.auth import CurrentPrincipal
 from shared.contracts.directory import DivisionLevel
 from shared.paging import Page
-from shared.routing import Caller, Fresh, IfMatch, PagedOrSkip
+from shared.routing import Caller, Fresh, IfMatch, PagedOrSkip, accepted_model
 from shared.service import RuntimeDep
 
 router = APIRouter(tags=["directory"])
+Accepted = accepted_model("code", __name__)
 
 
 class DivisionCreate(BaseModel):
@@ -42,7 +44,7 @@ class DivisionRename(BaseModel):
     reason: Reason
 
 
-@router.post("/divisions", status_code=status.HTTP_201_CREATED)
+@router.post("/divisions", status_code=status.HTTP_201_CREATED, response_model=Accepted)
 async def register_division(
     body: DivisionCreate, caller: Caller, directory: Directory, response: Response
 ) -> dict[str, Any]:
@@ -52,7 +54,7 @@ async def register_division(
     return ack(response, "code", body.code, written.version, created="/divisions")
 
 
-@router.patch("/divisions/{code}")
+@router.patch("/divisions/{code}", response_model=Accepted)
 async def rename_division(
     code: Annotated[str, Field(pattern=DIVISION_CODE)],
     body: DivisionRename,
@@ -67,7 +69,7 @@ async def rename_division(
     return ack(response, "code", code, written.version)
 
 
-@router.get("/divisions")
+@router.get("/divisions", response_model=Page[DivisionOut])
 async def list_divisions(
     principal: CurrentPrincipal,
     runtime: RuntimeDep,
@@ -84,7 +86,7 @@ async def list_divisions(
     return await page(runtime, "divisions", query, "code", paging)
 
 
-@router.get("/divisions/{code}")
+@router.get("/divisions/{code}", response_model=DivisionOut)
 async def get_division(
     code: str, principal: CurrentPrincipal, runtime: RuntimeDep, response: Response, fresh: Fresh
 ) -> dict[str, Any]:

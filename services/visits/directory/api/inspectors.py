@@ -21,6 +21,7 @@ from services.visits.directory.api.access import (
     tagged,
     where_of,
 )
+from services.visits.directory.api.answers import InspectorOut, ListingOut
 from services.visits.directory.domain.inspector import (
     CorrectInspector,
     RegisterInspector,
@@ -33,11 +34,12 @@ from shared.directory.lookup import active_query
 from shared.freshness import Freshness
 from shared.paging import Page
 from shared.params import PlausibleDate
-from shared.routing import Caller, Fresh, IfMatch, Paged, PagedOrSkip
+from shared.routing import Caller, Fresh, IfMatch, Paged, PagedOrSkip, accepted_model
 from shared.runtime import Runtime
 from shared.service import RuntimeDep
 
 router = APIRouter(tags=["directory"])
+Accepted = accepted_model("inspector_id", __name__)
 STAFF = (*OFFICES, Role.inspector, Role.zone_leader, Role.integrator)
 
 
@@ -68,7 +70,7 @@ class InspectorCorrection(BaseModel):
     duties: Text | None = None
 
 
-@router.post("/inspectors", status_code=status.HTTP_201_CREATED)
+@router.post("/inspectors", status_code=status.HTTP_201_CREATED, response_model=Accepted)
 async def register_inspector(
     body: InspectorCreate, caller: Caller, directory: Directory, response: Response
 ) -> dict[str, Any]:
@@ -78,7 +80,7 @@ async def register_inspector(
     return ack(response, "inspector_id", cmd.inspector_id, written.version, created="/inspectors")
 
 
-@router.patch("/inspectors/{inspector_id}")
+@router.patch("/inspectors/{inspector_id}", response_model=Accepted)
 async def correct_inspector(
     inspector_id: Annotated[str, Field(pattern=ID)],
     body: InspectorCorrection,
@@ -93,7 +95,7 @@ async def correct_inspector(
     return ack(response, "inspector_id", inspector_id, written.version)
 
 
-@router.get("/inspectors")
+@router.get("/inspectors", response_model=Page[InspectorOut])
 async def list_inspectors(
     principal: CurrentPrincipal,
     runtime: RuntimeDep,
@@ -118,7 +120,7 @@ async def _inspector(
     return doc
 
 
-@router.get("/inspectors/{inspector_id}")
+@router.get("/inspectors/{inspector_id}", response_model=InspectorOut)
 async def get_inspector(
     inspector_id: str,
     principal: CurrentPrincipal,
@@ -129,7 +131,7 @@ async def get_inspector(
     return tagged(response, await _inspector(runtime, principal, inspector_id, fresh))
 
 
-@router.get("/inspectors/{inspector_id}/listings")
+@router.get("/inspectors/{inspector_id}/listings", response_model=Page[ListingOut])
 async def inspector_listings(
     inspector_id: str,
     principal: CurrentPrincipal,

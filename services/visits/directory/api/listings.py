@@ -23,6 +23,7 @@ from services.visits.directory.api.access import (
     tagged,
     today,
 )
+from services.visits.directory.api.answers import Gaps, ListingOut
 from services.visits.directory.domain.listing import CorrectListing, EndListing, ListInspector
 from services.visits.names import DIVISION_CODE, ID, OFFICES
 from shared.auth import CurrentPrincipal, Role, ensure_role
@@ -30,10 +31,11 @@ from shared.directory.filters import ensure_filter_within
 from shared.directory.lookup import active_query, listing_active_on
 from shared.paging import Page
 from shared.params import PlausibleDate
-from shared.routing import Caller, IfMatch, PagedOrSkip
+from shared.routing import Caller, IfMatch, PagedOrSkip, accepted_model
 from shared.service import RuntimeDep
 
 router = APIRouter(tags=["directory"])
+Accepted = accepted_model("listing_id", __name__)
 
 
 class ListingCreate(BaseModel):
@@ -60,7 +62,7 @@ class ListingEnd(BaseModel):
     reason: Reason
 
 
-@router.post("/listings", status_code=status.HTTP_201_CREATED)
+@router.post("/listings", status_code=status.HTTP_201_CREATED, response_model=Accepted)
 async def list_inspector(
     body: ListingCreate, caller: Caller, directory: Directory, response: Response
 ) -> dict[str, Any]:
@@ -69,7 +71,7 @@ async def list_inspector(
     return ack(response, "listing_id", written.entry_id, written.version, created="/listings")
 
 
-@router.patch("/listings/{listing_id}")
+@router.patch("/listings/{listing_id}", response_model=Accepted)
 async def correct_listing(
     listing_id: str,
     body: ListingCorrection,
@@ -84,7 +86,7 @@ async def correct_listing(
     return ack(response, "listing_id", listing_id, written.version)
 
 
-@router.post("/listings/{listing_id}/end")
+@router.post("/listings/{listing_id}/end", response_model=Accepted)
 async def end_listing(
     listing_id: str,
     body: ListingEnd,
@@ -99,7 +101,7 @@ async def end_listing(
     return ack(response, "listing_id", listing_id, written.version)
 
 
-@router.get("/listings")
+@router.get("/listings", response_model=Page[ListingOut])
 async def list_listings(
     principal: CurrentPrincipal,
     runtime: RuntimeDep,
@@ -124,7 +126,7 @@ async def list_listings(
     return await page(runtime, "listings", query, "listing_id", paging)
 
 
-@router.get("/listings/{listing_id}")
+@router.get("/listings/{listing_id}", response_model=ListingOut)
 async def get_listing(
     listing_id: str, principal: CurrentPrincipal, runtime: RuntimeDep, response: Response
 ) -> dict[str, Any]:
@@ -137,7 +139,7 @@ async def get_listing(
 # -- gaps ---------------------------------------------------------------------------
 
 
-@router.get("/directory/gaps")
+@router.get("/directory/gaps", response_model=Gaps)
 async def gaps(
     principal: CurrentPrincipal,
     runtime: RuntimeDep,

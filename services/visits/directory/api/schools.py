@@ -16,6 +16,7 @@ from services.visits.directory.api.access import (
     scope_query,
     tagged,
 )
+from services.visits.directory.api.answers import SchoolListings, SchoolOut
 from services.visits.directory.domain.school import (
     ChangeSchoolZone,
     CorrectSchoolDetails,
@@ -105,7 +106,7 @@ async def _school(
     return doc
 
 
-@router.get("/{school_id}")
+@router.get("/{school_id}", response_model=SchoolOut)
 async def get_school(
     school_id: str,
     principal: CurrentPrincipal,
@@ -133,7 +134,7 @@ async def change_zone(
     return accept(response, Accepted, written.version, school_id=school_id)
 
 
-@router.get("/{school_id}/listings")
+@router.get("/{school_id}/listings", response_model=SchoolListings)
 async def school_listings(
     school_id: str, principal: CurrentPrincipal, runtime: RuntimeDep
 ) -> dict[str, Any]:
@@ -164,7 +165,7 @@ async def school_listings(
     }
 
 
-@router.get("")
+@router.get("", response_model=Page[SchoolOut])
 async def list_schools(
     principal: CurrentPrincipal,
     runtime: RuntimeDep,

@@ -19,15 +19,17 @@ from services.visits.directory.api.access import (
     tagged,
     where_of,
 )
+from services.visits.directory.api.answers import ZoneOut
 from services.visits.directory.domain.zone import CorrectZone, EstablishZone, stream_id
 from services.visits.names import DIVISION_CODE, ID
 from shared.auth import CurrentPrincipal, ensure_role, ensure_sees
 from shared.contracts.directory import ZoneLevel
 from shared.paging import Page
-from shared.routing import Caller, Fresh, IfMatch, PagedOrSkip
+from shared.routing import Caller, Fresh, IfMatch, PagedOrSkip, accepted_model
 from shared.service import RuntimeDep
 
 router = APIRouter(tags=["directory"])
+Accepted = accepted_model("zone_id", __name__)
 
 
 class ZoneCreate(BaseModel):
@@ -54,7 +56,7 @@ class ZoneCorrection(BaseModel):
     leader_id: str | None = Field(default=None, pattern=ID)
 
 
-@router.post("/zones", status_code=status.HTTP_201_CREATED)
+@router.post("/zones", status_code=status.HTTP_201_CREATED, response_model=Accepted)
 async def establish_zone(
     body: ZoneCreate, caller: Caller, directory: Directory, response: Response
 ) -> dict[str, Any]:
@@ -63,7 +65,7 @@ async def establish_zone(
     return ack(response, "zone_id", body.zone_id, written.version, created="/zones")
 
 
-@router.patch("/zones/{zone_id}")
+@router.patch("/zones/{zone_id}", response_model=Accepted)
 async def correct_zone(
     zone_id: Annotated[str, Field(pattern=ID)],
     body: ZoneCorrection,
@@ -85,7 +87,7 @@ async def correct_zone(
     return ack(response, "zone_id", zone_id, written.version)
 
 
-@router.get("/zones")
+@router.get("/zones", response_model=Page[ZoneOut])
 async def list_zones(
     principal: CurrentPrincipal,
     runtime: RuntimeDep,
@@ -101,7 +103,7 @@ async def list_zones(
     return await page(runtime, "zones", query, "zone_id", paging)
 
 
-@router.get("/zones/{zone_id}")
+@router.get("/zones/{zone_id}", response_model=ZoneOut)
 async def get_zone(
     zone_id: str,
     principal: CurrentPrincipal,
