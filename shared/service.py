@@ -18,6 +18,7 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import shared.contracts  # noqa: F401  (registers every event contract)
+from shared.answers import Catalogue, Rebuilt
 from shared.auth import CurrentPrincipal, Principal, Role, TokenVerifier, ensure_role
 from shared.catalogue import published_catalogue
 from shared.commands import CommandContext
@@ -72,12 +73,12 @@ def build_app(
 
     install_health(app, readiness)
 
-    @app.get("/events/catalogue", tags=["events"])
+    @app.get("/events/catalogue", tags=["events"], response_model=Catalogue)
     async def catalogue() -> dict[str, Any]:
         """The CloudEvents envelope's JSON Schema, and every event type with its payload's."""
         return published_catalogue()
 
-    @app.post("/admin/projections/{name}/rebuild", tags=["admin"])
+    @app.post("/admin/projections/{name}/rebuild", tags=["admin"], response_model=Rebuilt)
     async def rebuild_projection(name: str, principal: CurrentPrincipal) -> dict[str, Any]:
         """Rebuild a read model from offset 0 into a fresh generation, then switch to it."""
         ensure_role(principal, Role.admin, Role.province_office)

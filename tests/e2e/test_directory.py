@@ -65,7 +65,7 @@ async def settled(client: httpx.AsyncClient, county: str, headers: dict[str, str
         listings = await client.get(f"/listings?county={county}", headers=headers)
         zones = await client.get(f"/zones?county={county}", headers=headers)
         inspectors = await client.get(f"/inspectors?county={county}", headers=headers)
-        counts = [len(r.json()) for r in (schools, listings, zones, inspectors)]
+        counts = [r.json()["total"] for r in (schools, listings, zones, inspectors)]
         return counts == [10, 9, 2, 3]
 
     await eventually(visible)
@@ -107,12 +107,12 @@ async def test_an_xlsx_roster_fills_a_county(
     before = await client.get(f"/directory/gaps?county={county}&on=2026-08-31", headers=office)
     assert len(before.json()["schools_without_listing"]) == 10
 
-    zones = (await client.get(f"/zones?county={county}", headers=office)).json()
+    zones = (await client.get(f"/zones?county={county}", headers=office)).json()["items"]
     assert [(z["zone_id"], z["leader_id"]) for z in zones] == [
         (f"{county}-z1", f"{county}-insp-1"),
         (f"{county}-z2", f"{county}-insp-3"),
     ]
-    inspectors = (await client.get("/inspectors", headers=office)).json()
+    inspectors = (await client.get("/inspectors", headers=office)).json()["items"]
     assert {i["employment"] for i in inspectors} == {"full_time", "part_time"}
 
     lookup = ReadModelDirectory(app.state.runtime.db, "visits_directory")
@@ -129,7 +129,8 @@ async def test_an_xlsx_roster_fills_a_county(
         issuer, f"{county}-insp-1", Role.inspector, province=PROVINCE, city=CITY, county=county
     )
     mine = await client.get(f"/inspectors/{county}-insp-1/listings?active_on={ON}", headers=me)
-    assert sorted(x["school_id"] for x in mine.json()) == [f"{county}-s{n}" for n in (1, 2, 3)]
+    listed = sorted(x["school_id"] for x in mine.json()["items"])
+    assert listed == [f"{county}-s{n}" for n in (1, 2, 3)]
 
 
 async def test_the_plate_is_public_and_rate_limited(visits: App, auth_header: Mint) -> None:
@@ -417,7 +418,7 @@ async def test_divisions_name_the_tree(visits: App, auth_header: Mint) -> None:
 
     async def named() -> list[dict[str, Any]] | None:
         r = await client.get(f"/divisions?parent_code={CITY}", headers=city)
-        return r.json() or None
+        return r.json()["items"] or None
 
     [county] = await eventually(named)
     assert county["name"] == "游仙区" and county["parent_code"] == CITY
