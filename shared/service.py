@@ -2,7 +2,8 @@
 
 :func:`build_app` owns the lifespan: logging, the :class:`~shared.runtime.Runtime`
 (MongoDB, Kafka producer, outbox relay), the token verifier, the service's own start-up
-hook, and the shared HTTP edge (errors, metrics, health). It also bounds request bodies
+hook, the shared HTTP edge (errors, metrics, health) and the API docs pages, served
+without any CDN (:mod:`shared.apidocs`). It also bounds request bodies
 (``MAX_JSON_BODY_BYTES``) and believes ``X-Forwarded-For`` only from ``TRUSTED_PROXIES``;
 :func:`run` serves the app the same way in every ``services/*/__main__.py``.
 """
@@ -18,6 +19,7 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import shared.contracts  # noqa: F401  (registers every event contract)
+from shared.apidocs import install_docs
 from shared.auth import CurrentPrincipal, Principal, Role, TokenVerifier, ensure_role
 from shared.catalogue import published_catalogue
 from shared.commands import CommandContext
@@ -59,7 +61,8 @@ def build_app(
         finally:
             await runtime.stop()
 
-    app = FastAPI(title=title, version="0.1.0", lifespan=lifespan)
+    app = FastAPI(title=title, version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
+    install_docs(app)
     # inside the edge's middleware (added after it), so the route sees BodyLimit's 413
     app.add_middleware(BodyLimit, default_limit=settings.max_json_body_bytes)
     install_edge(app, service)
