@@ -34,7 +34,9 @@ readable (the services upcast them).
 Every service serves this catalogue as JSON at `GET /events/catalogue`:
 `{"envelope": <the envelope schema below>, "events": [{"type", "schema_version",
 "topic", "description", "schema"}, …]}`. An envelope's `dataschema` is the `$id` of its
-payload's schema (`urn:duxue:schema:<type>:<version>`).
+payload's schema (`urn:duxue:schema:<type>:<version>`). The same contracts as an
+AsyncAPI 3.0 document: `GET /asyncapi.json` on every service, and
+[asyncapi.json](asyncapi.json).
 """
 
 

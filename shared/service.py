@@ -23,6 +23,7 @@ from shared.apidocs import install_docs
 from shared.auth import CurrentPrincipal, Principal, Role, TokenVerifier, ensure_role
 from shared.catalogue import published_catalogue
 from shared.commands import CommandContext
+from shared.contracts.asyncapi import published_asyncapi
 from shared.envelope import Actor
 from shared.events import registry
 from shared.http import BodyLimit, install_edge, install_health
@@ -79,6 +80,11 @@ def build_app(
     async def catalogue() -> dict[str, Any]:
         """The CloudEvents envelope's JSON Schema, and every event type with its payload's."""
         return published_catalogue()
+
+    @app.get("/asyncapi.json", tags=["events"])
+    async def asyncapi() -> dict[str, Any]:
+        """The AsyncAPI 3.0 document of every event topic and type (docs/asyncapi.json)."""
+        return published_asyncapi()
 
     @app.post("/admin/projections/{name}/rebuild", tags=["admin"])
     async def rebuild_projection(name: str, principal: CurrentPrincipal) -> dict[str, Any]:
