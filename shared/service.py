@@ -27,7 +27,7 @@ from shared.contracts.asyncapi import published_asyncapi
 from shared.envelope import Actor
 from shared.events import registry
 from shared.http import BodyLimit, install_edge, install_health
-from shared.logs import configure_logging
+from shared.logs import RequestLog, configure_logging
 from shared.runtime import Runtime
 from shared.settings import ServiceSettings
 
@@ -64,9 +64,11 @@ def build_app(
 
     app = FastAPI(title=title, version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
     install_docs(app)
+    app.state.logging = (service, settings.log_level)
     # inside the edge's middleware (added after it), so the route sees BodyLimit's 413
     app.add_middleware(BodyLimit, default_limit=settings.max_json_body_bytes)
     install_edge(app, service)
+    app.add_middleware(RequestLog)  # outside the edge: sees its status and correlation id
     if settings.trusted_proxy_list:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
 
@@ -105,12 +107,18 @@ def build_app(
 def uvicorn_config(app: FastAPI, port: int, host: str = "127.0.0.1") -> uvicorn.Config:
     """How every service is served: uvicorn's own forwarded-header handling is off (by
     default it believes ``X-Forwarded-For`` from loopback, so any local client could pick
-    its address); :func:`build_app` believes it from ``TRUSTED_PROXIES`` only."""
-    return uvicorn.Config(app, host=host, port=port, log_config=None, proxy_headers=False)
+    its address); :func:`build_app` believes it from ``TRUSTED_PROXIES`` only. Its
+    access log is off: :class:`~shared.logs.RequestLog` writes the request lines, with
+    the correlation id that uvicorn cannot know."""
+    return uvicorn.Config(
+        app, host=host, port=port, log_config=None, proxy_headers=False, access_log=False
+    )
 
 
 def run(app: FastAPI, port: int) -> None:
-    """Serve ``app`` until interrupted (``python -m services.<name>``)."""
+    """Serve ``app`` until interrupted (``python -m services.<name>``); logging is
+    configured before uvicorn's first line (the lifespan configures it again)."""
+    configure_logging(*app.state.logging)
     uvicorn.Server(uvicorn_config(app, port)).run()
 
 
