@@ -123,7 +123,8 @@ def _headers_schema() -> dict[str, Any]:
 
 def _hoisted(schema: dict[str, Any], key: str) -> dict[str, Any]:
     """The payload schema with its ``$defs`` references made document-absolute (its
-    ``$id`` removed, so every resolver reads them against this document)."""
+    ``$id`` removed, so every resolver reads them against this document), and each
+    ``discriminator`` in AsyncAPI's form (the property name, not OpenAPI's object)."""
     hoisted = copy.deepcopy(schema)
     urn = hoisted.pop("$id")
     hoisted["description"] = f"{hoisted.get('description', '')}\n\nJSON Schema $id {urn}".strip()
@@ -134,6 +135,8 @@ def _hoisted(schema: dict[str, Any], key: str) -> dict[str, Any]:
             ref = node.get("$ref")
             if isinstance(ref, str) and ref.startswith("#/$defs/"):
                 node["$ref"] = prefix + ref.removeprefix("#/$defs/")
+            if isinstance(node.get("discriminator"), dict):  # OpenAPI's form, pydantic's
+                node["discriminator"] = node["discriminator"]["propertyName"]
             for value in node.values():
                 walk(value)
         elif isinstance(node, list):

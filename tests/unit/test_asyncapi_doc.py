@@ -69,6 +69,24 @@ def test_every_reference_resolves_inside_the_document(document: dict[str, Any]) 
         resolve(document, ref)
 
 
+def discriminators(node: Any) -> Iterator[Any]:
+    if isinstance(node, dict):
+        if "discriminator" in node:
+            yield node["discriminator"]
+        for value in node.values():
+            yield from discriminators(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from discriminators(value)
+
+
+def test_discriminators_have_the_asyncapi_form(document: dict[str, Any]) -> None:
+    """AsyncAPI's Schema Object names the property (a string), unlike OpenAPI's object
+    that pydantic writes; the official parser refuses the document otherwise."""
+    found = list(discriminators(document["components"]["schemas"]))
+    assert found and all(isinstance(d, str) for d in found)
+
+
 def test_a_channel_per_topic_and_a_message_per_event_type(document: dict[str, Any]) -> None:
     assert document["asyncapi"] == "3.0.0"
     addresses = {c["address"] for c in document["channels"].values()}
