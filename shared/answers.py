@@ -51,6 +51,17 @@ class Catalogue(BaseModel):
     events: list[CatalogueEntry]
 
 
+class AsyncApiDocument(BaseModel):
+    """An AsyncAPI 3.0 document (docs/asyncapi.json): its channels, operations and
+    components; every other key of the specification passes through."""
+
+    model_config = ConfigDict(extra="allow")
+
+    asyncapi: str
+    info: dict[str, Any]
+    channels: dict[str, Any]
+
+
 class Rebuilt(BaseModel):
     projection: str
     active_generation: int
