@@ -164,13 +164,13 @@ async def test_an_unknown_id_in_a_body_is_422_naming_the_field(
     await service.handle("s1", register_school(), OFFICE)
     await service.handle("z1", establish_zone(), OFFICE)
     before = {sid: len(events) for sid, events in store.streams.items()}
-    LEADER = "body.leader_id"
+    leader = "body.leader_id"
     cases: list[tuple[str, d.Command, int | None, str]] = [
         ("s9", ListInspector("s9", "i1", date(2026, 9, 1)), None, "body.school_id"),
         ("s1", ListInspector("s1", "i9", date(2026, 9, 1)), None, "body.inspector_id"),
         ("s1", ChangeSchoolZone("s1", "z9", "学区调整"), 1, "body.zone_id"),
-        ("z2", establish(zone_id="z2", leader_id="i9", bureau_liaison=None), None, LEADER),
-        ("z1", CorrectZone("z1", "换组长", change_leader=True, leader_id="i9"), 1, LEADER),
+        ("z2", establish(zone_id="z2", leader_id="i9", bureau_liaison=None), None, leader),
+        ("z1", CorrectZone("z1", "换组长", change_leader=True, leader_id="i9"), 1, leader),
     ]
     for entry_id, command, expected, named in cases:
         with pytest.raises(c.InvalidField) as unknown:
