@@ -294,9 +294,11 @@ async def test_listing_history_corrections_and_stale_versions(
     )
     assert overlap.status_code == 409 and "重叠" in overlap.json()["message"]
     ghost = await client.post("/listings", json={**new, "inspector_id": "ghost"}, headers=office)
-    assert ghost.status_code == 409 and "未登记" in ghost.json()["message"]
+    assert ghost.status_code == 422 and "未登记" in ghost.json()["message"]
+    assert ghost.json()["errors"][0]["field"] == "body.inspector_id"
     nowhere = await client.post("/listings", json={**new, "school_id": "nowhere"}, headers=office)
-    assert nowhere.status_code == 404
+    assert nowhere.status_code == 422  # an unknown id in the body, not the path
+    assert nowhere.json()["errors"][0]["field"] == "body.school_id"
 
     lid = f"{s10}-L1"
     fix = {"reason": "职责调整", "duties": "随访与专项督导"}
@@ -355,7 +357,8 @@ async def test_zone_and_inspector_corrections(visits: App, auth_header: Mint) ->
     ghost = await client.patch(
         f"/zones/{z2}", json={"reason": "新组长", "leader_id": "ghost"}, headers=office
     )
-    assert ghost.status_code == 409
+    assert ghost.status_code == 422, ghost.text
+    assert ghost.json()["errors"][0]["field"] == "body.leader_id"
     assert (
         await client.patch("/zones/nowhere", json={"reason": "更名", "name": "x"}, headers=office)
     ).status_code == 404
@@ -370,6 +373,9 @@ async def test_zone_and_inspector_corrections(visits: App, auth_header: Mint) ->
     assert r.status_code == 200, r.text
     again = await client.post(f"/schools/{county}-s1/zone", json=move, headers=office)
     assert again.status_code == 409
+    nowhere = {"zone_id": f"{county}-z-none", "reason": "学区调整"}
+    r = await client.post(f"/schools/{county}-s1/zone", json=nowhere, headers=office)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.zone_id", r.text
 
     async def settled() -> dict[str, Any] | None:
         r = await client.get(f"/directory/gaps?county={county}&on={ON}", headers=office)
@@ -404,7 +410,8 @@ async def test_divisions_name_the_tree(visits: App, auth_header: Mint) -> None:
     city = auth_header(Role.city_office, province=PROVINCE, city=CITY)
     orphan = {"code": "510704", "name": "游仙区", "level": "county"}
     r = await client.post("/divisions", json=orphan, headers=city)
-    assert r.status_code == 409 and "上级区划" in r.json()["message"]
+    assert r.status_code == 422 and "上级区划" in r.json()["message"]
+    assert r.json()["errors"][0]["field"] == "body.code"
     for body in (
         {"code": PROVINCE, "name": "四川省", "level": "province"},
         {"code": CITY, "name": "绵阳市", "level": "city"},

@@ -2,7 +2,7 @@
 
 Every step is one command on the issue's stream (see
 :mod:`services.issues.rectification.service` for who may take it); steps accept ``If-Match``
-(409 when stale) and answer ``{issue_id, version}`` with the new version as ``ETag``.
+(412 when stale) and answer ``{issue_id, version}`` with the new version as ``ETag``.
 Reads (:mod:`services.issues.rectification.queries`) come from the ``issues_issues``
 read model, except the timeline, which is the stream itself. ``POST
 /admin/overdue-sweep`` runs the overdue sweep now (the ``admin`` role only: it crosses
