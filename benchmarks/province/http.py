@@ -208,23 +208,34 @@ def _call(event: EventEnvelope) -> Call | None:
     return None
 
 
+_DIVISION_PHASES = {d.DivisionLevel.province: 0, d.DivisionLevel.city: 1, d.DivisionLevel.county: 2}
+"""A division is registered after its parent: the calls of one phase run concurrently."""
 _DIRECTORY_PHASES = {
-    d.DivisionRegistered.event_type: 0,
-    d.InspectorRegistered.event_type: 1,
-    d.ZoneEstablished.event_type: 2,
-    d.SchoolRegistered.event_type: 3,
-    d.InspectorListed.event_type: 4,
+    d.InspectorRegistered.event_type: 3,
+    d.ZoneEstablished.event_type: 4,
+    d.SchoolRegistered.event_type: 5,
+    d.InspectorListed.event_type: 6,
 }
+_EVERYTHING_ELSE = 7
+
+
+def _phase(event: EventEnvelope) -> int:
+    if event.event_type == d.DivisionRegistered.event_type:
+        division = registry.parse(event)
+        assert isinstance(division, d.DivisionRegistered)
+        return _DIVISION_PHASES[division.level]
+    return _DIRECTORY_PHASES.get(event.event_type, _EVERYTHING_ELSE)
 
 
 def calls(size: Size, events: Iterable[EventEnvelope] | None = None) -> list[list[Script]]:
-    """The simulated period as phases of scripts: five directory phases, then one with
+    """The simulated period as phases of scripts: seven directory phases (divisions by
+    level, inspectors, zones, schools, listings), then one with
     every visit and issue script (visit scripts first, each issue after its visit).
 
     This holds the calls in memory (unlike :func:`~benchmarks.province.simulate`): size
     it for a command benchmark (hundreds to a few thousand schools and a month or two).
     """
-    phases: list[dict[str, Script]] = [{} for _ in range(6)]
+    phases: list[dict[str, Script]] = [{} for _ in range(_EVERYTHING_ELSE + 1)]
     skip_visits: set[str] = set()
     for event in events if events is not None else simulate(size, build(size)):
         if event.event_type in (d.ListingEnded.event_type, d.InspectorListed.event_type) and (
@@ -238,8 +249,8 @@ def calls(size: Size, events: Iterable[EventEnvelope] | None = None) -> list[lis
             continue
         if event.stream_id in skip_visits:
             continue
-        phase = _DIRECTORY_PHASES.get(event.event_type, 5)
-        key = event.stream_id if phase == 5 else f"{event.stream_id}#{phase}"
+        phase = _phase(event)
+        key = event.stream_id if phase == _EVERYTHING_ELSE else f"{event.stream_id}#{phase}"
         phases[phase].setdefault(key, Script(event.stream_id)).calls.append(call)
     return [list(p.values()) for p in phases]
 

@@ -143,8 +143,12 @@ async def test_health_readiness_metrics_and_catalogue(
 ) -> None:
     for client in apps:
         assert (await client.get("/healthz")).status_code == 200
-        ready = await client.get("/readyz")
-        assert ready.status_code == 200, ready.text
+
+        async def ready_now(client: httpx.AsyncClient = client) -> httpx.Response | None:
+            r = await client.get("/readyz")  # a loaded machine may time a ping out once
+            return r if r.status_code == 200 else None
+
+        ready = await eventually(ready_now, within=30)
         assert ready.json()["checks"] == {"mongodb": "ok", "kafka": "ok", "projections": "ok"}
         assert "duxue_http_request_seconds" in (await client.get("/metrics")).text
         catalogue = (await client.get("/events/catalogue")).json()

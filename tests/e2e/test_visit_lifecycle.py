@@ -498,7 +498,8 @@ async def test_bad_requests_get_clear_errors(county: County) -> None:
         json={"school_id": "nope-school", "planned_on": DAY.isoformat(), "purpose": "随访"},
         headers=insp1,
     )
-    assert r.status_code == 404
+    assert r.status_code == 422  # an unknown id in the body names its field
+    assert [e["field"] for e in r.json()["errors"]] == ["body.school_id"]
     r = await c.client.post(
         "/visits",
         json={
