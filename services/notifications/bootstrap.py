@@ -1,17 +1,81 @@
 """The one place where the notifications service is wired together.
 
-The service starts with the shared backbone (event store, outbox relay, health,
-metrics, the event catalogue); its domain arrives with its own issue on the tracker.
+Events of the visits and issues topics reach the notifier, which queues notifications
+(events on ``duxue.notifications.events``); the inbox is their read model, and the
+e-mail dispatcher sends the queued e-mails. Tests wire the same parts with fakes
+(tests/unit/test_notifier.py) or with a local SMTP server (tests/e2e/test_notifications.py).
 """
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
+from services.notifications.channels.contacts import ContactBook
+from services.notifications.channels.email import SmtpMailer
+from services.notifications.delivery import domain as d
+from services.notifications.delivery.dispatcher import EmailDispatcher
+from services.notifications.delivery.notifier import Addresses, Notifier
+from services.notifications.delivery.service import SOURCE, NotificationService
+from services.notifications.inbox.api import router as inbox_router
+from services.notifications.inbox.queries import InboxQueries
+from services.notifications.inbox.service import InboxService
+from services.notifications.inbox.view import NotificationsView
+from services.notifications.recipients.directory import DirectoryFactsFromReadModel, directory_view
+from services.notifications.rules.book import MongoRuleBook
 from services.notifications.settings import NotificationsSettings
-from shared.service import build_app
+from services.notifications.templates import Templates
+from shared.runtime import Runtime
+from shared.service import StartHook, build_app
+
+
+class NoEmail:
+    """The e-mail channel is off: no recipient has an address."""
+
+    async def email(self, mailbox: str) -> str | None:
+        return None
+
+
+def _wire(settings: NotificationsSettings) -> StartHook:
+    async def start(runtime: Runtime, app: FastAPI) -> None:
+        await runtime.run_projection(directory_view())
+        directory = DirectoryFactsFromReadModel(runtime.db)
+        contacts = app.state.contacts = ContactBook(runtime.db, directory)
+        notifications = NotificationService(
+            runtime.stream_handler(SOURCE, d.INITIAL, d.evolve), settings.max_attempts
+        )
+        app.state.notifications = notifications
+        queries = app.state.inbox_queries = InboxQueries(runtime.db)
+        app.state.inbox = InboxService(notifications, queries)
+        await runtime.run_projection(NotificationsView())
+        addresses: Addresses = contacts if settings.smtp_port else NoEmail()
+        notifier = Notifier(
+            notifications,
+            MongoRuleBook(runtime.db),
+            directory,
+            addresses,
+            Templates(),
+            runtime.clock,
+        )
+        app.state.notifier = await runtime.run_reactor(notifier)
+        if settings.smtp_port:
+            mailer = SmtpMailer(
+                settings.smtp_host,
+                settings.smtp_port,
+                settings.smtp_sender,
+                settings.smtp_timeout_seconds,
+            )
+            dispatcher = EmailDispatcher(notifications, mailer, contacts, runtime.clock)
+            app.state.email_dispatcher = await runtime.run_reactor(dispatcher)
+
+    return start
 
 
 def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
     settings = settings or NotificationsSettings()
-    return build_app("notifications", "消息通知服务 Notifications", settings, [])
+    return build_app(
+        "notifications",
+        "消息通知服务 Notifications",
+        settings,
+        [inbox_router],
+        on_start=_wire(settings),
+    )
