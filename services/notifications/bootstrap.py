@@ -38,7 +38,7 @@ class NoEmail:
 def _wire(settings: NotificationsSettings) -> StartHook:
     async def start(runtime: Runtime, app: FastAPI) -> None:
         await runtime.run_projection(directory_view())
-        directory = DirectoryFactsFromReadModel(runtime.db)
+        directory = app.state.directory = DirectoryFactsFromReadModel(runtime.db)
         contacts = app.state.contacts = ContactBook(runtime.db, directory)
         notifications = NotificationService(
             runtime.stream_handler(SOURCE, d.INITIAL, d.evolve), settings.max_attempts

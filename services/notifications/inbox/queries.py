@@ -9,7 +9,17 @@ from pymongo.asynchronous.database import AsyncDatabase
 from services.notifications.inbox.view import NAME
 from shared.projection import ReadModels
 
-PUBLIC = ("subject", "body", "kind", "urgent", "read", "read_at", "created_at", "school_id")
+PUBLIC = (
+    "subject",
+    "body",
+    "kind",
+    "urgent",
+    "read",
+    "read_at",
+    "created_at",
+    "school_id",
+    "cause_event_id",
+)
 
 
 def public(doc: dict[str, Any]) -> dict[str, Any]:

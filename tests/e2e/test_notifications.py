@@ -1,0 +1,153 @@
+"""Notifications end to end on the real Kafka, MongoDB-wire server and a real local SMTP
+server: a feedback list issued in visits puts exactly one message in the principal's
+inbox and one mail in their mailbox; the principal reads only their own inbox; replaying
+every topic from the start sends nothing twice."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+
+from services.notifications.bootstrap import create_app as notifications_app
+from services.notifications.channels.mailbox import LocalMailbox
+from services.notifications.settings import NotificationsSettings
+from services.visits.bootstrap import create_app as visits_app
+from services.visits.settings import VisitsSettings
+from shared.contracts.notifications import Channel, notification_id
+from shared.reactor import CHECKPOINTS
+from tests.conftest import Mint, eventually, ok, serve
+from tests.factories import new_county
+from tests.rosters import roster_xlsx, upload
+from tests.visit_driver import DAY, Platform, problem
+
+REACTORS = ("notifications_notifier", "notifications_email")
+
+
+@asynccontextmanager
+async def notifications(
+    settings: NotificationsSettings,
+) -> AsyncIterator[tuple[httpx.AsyncClient, FastAPI]]:
+    app = notifications_app(settings)
+    async with serve(app) as client:
+        yield client, app
+
+
+async def issue_feedback(p: Platform, school: int) -> str:
+    insp = p.inspector(1)
+    plan = {"school_id": p.school(school), "planned_on": DAY.isoformat(), "purpose": "随访督导"}
+    vid = str((await ok(await p.visits.post("/visits", json=plan, headers=insp), 201))["visit_id"])
+    await ok(await p.visits.post(f"/visits/{vid}/sign-in", json={}, headers=insp))
+    body = problem("learning_load", "作业量偏大 <超标>")
+    await ok(await p.visits.post(f"/visits/{vid}/findings", json=body, headers=insp), 201)
+    await ok(
+        await p.visits.post(f"/visits/{vid}/feedback", json={"summary": "见清单"}, headers=insp)
+    )
+    return vid
+
+
+async def positions(app: FastAPI) -> dict[str, dict[str, int]]:
+    db = app.state.runtime.db
+    found = {}
+    for name in REACTORS:
+        doc = await db[CHECKPOINTS].find_one({"_id": name}) or {}
+        found[name] = {
+            f"{p['topic']}:{p['partition']}": int(p["offset"]) for p in doc.get("positions", [])
+        }
+    return found
+
+
+async def test_a_feedback_list_reaches_the_principals_inbox_and_mailbox_once(
+    settings_for: Callable[..., Any], auth_header: Mint
+) -> None:
+    code = new_county()
+    with LocalMailbox() as mailbox:
+        settings = settings_for(NotificationsSettings, smtp_port=mailbox.port)
+        async with AsyncExitStack() as stack:
+            visits = await stack.enter_async_context(
+                serve(visits_app(settings_for(VisitsSettings)))
+            )
+            p = Platform(visits, code, auth_header)
+            client, app = await stack.enter_async_context(notifications(settings))
+            r = await visits.post(
+                f"/directory/imports?county={code}",
+                files=upload(roster_xlsx(code)),
+                headers=p.office,
+            )
+            assert r.status_code == 201, r.text
+
+            async def listed() -> bool:
+                return bool(await app.state.directory.listed_inspectors(p.school(1), DAY))
+
+            await eventually(listed)
+            principal = p.principal(1)
+            await ok(
+                await client.put(
+                    "/me/contact", json={"email": "wang@s1.example.cn"}, headers=principal
+                )
+            )
+            await issue_feedback(p, 1)
+
+            async def one_message() -> dict[str, Any] | None:
+                page = await ok(await client.get("/inbox", headers=principal))
+                return page if page["total"] == 1 and mailbox.received else None
+
+            page = await eventually(one_message)
+            message = page["items"][0]
+            assert message["recipient"] == f"principal:{p.school(1)}"
+            assert "督导反馈清单" in message["subject"] and "&lt;超标&gt;" in message["body"]
+            assert await ok(await client.get("/inbox/unread-count", headers=principal)) == {
+                "unread": 1
+            }
+            [mail] = mailbox.received
+            assert mail["To"] == "wang@s1.example.cn" and "督导反馈清单" in str(mail["Subject"])
+            email_id = notification_id(
+                message["cause_event_id"], message["recipient"], Channel.email
+            )
+            assert mail["Message-ID"] == f"<{email_id}@notifications.duxue>"
+
+            # a user reads only their own inbox
+            other = p.principal(2)
+            mine = f"principal:{p.school(1)}"
+            r = await client.get(f"/inbox?mailbox={mine}", headers=other)
+            assert r.status_code == 403, r.text
+            assert (await ok(await client.get("/inbox", headers=other)))["total"] == 0
+            r = await client.post(f"/inbox/{message['notification_id']}/read", headers=other)
+            assert r.status_code == 403, r.text
+            marked = await client.post(
+                f"/inbox/{message['notification_id']}/read", headers=principal
+            )
+            assert (await ok(marked)) == {"marked": 1}
+
+            async def read() -> bool:
+                counted = await ok(await client.get("/inbox/unread-count", headers=principal))
+                return bool(counted["unread"] == 0)
+
+            await eventually(read)
+            before = await positions(app)
+            await stack.aclose()
+
+        # replay every topic from the start: positions forgotten, the same service again
+        async with AsyncExitStack() as stack:
+            client, app = await stack.enter_async_context(notifications(settings))
+            await app.state.runtime.db[CHECKPOINTS].delete_many({"_id": {"$in": list(REACTORS)}})
+            await app.state.notifier.stop()
+            app.state.notifier.start()
+            await app.state.email_dispatcher.stop()
+            app.state.email_dispatcher.start()
+
+            async def replayed() -> bool:
+                now = await positions(app)
+                return all(
+                    now[name].get(key, 0) >= offset
+                    for name, done in before.items()
+                    for key, offset in done.items()
+                )
+
+            await eventually(replayed)
+            page = await ok(await client.get("/inbox", headers=principal))
+            assert page["total"] == 1 and page["items"][0]["read"] is True
+            assert len(mailbox.received) == 1
