@@ -44,6 +44,7 @@ class LocalMailbox:
         self.maildir = maildir
         self._collector = _Collector(maildir)
         self._controller = Controller(self._collector, hostname="127.0.0.1", port=self.port)
+        self._started = False
 
     @property
     def received(self) -> list[EmailMessage]:
@@ -51,9 +52,12 @@ class LocalMailbox:
 
     def start(self) -> None:
         self._controller.start()
+        self._started = True
 
     def stop(self) -> None:
-        self._controller.stop()
+        if self._started:
+            self._controller.stop()
+            self._started = False
 
     def __enter__(self) -> LocalMailbox:
         self.start()
