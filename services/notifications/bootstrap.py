@@ -8,13 +8,18 @@ e-mail dispatcher sends the queued e-mails. Tests wire the same parts with fakes
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import FastAPI
 
 from services.notifications.channels.contacts import ContactBook
 from services.notifications.channels.email import SmtpMailer
+from services.notifications.channels.outgoing import Sender
+from services.notifications.channels.sms import DevSmsProvider
+from services.notifications.channels.wecom import WeComRobot
 from services.notifications.delivery import domain as d
-from services.notifications.delivery.dispatcher import EmailDispatcher
-from services.notifications.delivery.notifier import Addresses, Notifier
+from services.notifications.delivery.dispatcher import Dispatcher
+from services.notifications.delivery.notifier import Notifier
 from services.notifications.delivery.service import SOURCE, NotificationService
 from services.notifications.inbox.api import router as inbox_router
 from services.notifications.inbox.queries import InboxQueries
@@ -24,15 +29,26 @@ from services.notifications.recipients.directory import DirectoryFactsFromReadMo
 from services.notifications.rules.book import MongoRuleBook
 from services.notifications.settings import NotificationsSettings
 from services.notifications.templates import Templates
+from shared.contracts.notifications import Channel
 from shared.runtime import Runtime
 from shared.service import StartHook, build_app
 
 
-class NoEmail:
-    """The e-mail channel is off: no recipient has an address."""
-
-    async def email(self, mailbox: str) -> str | None:
-        return None
+def _senders(settings: NotificationsSettings) -> dict[Channel, Sender]:
+    """The channels beside the inbox that the settings switch on, with their senders."""
+    senders: dict[Channel, Sender] = {}
+    if settings.smtp_port:
+        senders[Channel.email] = SmtpMailer(
+            settings.smtp_host,
+            settings.smtp_port,
+            settings.smtp_sender,
+            settings.smtp_timeout_seconds,
+        )
+    if settings.sms_dev_outbox:
+        senders[Channel.sms] = DevSmsProvider(Path(settings.sms_dev_outbox))
+    if settings.wecom_enabled:
+        senders[Channel.wecom] = WeComRobot(settings.webhook_timeout_seconds)
+    return senders
 
 
 def _wire(settings: NotificationsSettings) -> StartHook:
@@ -44,28 +60,23 @@ def _wire(settings: NotificationsSettings) -> StartHook:
             runtime.stream_handler(SOURCE, d.INITIAL, d.evolve), settings.max_attempts
         )
         app.state.notifications = notifications
+        app.state.allow_private_targets = settings.allow_private_targets
         queries = app.state.inbox_queries = InboxQueries(runtime.db)
         app.state.inbox = InboxService(notifications, queries)
         await runtime.run_projection(NotificationsView())
-        addresses: Addresses = contacts if settings.smtp_port else NoEmail()
+        senders = _senders(settings)
         notifier = Notifier(
             notifications,
             MongoRuleBook(runtime.db),
             directory,
-            addresses,
+            contacts,
             Templates(),
             runtime.clock,
         )
         app.state.notifier = await runtime.run_reactor(notifier)
-        if settings.smtp_port:
-            mailer = SmtpMailer(
-                settings.smtp_host,
-                settings.smtp_port,
-                settings.smtp_sender,
-                settings.smtp_timeout_seconds,
-            )
-            dispatcher = EmailDispatcher(notifications, mailer, contacts, runtime.clock)
-            app.state.email_dispatcher = await runtime.run_reactor(dispatcher)
+        for channel, sender in senders.items():
+            dispatcher = Dispatcher(channel, notifications, sender, contacts, runtime.clock)
+            setattr(app.state, f"{channel.value}_dispatcher", await runtime.run_reactor(dispatcher))
 
     return start
 

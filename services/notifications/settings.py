@@ -15,3 +15,11 @@ class NotificationsSettings(ServiceSettings):
     smtp_timeout_seconds: float = 10
     max_attempts: int = 5
     """Attempts to send a message before it is dead-lettered."""
+    sms_dev_outbox: str = ""
+    """A file the development SMS provider appends what it would send to (JSON lines);
+    empty turns SMS off."""
+    wecom_enabled: bool = True
+    """WeCom group robots, for offices that set their robot's URL."""
+    webhook_timeout_seconds: float = 5
+    allow_private_targets: bool = False
+    """Allow http and loopback/private robot or webhook URLs (local tests only)."""

@@ -10,7 +10,7 @@ the order the lifecycle allows::
     NotificationQueued (inbox) → NotificationRead
 
 An inbox notification is delivered by being queued (the inbox is its read model). No
-contact detail (e-mail address, phone number) is ever in these events: the sender looks
+contact detail (e-mail address, phone number, robot URL) is ever in these events: the sender looks
 the address up when it sends.
 """
 
@@ -30,6 +30,8 @@ from shared.events import EventPayload, registry
 class Channel(StrEnum):
     inbox = "inbox"  # 站内消息
     email = "email"  # 电子邮件
+    sms = "sms"  # 短信
+    wecom = "wecom"  # 企业微信群机器人
 
 
 def notification_id(cause_event_id: str, recipient: str, channel: Channel) -> str:

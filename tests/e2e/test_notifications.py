@@ -24,7 +24,7 @@ from tests.factories import new_county
 from tests.rosters import roster_xlsx, upload
 from tests.visit_driver import DAY, Platform, problem
 
-REACTORS = ("notifications_notifier", "notifications_email")
+REACTORS = ("notifications_notifier", "notifications_email", "notifications_wecom")
 
 
 @asynccontextmanager
@@ -134,10 +134,9 @@ async def test_a_feedback_list_reaches_the_principals_inbox_and_mailbox_once(
         async with AsyncExitStack() as stack:
             client, app = await stack.enter_async_context(notifications(settings))
             await app.state.runtime.db[CHECKPOINTS].delete_many({"_id": {"$in": list(REACTORS)}})
-            await app.state.notifier.stop()
-            app.state.notifier.start()
-            await app.state.email_dispatcher.stop()
-            app.state.email_dispatcher.start()
+            for live in ("notifier", "email_dispatcher", "wecom_dispatcher"):
+                await getattr(app.state, live).stop()
+                getattr(app.state, live).start()
 
             async def replayed() -> bool:
                 now = await positions(app)

@@ -12,9 +12,9 @@ import pytest
 
 import shared.contracts  # noqa: F401  (registers every contract)
 from services.notifications.channels.contacts import MemoryContacts
-from services.notifications.channels.email import MemoryMailer
+from services.notifications.channels.email import MemorySender, message_id
 from services.notifications.delivery import domain as d
-from services.notifications.delivery.dispatcher import EmailDispatcher, SendFailed
+from services.notifications.delivery.dispatcher import Dispatcher, SendFailed
 from services.notifications.delivery.notifier import Notifier
 from services.notifications.delivery.service import SOURCE, NotificationService
 from services.notifications.recipients.resolve import leader_at
@@ -63,8 +63,8 @@ class World:
     contacts: MemoryContacts
     rules: MemoryRuleBook
     notifier: Notifier
-    mailer: MemoryMailer
-    dispatcher: EmailDispatcher
+    mailer: MemorySender
+    dispatcher: Dispatcher
 
     def queued(self) -> list[NotificationQueued]:
         found = []
@@ -90,12 +90,12 @@ def world() -> World:
         listings={"s1": [("insp-1", date(2026, 9, 1), None)]},
         leaders={"z1": [(datetime(2026, 1, 1, tzinfo=UTC), "lead-1")]},
     )
-    contacts = MemoryContacts({"principal:s1": "principal@s1.example"})
+    contacts = MemoryContacts({("principal:s1", Channel.email): "principal@s1.example"})
     rules = MemoryRuleBook()
     clock = Clock(MOMENT + timedelta(seconds=2))
     notifier = Notifier(notifications, rules, facts, contacts, Templates(), clock)
-    mailer = MemoryMailer()
-    dispatcher = EmailDispatcher(notifications, mailer, contacts, clock)
+    mailer = MemorySender()
+    dispatcher = Dispatcher(Channel.email, notifications, mailer, contacts, clock)
     return World(store, notifications, facts, contacts, rules, notifier, mailer, dispatcher)
 
 
@@ -227,9 +227,9 @@ async def test_an_email_is_sent_once_however_often_it_is_read(world: World) -> N
     await react(world, feedback_issued())
     await world.dispatch_all()
     await world.dispatch_all()  # replayed
-    assert [m.to for m in world.mailer.sent] == ["principal@s1.example"]
+    assert [m.address for m in world.mailer.sent] == ["principal@s1.example"]
     mail = world.mailer.sent[0]
-    assert mail.message_id.startswith(f"<{mail.notification_id}@")
+    assert message_id(mail.notification_id).startswith(f"<{mail.notification_id}@")
     state, _, _ = await world.notifications.load(mail.notification_id)
     assert state.stage is d.Stage.sent
 
@@ -251,7 +251,7 @@ async def test_a_failing_mail_system_is_retried_then_dead_lettered(world: World)
             MOMENT,
         ),
     )
-    world.contacts.emails.clear()  # an address that disappeared fails every attempt
+    world.contacts.addresses.clear()  # an address that disappeared fails every attempt
     for _ in range(2):
         with pytest.raises(SendFailed):
             await world.dispatch_all()

@@ -1,7 +1,8 @@
 """Where messages are sent outside the app: contact details kept by this service only.
 
 Contacts are personal data and never enter the event log. A user sets their own
-(``PUT /me/contact``); an inspector's e-mail address also comes from the directory.
+(``PUT /me/contact``: e-mail, phone, a WeCom group robot's URL for an office); an
+inspector's e-mail and phone also come from the directory.
 """
 
 from __future__ import annotations
@@ -10,35 +11,41 @@ from typing import Any, Protocol
 
 from pymongo.asynchronous.database import AsyncDatabase
 
+from shared.contracts.notifications import Channel
+
 COLLECTION = "contacts"
+FIELDS = {Channel.email: "email", Channel.sms: "phone", Channel.wecom: "wecom_robot_url"}
 
 
-class InspectorEmails(Protocol):
-    async def inspector_email(self, inspector_id: str) -> str | None: ...
+class InspectorContacts(Protocol):
+    async def inspector_contact(self, inspector_id: str, field: str) -> str | None: ...
 
 
 class ContactBook:
-    """E-mail addresses by mailbox: the user's own first, then the directory's."""
+    """Addresses by mailbox and channel: the user's own first, then the directory's."""
 
-    def __init__(self, db: AsyncDatabase[dict[str, Any]], directory: InspectorEmails) -> None:
+    def __init__(self, db: AsyncDatabase[dict[str, Any]], directory: InspectorContacts) -> None:
         self._coll = db[COLLECTION]
         self._directory = directory
 
-    async def set_email(self, mailbox: str, email: str | None) -> None:
-        await self._coll.update_one({"_id": mailbox}, {"$set": {"email": email}}, upsert=True)
+    async def set(self, mailbox: str, values: dict[str, str | None]) -> None:
+        await self._coll.update_one({"_id": mailbox}, {"$set": values}, upsert=True)
 
-    async def email(self, mailbox: str) -> str | None:
+    async def address(self, mailbox: str, channel: Channel) -> str | None:
+        field = FIELDS.get(channel)
+        if field is None:
+            return None
         doc = await self._coll.find_one({"_id": mailbox})
-        if doc is not None and doc.get("email"):
-            return str(doc["email"])
-        if mailbox.startswith("inspector:"):
-            return await self._directory.inspector_email(mailbox.split(":", 1)[1])
+        if doc is not None and doc.get(field):
+            return str(doc[field])
+        if mailbox.startswith("inspector:") and channel in (Channel.email, Channel.sms):
+            return await self._directory.inspector_contact(mailbox.split(":", 1)[1], field)
         return None
 
 
 class MemoryContacts:
-    def __init__(self, emails: dict[str, str] | None = None) -> None:
-        self.emails = dict(emails or {})
+    def __init__(self, addresses: dict[tuple[str, Channel], str] | None = None) -> None:
+        self.addresses = dict(addresses or {})
 
-    async def email(self, mailbox: str) -> str | None:
-        return self.emails.get(mailbox)
+    async def address(self, mailbox: str, channel: Channel) -> str | None:
+        return self.addresses.get((mailbox, channel))

@@ -1,4 +1,4 @@
-"""E-mail over SMTP: the port, the SMTP adapter and an in-memory fake.
+"""E-mail over SMTP (the adapter) and an in-memory fake.
 
 The message's ``Message-ID`` is derived from the notification id: a message sent again
 after a crash between "sent" and "recorded" carries the same id, by which a mail
@@ -9,51 +9,39 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from typing import Protocol
 
 import aiosmtplib
 
-
-@dataclass(frozen=True)
-class Mail:
-    notification_id: str
-    to: str
-    subject: str
-    body: str
-
-    @property
-    def message_id(self) -> str:
-        return f"<{self.notification_id}@notifications.duxue>"
+from services.notifications.channels.outgoing import Outgoing
 
 
-class Mailer(Protocol):
-    async def send(self, mail: Mail) -> None:
-        """Hand the mail to the mail system; raises when it is refused or unreachable."""
-        ...
+def message_id(notification_id: str) -> str:
+    return f"<{notification_id}@notifications.duxue>"
 
 
 class SmtpMailer:
     def __init__(self, host: str, port: int, sender: str, timeout: float = 10) -> None:
         self._host, self._port, self._sender, self._timeout = host, port, sender, timeout
 
-    async def send(self, mail: Mail) -> None:
-        message = EmailMessage()
-        message["From"] = self._sender
-        message["To"] = mail.to
-        message["Subject"] = mail.subject
-        message["Message-ID"] = mail.message_id
-        message.set_content(mail.body)
-        await aiosmtplib.send(message, hostname=self._host, port=self._port, timeout=self._timeout)
+    async def send(self, message: Outgoing) -> None:
+        mail = EmailMessage()
+        mail["From"] = self._sender
+        mail["To"] = message.address
+        mail["Subject"] = message.subject
+        mail["Message-ID"] = message_id(message.notification_id)
+        mail.set_content(message.body)
+        await aiosmtplib.send(mail, hostname=self._host, port=self._port, timeout=self._timeout)
 
 
 @dataclass
-class MemoryMailer:
-    sent: list[Mail] = field(default_factory=list)
-    failures: int = 0
-    """Refuse this many sends before accepting (a mail system that is away)."""
+class MemorySender:
+    """Any channel, in memory: what was sent; ``failures`` refusals before accepting."""
 
-    async def send(self, mail: Mail) -> None:
+    sent: list[Outgoing] = field(default_factory=list)
+    failures: int = 0
+
+    async def send(self, message: Outgoing) -> None:
         if self.failures > 0:
             self.failures -= 1
-            raise ConnectionError("smtp unreachable")
-        self.sent.append(mail)
+            raise ConnectionError("channel unreachable")
+        self.sent.append(message)

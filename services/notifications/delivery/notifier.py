@@ -3,7 +3,8 @@
 A reactor (:mod:`shared.reactor`): for each event a rule names, the office's rules in
 force at the event's time choose roles, the directory as of that time names the
 recipients, and one :class:`NotificationQueued` is appended per (recipient, channel) —
-to the inbox always, by e-mail when the recipient has an address. The notification id
+to the inbox always, and on each channel switched on (e-mail, SMS, WeCom) for which
+the recipient has an address. The notification id
 is derived from (cause event id, recipient, channel), so a replay, a rebuild or a
 restart that reads the event again appends nothing (the stream exists: a conflict). The
 reactor stores its positions only after every append of the batch.
@@ -13,10 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Protocol
 
 import structlog
 
+from services.notifications.channels.outgoing import Addresses
 from services.notifications.delivery.service import SYSTEM, NotificationService
 from services.notifications.recipients.resolve import DirectoryFacts, Recipient, resolve, school_of
 from services.notifications.rules.book import RuleBook
@@ -29,12 +30,6 @@ from shared.envelope import EventEnvelope
 from shared.events import EventPayload
 
 log = structlog.get_logger(__name__)
-
-
-class Addresses(Protocol):
-    async def email(self, mailbox: str) -> str | None:
-        """The mailbox's e-mail address, if it has one (never put on the log)."""
-        ...
 
 
 class Notifier:
@@ -50,6 +45,7 @@ class Notifier:
         addresses: Addresses,
         templates: Templates,
         clock: Callable[[], datetime],
+        channels: tuple[Channel, ...] = (Channel.email,),
     ) -> None:
         self._notifications = notifications
         self._rules = rules
@@ -57,6 +53,8 @@ class Notifier:
         self._addresses = addresses
         self._templates = templates
         self._clock = clock
+        self._outside = channels
+        """The channels beside the inbox that are switched on."""
 
     async def react(self, event: EventEnvelope, payload: EventPayload) -> None:
         office = event.jurisdiction.county or event.jurisdiction.city or event.jurisdiction.province
@@ -86,8 +84,9 @@ class Notifier:
 
     async def _channels(self, recipient: Recipient) -> list[Channel]:
         channels = [Channel.inbox]
-        if await self._addresses.email(recipient.mailbox):
-            channels.append(Channel.email)
+        for channel in self._outside:
+            if await self._addresses.address(recipient.mailbox, channel):
+                channels.append(channel)
         return channels
 
     def _message(

@@ -8,11 +8,12 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from services.notifications.channels.contacts import ContactBook
+from services.notifications.channels.wecom import UnsafeTarget, check_target
 from services.notifications.inbox.mailboxes import mailboxes_of, own_mailboxes
 from services.notifications.inbox.queries import InboxQueries
 from services.notifications.inbox.service import InboxService
 from shared.auth import FORBIDDEN, CurrentPrincipal
-from shared.commands import Forbidden
+from shared.commands import Forbidden, InvalidField
 from shared.params import Skip
 from shared.routing import Caller, Page
 
@@ -55,8 +56,14 @@ class Marked(BaseModel):
 
 
 class ContactUpdate(BaseModel):
+    """Absent fields stay as they were; ``null`` clears one."""
+
     email: str | None = Field(
         default=None, max_length=254, pattern=r"^[^@\s]{1,64}@[^@\s]{1,189}\.[A-Za-z]{2,24}$"
+    )
+    phone: str | None = Field(default=None, pattern=r"^1[3-9][0-9]{9}$", description="手机号")
+    wecom_robot_url: str | None = Field(
+        default=None, max_length=500, description="企业微信群机器人地址 (an office's group robot)"
     )
 
 
@@ -94,12 +101,19 @@ async def mark_all_read(caller: Caller, inbox: InboxDep) -> Marked:
 
 @router.put("/me/contact", response_model=ContactUpdate)
 async def set_contact(
-    body: ContactUpdate, principal: CurrentPrincipal, contacts: ContactsDep
+    body: ContactUpdate, principal: CurrentPrincipal, contacts: ContactsDep, request: Request
 ) -> ContactUpdate:
     """Your e-mail address for messages (kept by this service only, never on the log)."""
     boxes = mailboxes_of(principal)
     if not boxes:
         raise Forbidden(f"您的角色没有信箱 ({FORBIDDEN})")
+    values = body.model_dump(exclude_unset=True)
+    url = values.get("wecom_robot_url")
+    if url is not None:
+        try:
+            check_target(url, allow_private=request.app.state.allow_private_targets)
+        except UnsafeTarget as exc:
+            raise InvalidField("body.wecom_robot_url", str(exc)) from exc
     for box in boxes:
-        await contacts.set_email(box, body.email)
+        await contacts.set(box, values)
     return body

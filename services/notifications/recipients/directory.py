@@ -34,8 +34,9 @@ class DirectoryFactsFromReadModel:
         doc = await zones.find_one({"_id": zone_id})
         return None if doc is None else leader_at(doc, at)
 
-    async def inspector_email(self, inspector_id: str) -> str | None:
+    async def inspector_contact(self, inspector_id: str, field: str) -> str | None:
+        """The inspector's ``email`` or ``phone`` from the directory, if set."""
         inspectors = await self._models.collection("inspectors")
         doc = await inspectors.find_one({"_id": inspector_id})
-        email = None if doc is None else doc.get("email")
-        return email if isinstance(email, str) and email else None
+        value = None if doc is None else doc.get(field)
+        return value if isinstance(value, str) and value else None
