@@ -72,6 +72,7 @@ def _wire(settings: NotificationsSettings) -> StartHook:
             contacts,
             Templates(),
             runtime.clock,
+            tuple(senders),
         )
         app.state.notifier = await runtime.run_reactor(notifier)
         for channel, sender in senders.items():

@@ -21,6 +21,7 @@ from shared.contracts.notifications import Channel, notification_id
 from shared.reactor import CHECKPOINTS
 from tests.conftest import Mint, eventually, ok, serve
 from tests.factories import new_county
+from tests.receivers import local_receiver
 from tests.rosters import roster_xlsx, upload
 from tests.visit_driver import DAY, Platform, problem
 
@@ -150,3 +151,65 @@ async def test_a_feedback_list_reaches_the_principals_inbox_and_mailbox_once(
             page = await ok(await client.get("/inbox", headers=principal))
             assert page["total"] == 1 and page["items"][0]["read"] is True
             assert len(mailbox.received) == 1
+
+
+@asynccontextmanager
+async def county(
+    settings_for: Callable[..., Any], auth_header: Mint, settings: NotificationsSettings
+) -> AsyncIterator[tuple[Platform, httpx.AsyncClient, FastAPI]]:
+    """A new county imported in visits, once the notifications directory lists school 1."""
+    code = new_county()
+    async with AsyncExitStack() as stack:
+        visits = await stack.enter_async_context(serve(visits_app(settings_for(VisitsSettings))))
+        p = Platform(visits, code, auth_header)
+        client, app = await stack.enter_async_context(notifications(settings))
+        r = await visits.post(
+            f"/directory/imports?county={code}", files=upload(roster_xlsx(code)), headers=p.office
+        )
+        assert r.status_code == 201, r.text
+
+        async def listed() -> bool:
+            return bool(await app.state.directory.listed_inspectors(p.school(1), DAY))
+
+        await eventually(listed)
+        yield p, client, app
+
+
+async def test_a_major_problem_reaches_the_zone_leader_and_the_county_group_at_once(
+    settings_for: Callable[..., Any], auth_header: Mint
+) -> None:
+    settings = settings_for(NotificationsSettings, allow_private_targets=True)
+    async with (
+        local_receiver() as robot,
+        county(settings_for, auth_header, settings) as (p, client, _),
+    ):
+        office = p.office
+        r = await client.put("/me/contact", json={"wecom_robot_url": "ftp://x/y"}, headers=office)
+        assert r.status_code == 422 and "wecom_robot_url" in r.text, r.text
+        r = await client.put("/me/contact", json={"wecom_robot_url": robot.url}, headers=office)
+        await ok(r)
+        insp = p.inspector(2)  # listed at school 6, in zone 2 (led by inspector 3)
+        plan = {"school_id": p.school(6), "planned_on": DAY.isoformat(), "purpose": "随访督导"}
+        r = await p.visits.post("/visits", json=plan, headers=insp)
+        vid = (await ok(r, 201))["visit_id"]
+        await ok(await p.visits.post(f"/visits/{vid}/sign-in", json={}, headers=insp))
+        major = problem("safety", "消防通道堵塞", severity="major", major_kind="safety_hazard")
+        await ok(await p.visits.post(f"/visits/{vid}/findings", json=major, headers=insp), 201)
+
+        async def arrived(headers: dict[str, str]) -> list[dict[str, Any]] | None:
+            page = await ok(await client.get("/inbox", headers=headers))
+            return page["items"] if page["total"] == 1 else None
+
+        [to_leader] = await eventually(lambda: arrived(p.inspector(3)), within=10)
+        [to_office] = await eventually(lambda: arrived(office), within=10)
+        assert to_leader["kind"] == to_office["kind"] == "major_problem"
+        assert to_leader["urgent"] and "【紧急】" in to_office["subject"]
+        assert (await ok(await client.get("/inbox", headers=p.inspector(1))))["total"] == 0
+
+        async def robot_called() -> bool:
+            return bool(robot.received)
+
+        await eventually(robot_called, within=10)
+        [call] = robot.received
+        body = call.json()
+        assert body["msgtype"] == "markdown" and "消防通道堵塞" in body["markdown"]["content"]
