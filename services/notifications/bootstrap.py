@@ -29,6 +29,9 @@ from services.notifications.recipients.directory import DirectoryFactsFromReadMo
 from services.notifications.rules.book import MongoRuleBook
 from services.notifications.settings import NotificationsSettings
 from services.notifications.templates import Templates
+from services.notifications.webhooks.api import router as webhooks_router
+from services.notifications.webhooks.sender import WebhookSender
+from services.notifications.webhooks.subscriptions import WebhookStore
 from shared.contracts.notifications import Channel
 from shared.runtime import Runtime
 from shared.service import StartHook, build_app
@@ -75,6 +78,15 @@ def _wire(settings: NotificationsSettings) -> StartHook:
             tuple(senders),
         )
         app.state.notifier = await runtime.run_reactor(notifier)
+        app.state.webhooks = WebhookStore(runtime.db)
+        app.state.webhook_sender = WebhookSender(
+            app.state.webhooks,
+            runtime.clock,
+            settings.webhook_timeout_seconds,
+            settings.max_attempts,
+            settings.webhook_backoff_seconds,
+        )
+        await runtime.run_reactor(app.state.webhook_sender)
         for channel, sender in senders.items():
             dispatcher = Dispatcher(channel, notifications, sender, contacts, runtime.clock)
             setattr(app.state, f"{channel.value}_dispatcher", await runtime.run_reactor(dispatcher))
@@ -88,6 +100,6 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
         "notifications",
         "消息通知服务 Notifications",
         settings,
-        [inbox_router],
+        [inbox_router, webhooks_router],
         on_start=_wire(settings),
     )

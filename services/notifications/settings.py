@@ -21,5 +21,7 @@ class NotificationsSettings(ServiceSettings):
     wecom_enabled: bool = True
     """WeCom group robots, for offices that set their robot's URL."""
     webhook_timeout_seconds: float = 5
+    webhook_backoff_seconds: float = 1.0
+    """The first retry's pause; each next one doubles (full jitter)."""
     allow_private_targets: bool = False
     """Allow http and loopback/private robot or webhook URLs (local tests only)."""

@@ -11,16 +11,18 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from standardwebhooks import Webhook
 
 from services.notifications.bootstrap import create_app as notifications_app
 from services.notifications.channels.mailbox import LocalMailbox
 from services.notifications.settings import NotificationsSettings
 from services.visits.bootstrap import create_app as visits_app
 from services.visits.settings import VisitsSettings
+from shared.auth import Role
 from shared.contracts.notifications import Channel, notification_id
 from shared.reactor import CHECKPOINTS
 from tests.conftest import Mint, eventually, ok, serve
-from tests.factories import new_county
+from tests.factories import CITY, PROVINCE, new_county
 from tests.receivers import local_receiver
 from tests.rosters import roster_xlsx, upload
 from tests.visit_driver import DAY, Platform, problem
@@ -213,3 +215,68 @@ async def test_a_major_problem_reaches_the_zone_leader_and_the_county_group_at_o
         [call] = robot.received
         body = call.json()
         assert body["msgtype"] == "markdown" and "消防通道堵塞" in body["markdown"]["content"]
+
+
+async def test_integrators_get_signed_webhooks_retried_dead_lettered_and_redelivered(
+    settings_for: Callable[..., Any], auth_header: Mint
+) -> None:
+    settings = settings_for(
+        NotificationsSettings,
+        allow_private_targets=True,
+        max_attempts=3,
+        webhook_backoff_seconds=0.05,
+        webhook_timeout_seconds=1,
+    )
+    async with (
+        local_receiver() as good,
+        local_receiver() as failing,
+        county(settings_for, auth_header, settings) as (p, client, _),
+    ):
+        integrator = auth_header(
+            Role.integrator, user_id=f"int-{p.code}", province=PROVINCE, city=CITY, county=p.code
+        )
+        wanted = ["cn.duxue.visits.feedback_issued"]
+
+        async def subscribe(url: str, **extra: Any) -> httpx.Response:
+            body = {"url": url, "event_types": wanted, **extra}
+            return await client.post("/webhooks/subscriptions", json=body, headers=integrator)
+
+        outside = {"province": PROVINCE, "city": CITY, "county": new_county()}
+        assert (await subscribe(good.url, jurisdiction=outside)).status_code == 403
+        r = await subscribe("ftp://example.com/x")
+        assert r.status_code == 422 and "body.url" in r.text, r.text
+        sub = await ok(await subscribe(good.url), 201)
+        failing.status = 500
+        bad = await ok(await subscribe(failing.url), 201)
+        await issue_feedback(p, 1)
+
+        async def dead() -> dict[str, Any] | None:
+            r = await client.get(
+                f"/webhooks/subscriptions/{bad['subscription_id']}/deliveries", headers=integrator
+            )
+            page = await ok(r)
+            return (
+                page["items"][0] if page["total"] and page["items"][0]["status"] == "dead" else None
+            )
+
+        entry = await eventually(dead, within=15)
+        assert len(entry["attempts"]) == 3 and len(failing.received) == 3
+        [call] = good.received
+        verified = Webhook(sub["secret"]).verify(call.body, call.headers)
+        assert verified["type"] == "cn.duxue.visits.feedback_issued"
+        # the failing receiver recovers: a manual redelivery sends the same delivery
+        failing.status = 200
+        r = await client.post(
+            f"/webhooks/deliveries/{entry['delivery_id']}/redeliver", headers=integrator
+        )
+        assert (await ok(r)) == {"delivery_id": entry["delivery_id"], "sent": True}
+        assert len(failing.received) == 4
+        assert failing.received[-1].headers["webhook-id"] == entry["delivery_id"]
+        Webhook(bad["secret"]).verify(failing.received[-1].body, failing.received[-1].headers)
+        other = auth_header(
+            Role.integrator, user_id="someone-else", province=PROVINCE, city=CITY, county=p.code
+        )
+        r = await client.post(
+            f"/webhooks/deliveries/{entry['delivery_id']}/redeliver", headers=other
+        )
+        assert r.status_code == 403, r.text
