@@ -38,6 +38,8 @@ LOGS = REPO_ROOT / ".state" / "logs"
 SMTP_PORT = int(os.environ.get("SMTP_PORT", 8025))
 MAILDIR = REPO_ROOT / ".state" / "mailbox"
 """The local SMTP server's Maildir: every mail the notifications service sends."""
+SMS_OUTBOX = REPO_ROOT / ".state" / "sms.jsonl"
+"""What the development SMS provider would have sent (one JSON line per message)."""
 DEMO_PRINCIPAL_EMAIL = "principal@yx-sy-xx.demo.cn"
 
 
@@ -46,7 +48,12 @@ def start_services() -> dict[str, subprocess.Popen[bytes]]:
     procs = {}
     for name, port in SERVICES.items():
         port = int(os.environ.get(f"{name.upper()}_PORT", port))
-        env = {**os.environ, "PORT": str(port), "SMTP_PORT": str(SMTP_PORT)}
+        env = {
+            **os.environ,
+            "PORT": str(port),
+            "SMTP_PORT": str(SMTP_PORT),
+            "SMS_DEV_OUTBOX": str(SMS_OUTBOX),
+        }
         log = (LOGS / f"{name}.log").open("ab")
         procs[name] = subprocess.Popen(
             [sys.executable, "-m", f"services.{name}"],
@@ -139,6 +146,7 @@ def banner(tokens: dict[str, str]) -> str:
         "",
         f"Mailbox: a local SMTP server on 127.0.0.1:{SMTP_PORT} keeps every mail sent in",
         f"  {MAILDIR}/new  (one file per mail; e.g. mutt -f {MAILDIR})",
+        f"SMS (development provider): {SMS_OUTBOX}",
         "",
         "Demo tokens (also: make tokens):",
     ]
