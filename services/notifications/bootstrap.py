@@ -26,6 +26,7 @@ from services.notifications.inbox.queries import InboxQueries
 from services.notifications.inbox.service import InboxService
 from services.notifications.inbox.view import NotificationsView
 from services.notifications.recipients.directory import DirectoryFactsFromReadModel, directory_view
+from services.notifications.rules.api import router as rules_router
 from services.notifications.rules.book import MongoRuleBook
 from services.notifications.settings import NotificationsSettings
 from services.notifications.templates import Templates
@@ -68,9 +69,10 @@ def _wire(settings: NotificationsSettings) -> StartHook:
         app.state.inbox = InboxService(notifications, queries)
         await runtime.run_projection(NotificationsView())
         senders = _senders(settings)
+        app.state.rule_book = MongoRuleBook(runtime.db)
         notifier = Notifier(
             notifications,
-            MongoRuleBook(runtime.db),
+            app.state.rule_book,
             directory,
             contacts,
             Templates(),
@@ -100,6 +102,6 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
         "notifications",
         "消息通知服务 Notifications",
         settings,
-        [inbox_router, webhooks_router],
+        [inbox_router, rules_router, webhooks_router],
         on_start=_wire(settings),
     )

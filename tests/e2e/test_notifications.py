@@ -191,6 +191,20 @@ async def test_a_major_problem_reaches_the_zone_leader_and_the_county_group_at_o
         assert r.status_code == 422 and "wecom_robot_url" in r.text, r.text
         r = await client.put("/me/contact", json={"wecom_robot_url": robot.url}, headers=office)
         await ok(r)
+        # the county office keeps its rules as data: a new version, in force from now
+        path = f"/notification-rules/{p.code}"
+        shown = await client.get(path, headers=office)
+        assert shown.headers["etag"] == '"0"' and (await ok(shown))["in_force"]["version"] == 0
+        rules = (await ok(shown))["in_force"]["rules"]
+        unknown = [{**rules[0], "event_type": "cn.duxue.visits.nothing"}]
+        r = await client.put(path, json={"rules": unknown}, headers=office)
+        assert r.status_code == 422 and "body.rules[0].event_type" in r.text, r.text
+        stale = {**office, "If-Match": '"4"'}
+        assert (await client.put(path, json={"rules": rules}, headers=stale)).status_code == 412
+        other = auth_header(Role.county_office, province=PROVINCE, city=CITY, county=new_county())
+        assert (await client.put(path, json={"rules": rules}, headers=other)).status_code == 403
+        r = await client.put(path, json={"rules": rules}, headers={**office, "If-Match": '"0"'})
+        assert (await ok(r, 201))["version"] == 1
         insp = p.inspector(2)  # listed at school 6, in zone 2 (led by inspector 3)
         plan = {"school_id": p.school(6), "planned_on": DAY.isoformat(), "purpose": "随访督导"}
         r = await p.visits.post("/visits", json=plan, headers=insp)
