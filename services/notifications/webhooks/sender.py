@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 import structlog
 
+import shared.contracts  # noqa: F401  (every contract registered: what can be subscribed to)
 from services.notifications.webhooks.signing import signed_headers
 from services.notifications.webhooks.subscriptions import Subscription, WebhookStore, delivery_id
 from shared import metrics, topics
