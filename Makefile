@@ -3,16 +3,37 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: install run test lint typecheck unit infra-up infra-down infra-status tokens bench bench-full clean
+.PHONY: install lock lock-upgrade run test lint typecheck unit infra-up infra-down infra-status tokens bench bench-full clean
 
-$(VENV)/.installed: pyproject.toml
+TOOLS  := .venv-tools
+PIP_COMPILE := CUSTOM_COMPILE_COMMAND="make lock" $(TOOLS)/bin/pip-compile --quiet \
+	--generate-hashes --extra dev --allow-unsafe --strip-extras --annotation-style line \
+	--no-emit-index-url --no-emit-trusted-host --no-emit-find-links \
+	--output-file requirements.lock pyproject.toml
+
+## Every dependency pinned with its hashes (requirements.lock), then the project itself.
+$(VENV)/.installed: pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "error: Python 3.11+ is needed")'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q --require-hashes -r requirements.lock
+	$(BIN)/pip install -q --no-deps -e .
 	@touch $@
 
 install: $(VENV)/.installed
+
+$(TOOLS)/.installed:
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install -q "pip-tools==7.6.2"
+	@touch $@
+
+## Re-pin requirements.lock after a change to pyproject.toml: pins that still fit are
+## kept, so only what changed moves (CPython 3.11, the interpreter of `make install`).
+lock: $(TOOLS)/.installed
+	$(PIP_COMPILE)
+
+## The same with every pin moved to the newest version the ranges allow.
+lock-upgrade: $(TOOLS)/.installed
+	$(PIP_COMPILE) --upgrade
 
 ## Start Kafka, the MongoDB-wire server, the four services and a demo county (Ctrl-C stops all).
 run: install
@@ -54,4 +75,4 @@ bench-full: install infra-up
 	$(BIN)/python -m benchmarks.run_all --full
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) $(TOOLS) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -37,7 +37,6 @@ import os
 import platform
 import random
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -53,7 +52,7 @@ import httpx
 from aiokafka.admin import AIOKafkaAdminClient
 
 import shared.contracts  # noqa: F401  (registers the event contracts)
-from benchmarks.common import bench_dir, bounded, cancel_on_signals
+from benchmarks.common import Service, bench_dir, bounded, cancel_on_signals
 from shared.auth import Principal, Role, TokenIssuer, ensure_keypair
 from shared.contracts.directory import SchoolDetailsCorrected, SchoolKind, SchoolRegistered
 from shared.envelope import Actor, EventEnvelope
@@ -101,12 +100,6 @@ def machine(backend: str) -> dict[str, Any]:
         "kafka": "3.9.2",
         "mongo_wire": f"FerretDB 1.24.2/{backend}",
     }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def rss_peak_mib(pid: int) -> float:
@@ -324,52 +317,6 @@ class Phase:
         return {who: 1000 * secs / n for who, secs in self.cpu_seconds.items()}
 
 
-class Service:
-    """``python -m services.visits`` as its own process on a free loopback port."""
-
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.port = free_port()
-        self.env = {**os.environ, **env, "PORT": str(self.port)}
-        self.log = log
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.started = 0.0
-        self.ready_s = 0.0
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    async def start(self) -> int:
-        self.proc = subprocess.Popen(  # noqa: ASYNC220
-            [sys.executable, "-m", "services.visits"],
-            cwd=REPO,
-            env=self.env,
-            stdout=self.log.open("ab"),
-            stderr=subprocess.STDOUT,
-        )
-        self.started = time.perf_counter()
-        async with httpx.AsyncClient(base_url=self.base, timeout=2) as client:
-            for _ in range(3000):  # 300 s at most: a large read model loads its working set
-                if self.proc.poll() is not None:
-                    raise RuntimeError(f"the visits service exited; see {self.log}")
-                with contextlib.suppress(httpx.HTTPError):
-                    if (await client.get("/readyz")).status_code == 200:
-                        self.ready_s = time.perf_counter() - self.started
-                        return self.proc.pid
-                await asyncio.sleep(0.1)
-        raise RuntimeError(f"the visits service did not become ready; see {self.log}")
-
-    async def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.send_signal(signal.SIGINT)
-        for _ in range(150):
-            if self.proc.poll() is not None:
-                return
-            await asyncio.sleep(0.1)
-        self.proc.kill()
-
-
 def school_body(school_id: str, n: int) -> dict[str, Any]:
     return {
         "school_id": school_id,
@@ -566,7 +513,7 @@ async def run_phase(
         "AUTH_AUDIENCE": AUDIENCE,
         "LOG_LEVEL": "WARNING",
     }
-    service = Service(env, tmp / f"visits-{name}-{round_no}.log")
+    service = Service("services.visits", env, tmp / f"visits-{name}-{round_no}.log")
     principal = Principal(
         user_id="bench-county",
         name="压测县教育督导室",

@@ -8,16 +8,23 @@ a row is ``figure, value, unit, target, ceiling, ceiling_label, peer, peer_label
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import platform
 import resource
 import signal
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Awaitable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from shared.settings import REPO_ROOT
 
@@ -40,6 +47,65 @@ async def bounded(step: Awaitable[Any], what: str, seconds: float = 60.0) -> Non
         await asyncio.wait_for(step, seconds)
     except Exception as exc:  # a clean-up step must not hide the next one
         print(f"clean-up: {what} failed ({type(exc).__name__}: {exc}); drop it by hand")
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Service:
+    """``python -m <module>`` (``services.visits``, ``services.reporting``) as its own
+    process on a free loopback port, run from ``root`` (a checkout; this one by default),
+    its output appended to ``log``. :meth:`start` waits for ``/readyz`` (300 s at most: a
+    large read model loads its working set first) and records the seconds in
+    :attr:`ready_s`; :meth:`stop` sends SIGINT and kills after 15 s."""
+
+    def __init__(self, module: str, env: dict[str, str], log: Path, root: Path = REPO_ROOT) -> None:
+        self.module = module
+        self.port = free_port()
+        self.root = root
+        self.env = {**os.environ, **env, "PORT": str(self.port), "PYTHONPATH": str(root)}
+        self.log = log
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.ready_s = 0.0
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self) -> int:
+        """Start the process; its pid once it answers ``/readyz`` with 200."""
+        self.proc = subprocess.Popen(  # noqa: ASYNC220
+            [sys.executable, "-m", self.module],
+            cwd=self.root,
+            env=self.env,
+            stdout=self.log.open("ab"),
+            stderr=subprocess.STDOUT,
+        )
+        started = time.perf_counter()
+        async with httpx.AsyncClient(base_url=self.base, timeout=2) as client:
+            for _ in range(3000):
+                if self.proc.poll() is not None:
+                    raise RuntimeError(f"{self.module} exited; see {self.log}")
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await client.get("/readyz")).status_code == 200:
+                        self.ready_s = time.perf_counter() - started
+                        return self.proc.pid
+                await asyncio.sleep(0.1)
+        raise RuntimeError(f"{self.module} did not become ready; see {self.log}")
+
+    async def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGINT)
+        for _ in range(150):
+            if self.proc.poll() is not None:
+                return
+            await asyncio.sleep(0.1)
+        self.proc.kill()
 
 
 def bench_dir() -> Path:

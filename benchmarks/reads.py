@@ -45,8 +45,8 @@ from typing import Any
 import httpx
 
 import shared.contracts  # noqa: F401
-from benchmarks.commands import free_port, pct, rss_peak_mib, top_frames
-from benchmarks.common import Row, bench_dir, now_iso, table, write_result
+from benchmarks.commands import pct, rss_peak_mib, top_frames
+from benchmarks.common import Row, Service, bench_dir, now_iso, table, write_result
 from benchmarks.projections import Bench, cleanup
 from benchmarks.province import Size, simulate
 from benchmarks.province.model import PROVINCE
@@ -124,52 +124,6 @@ async def at_rate(
     sample.sent, sample.seconds = total, time.perf_counter() - t0
     await asyncio.gather(*tasks)
     return sample
-
-
-class Service:
-    """``python -m services.reporting`` on a free loopback port."""
-
-    def __init__(self, root: Path, env: dict[str, str], log: Path) -> None:
-        self.port = free_port()
-        self.root = root
-        self.env = {**os.environ, **env, "PORT": str(self.port), "PYTHONPATH": str(root)}
-        self.log = log
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.ready_s = 0.0
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    async def start(self) -> int:
-        self.proc = subprocess.Popen(  # noqa: ASYNC220
-            [sys.executable, "-m", "services.reporting"],
-            cwd=self.root,
-            env=self.env,
-            stdout=self.log.open("ab"),
-            stderr=subprocess.STDOUT,
-        )
-        started = time.perf_counter()
-        async with httpx.AsyncClient(base_url=self.base, timeout=2) as client:
-            for _ in range(3000):  # 300 s at most (the working sets load first)
-                if self.proc.poll() is not None:
-                    raise RuntimeError(f"the reporting service exited; see {self.log}")
-                with contextlib.suppress(httpx.HTTPError):
-                    if (await client.get("/readyz")).status_code == 200:
-                        self.ready_s = time.perf_counter() - started
-                        return self.proc.pid
-                await asyncio.sleep(0.1)
-        raise RuntimeError(f"the reporting service did not become ready; see {self.log}")
-
-    async def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.send_signal(signal.SIGINT)
-        for _ in range(150):
-            if self.proc.poll() is not None:
-                return
-            await asyncio.sleep(0.1)
-        self.proc.kill()
 
 
 async def fold(bench: Bench) -> tuple[int, float]:
@@ -378,7 +332,7 @@ async def run(size: Size, args: argparse.Namespace) -> int:
             }
             log = bench_dir() / "reads-service.log"
             log.parent.mkdir(parents=True, exist_ok=True)
-            service = Service(args.service_root, env, log)
+            service = Service("services.reporting", env, log, args.service_root)
             pid = await service.start()
             print(f"reporting service ready in {service.ready_s:.1f} s", flush=True)
             rows_, extra, profile = await measure(service, bench, tok, args)

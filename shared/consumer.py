@@ -287,5 +287,11 @@ class Supervisor(Generic[R]):
         self._stopped.set()
         await self.runner.stop()
         if self._task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            try:
+                await asyncio.shield(self._task)
+            except asyncio.CancelledError:
+                self._task.cancel()  # the caller gave up waiting: stop the loop now
+                if not self._task.done():
+                    raise
+            except Exception:
+                pass  # a crash of the last run is logged by the loop itself

@@ -4,9 +4,10 @@
 payload through the registry; it names the reason when a message cannot be used (the
 dead-letter reason). :class:`LeanDecoder` is what the projection kernel runs per event:
 
-1. the ``ce_type`` Kafka header says the type before anything is parsed, so events the
-   consumer does not handle cost a header look-up (messages without the header are
-   parsed to find their type);
+1. the ``duxue_type`` Kafka header (``ce_type`` on messages produced before issue 17)
+   says the type before anything is parsed, so events the consumer does not handle
+   cost a header look-up (messages without either header are parsed to find their
+   type);
 2. ``orjson`` parses the value; the envelope is assembled from the parsed attributes
    with the same types the validating model would give (UUID, aware datetimes,
    :class:`~shared.jurisdiction.Jurisdiction`), without a second validation pass;
@@ -29,11 +30,11 @@ import orjson
 from aiokafka import ConsumerRecord
 from pydantic import BaseModel
 
-from shared.envelope import SPEC_VERSION, Actor, EventEnvelope
+from shared.envelope import LEGACY_TYPE_HEADER, SPEC_VERSION, TYPE_HEADER, Actor, EventEnvelope
 from shared.events import EventPayload, EventRegistry, UnknownEventType
 from shared.jurisdiction import Jurisdiction
 
-TYPE_HEADER = "ce_type"
+TYPE_HEADERS = (TYPE_HEADER, LEGACY_TYPE_HEADER)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,9 +67,9 @@ def decode(record: ConsumerRecord, registry: EventRegistry) -> Delivery:
 
 
 def header_type(record: ConsumerRecord) -> str | None:
-    """The event type from the ``ce_type`` header, if the producer set it."""
+    """The event type from the type header (or the legacy one), if the producer set it."""
     for key, value in record.headers or ():
-        if key == TYPE_HEADER:
+        if key in TYPE_HEADERS:
             return bytes(value).decode()
     return None
 
@@ -186,7 +187,7 @@ class LeanDecoder:
         """False only when the header names a known type that this consumer ignores
         (an unknown type is decoded, to be dead-lettered with its reason)."""
         for key, value in record.headers or ():
-            if key == TYPE_HEADER:
+            if key in TYPE_HEADERS:
                 return value in self._handled or not self._registry.knows(value.decode())
         return True
 

@@ -1,7 +1,12 @@
 """The event envelope: one shape for every event on every topic.
 
 On Kafka an event is a CloudEvents 1.0 JSON document in *structured* content mode
-(``content-type: application/cloudevents+json``). The CloudEvents core attributes carry
+(``content-type: application/cloudevents+json``), as the CloudEvents Kafka protocol
+binding defines it: the value is the whole event and no header starts with ``ce_`` (a
+``ce_`` header means *binary* mode to a CloudEvents SDK). For routing without parsing,
+the headers ``duxue_type`` and ``duxue_id`` repeat the type and id; messages written
+before they were renamed carry ``ce_type`` and ``ce_id`` instead, which the consumers
+still read (:data:`LEGACY_TYPE_HEADER`). The CloudEvents core attributes carry
 id, source, type, subject (the stream id) and time (when it happened); the platform's
 own facts travel as CloudEvents extension attributes (lower-case letters only, as the
 spec requires):
@@ -30,6 +35,10 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from shared.jurisdiction import Jurisdiction
 
 CONTENT_TYPE = "application/cloudevents+json; charset=utf-8"
+TYPE_HEADER = "duxue_type"
+ID_HEADER = "duxue_id"
+LEGACY_TYPE_HEADER = "ce_type"
+"""The type header of messages produced before the structured-mode fix (issue 17)."""
 SPEC_VERSION = "1.0"
 
 
@@ -130,11 +139,12 @@ class EventEnvelope(BaseModel):
             raise ValueError(f"event lacks attribute {exc.args[0]!r}") from exc
 
     def kafka_headers(self) -> list[tuple[str, bytes]]:
-        """Headers that let a consumer route without parsing the value."""
+        """Structured-mode headers, with the type and id for routing without parsing
+        (never a ``ce_`` header: CloudEvents SDKs would read the message as binary)."""
         return [
             ("content-type", CONTENT_TYPE.encode()),
-            ("ce_type", self.event_type.encode()),
-            ("ce_id", str(self.event_id).encode()),
+            (TYPE_HEADER, self.event_type.encode()),
+            (ID_HEADER, str(self.event_id).encode()),
         ]
 
 

@@ -25,6 +25,7 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared import metrics
+from shared.answers import Health, Readiness
 from shared.commands import Forbidden, IllegalStep, InvalidField, NotCaughtUp, NotFound
 from shared.envelope import EventEnvelope
 from shared.eventstore import ConcurrencyConflict, StalePrecondition
@@ -349,11 +350,16 @@ def _route_template(request: Request) -> str:
 def install_health(app: FastAPI, readiness: Callable[[], Awaitable[dict[str, str]]]) -> None:
     """``/healthz`` (the process answers) and ``/readyz`` (MongoDB and Kafka reachable)."""
 
-    @app.get("/healthz", tags=["health"])
+    @app.get("/healthz", tags=["health"], response_model=Health)
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["health"])
+    @app.get(
+        "/readyz",
+        tags=["health"],
+        response_model=Readiness,
+        responses={503: {"model": Readiness, "description": "MongoDB or Kafka unreachable"}},
+    )
     async def readyz() -> JSONResponse:
         checks = await readiness()
         ready = all(v == "ok" for v in checks.values())

@@ -10,17 +10,33 @@ while rows remain.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any
 
-from fastapi import Depends, Header, Request, Response
+from fastapi import Depends, Header, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, create_model
 
 from shared.auth import CurrentPrincipal
 from shared.commands import CallerContext
+from shared.freshness import Freshness
 from shared.http import parse_if_match
-from shared.service import command_context
+from shared.paging import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, Page, Paging
+from shared.params import MAX_VERSION
+from shared.service import RuntimeDep, command_context
 
-T = TypeVar("T")
+__all__ = [
+    "Caller",
+    "Fresh",
+    "IfMatch",
+    "MinVersionQuery",
+    "Page",
+    "Paged",
+    "PagedOrSkip",
+    "Paging",
+    "accept",
+    "accepted_model",
+    "set_etag",
+]
 
 
 def _caller(request: Request, principal: CurrentPrincipal) -> CallerContext:
@@ -63,11 +79,46 @@ def accept(response: Response, model: type[BaseModel], version: int, **ids: str)
     return model(version=version, **ids)
 
 
-class Page(BaseModel, Generic[T]):
-    """One page of a list: the rows matching the filters, counted before paging."""
+OFFSET_HELP = "跳过的条数 (rows to skip)"
+LIMIT_HELP = f"每页条数，1 至 {MAX_LIMIT} (rows per page)"
+SKIP_HELP = "offset 的旧名，下一版本删除 (deprecated alias of offset)"
+Offset = Annotated[int | None, Query(ge=0, le=MAX_OFFSET, description=OFFSET_HELP)]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=LIMIT_HELP)]
+OldSkip = Annotated[int | None, Query(ge=0, le=MAX_OFFSET, deprecated=True, description=SKIP_HELP)]
+BOTH = "offset 与 skip 不一致，请只用 offset (offset and skip disagree)"
 
-    total: int
-    """How many rows match the filters (all pages)."""
-    offset: int
-    limit: int
-    items: list[T]
+
+def _paging(offset: Offset = None, limit: Limit = DEFAULT_LIMIT) -> Paging:
+    return Paging(offset or 0, limit)
+
+
+def _paging_or_skip(
+    offset: Offset = None, limit: Limit = DEFAULT_LIMIT, skip: OldSkip = None
+) -> Paging:
+    if offset is not None and skip is not None and offset != skip:
+        raise RequestValidationError(
+            [{"loc": ("query", "skip"), "msg": BOTH, "type": "value_error"}]
+        )
+    return Paging(offset if offset is not None else (skip or 0), limit)
+
+
+MIN_VERSION_HELP = (
+    "等待读取模型达到的版本（上一步返回的 ETag），超时 503 "
+    "(wait until the read model shows this version of the resource; 503 past 5 s)"
+)
+MinVersionQuery = Annotated[int | None, Query(ge=1, le=MAX_VERSION, description=MIN_VERSION_HELP)]
+
+
+def _fresh(runtime: RuntimeDep, min_version: MinVersionQuery = None) -> Freshness:
+    return Freshness(runtime.store, min_version)
+
+
+Fresh = Annotated[Freshness, Depends(_fresh)]
+"""``?min_version=n`` of a single-resource GET: read one's own write (see
+:mod:`shared.freshness`; 503 when the read model has not shown it in time)."""
+
+Paged = Annotated[Paging, Depends(_paging)]
+"""``?offset=&limit=`` of a list route (422 naming the parameter out of bounds)."""
+PagedOrSkip = Annotated[Paging, Depends(_paging_or_skip)]
+""":data:`Paged` that also takes ``skip``, the old name of ``offset``, on the routes that
+had it (deprecated; kept for one release)."""

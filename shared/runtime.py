@@ -7,7 +7,6 @@ adds its own parts; tests build the same runtime against the real local servers.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -31,6 +30,9 @@ from shared.rebuild import flip, next_generation, rebuilding_runner, replay
 from shared.settings import ServiceSettings
 
 log = structlog.get_logger(__name__)
+
+STOP_SECONDS = 8.0
+"""How long a stopping service lets its loops finish, all together, before cancelling."""
 S = TypeVar("S")
 
 
@@ -117,12 +119,21 @@ class Runtime:
             log.error("background_task_crashed", task=task.get_name(), error=repr(task.exception()))
 
     async def stop(self) -> None:
-        for stopper in reversed(self._stoppers):
-            await stopper()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
-                await asyncio.wait_for(asyncio.shield(task), timeout=5)
-            task.cancel()
+        """Ask every loop to finish its unit of work, all at once, then cancel what is
+        still running after :data:`STOP_SECONDS` in all (a service with a dozen
+        projections stopped them one after another, which on a loaded machine outlasted
+        the supervisor's patience; a cancelled flush is safe: positions are stored with
+        their effects)."""
+        stopping = [asyncio.ensure_future(stopper()) for stopper in reversed(self._stoppers)]
+        running = [*stopping, *self._tasks]
+        if running:
+            _, pending = await asyncio.wait(running, timeout=STOP_SECONDS)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        for done in stopping:
+            if not done.cancelled() and done.exception() is not None:
+                log.error("stop_failed", error=repr(done.exception()))
         await self.producer.stop()
         await self.mongo.close()
 

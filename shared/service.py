@@ -2,7 +2,8 @@
 
 :func:`build_app` owns the lifespan: logging, the :class:`~shared.runtime.Runtime`
 (MongoDB, Kafka producer, outbox relay), the token verifier, the service's own start-up
-hook, and the shared HTTP edge (errors, metrics, health). It also bounds request bodies
+hook, the shared HTTP edge (errors, metrics, health) and the API docs pages, served
+without any CDN (:mod:`shared.apidocs`). It also bounds request bodies
 (``MAX_JSON_BODY_BYTES``) and believes ``X-Forwarded-For`` only from ``TRUSTED_PROXIES``;
 :func:`run` serves the app the same way in every ``services/*/__main__.py``.
 """
@@ -18,13 +19,16 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import shared.contracts  # noqa: F401  (registers every event contract)
+from shared.answers import AsyncApiDocument, Catalogue, Rebuilt
+from shared.apidocs import install_docs
 from shared.auth import CurrentPrincipal, Principal, Role, TokenVerifier, ensure_role
 from shared.catalogue import published_catalogue
 from shared.commands import CommandContext
+from shared.contracts.asyncapi import published_asyncapi
 from shared.envelope import Actor
 from shared.events import registry
 from shared.http import BodyLimit, install_edge, install_health
-from shared.logs import configure_logging
+from shared.logs import RequestLog, configure_logging
 from shared.runtime import Runtime
 from shared.settings import ServiceSettings
 
@@ -59,10 +63,13 @@ def build_app(
         finally:
             await runtime.stop()
 
-    app = FastAPI(title=title, version="0.1.0", lifespan=lifespan)
+    app = FastAPI(title=title, version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
+    install_docs(app)
+    app.state.logging = (service, settings.log_level)
     # inside the edge's middleware (added after it), so the route sees BodyLimit's 413
     app.add_middleware(BodyLimit, default_limit=settings.max_json_body_bytes)
     install_edge(app, service)
+    app.add_middleware(RequestLog)  # outside the edge: sees its status and correlation id
     if settings.trusted_proxy_list:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
 
@@ -72,12 +79,17 @@ def build_app(
 
     install_health(app, readiness)
 
-    @app.get("/events/catalogue", tags=["events"])
+    @app.get("/events/catalogue", tags=["events"], response_model=Catalogue)
     async def catalogue() -> dict[str, Any]:
         """The CloudEvents envelope's JSON Schema, and every event type with its payload's."""
         return published_catalogue()
 
-    @app.post("/admin/projections/{name}/rebuild", tags=["admin"])
+    @app.get("/asyncapi.json", tags=["events"], response_model=AsyncApiDocument)
+    async def asyncapi() -> dict[str, Any]:
+        """The AsyncAPI 3.0 document of every event topic and type (docs/asyncapi.json)."""
+        return published_asyncapi()
+
+    @app.post("/admin/projections/{name}/rebuild", tags=["admin"], response_model=Rebuilt)
     async def rebuild_projection(name: str, principal: CurrentPrincipal) -> dict[str, Any]:
         """Rebuild a read model from offset 0 into a fresh generation, then switch to it."""
         ensure_role(principal, Role.admin, Role.province_office)
@@ -96,12 +108,18 @@ def build_app(
 def uvicorn_config(app: FastAPI, port: int, host: str = "127.0.0.1") -> uvicorn.Config:
     """How every service is served: uvicorn's own forwarded-header handling is off (by
     default it believes ``X-Forwarded-For`` from loopback, so any local client could pick
-    its address); :func:`build_app` believes it from ``TRUSTED_PROXIES`` only."""
-    return uvicorn.Config(app, host=host, port=port, log_config=None, proxy_headers=False)
+    its address); :func:`build_app` believes it from ``TRUSTED_PROXIES`` only. Its
+    access log is off: :class:`~shared.logs.RequestLog` writes the request lines, with
+    the correlation id that uvicorn cannot know."""
+    return uvicorn.Config(
+        app, host=host, port=port, log_config=None, proxy_headers=False, access_log=False
+    )
 
 
 def run(app: FastAPI, port: int) -> None:
-    """Serve ``app`` until interrupted (``python -m services.<name>``)."""
+    """Serve ``app`` until interrupted (``python -m services.<name>``); logging is
+    configured before uvicorn's first line (the lifespan configures it again)."""
+    configure_logging(*app.state.logging)
     uvicorn.Server(uvicorn_config(app, port)).run()
 
 

@@ -26,9 +26,11 @@ from shared.auth import Principal, Role
 from shared.commands import CallerContext, CommandContext, InvalidField
 from shared.directory.lookup import InspectorFacts, SchoolFacts
 from shared.envelope import Actor, EventEnvelope
+from shared.events import EventPayload
 from shared.eventstore import ConcurrencyConflict, EventStore
 from shared.evidence.lookup import EvidenceFacts
 from shared.jurisdiction import Jurisdiction
+from shared.projection import Doc, DocRef, Projection, View
 
 
 class MemoryEventStore(EventStore):
@@ -239,3 +241,24 @@ class FakeLedZones:
 
     async def led_by(self, user_id: str) -> list[str]:
         return sorted(zone for zone, leader in self.leaders.items() if leader == user_id)
+
+
+def fold_projection(
+    projection: Projection,
+    events: Iterable[tuple[EventEnvelope, EventPayload]],
+    handled_only: bool = False,
+) -> dict[DocRef, Doc | None]:
+    """A projection's documents after ``events`` (each with its parsed payload), folded in
+    memory one event at a time as the kernel's runner does (``None``: a deleted or never
+    written document). ``handled_only`` skips the events the projection does not handle,
+    as the runner's decoder does; otherwise every event reaches ``apply``."""
+    docs: dict[DocRef, Doc | None] = {}
+    for event, payload in events:
+        if handled_only and event.event_type not in projection.handles:
+            continue
+        for ref in projection.keys(event, payload):
+            docs.setdefault(ref, None)
+        view = View(docs)
+        projection.apply(event, payload, view)
+        view._commit()
+    return docs

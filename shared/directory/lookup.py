@@ -57,6 +57,14 @@ def listing_active_on(doc: dict[str, Any], on: date) -> bool:
     return bool(doc["starts_on"] <= day and (doc.get("ends_on") is None or day <= doc["ends_on"]))
 
 
+def active_query(on: date | None) -> dict[str, Any]:
+    """The filter of :func:`listing_active_on` as a query (none when ``on`` is ``None``)."""
+    if on is None:
+        return {}
+    day = on.isoformat()
+    return {"starts_on": {"$lte": day}, "$or": [{"ends_on": None}, {"ends_on": {"$gte": day}}]}
+
+
 class ReadModelDirectory:
     """Facts about schools, inspectors, listings and zones for the visit lifecycle."""
 

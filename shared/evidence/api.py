@@ -316,7 +316,11 @@ async def _pieces(spool: SpooledTemporaryFile[bytes]) -> AsyncIterator[bytes]:
         spool.close()
 
 
-@router.get("/{evidence_id}", responses={200: {"content": {"application/octet-stream": {}}}})
+@router.get(
+    "/{evidence_id}",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}, "description": "the bytes"}},
+)
 async def download_evidence(
     evidence_id: str,
     principal: CurrentPrincipal,

@@ -134,16 +134,18 @@ async def test_a_page_of_visits_is_full_while_visible_visits_remain(two: Two) ->
 
     async def all_projected() -> bool:
         r = await a.visits.get(f"/visits?school_id={a.school(1)}", headers=a.office)
-        return r.status_code == 200 and len(r.json()) == 3
+        return r.status_code == 200 and r.json()["total"] == 3
 
     await eventually(all_projected)
     r = await a.visits.get("/visits?limit=1", headers=a.principal(1))
     assert r.status_code == 200, r.text
-    assert [(v["announced"], v["planned_on"]) for v in r.json()] == [(True, DAY.isoformat())]
-    r = await a.visits.get("/visits?limit=1&skip=1", headers=a.principal(1))
-    assert r.json() == []
+    shown = [(v["announced"], v["planned_on"]) for v in r.json()["items"]]
+    assert shown == [(True, DAY.isoformat())] and r.json()["total"] == 1
+    for old_or_new in ("skip", "offset"):
+        r = await a.visits.get(f"/visits?limit=1&{old_or_new}=1", headers=a.principal(1))
+        assert r.json() == {"total": 1, "offset": 1, "limit": 1, "items": []}
     r = await a.visits.get("/visits?limit=2", headers=a.office)
-    assert [v["planned_on"] for v in r.json()] == [later, later]
+    assert [v["planned_on"] for v in r.json()["items"]] == [later, later]
 
 
 async def test_another_countys_ids_are_403_before_any_state_check(two: Two) -> None:
@@ -256,7 +258,7 @@ async def test_zones_never_narrow_a_read(two: Two) -> None:
     listed = await ok(await two.issues.get(f"/issues?visit_id={vid}", headers=other_zone))
     assert [i["issue_id"] for i in listed["items"]] == [issue_id]
     r = await a.visits.get(f"/visits?school_id={a.school(1)}", headers=other_zone)
-    assert [v["visit_id"] for v in r.json()] == [vid]
+    assert [v["visit_id"] for v in r.json()["items"]] == [vid]
     # reading is not acting: a role that may not record a receipt is 403 before any fact
     receipt = {"received_by": "李主任", "received_on": DAY.isoformat()}
     path = f"/issues/{issue_id}/notice/receipt"

@@ -65,7 +65,7 @@ async def settled(client: httpx.AsyncClient, county: str, headers: dict[str, str
         listings = await client.get(f"/listings?county={county}", headers=headers)
         zones = await client.get(f"/zones?county={county}", headers=headers)
         inspectors = await client.get(f"/inspectors?county={county}", headers=headers)
-        counts = [len(r.json()) for r in (schools, listings, zones, inspectors)]
+        counts = [r.json()["total"] for r in (schools, listings, zones, inspectors)]
         return counts == [10, 9, 2, 3]
 
     await eventually(visible)
@@ -107,12 +107,12 @@ async def test_an_xlsx_roster_fills_a_county(
     before = await client.get(f"/directory/gaps?county={county}&on=2026-08-31", headers=office)
     assert len(before.json()["schools_without_listing"]) == 10
 
-    zones = (await client.get(f"/zones?county={county}", headers=office)).json()
+    zones = (await client.get(f"/zones?county={county}", headers=office)).json()["items"]
     assert [(z["zone_id"], z["leader_id"]) for z in zones] == [
         (f"{county}-z1", f"{county}-insp-1"),
         (f"{county}-z2", f"{county}-insp-3"),
     ]
-    inspectors = (await client.get("/inspectors", headers=office)).json()
+    inspectors = (await client.get("/inspectors", headers=office)).json()["items"]
     assert {i["employment"] for i in inspectors} == {"full_time", "part_time"}
 
     lookup = ReadModelDirectory(app.state.runtime.db, "visits_directory")
@@ -129,7 +129,8 @@ async def test_an_xlsx_roster_fills_a_county(
         issuer, f"{county}-insp-1", Role.inspector, province=PROVINCE, city=CITY, county=county
     )
     mine = await client.get(f"/inspectors/{county}-insp-1/listings?active_on={ON}", headers=me)
-    assert sorted(x["school_id"] for x in mine.json()) == [f"{county}-s{n}" for n in (1, 2, 3)]
+    listed = sorted(x["school_id"] for x in mine.json()["items"])
+    assert listed == [f"{county}-s{n}" for n in (1, 2, 3)]
 
 
 async def test_the_plate_is_public_and_rate_limited(visits: App, auth_header: Mint) -> None:
@@ -293,9 +294,11 @@ async def test_listing_history_corrections_and_stale_versions(
     )
     assert overlap.status_code == 409 and "重叠" in overlap.json()["message"]
     ghost = await client.post("/listings", json={**new, "inspector_id": "ghost"}, headers=office)
-    assert ghost.status_code == 409 and "未登记" in ghost.json()["message"]
+    assert ghost.status_code == 422 and "未登记" in ghost.json()["message"]
+    assert ghost.json()["errors"][0]["field"] == "body.inspector_id"
     nowhere = await client.post("/listings", json={**new, "school_id": "nowhere"}, headers=office)
-    assert nowhere.status_code == 404
+    assert nowhere.status_code == 422  # an unknown id in the body, not the path
+    assert nowhere.json()["errors"][0]["field"] == "body.school_id"
 
     lid = f"{s10}-L1"
     fix = {"reason": "职责调整", "duties": "随访与专项督导"}
@@ -354,7 +357,8 @@ async def test_zone_and_inspector_corrections(visits: App, auth_header: Mint) ->
     ghost = await client.patch(
         f"/zones/{z2}", json={"reason": "新组长", "leader_id": "ghost"}, headers=office
     )
-    assert ghost.status_code == 409
+    assert ghost.status_code == 422, ghost.text
+    assert ghost.json()["errors"][0]["field"] == "body.leader_id"
     assert (
         await client.patch("/zones/nowhere", json={"reason": "更名", "name": "x"}, headers=office)
     ).status_code == 404
@@ -369,6 +373,9 @@ async def test_zone_and_inspector_corrections(visits: App, auth_header: Mint) ->
     assert r.status_code == 200, r.text
     again = await client.post(f"/schools/{county}-s1/zone", json=move, headers=office)
     assert again.status_code == 409
+    nowhere = {"zone_id": f"{county}-z-none", "reason": "学区调整"}
+    r = await client.post(f"/schools/{county}-s1/zone", json=nowhere, headers=office)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.zone_id", r.text
 
     async def settled() -> dict[str, Any] | None:
         r = await client.get(f"/directory/gaps?county={county}&on={ON}", headers=office)
@@ -403,7 +410,8 @@ async def test_divisions_name_the_tree(visits: App, auth_header: Mint) -> None:
     city = auth_header(Role.city_office, province=PROVINCE, city=CITY)
     orphan = {"code": "510704", "name": "游仙区", "level": "county"}
     r = await client.post("/divisions", json=orphan, headers=city)
-    assert r.status_code == 409 and "上级区划" in r.json()["message"]
+    assert r.status_code == 422 and "上级区划" in r.json()["message"]
+    assert r.json()["errors"][0]["field"] == "body.code"
     for body in (
         {"code": PROVINCE, "name": "四川省", "level": "province"},
         {"code": CITY, "name": "绵阳市", "level": "city"},
@@ -417,7 +425,7 @@ async def test_divisions_name_the_tree(visits: App, auth_header: Mint) -> None:
 
     async def named() -> list[dict[str, Any]] | None:
         r = await client.get(f"/divisions?parent_code={CITY}", headers=city)
-        return r.json() or None
+        return r.json()["items"] or None
 
     [county] = await eventually(named)
     assert county["name"] == "游仙区" and county["parent_code"] == CITY

@@ -52,17 +52,26 @@ async def test_paging_and_dates_past_their_range_are_422_naming_them(
 
         await eventually(zone_known)
 
-        for path in ("/schools", "/divisions", "/zones", "/inspectors", "/listings", "/visits"):
-            assert _fields(await visits.get(f"{path}?skip={HUGE}", headers=office)) == [
-                "query.skip"
-            ]
-        for path in ("/hazards", "/complaints"):
-            assert _fields(await issues.get(f"{path}?skip={HUGE}", headers=office)) == [
-                "query.skip"
-            ]
-        assert _fields(await issues.get(f"/issues?offset={HUGE}", headers=office)) == [
-            "query.offset"
-        ]
+        old_skip = {
+            visits: ("/schools", "/divisions", "/zones", "/inspectors", "/listings", "/visits"),
+            issues: ("/hazards", "/complaints"),
+        }
+        for client, paths in old_skip.items():
+            for path in paths:
+                assert _fields(await client.get(f"{path}?skip={HUGE}", headers=office)) == [
+                    "query.skip"
+                ]
+        every_list = {
+            visits: (*old_skip[visits], "/campaigns", "/checklists", "/plans"),
+            issues: (*old_skip[issues], "/issues", "/self-inspections"),
+        }
+        wrong = {"offset": (HUGE, -1), "limit": (HUGE, 0, 1001)}
+        for client, paths in every_list.items():
+            for path in paths:
+                for name, values in wrong.items():
+                    for value in values:
+                        r = await client.get(f"{path}?{name}={value}", headers=office)
+                        assert _fields(r) == [f"query.{name}"], (path, name, value)
         week = await issues.get(f"/zones/{zone}/self-inspections?week=9999-W52", headers=office)
         assert _fields(week) == ["query.week"]
         assert "2000-01-01" in week.json()["errors"][0]["message"]

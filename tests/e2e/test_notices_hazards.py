@@ -225,7 +225,7 @@ async def test_notices_are_numbered_printed_and_received_and_hazards_registered(
     # the hazard register: every safety issue numbered 001…005 in the county's book
     async def registered() -> list[dict[str, Any]] | None:
         r = await c.get(f"/hazards?county={w.code}", headers=w.office)
-        rows: list[dict[str, Any]] = r.json()
+        rows: list[dict[str, Any]] = r.json()["items"]
         return rows if len(rows) == 5 and all(row["hazard_no"] for row in rows) else None
 
     rows = await eventually(registered)
@@ -261,7 +261,7 @@ async def test_notices_are_numbered_printed_and_received_and_hazards_registered(
 
     async def closed() -> dict[str, Any] | None:
         r = await c.get(f"/hazards?county={w.code}&status=closed", headers=w.office)
-        found: list[dict[str, Any]] = r.json()
+        found: list[dict[str, Any]] = r.json()["items"]
         return found[0] if found else None
 
     done = await eventually(closed)
@@ -270,7 +270,7 @@ async def test_notices_are_numbered_printed_and_received_and_hazards_registered(
     assert (done["verified_by"], done["verified_by_name"]) == (inspector, "张督学")
 
     mine = await c.get("/hazards", headers=w.principal_of(2))  # a principal: own school only
-    assert [row["issue_id"] for row in mine.json()] == [second]
+    assert [row["issue_id"] for row in mine.json()["items"]] == [second]
 
     sheet = await c.get(f"/hazards.csv?county={w.code}", headers=w.office)
     assert sheet.status_code == 200 and sheet.content.startswith(b"\xef\xbb\xbf")

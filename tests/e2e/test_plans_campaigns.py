@@ -240,8 +240,8 @@ async def test_checklists_as_data_and_a_campaign_with_its_progress(
     assert before["targets"] == 3 and before["planned"] == 0 and before["ends_on"] == "2026-10-15"
     assert (await client.get(f"/campaigns/{cid}/progress", headers=other)).status_code == 403
     listed = await client.get("/campaigns", headers=inspector)
-    assert [c["campaign_id"] for c in listed.json()] == [cid]
-    assert (await client.get("/campaigns", headers=other)).json() == []
+    assert [c["campaign_id"] for c in listed.json()["items"]] == [cid]
+    assert (await client.get("/campaigns", headers=other)).json()["items"] == []
 
     # visits under the campaign arrive as events: progress moves
     runtime = application.state.runtime
@@ -357,8 +357,8 @@ async def test_monthly_plans_are_filed_revised_acknowledged_and_checked(
 
     async def plans(status: str) -> list[dict[str, Any]] | None:
         r = await client.get(f"/plans?county={county}&month={MONTH}", headers=office)
-        ok = r.status_code == 200 and [p["status"] for p in r.json()] == [status]
-        return r.json() if ok else None
+        ok = r.status_code == 200 and [p["status"] for p in r.json()["items"]] == [status]
+        return r.json()["items"] if ok else None
 
     [filed] = await eventually(lambda: plans("filed"))
     assert [f["message"] for f in filed["findings"]] == ["本月计划督导 2 次，少于规定的 4 次"]
@@ -465,8 +465,8 @@ async def test_monthly_plans_are_filed_revised_acknowledged_and_checked(
 
     # who sees what
     mine = await client.get("/plans", headers=inspector)
-    assert [p["plan_id"] for p in mine.json()] == [plan_id]
-    assert (await client.get("/plans", headers=colleague)).json() == []
+    assert [p["plan_id"] for p in mine.json()["items"]] == [plan_id]
+    assert (await client.get("/plans", headers=colleague)).json()["items"] == []
     assert (await client.get(f"/plans/{plan_id}", headers=colleague)).status_code == 403
     assert (await client.get(f"/plans/{plan_id}", headers=other)).status_code == 403
     assert (await client.get(f"/plans?county={county}", headers=other)).status_code == 403

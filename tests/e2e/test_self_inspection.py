@@ -345,9 +345,9 @@ async def test_schools_file_and_the_zone_consolidates_weekly(
         r = await api.get(
             f"/self-inspections?county={county}&month=2026-11&status=late", headers=office
         )
-        assert r.status_code == 200 and [d["school_id"] for d in r.json()] == [s2]
+        assert r.status_code == 200 and [d["school_id"] for d in r.json()["items"]] == [s2]
         mine = await api.get("/self-inspections", headers=principal(1))
-        assert [d["report_id"] for d in mine.json()] == [rid1]
+        assert [d["report_id"] for d in mine.json()["items"]] == [rid1]
         assert (
             await api.get(f"/self-inspections?county={new_county()}", headers=office)
         ).status_code == 403

@@ -375,6 +375,14 @@ async def test_a_comprehensive_visit_by_two_inspectors_merged_by_the_zone_leader
         },
         "announced": False,
     }
+    # an unknown id in the body is 422 naming the field: an assignee outside the team, a school
+    stranger = {**plan["assignments"], "safety": f"{c.code}-insp-9"}  # type: ignore[dict-item]
+    for wrong, named in (
+        ({"assignments": stranger}, "body.assignments.safety"),
+        ({"school_id": f"{c.code}-s-none"}, "body.school_id"),
+    ):
+        r = await c.client.post("/visits", json={**plan, **wrong}, headers=leader)
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == named, r.text
     vid = (await ok(await c.client.post("/visits", json=plan, headers=leader), 201))["visit_id"]
 
     # Unannounced: the school does not see it before the inspectors arrive.

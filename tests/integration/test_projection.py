@@ -23,14 +23,15 @@ from services.reporting.school_counts import SchoolCounts
 from shared.consumer import ConsumerConfig, Delivery, decode
 from shared.contracts.directory import SchoolDetailsCorrected, SchoolKind, SchoolRegistered
 from shared.envelope import EventEnvelope
-from shared.events import EventPayload, registry
+from shared.events import registry
 from shared.jurisdiction import Jurisdiction
 from shared.kafka import make_producer
-from shared.projection import DocRef, ProjectionRunner, Tuning, View, collection_name
+from shared.projection import DocRef, ProjectionRunner, Tuning, collection_name
 from shared.runtime import mongo_client
 from shared.topics import dead_letter_topic_spec, ensure_topics, event_topic_spec
 from tests.conftest import Infra
 from tests.factories import envelope
+from tests.fakes import fold_projection
 
 TOPIC = "duxue.directory.events"
 NO_KAFKA = ConsumerConfig(bootstrap_servers="")
@@ -79,17 +80,12 @@ def record(event: EventEnvelope | bytes, offset: int) -> ConsumerRecord[bytes, b
 
 def reference(events: list[EventEnvelope]) -> dict[DocRef, dict[str, Any]]:
     """The read model by plain in-memory fold of each unique event once."""
-    proj, docs, seen = SchoolCounts(), {}, set()  # type: ignore[var-annotated]
+    seen, firsts = set(), []  # each event once, as first delivered
     for e in events:
-        if e.event_id in seen:
-            continue
-        seen.add(e.event_id)
-        payload: EventPayload = registry.parse(e)
-        for ref in proj.keys(e, payload):
-            docs.setdefault(ref, None)
-        view = View(docs)
-        proj.apply(e, payload, view)
-        view._commit()
+        if e.event_id not in seen:
+            seen.add(e.event_id)
+            firsts.append(e)
+    docs = fold_projection(SchoolCounts(), ((e, registry.parse(e)) for e in firsts))
     return {ref: {**doc, "_id": ref.id} for ref, doc in docs.items() if doc is not None}
 
 

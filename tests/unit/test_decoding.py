@@ -9,8 +9,8 @@ from aiokafka import ConsumerRecord
 
 import shared.contracts  # noqa: F401
 from shared.contracts.directory import SchoolDetailsCorrected, SchoolKind, SchoolRegistered
-from shared.decoding import LeanDecoder, decode
-from shared.envelope import EventEnvelope
+from shared.decoding import LeanDecoder, decode, header_type
+from shared.envelope import CONTENT_TYPE, EventEnvelope
 from shared.events import EventPayload, EventRegistry, registry
 from shared.jurisdiction import Jurisdiction
 from tests.factories import envelope
@@ -98,3 +98,35 @@ def test_an_old_schema_version_is_upcast_through_the_registry() -> None:
     )
     delivery = LeanDecoder(local, frozenset({Renamed.event_type})).decode(record(old.to_bytes()))
     assert delivery is not None and delivery.payload == Renamed(full_name="旧名")
+
+
+def legacy_headers(event: EventEnvelope) -> list[tuple[str, bytes]]:
+    """The headers messages carried before issue 17 (still in the topics' logs)."""
+    return [
+        ("content-type", CONTENT_TYPE.encode()),
+        ("ce_type", event.event_type.encode()),
+        ("ce_id", str(event.event_id).encode()),
+    ]
+
+
+def test_structured_mode_headers_carry_no_ce_prefix() -> None:
+    names = [name for name, _ in registered().kafka_headers()]
+    assert names == ["content-type", "duxue_type", "duxue_id"]
+    assert not [name for name in names if name.lower().startswith("ce_")]
+
+
+def test_messages_with_the_legacy_headers_are_filtered_and_decoded_alike() -> None:
+    decoder = LeanDecoder(registry, HANDLES)
+    event = registered()
+    other = envelope(
+        SchoolDetailsCorrected(school_id="s1", kind=SchoolKind.junior, reason="改制"),
+        "school-s1",
+        2,
+        WHERE,
+    )
+    assert not decoder.wanted(record(other.to_bytes(), legacy_headers(other)))
+    old = record(event.to_bytes(), legacy_headers(event))
+    assert decoder.wanted(old)
+    assert header_type(old) == event.event_type
+    decoded = decoder.decode(old)
+    assert decoded is not None and decoded.envelope == event

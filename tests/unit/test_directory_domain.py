@@ -23,7 +23,7 @@ from services.visits.directory.domain.listing import (
 )
 from services.visits.directory.domain.school import ChangeSchoolZone, School
 from services.visits.directory.domain.zone import CorrectZone, EstablishZone, Zone
-from shared.commands import IllegalStep
+from shared.commands import IllegalStep, InvalidField
 from shared.contracts.directory import (
     DivisionLevel,
     Employment,
@@ -93,8 +93,9 @@ def establish(**overrides: object) -> EstablishZone:
 def test_a_zone_leader_must_be_a_registered_inspector_of_the_county_or_city() -> None:
     assert zone.establish(Zone(), establish(), COUNTY)
     assert zone.establish(Zone(), establish(), CITY)  # a city inspector may lead
-    with pytest.raises(IllegalStep, match="不是已登记的督学"):
+    with pytest.raises(InvalidField, match="不是已登记的督学") as unknown:
         zone.establish(Zone(), establish(), None)
+    assert unknown.value.field == "body.leader_id"  # an unknown id in the body: 422
     with pytest.raises(IllegalStep, match="another county"):
         zone.establish(Zone(), establish(), NEIGHBOUR)
     assert zone.establish(Zone(), establish(leader_id=None), None)
@@ -156,8 +157,9 @@ def test_inspectors_register_once_and_corrections_carry_only_changes() -> None:
 
 def test_divisions_follow_the_code_and_need_their_parent() -> None:
     county = RegisterDivision("510704", "游仙区", DivisionLevel.county)
-    with pytest.raises(IllegalStep, match="上级区划"):
+    with pytest.raises(InvalidField, match="上级区划") as orphan:
         division.register(Division(), county, parent_registered=False)
+    assert orphan.value.field == "body.code"
     [event] = division.register(Division(), county, parent_registered=True)
     assert event.parent_code == "510700"  # type: ignore[attr-defined]
     with pytest.raises(IllegalStep, match="不符"):
@@ -173,8 +175,9 @@ def test_divisions_follow_the_code_and_need_their_parent() -> None:
 def test_a_school_moves_only_to_an_existing_zone_of_its_county() -> None:
     state = school.evolve(School(), registered_school())
     move = ChangeSchoolZone("s1", "z2", "学区调整")
-    with pytest.raises(IllegalStep, match="不存在"):
+    with pytest.raises(InvalidField, match="不存在") as unknown:
         school.change_zone(state, move, None)
+    assert unknown.value.field == "body.zone_id"
     with pytest.raises(IllegalStep, match="elsewhere"):
         school.change_zone(state, move, NEIGHBOUR.model_copy(update={"zone": "z2"}))
     [event] = school.change_zone(state, move, COUNTY.model_copy(update={"zone": "z2"}))
@@ -193,8 +196,9 @@ def test_a_listing_needs_a_registered_school_and_inspector_of_its_county() -> No
     with pytest.raises(IllegalStep, match="学校"):
         listing.list_inspector(SchoolListings(), cmd, COUNTY)
     state = listings_of(registered_school())
-    with pytest.raises(IllegalStep, match="未登记"):
+    with pytest.raises(InvalidField, match="未登记") as unknown:
         listing.list_inspector(state, cmd, None)
+    assert unknown.value.field == "body.inspector_id"
     with pytest.raises(IllegalStep, match="another county"):
         listing.list_inspector(state, cmd, NEIGHBOUR)
     assert listing.list_inspector(state, cmd, CITY)  # a city inspector

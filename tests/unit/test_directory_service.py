@@ -9,14 +9,19 @@ from datetime import date
 import pytest
 
 from services.visits.directory import service as d
+from services.visits.directory.domain.division import RegisterDivision
 from services.visits.directory.domain.inspector import RegisterInspector
 from services.visits.directory.domain.listing import EndListing, ListInspector
-from services.visits.directory.domain.school import CorrectSchoolDetails, RegisterSchool
+from services.visits.directory.domain.school import (
+    ChangeSchoolZone,
+    CorrectSchoolDetails,
+    RegisterSchool,
+)
 from services.visits.directory.domain.zone import CorrectZone, EstablishZone
 from services.visits.directory.steps import STEPS
 from shared import commands as c
 from shared.auth import Role
-from shared.contracts.directory import Employment
+from shared.contracts.directory import DivisionLevel, Employment
 from shared.eventstore import StalePrecondition
 from shared.jurisdiction import Jurisdiction
 from tests.fakes import Ids, MemoryEventStore, caller
@@ -149,3 +154,32 @@ async def test_a_listing_answers_its_own_id_and_version(
     with pytest.raises(d.UnknownEntry):
         await service.handle("s1-L7", end, OFFICE)
     assert store.types("school-s1") == ["school_registered", "inspector_listed", "listing_ended"]
+
+
+async def test_an_unknown_id_in_a_body_is_422_naming_the_field(
+    world: tuple[d.DirectoryService, MemoryEventStore],
+) -> None:
+    service, store = world
+    province = caller("u1", Role.province_office, where=Jurisdiction(province="510000"))
+    await service.handle("s1", register_school(), OFFICE)
+    await service.handle("z1", establish_zone(), OFFICE)
+    before = {sid: len(events) for sid, events in store.streams.items()}
+    leader = "body.leader_id"
+    cases: list[tuple[str, d.Command, int | None, str]] = [
+        ("s9", ListInspector("s9", "i1", date(2026, 9, 1)), None, "body.school_id"),
+        ("s1", ListInspector("s1", "i9", date(2026, 9, 1)), None, "body.inspector_id"),
+        ("s1", ChangeSchoolZone("s1", "z9", "学区调整"), 1, "body.zone_id"),
+        ("z2", establish(zone_id="z2", leader_id="i9", bureau_liaison=None), None, leader),
+        ("z1", CorrectZone("z1", "换组长", change_leader=True, leader_id="i9"), 1, leader),
+    ]
+    for entry_id, command, expected, named in cases:
+        with pytest.raises(c.InvalidField) as unknown:
+            await service.handle(entry_id, command, OFFICE, expected_version=expected)
+        assert unknown.value.field == named, command
+    orphan = RegisterDivision("510704", "游仙区", DivisionLevel.county)
+    with pytest.raises(c.InvalidField) as unknown:
+        await service.handle("510704", orphan, province)
+    assert unknown.value.field == "body.code"
+    assert {sid: len(events) for sid, events in store.streams.items()} == before
+    with pytest.raises(d.UnknownSchool):  # an id in the path stays 404
+        await service.handle("s9", CorrectSchoolDetails("s9", "更名", name="x"), OFFICE)

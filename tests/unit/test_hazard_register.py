@@ -21,8 +21,8 @@ from shared.contracts.visits import MajorKind, Severity
 from shared.envelope import EventEnvelope
 from shared.events import EventPayload
 from shared.jurisdiction import Jurisdiction
-from shared.projection import View
 from tests.factories import envelope
+from tests.fakes import fold_projection
 
 WHERE = Jurisdiction(province="510000", city="510700", county="510704", zone="z1", school="s1")
 OFFICE = Jurisdiction(province="510000", city="510700", county="510704")
@@ -81,14 +81,7 @@ def number(issue_id: str = "i1", kind: NumberKind = NumberKind.hazard) -> Number
 
 
 def fold(events: list[tuple[EventEnvelope, EventPayload]]) -> dict[str, Any]:
-    projection = HazardRegister()
-    docs: dict[Any, Any] = {}
-    for env, payload in events:
-        for ref in projection.keys(env, payload):
-            docs.setdefault(ref, None)
-        view = View(docs)
-        projection.apply(env, payload, view)
-        view._commit()
+    docs = fold_projection(HazardRegister(), events)
     return {ref.id: doc for ref, doc in docs.items() if doc is not None}
 
 

@@ -15,7 +15,8 @@ from shared.contracts.issues import IssueVerified
 from shared.contracts.visits import Severity, VisitKind
 from shared.events import registry
 from shared.jurisdiction import Jurisdiction
-from shared.projection import Doc, DocRef, View
+from shared.projection import DocRef
+from tests.fakes import fold_projection
 from tests.reporting_scenario import Log, Place, at, issue, visit
 
 SEPT = (date(2026, 9, 1), date(2026, 9, 30))
@@ -82,14 +83,7 @@ def test_the_view_counts_each_inspector_once_per_visit() -> None:
     log.add(opened.issue_id, opened, place.school("B"), at("2026-09-04", 15))
     closed = IssueVerified(issue_id=opened.issue_id, verified_by="insp-2", note="")
     log.add(opened.issue_id, closed, place.school("B"), at("2026-10-09"))
-    projection, docs = InspectorView(), dict[DocRef, Doc | None]()
-    for event in log.events:
-        payload = registry.parse(event)
-        for ref in projection.keys(event, payload):
-            docs.setdefault(ref, None)
-        view = View(docs)
-        projection.apply(event, payload, view)
-        view._commit()
+    docs = fold_projection(InspectorView(), ((e, registry.parse(e)) for e in log.events))
     month = docs[DocRef("months", "insp-1|2026-09")]
     assert month is not None
     assert month["n"] == {

@@ -15,8 +15,9 @@ from shared.contracts.issues import IssueSource
 from shared.contracts.visits import MajorKind, Severity
 from shared.events import EventPayload
 from shared.jurisdiction import Jurisdiction
-from shared.projection import DocRef, View
+from shared.projection import DocRef
 from tests.factories import envelope
+from tests.fakes import fold_projection
 
 HERE = Jurisdiction(province="510000", city="510700", county="510704", zone="z1", school="s1")
 START = date(2026, 12, 1)
@@ -95,15 +96,8 @@ def _run(steps: list[tuple[str, int]]) -> tuple[i.Issue, dict[str, Any]]:
         for payload in new:
             state = i.evolve(state, payload)
         events.extend(new)
-    docs: dict[DocRef, dict[str, Any] | None] = {}
-    projection = IssueView()
-    for n, payload in enumerate(events, start=1):
-        event = envelope(payload, "issue-x", n, HERE)
-        for ref in projection.keys(event, payload):
-            docs.setdefault(ref, None)
-        view = View(docs)
-        projection.apply(event, payload, view)
-        view._commit()
+    pairs = ((envelope(p, "issue-x", n, HERE), p) for n, p in enumerate(events, start=1))
+    docs = fold_projection(IssueView(), pairs)
     doc = docs[DocRef("issues", "x")]
     assert doc is not None
     assert doc["version"] == len(events)

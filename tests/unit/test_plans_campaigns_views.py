@@ -15,8 +15,9 @@ from shared.contracts.visits import (
 )
 from shared.events import EventPayload
 from shared.jurisdiction import Jurisdiction
-from shared.projection import DocRef, View
+from shared.projection import DocRef
 from tests.factories import envelope
+from tests.fakes import fold_projection
 
 HERE = Jurisdiction(province="510000", city="510700", county="510704")
 
@@ -40,15 +41,9 @@ def planned(visit_id: str, campaign_id: str | None) -> VisitPlanned:
 
 
 def fold(projection: Any, events: list[EventPayload]) -> dict[DocRef, dict[str, Any] | None]:
-    docs: dict[DocRef, dict[str, Any] | None] = {}
-    for i, payload in enumerate(events, start=1):
-        event = envelope(payload, "visit-x", i, HERE, at=datetime(2026, 9, 1, 9, tzinfo=UTC))
-        for ref in projection.keys(event, payload):
-            docs.setdefault(ref, None)
-        view = View(docs)
-        projection.apply(event, payload, view)
-        view._commit()
-    return docs
+    at = datetime(2026, 9, 1, 9, tzinfo=UTC)
+    pairs = ((envelope(p, "visit-x", i, HERE, at=at), p) for i, p in enumerate(events, start=1))
+    return fold_projection(projection, pairs)
 
 
 def test_a_sign_in_counts_on_the_china_day_once_per_inspector() -> None:

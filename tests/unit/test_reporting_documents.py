@@ -29,31 +29,15 @@ from services.reporting.documents.model import (
 )
 from services.reporting.rollups.domain.figures import from_documents
 from services.reporting.rollups.domain.periods import month_period
-from services.reporting.rollups.view import RollupView
-from shared.events import registry
-from shared.projection import Doc, DocRef, View
+from shared.projection import DocRef
 from tests.reporting_scenario import Place, autumn
+from tests.unit.test_rollup_figures import fold
 
 PLACE = Place(province="P1", city="C1", county="K1")
 MADE_ON = date(2026, 11, 3)
 
 
-def fold() -> dict[DocRef, Doc | None]:
-    projection = RollupView()
-    docs: dict[DocRef, Doc | None] = {}
-    for event in autumn(PLACE):
-        if event.event_type not in projection.handles:
-            continue
-        payload = registry.parse(event)
-        for ref in projection.keys(event, payload):
-            docs.setdefault(ref, None)
-        view = View(docs)
-        projection.apply(event, payload, view)
-        view._commit()
-    return docs
-
-
-DOCS = fold()
+DOCS = fold(autumn(PLACE))
 
 
 def figures(unit: str, month: str) -> dict[str, Any]:

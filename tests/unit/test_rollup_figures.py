@@ -21,7 +21,8 @@ from services.reporting.rollups.domain.periods import (
 from services.reporting.rollups.view import RollupView
 from shared.contracts.visits import VisitKind
 from shared.events import registry
-from shared.projection import Doc, DocRef, Projection, View
+from shared.projection import Doc, DocRef, Projection
+from tests.fakes import fold_projection
 from tests.reporting_scenario import Log, Place, at, autumn, visit
 
 PLACE = Place(province="P1", city="C1", county="K1")
@@ -29,18 +30,8 @@ PLACE = Place(province="P1", city="C1", county="K1")
 
 def fold(events: list[Any], projection: Projection | None = None) -> dict[DocRef, Doc | None]:
     """The events through a projection as the kernel folds them (its types only)."""
-    projection = projection or RollupView()
-    docs: dict[DocRef, Doc | None] = {}
-    for event in events:
-        if event.event_type not in projection.handles:
-            continue
-        payload = registry.parse(event)
-        for ref in projection.keys(event, payload):
-            docs.setdefault(ref, None)
-        view = View(docs)
-        projection.apply(event, payload, view)
-        view._commit()
-    return docs
+    pairs = ((event, registry.parse(event)) for event in events)
+    return fold_projection(projection or RollupView(), pairs, handled_only=True)
 
 
 DOCS = fold(autumn(PLACE))

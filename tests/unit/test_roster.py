@@ -125,11 +125,51 @@ def test_every_row_error_is_listed_with_sheet_row_and_column() -> None:
         ("督学", 2, "邮箱"),
         ("学校", 2, "学校名称"),
         ("学校", 2, "学校类型"),
+        ("学校", 2, "责任区编号"),  # z9 is nowhere: said too, though the row has other errors
         ("挂牌", 2, "挂牌日期"),
         ("挂牌", 3, "督学编号"),
         ("挂牌", 3, "学校编号"),
         ("挂牌", 4, "督学编号"),
         ("挂牌", 5, "督学编号"),  # unknown inspector, and a duplicate of row 4
+    }
+
+
+def test_a_row_with_a_bad_cell_still_has_its_references_checked_in_the_same_pass() -> None:
+    data = workbook(
+        {
+            "责任区": [
+                ["责任区编号", "责任区名称", "组长督学编号"],
+                ["z1", None, "ghost"],  # no name, and an unknown leader
+            ],
+            "学校": [
+                ["学校编号", "学校名称", "学校类型", "责任区编号", "地址"],
+                ["s1", "一小", "城堡", "z9", "路"],  # bad kind, and an unknown zone
+                ["s2", "二小", "小学", "their-zone", None],  # no address, another county's zone
+            ],
+            "挂牌": [
+                ["督学编号", "学校编号", "挂牌日期"],
+                ["i9", "s9", "2026-02-30"],  # bad date, unknown inspector and school
+                ["坏 编号", "their-school", "2026-09-01"],  # bad id, another county's school
+            ],
+        }
+    )
+    there = Recorded(NEIGHBOUR)
+    existing = Existing(zones={"their-zone": there}, schools={"their-school": there})
+    read = read_roster(data, "bad.xlsx")
+    roster, _ = parse(read.rows)
+    assert roster.referenced() == ({"z9", "their-zone"}, {"ghost", "i9"}, {"s9", "their-school"})
+    assert errors_of(data, "bad.xlsx", existing) == {
+        ("责任区", 2, "责任区名称"),
+        ("责任区", 2, "组长督学编号"),
+        ("学校", 2, "学校类型"),
+        ("学校", 2, "责任区编号"),
+        ("学校", 3, "地址"),
+        ("学校", 3, "责任区编号"),
+        ("挂牌", 2, "挂牌日期"),
+        ("挂牌", 2, "督学编号"),
+        ("挂牌", 2, "学校编号"),
+        ("挂牌", 3, "督学编号"),
+        ("挂牌", 3, "学校编号"),
     }
 
 

@@ -12,7 +12,8 @@ from fastapi import FastAPI, Response
 from shared.commands import FieldProblem, Forbidden, IllegalStep, InvalidField, NotFound
 from shared.eventstore import ConcurrencyConflict, StalePrecondition
 from shared.http import DOMAIN_ERRORS, install_edge, status_of
-from shared.routing import IfMatch, Page, set_etag
+from shared.paging import MAX_LIMIT, Paging, page_of, total_order
+from shared.routing import IfMatch, Page, Paged, PagedOrSkip, set_etag
 
 
 def _app() -> FastAPI:
@@ -40,6 +41,14 @@ def _app() -> FastAPI:
     @app.get("/page", response_model=Page[int])
     async def page() -> Page[int]:
         return Page[int](total=3, offset=1, limit=2, items=[2, 3])
+
+    @app.get("/rows", response_model=Page[int])
+    async def rows(paging: Paged) -> Page[int]:
+        return page_of(list(range(1, 8)), paging)
+
+    @app.get("/old-rows", response_model=Page[int])
+    async def old_rows(paging: PagedOrSkip) -> Page[int]:
+        return page_of(list(range(1, 8)), paging)
 
     return app
 
@@ -97,3 +106,47 @@ async def test_a_page_says_how_many_match_in_all(client: Any) -> None:
         "limit": 2,
         "items": [2, 3],
     }
+
+
+async def test_a_list_pages_by_offset_and_limit(client: Any) -> None:
+    first = (await client.get("/rows", params={"limit": 3})).json()
+    assert first == {"total": 7, "offset": 0, "limit": 3, "items": [1, 2, 3]}
+    last = (await client.get("/rows", params={"offset": 6, "limit": 3})).json()
+    assert last == {"total": 7, "offset": 6, "limit": 3, "items": [7]}
+    assert (await client.get("/rows")).json()["limit"] == 100
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"offset": -1}, "query.offset"),
+        ({"offset": 100_001}, "query.offset"),
+        ({"limit": 0}, "query.limit"),
+        ({"limit": MAX_LIMIT + 1}, "query.limit"),
+        ({"limit": "many"}, "query.limit"),
+    ],
+)
+async def test_paging_out_of_bounds_is_422_naming_the_parameter(
+    client: Any, params: dict[str, Any], field: str
+) -> None:
+    r = await client.get("/rows", params=params)
+    assert r.status_code == 422
+    assert [e["field"] for e in r.json()["errors"]] == [field]
+
+
+async def test_skip_is_the_old_name_of_offset_where_a_route_had_it(client: Any) -> None:
+    old = (await client.get("/old-rows", params={"skip": 2, "limit": 2})).json()
+    assert old == (await client.get("/old-rows", params={"offset": 2, "limit": 2})).json()
+    assert old["items"] == [3, 4]
+    both = await client.get("/old-rows", params={"skip": 2, "offset": 2})
+    assert both.status_code == 200
+    r = await client.get("/old-rows", params={"skip": 1, "offset": 2})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "query.skip"
+    # a route that never had ``skip`` does not learn it
+    assert (await client.get("/rows", params={"skip": 2})).json()["offset"] == 0
+
+
+def test_the_order_of_a_page_is_total() -> None:
+    assert total_order([("planned_on", -1)]) == [("planned_on", -1), ("_id", 1)]
+    assert total_order([("month", -1), ("_id", 1)]) == [("month", -1), ("_id", 1)]
+    assert page_of([1, 2], Paging(offset=5)).items == []

@@ -3,8 +3,9 @@
 from services.reporting.school_counts import SchoolCounts
 from shared.contracts.directory import SchoolDetailsCorrected, SchoolKind, SchoolRegistered
 from shared.jurisdiction import Jurisdiction
-from shared.projection import DocRef, View
+from shared.projection import DocRef
 from tests.factories import envelope
+from tests.fakes import fold_projection
 
 
 def registered(school_id: str, county: str | None, kind: str = "primary") -> SchoolRegistered:
@@ -24,16 +25,8 @@ def registered(school_id: str, county: str | None, kind: str = "primary") -> Sch
 
 
 def run(events: list) -> dict:  # type: ignore[type-arg]
-    proj = SchoolCounts()
-    docs: dict = {}  # type: ignore[type-arg]
-    for payload, where in events:
-        env = envelope(payload, f"school-{payload.school_id}", 1, where)
-        for ref in proj.keys(env, payload):
-            docs.setdefault(ref, None)
-        view = View(docs)
-        proj.apply(env, payload, view)
-        view._commit()
-    return docs
+    pairs = ((envelope(p, f"school-{p.school_id}", 1, where), p) for p, where in events)
+    return fold_projection(SchoolCounts(), pairs)
 
 
 def test_counts_schools_per_county_and_kind() -> None:

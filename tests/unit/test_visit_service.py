@@ -14,7 +14,7 @@ from services.visits.visit import domain as v
 from services.visits.visit.planning import PlanRequest
 from services.visits.visit.service import PERMISSIONS, UnknownVisit, VisitService
 from shared.auth import Role
-from shared.commands import CallerContext, Forbidden, IllegalStep, InvalidField
+from shared.commands import CallerContext, Forbidden, IllegalStep, InvalidField, NotFound
 from shared.contracts.visits import Method, Verdict, VisitKind
 from shared.directory.lookup import InspectorFacts, SchoolFacts
 from shared.eventstore import ConcurrencyConflict
@@ -158,7 +158,40 @@ async def test_a_visit_under_a_closed_campaign_is_an_illegal_step() -> None:
     assert world.store.event_types(v.stream_id(visit_id)) == ["cn.duxue.visits.visit_planned"]
 
 
+async def test_an_unknown_id_in_a_plans_body_is_422_naming_the_field() -> None:
+    world = World()
+    for changes, named in (
+        ({"school_id": "s9"}, "body.school_id"),
+        ({"assignments": (("nope", "i1"),)}, "body.assignments.nope"),  # no such item
+        ({"assignments": (("governance", "i2"),)}, "body.assignments.governance"),  # assignee
+    ):
+        with pytest.raises(InvalidField) as unknown:
+            await world.plan(**changes)
+        assert unknown.value.field == named, changes
+    assert world.store.streams == {}
+
+
 # ---------------------------------------------------------------- commands on a visit
+
+
+async def test_an_unknown_id_in_a_commands_body_is_422_and_in_its_path_404() -> None:
+    world = World()
+    visit_id = await world.plan()
+    await world.service.handle(visit_id, sign_in(), INSPECTOR, None)
+    stray = finding()
+    stray = v.RecordFinding("f1", "", stray.facts.model_copy(update={"item_code": "nope"}))
+    with pytest.raises(InvalidField) as unknown:
+        await world.service.handle(visit_id, stray, INSPECTOR, None)
+    assert unknown.value.field == "body.item_code"
+    with pytest.raises(NotFound):  # PATCH /visits/{id}/findings/{finding_id}
+        fix = v.CorrectFinding("f9", "", "更正", notes="补充")
+        await world.service.handle(visit_id, fix, INSPECTOR, None)
+    for command in (finding(), v.IssueFeedback(by="", summary="")):
+        await world.service.handle(visit_id, command, INSPECTOR, None)
+    with pytest.raises(InvalidField) as unknown:
+        await world.service.handle(visit_id, v.Dispute("", ((9, "不认可"),)), PRINCIPAL, None)
+    assert unknown.value.field == "body.points[0].point_no"
+    assert world.store.types(v.stream_id(visit_id))[-1] == "feedback_issued"
 
 
 async def test_the_lifecycle_loads_the_stream_once_per_command() -> None:

@@ -35,6 +35,8 @@ from services.issues.complaints.schemas import (
     ID,
     Accepted,
     AnswerBody,
+    ComplaintOut,
+    ComplaintSummary,
     Erased,
     ErasureBody,
     IssueBody,
@@ -59,8 +61,9 @@ from shared.contracts.complaints import (
     ComplaintChannel,
 )
 from shared.directory.filters import ensure_filter_within
-from shared.params import MAX_VERSION, PlausibleDate, Skip
-from shared.routing import Caller, IfMatch, Page, set_etag
+from shared.paging import Page, paged
+from shared.params import PlausibleDate
+from shared.routing import Caller, IfMatch, MinVersionQuery, PagedOrSkip, set_etag
 
 COMPLAINT_ID = r"^[0-9a-f]{32}$"
 
@@ -228,7 +231,7 @@ async def erase(
 # (services.issues.complaints.queries: who sees what, from the read model)
 
 
-@router.get("/summary", response_model=dict[str, Any])
+@router.get("/summary", response_model=ComplaintSummary)
 async def summary(
     principal: CurrentPrincipal,
     reads: ComplaintReads,
@@ -244,16 +247,13 @@ async def summary(
     return await reads.summary(principal, county, school_id, received_from, received_to)
 
 
-@router.get("/{complaint_id}", response_model=dict[str, Any])
+@router.get("/{complaint_id}", response_model=ComplaintOut)
 async def get_complaint(
     complaint_id: ComplaintId,
     principal: CurrentPrincipal,
     reads: ComplaintReads,
     response: Response,
-    min_version: Annotated[
-        int | None,
-        Query(ge=1, le=MAX_VERSION, description="等待读取模型达到的版本（上一步返回的 ETag）"),
-    ] = None,
+    min_version: MinVersionQuery = None,
 ) -> dict[str, Any]:
     """一件投诉 — its state, the timeline, the linked issue; the contact for handlers only;
     the facts only for the school's principal; 404 for anyone else. Waits until the read
@@ -263,11 +263,12 @@ async def get_complaint(
     return doc
 
 
-@router.get("", response_model=Page[dict[str, Any]])
+@router.get("", response_model=Page[ComplaintOut])
 async def list_complaints(
     principal: CurrentPrincipal,
     reads: ComplaintReads,
     directory: Directory,
+    paging: PagedOrSkip,
     school_id: Annotated[str | None, Query(pattern=ID)] = None,
     county: Annotated[str | None, Query(pattern=r"^[0-9]{6}$")] = None,
     status_: Annotated[c.Status | None, Query(alias="status")] = None,
@@ -275,8 +276,6 @@ async def list_complaints(
     category: Annotated[ComplaintCategory | None, Query()] = None,
     answer_overdue: Annotated[bool | None, Query()] = None,
     handler_id: Annotated[str | None, Query(pattern=ID)] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    skip: Skip = 0,
 ) -> Page[dict[str, Any]]:
     """投诉列表 — the cases the caller may see, inside their jurisdiction, newest first,
     filtered before paging (offices above the county and integrators: 403, see
@@ -285,5 +284,5 @@ async def list_complaints(
         school_id, county, status_, channel, category, answer_overdue, handler_id
     )
     await ensure_filter_within(principal, directory, school_id=school_id)
-    total, items = await reads.page(principal, wanted, limit, skip)
-    return Page[dict[str, Any]](total=total, offset=skip, limit=limit, items=items)
+    total, items = await reads.page(principal, wanted, paging)
+    return paged(total, items, paging)

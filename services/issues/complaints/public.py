@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
 from services.issues.complaints.receiving import PUBLIC
-from services.issues.complaints.schemas import ID, PublicComplaintBody, PublicReceipt
+from services.issues.complaints.schemas import ID, PublicComplaintBody, PublicReceipt, PublicStatus
 from services.issues.deps import ComplaintMaxBody, ComplaintReads, Complaints
 from shared.commands import CommandContext
 from shared.contracts.complaints import ComplaintChannel
@@ -136,7 +136,7 @@ async def submit_from_plate(
     return await _submit_public(service, limit, request, response, fixed)
 
 
-@public_router.get("/complaints/{tracking_no}", response_model=dict[str, Any])
+@public_router.get("/complaints/{tracking_no}", response_model=PublicStatus)
 async def public_status(
     tracking_no: Annotated[str, Path(pattern=TRACKING_NO)],
     code: Annotated[str, Query(pattern=QUERY_CODE, description="查询码")],

@@ -11,20 +11,19 @@ scoping filter (:func:`shared.auth.scope_filter`), every filter applied before p
 read model shows it a moment later. ``GET /complaints/{id}`` and the public status wait
 for it: for ``min_version`` when the client names it (the version its command
 answered), else for the stream's current version (one look-up of the event store's
-commit index — no event is read). The wait is bounded (:data:`READ_WAIT_SECONDS`): past
-it the read answers 503 (:class:`~shared.commands.NotCaughtUp`). Lists are as fresh as
-the read model (a client waits for its own write on the case itself).
+commit index — no event is read), through the one wait every read-your-writes GET uses
+(:func:`shared.freshness.caught_up`). The wait is bounded (:data:`READ_WAIT_SECONDS`):
+past it the read answers 503 (:class:`~shared.commands.NotCaughtUp`). Lists are as fresh
+as the read model (a client waits for its own write on the case itself).
 """
 
 from __future__ import annotations
 
-import asyncio
 import hmac
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -46,8 +45,10 @@ from services.issues.complaints.summary import counts
 from services.issues.complaints.view import COLLECTION, VIEW
 from services.issues.rectification import domain as i
 from shared.auth import Principal, Role, ensure_role, scope_filter
-from shared.commands import Forbidden, NotCaughtUp, NotFound
+from shared.commands import Forbidden, NotFound
 from shared.contracts.complaints import ComplaintCategory, ComplaintChannel
+from shared.freshness import READ_WAIT_SECONDS, StreamVersions, caught_up, shown_in
+from shared.paging import Paging, find_page
 from shared.projection import ReadModels
 
 OFFICES = (Role.county_office, Role.city_office, Role.province_office)
@@ -61,15 +62,7 @@ FACTS_ONLY = (
     "学校只能按投诉事实筛选，不能按来源渠道或承办人筛选 "
     "(the school sees the facts only: no channel or handler_id filter)"
 )
-READ_WAIT_SECONDS = 5.0
-"""How long a read waits for the read model to reach the version it needs."""
 LIST_FIELDS = {"_id": False, "timeline": False}
-
-
-class StreamVersions(Protocol):
-    """The event store's current version of a stream (the commit index only)."""
-
-    async def version(self, stream_id: str) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -184,23 +177,14 @@ class ComplaintQueries:
         """The complaint's read-model document once it shows ``min_version`` (default: the
         stream's current version); ``None`` for an unknown complaint."""
         complaints = await self._models.collection(COLLECTION)
-        doc = await complaints.find_one({"_id": complaint_id}, projection={"_id": False})
-        if min_version is not None and doc is not None and doc["version"] >= min_version:
-            return doc
-        head = await self._versions.version(c.stream_id(complaint_id))
-        if head == 0:
+        key = {"_id": complaint_id}
+        stream = c.stream_id(complaint_id)
+        shown = await caught_up(
+            shown_in(complaints, key), self._versions, stream, min_version, self._wait
+        )
+        if shown is None:
             return None
-        wanted = head if min_version is None else min(min_version, head)
-        deadline, pause = time.monotonic() + self._wait, 0.01
-        while doc is None or doc["version"] < wanted:
-            if time.monotonic() >= deadline:
-                raise NotCaughtUp(
-                    f"投诉 {complaint_id} 的第 {wanted} 版尚在处理中，请稍后重试 "
-                    f"(the read model has not reached version {wanted} yet)"
-                )
-            await asyncio.sleep(pause)
-            pause = min(pause * 2, 0.2)
-            doc = await complaints.find_one({"_id": complaint_id}, projection={"_id": False})
+        doc: dict[str, Any] | None = await complaints.find_one(key, projection={"_id": False})
         return doc
 
     async def _reader(self, doc: dict[str, Any]) -> Reader:
@@ -250,7 +234,7 @@ class ComplaintQueries:
         return _shown(seen, doc)
 
     async def page(
-        self, principal: Principal, narrowed: ComplaintFilter, limit: int, skip: int
+        self, principal: Principal, narrowed: ComplaintFilter, paging: Paging
     ) -> tuple[int, list[dict[str, Any]]]:
         """``(total, rows)``: the cases the caller may see, newest first, narrowed (every
         filter in the query, so a page is never short); 403 for aggregates only."""
@@ -266,9 +250,9 @@ class ComplaintQueries:
         query |= equal
         query["$and"] = [{"$or": alternatives}, *conditions]
         complaints = await self._models.collection(COLLECTION)
-        total = await complaints.count_documents(query)
-        cursor = complaints.find(query, projection=LIST_FIELDS).sort("received_at", -1)
-        found = [_with_overdue(doc, today) async for doc in cursor.skip(skip).limit(limit)]
+        order = [("received_at", -1)]
+        total, found = await find_page(complaints, query, order, paging, LIST_FIELDS)
+        found = [_with_overdue(doc, today) for doc in found]
         seen = {d["complaint_id"]: access(principal, Case.of_doc(d), led) for d in found}
         found = [d for d in found if seen[d["complaint_id"]].visible]  # the filter is the rule
         live = [d["complaint_id"] for d in found if not d.get("erased")]

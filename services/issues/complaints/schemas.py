@@ -6,13 +6,14 @@ value (:meth:`_ComplaintBody.intake`), so the routes only pass things on.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from services.issues.complaints.ports import Contact
 from services.issues.complaints.receiving import Intake
+from shared.answers import Document
 from shared.contracts.complaints import (
     AnswerMethod,
     ComplaintCategory,
@@ -173,3 +174,38 @@ class Erased(BaseModel):
     complaint_id: str
     version: int
     erased: bool
+
+
+class ComplaintOut(Document):
+    """A case as the caller may see it: handlers get the whole document (the contact, the
+    timeline), the school its facts only (see :mod:`services.issues.complaints.access`)."""
+
+    complaint_id: str
+    school_id: str
+    category: str
+    status: str
+
+
+class ComplaintSummary(BaseModel):
+    """Counts only: no case, no text, no id."""
+
+    scope: dict[str, Any]
+    received_from: str | None
+    received_to: str | None
+    total: int
+    answer_overdue: int
+    erased: int
+    by_status: dict[str, int]
+    by_category: dict[str, int]
+    by_outcome: dict[str, int]
+
+
+class PublicStatus(Document):
+    """What the complainant reads with the tracking number and query code."""
+
+    tracking_no: str
+    status: str
+    status_label: str
+    received_on: str | None
+    answer_due_on: str | None
+    answer: dict[str, Any] | None

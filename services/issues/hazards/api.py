@@ -16,14 +16,36 @@ from fastapi import APIRouter, Query, Response
 
 from services.issues.deps import Directory
 from services.issues.hazards.register import VIEW, HazardStatus
+from shared.answers import Located
 from shared.auth import CurrentPrincipal, Principal, scope_filter
 from shared.directory.filters import ensure_filter_within
 from shared.directory.lookup import DirectoryLookup
 from shared.exports import csv_response
-from shared.params import Skip
+from shared.paging import MAX_OFFSET, Page, Paging, find_page, paged
 from shared.projection import ReadModels
+from shared.routing import PagedOrSkip
 from shared.runtime import Runtime
 from shared.service import RuntimeDep
+
+
+class HazardOut(Located):
+    """A row of the hazard register (隐患台账), with the directory's names."""
+
+    issue_id: str
+    school_id: str
+    school_name: str | None
+    county: str
+    hazard_no: str | None
+    year: int | None
+    seq: int | None
+    status: str
+    status_label: str
+    severity: str
+    severity_label: str | None
+    verified_by: str | None
+    verified_by_name: str | None
+    version: int
+
 
 router = APIRouter(tags=["hazards"])
 
@@ -82,44 +104,38 @@ async def _hazards(
     directory: DirectoryLookup,
     query: dict[str, Any],
     year: int | None,
-    limit: int,
-    skip: int,
-) -> list[dict[str, Any]]:
+    paging: Paging,
+) -> Page[dict[str, Any]]:
     if year is not None:
         query["year"] = year
     coll = await ReadModels(runtime.db, VIEW).collection("hazards")
-    cursor = (
-        coll.find(query, projection={"_id": False})
-        .sort([("county", 1), ("year", 1), ("seq", 1), ("issue_id", 1)])
-        .skip(skip)
-        .limit(limit)
-    )
+    order = [("county", 1), ("year", 1), ("seq", 1), ("issue_id", 1)]
+    total, found = await find_page(coll, query, order, paging)
     names = _Names(directory)
     rows = []
-    async for doc in cursor:
+    for doc in found:
         doc["school_name"] = await names.school(doc["school_id"])
         doc["verified_by_name"] = await names.person(doc.get("verified_by"))
         doc["severity_label"] = SEVERITY.get(doc.get("severity", ""), doc.get("severity"))
         rows.append(doc)
-    return rows
+    return paged(total, rows, paging)
 
 
-@router.get("/hazards", response_model=list[dict[str, Any]])
+@router.get("/hazards", response_model=Page[HazardOut])
 async def list_hazards(
     principal: CurrentPrincipal,
     runtime: RuntimeDep,
     directory: Directory,
+    paging: PagedOrSkip,
     county: Code = None,
     school: Code = None,
     status: Annotated[HazardStatus | None, Query(description="pending 待整改 …")] = None,
     year: Annotated[int | None, Query(ge=2000, le=2999)] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-    skip: Skip = 0,
-) -> list[dict[str, Any]]:
+) -> Page[dict[str, Any]]:
     """隐患台账 — safety hazards with their register numbers and status (已消号 when closed)."""
     query = scope(principal, county, school, status)
     await ensure_filter_within(principal, directory, school_id=school)
-    return await _hazards(runtime, directory, query, year, limit, skip)
+    return await _hazards(runtime, directory, query, year, paging)
 
 
 @router.get(
@@ -139,7 +155,7 @@ async def hazards_csv(
     """隐患台账 as CSV through the shared export writer (UTF-8 with BOM, formulas defused)."""
     query = scope(principal, county, school, status)
     await ensure_filter_within(principal, directory, school_id=school)
-    rows = await _hazards(runtime, directory, query, year, 100_000, 0)
+    rows = (await _hazards(runtime, directory, query, year, Paging(0, MAX_OFFSET))).items
     return csv_response(
         "隐患台账.csv",
         [title for _, title in COLUMNS],

@@ -2,7 +2,7 @@
 
 Every step is one command on the issue's stream (see
 :mod:`services.issues.rectification.service` for who may take it); steps accept ``If-Match``
-(409 when stale) and answer ``{issue_id, version}`` with the new version as ``ETag``.
+(412 when stale) and answer ``{issue_id, version}`` with the new version as ``ETag``.
 Reads (:mod:`services.issues.rectification.queries`) come from the ``issues_issues``
 read model, except the timeline, which is the stream itself. ``POST
 /admin/overdue-sweep`` runs the overdue sweep now (the ``admin`` role only: it crosses
@@ -20,19 +20,55 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.issues.deps import Directory, IssueReads, Issues, Sweep
 from services.issues.rectification import domain as i
 from services.issues.rectification.queries import (
-    MAX_PAGE,
     EscalationFilter,
     IssueFilter,
     NoticeFilter,
 )
 from services.issues.rectification.service import CallerCommand, IssueService
+from shared.answers import Located
 from shared.auth import CurrentPrincipal, Role, ensure_role
 from shared.commands import CallerContext
 from shared.contracts.issues import IssueSource
 from shared.contracts.visits import Severity
 from shared.directory.filters import ensure_filter_within
-from shared.params import PlausibleDate, Skip
-from shared.routing import Caller, IfMatch, Page, set_etag
+from shared.paging import Page, paged
+from shared.params import PlausibleDate
+from shared.routing import Caller, Fresh, IfMatch, Paged, set_etag
+
+
+class IssueOut(Located):
+    """A rectification issue (整改问题) with its plan, progress, verification, escalation
+    and notice."""
+
+    issue_id: str
+    school_id: str
+    county: str
+    zone: str
+    source: str
+    source_ref: str | None
+    visit_id: str | None
+    finding_id: str | None
+    item_code: str
+    item_title: str
+    description: str
+    requirement: str
+    severity: str
+    major_kind: str | None
+    safety: bool
+    stage: str
+    stage_label: str
+    open: bool
+    overdue: bool
+    deadline: str
+    original_deadline: str
+    responsible_inspector_id: str
+    plan: dict[str, Any] | None
+    progress: list[dict[str, Any]]
+    verification: dict[str, Any] | None
+    escalation: dict[str, Any] | None
+    notice: dict[str, Any] | None
+    version: int
+
 
 router = APIRouter(prefix="/issues", tags=["issues"])
 admin_router = APIRouter(tags=["admin"])
@@ -128,11 +164,12 @@ Step = Annotated[IssueStep, Depends(_issue_step)]
 # ---------------------------------------------------------------- reads
 
 
-@router.get("", response_model=Page[dict[str, Any]])
+@router.get("", response_model=Page[IssueOut])
 async def list_issues(
     principal: CurrentPrincipal,
     reads: IssueReads,
     directory: Directory,
+    paging: Paged,
     school_id: Annotated[str | None, Query(pattern=ID)] = None,
     zone: Annotated[str | None, Query(pattern=ID)] = None,
     county: Annotated[str | None, Query(pattern=COUNTY)] = None,
@@ -148,8 +185,6 @@ async def list_issues(
     notice: Annotated[NoticeFilter | None, Query()] = None,
     escalation: Annotated[EscalationFilter | None, Query()] = None,
     due_within_days: Annotated[int | None, Query(ge=0, le=366)] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
-    offset: Skip = 0,
 ) -> Page[dict[str, Any]]:
     """整改问题清单 — issues in your jurisdiction, filtered; newest deadline pressure first.
 
@@ -176,16 +211,17 @@ async def list_issues(
         due_within_days=due_within_days,
     )
     await ensure_filter_within(principal, directory, school_id=school_id, zone_id=zone)
-    total, items = await reads.page(principal, wanted, offset, limit)
-    return Page[dict[str, Any]](total=total, offset=offset, limit=limit, items=items)
+    total, items = await reads.page(principal, wanted, paging)
+    return paged(total, items, paging)
 
 
-@router.get("/{issue_id}", response_model=dict[str, Any])
+@router.get("/{issue_id}", response_model=IssueOut)
 async def get_issue(
-    issue_id: str, principal: CurrentPrincipal, reads: IssueReads, response: Response
+    issue_id: str, principal: CurrentPrincipal, reads: IssueReads, response: Response, fresh: Fresh
 ) -> Any:
-    """一个整改问题 — the issue with its plan, progress, verification, escalation, notice."""
-    issue = await reads.one(principal, issue_id)
+    """一个整改问题 — the issue with its plan, progress, verification, escalation, notice
+    (``min_version``: once the read model shows that version)."""
+    issue = await reads.one(principal, issue_id, fresh)
     if isinstance(issue, dict) and isinstance(issue.get("version"), int):
         set_etag(response, issue["version"])
     return issue

@@ -24,12 +24,12 @@ from services.issues.rectification.visit_origins import origin_of
 from shared.auth import Principal, ensure_sees, scope_filter
 from shared.contracts.issues import IssueSource
 from shared.contracts.visits import Severity
+from shared.freshness import Freshness
 from shared.http import timeline_entry
 from shared.jurisdiction import Jurisdiction
+from shared.paging import Paging, find_page
 from shared.projection import ReadModels
 from shared.runtime import Runtime
-
-MAX_PAGE = 500
 
 
 class NoticeFilter(StrEnum):
@@ -148,17 +148,20 @@ class IssueQueries:
         return i.local_day(self._runtime.clock())
 
     async def page(
-        self, principal: Principal, wanted: IssueFilter, offset: int, limit: int
+        self, principal: Principal, wanted: IssueFilter, paging: Paging
     ) -> tuple[int, list[dict[str, Any]]]:
         """``(total, items)``: the matching issues, newest deadline pressure first."""
         query = issue_query(principal, wanted, self.today())
         coll = await self._issues()
-        total = await coll.count_documents(query)
-        cursor = coll.find(query).sort([("deadline", 1), ("_id", 1)]).skip(offset).limit(limit)
-        return total, [as_dict(doc) async for doc in cursor]
+        return await find_page(coll, query, [("deadline", 1), ("_id", 1)], paging)
 
-    async def one(self, principal: Principal, issue_id: str) -> dict[str, Any]:
+    async def one(
+        self, principal: Principal, issue_id: str, fresh: Freshness | None = None
+    ) -> dict[str, Any]:
+        """The issue if the caller may see it, once it shows ``fresh``'s version."""
         coll = await self._issues()
+        if fresh is not None:
+            await fresh.at_least(coll, {"_id": issue_id}, i.stream_id(issue_id))
         doc = await coll.find_one({"_id": issue_id})
         if doc is None:
             raise UnknownIssue(issue_id)

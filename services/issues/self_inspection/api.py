@@ -18,11 +18,44 @@ from services.issues.self_inspection.commands import (
     UnknownReport,
     parse_week,
 )
+from shared.answers import Document, Located
 from shared.auth import CurrentPrincipal, Principal, Role, ensure_role, ensure_sees, scope_filter
 from shared.directory.filters import ensure_filter_within
 from shared.jurisdiction import Jurisdiction
+from shared.paging import Page, find_page, paged
 from shared.params import PlausibleMonth, PlausibleWeek
-from shared.routing import Caller, IfMatch, set_etag
+from shared.routing import Caller, Fresh, IfMatch, Paged, set_etag
+
+
+class ReportDoc(Located):
+    """A monthly self-inspection report (月自查问题报告单); the list leaves out ``history``."""
+
+    report_id: str
+    school_id: str
+    county: str
+    zone_id: str
+    month: str
+    status: str
+    late: bool
+    deadline: str
+    revision: int
+    problem_count: int
+    safety_hazards: int
+    problems: list[dict[str, Any]]
+    tracked: list[dict[str, Any]]
+    version: int
+
+
+class ZoneWeek(Document):
+    """A zone's ISO week: each school's reports of the months it touches, the counts, the
+    consolidation (if recorded)."""
+
+    zone_id: str
+    week: str
+    months: list[str]
+    schools: list[dict[str, Any]]
+    consolidation: dict[str, Any] | None
+
 
 router = APIRouter(tags=["self-inspection"])
 
@@ -139,18 +172,18 @@ def _scope(principal: Principal, county: str | None, school: str | None) -> dict
     return scope_filter(principal, county=county, school_id=school)
 
 
-@router.get("/self-inspections", response_model=list[dict[str, Any]])
+@router.get("/self-inspections", response_model=Page[ReportDoc])
 async def list_reports(
     principal: CurrentPrincipal,
     reports: SelfInspections,
     directory: Directory,
+    paging: Paged,
     school: Annotated[str | None, Query(pattern=ID)] = None,
     county: Annotated[str | None, Query(pattern=DIVISION_CODE)] = None,
     zone: Annotated[str | None, Query(pattern=ID)] = None,
     month: Annotated[PlausibleMonth | None, Query()] = None,
     report_status: Annotated[Literal["filed", "late"] | None, Query(alias="status")] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 200,
-) -> list[dict[str, Any]]:
+) -> Page[dict[str, Any]]:
     """Reports in the caller's jurisdiction (a principal: their school's), newest month first."""
     query = _scope(principal, county, school)
     await ensure_filter_within(principal, directory, school_id=school, zone_id=zone)
@@ -161,23 +194,26 @@ async def list_reports(
     if report_status is not None:
         query["status"] = report_status
     coll = await reports.read_models.collection("reports")
-    cursor = coll.find(query, projection={"history": False}).sort([("month", -1), ("_id", 1)])
-    return [_public(d) async for d in cursor.limit(limit)]
+    shown = {"history": False, "_id": False}
+    total, rows = await find_page(coll, query, [("month", -1), ("_id", 1)], paging, shown)
+    return paged(total, rows, paging)
 
 
 def _public(doc: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in doc.items() if k != "_id"}
 
 
-@router.get("/self-inspections/{report_id}", response_model=dict[str, Any])
+@router.get("/self-inspections/{report_id}", response_model=ReportDoc)
 async def get_report(
     report_id: Annotated[str, Path(pattern=REPORT_ID)],
     principal: CurrentPrincipal,
     reports: SelfInspections,
     response: Response,
+    fresh: Fresh,
 ) -> dict[str, Any]:
     """One report with its current problems, what is tracked, and its history."""
     coll = await reports.read_models.collection("reports")
+    await fresh.at_least(coll, {"_id": report_id}, si.stream_id(report_id))
     doc = await coll.find_one({"_id": report_id})
     if doc is None:
         raise UnknownReport(report_id)
@@ -192,7 +228,7 @@ async def get_report(
     return _public(doc)
 
 
-@router.get("/zones/{zone_id}/self-inspections", response_model=dict[str, Any])
+@router.get("/zones/{zone_id}/self-inspections", response_model=ZoneWeek)
 async def zone_week(
     zone_id: Annotated[str, Path(pattern=ID)],
     principal: CurrentPrincipal,

@@ -15,11 +15,41 @@ from services.visits.campaigns.domain import (
 from services.visits.campaigns.queries import public
 from services.visits.deps import CampaignReads, Campaigns
 from services.visits.names import ID, OFFICES, office_of
+from shared.answers import Document
 from shared.auth import CurrentPrincipal, ensure_role
 from shared.contracts.checklists import CampaignTheme
+from shared.paging import Page, page_of
 from shared.params import MAX_VERSION, PlausibleDate
-from shared.routing import Caller, IfMatch, accept, accepted_model, set_etag
+from shared.routing import Caller, Fresh, IfMatch, Paged, accept, accepted_model, set_etag
 from shared.service import RuntimeDep
+
+
+class CampaignOut(Document):
+    """A special campaign (专项督导) as its read model holds it."""
+
+    campaign_id: str
+    theme: str
+    title: str
+    office: str
+    status: str
+    starts_on: str
+    ends_on: str
+    checklist_id: str
+    checklist_version: int
+    zone_ids: list[str]
+    school_ids: list[str]
+    version: int
+
+
+class CampaignProgress(Document):
+    """A campaign's targets against its visits (planned, on site, closed …)."""
+
+    campaign_id: str
+    title: str
+    status: str
+    starts_on: str
+    ends_on: str
+
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns"])
 CampaignId = Annotated[str, Path(pattern=ID)]
@@ -118,28 +148,33 @@ async def close_campaign(
     return _accepted(response, campaign_id, await campaigns.close(cmd, caller, expected))
 
 
-@router.get("")
+@router.get("", response_model=Page[CampaignOut])
 async def list_campaigns(
     principal: CurrentPrincipal,
     reads: CampaignReads,
+    paging: Paged,
     status_: Annotated[str | None, Query(alias="status", pattern="^(open|closed)$")] = None,
     theme: CampaignTheme | None = None,
-) -> list[dict[str, Any]]:
+) -> Page[dict[str, Any]]:
     """Campaigns issued inside the caller's jurisdiction or by an office above it."""
-    return await reads.page(principal, status_, theme)
+    return page_of(await reads.related(principal, status_, theme), paging)
 
 
-@router.get("/{campaign_id}")
+@router.get("/{campaign_id}", response_model=CampaignOut)
 async def get_campaign(
-    campaign_id: CampaignId, principal: CurrentPrincipal, reads: CampaignReads, response: Response
+    campaign_id: CampaignId,
+    principal: CurrentPrincipal,
+    reads: CampaignReads,
+    response: Response,
+    fresh: Fresh,
 ) -> dict[str, Any]:
-    campaign = public(await reads.visible(principal, campaign_id))
+    campaign = public(await reads.visible(principal, campaign_id, fresh))
     if isinstance(campaign.get("version"), int):
         set_etag(response, campaign["version"])
     return campaign
 
 
-@router.get("/{campaign_id}/progress")
+@router.get("/{campaign_id}/progress", response_model=CampaignProgress)
 async def campaign_progress(
     campaign_id: CampaignId, principal: CurrentPrincipal, reads: CampaignReads
 ) -> dict[str, Any]:

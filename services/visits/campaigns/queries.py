@@ -10,13 +10,14 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.visits.campaigns.domain import CampaignVisit, progress
+from services.visits.campaigns.domain import CampaignVisit, progress, stream_id
 from services.visits.campaigns.service import UnknownCampaign
 from services.visits.campaigns.view import CampaignsView
 from services.visits.directory.view import VIEW as DIRECTORY_VIEW
 from shared.auth import FORBIDDEN, Principal
 from shared.commands import Forbidden
 from shared.contracts.checklists import CampaignTheme
+from shared.freshness import Freshness
 from shared.jurisdiction import Jurisdiction
 from shared.projection import ReadModels
 
@@ -35,20 +36,26 @@ class CampaignQueries:
         self._db = db
         self._models = ReadModels(db, CampaignsView.name)
 
-    async def page(
+    async def related(
         self, principal: Principal, status: str | None, theme: CampaignTheme | None
     ) -> list[dict[str, Any]]:
+        """The campaigns of the offices related to the caller, latest start first."""
         query: dict[str, Any] = {"province": principal.jurisdiction.province}
         if status is not None:
             query["status"] = status
         if theme is not None:
             query["theme"] = theme.value
         campaigns = await self._models.collection("campaigns")
-        docs = [d async for d in campaigns.find(query).sort("starts_on", -1).limit(500)]
+        docs = [d async for d in campaigns.find(query).sort([("starts_on", -1), ("_id", 1)])]
         return [public(d) for d in docs if related(principal, Jurisdiction.from_path(d["office"]))]
 
-    async def visible(self, principal: Principal, campaign_id: str) -> dict[str, Any]:
+    async def visible(
+        self, principal: Principal, campaign_id: str, fresh: Freshness | None = None
+    ) -> dict[str, Any]:
+        """The campaign if the caller may see it, once it shows ``fresh``'s version."""
         campaigns = await self._models.collection("campaigns")
+        if fresh is not None:
+            await fresh.at_least(campaigns, {"_id": campaign_id}, stream_id(campaign_id))
         doc: dict[str, Any] | None = await campaigns.find_one({"_id": campaign_id})
         if doc is None:
             raise UnknownCampaign(campaign_id)

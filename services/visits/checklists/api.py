@@ -7,18 +7,41 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Response, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from services.visits.checklists.domain import RetireChecklist
+from services.visits.checklists.domain import RetireChecklist, stream_id
 from services.visits.checklists.service import NewVersion, Written, visible
 from services.visits.checklists.view import ChecklistsView, version_key
 from services.visits.deps import Checklists
 from services.visits.names import ID
+from shared.answers import Document
 from shared.auth import CurrentPrincipal
 from shared.commands import Forbidden, NotFound
 from shared.contracts.checklists import ChecklistItem
+from shared.paging import Page, page_of
 from shared.params import MAX_VERSION
 from shared.projection import ReadModels
-from shared.routing import Caller, IfMatch, accepted_model, set_etag
+from shared.routing import Caller, Fresh, IfMatch, Paged, accepted_model, set_etag
 from shared.service import RuntimeDep
+
+
+class TemplateOut(Document):
+    """A checklist template (督查记载表); one read alone also carries the latest ``items``."""
+
+    checklist_id: str
+    title: str
+    owner_scope: str
+    latest_version: int
+    retired: bool
+    versions: list[dict[str, Any]]
+
+
+class ChecklistVersionOut(Document):
+    checklist_id: str
+    version: int
+    title: str
+    scope: str
+    items: list[dict[str, Any]]
+    published_at: str
+
 
 router = APIRouter(prefix="/checklists", tags=["checklists"])
 ChecklistId = Annotated[str, Path(pattern=ID)]
@@ -121,21 +144,30 @@ def _published(response: Response, checklist_id: str, written: Written) -> BaseM
     return Published(checklist_id=checklist_id, version=written.stream_version)
 
 
-@router.get("")
-async def list_templates(principal: CurrentPrincipal, runtime: RuntimeDep) -> list[dict[str, Any]]:
+@router.get("", response_model=Page[TemplateOut])
+async def list_templates(
+    principal: CurrentPrincipal, runtime: RuntimeDep, paging: Paged
+) -> Page[dict[str, Any]]:
     """Templates the caller may use or owns: the platform's, its offices' and those below."""
     templates = await ReadModels(runtime.db, ChecklistsView.name).collection("templates")
-    docs = [d async for d in templates.find({}, projection={"_id": False}).sort("checklist_id")]
-    return [d for d in docs if visible(principal, d["owner_scope"])]
+    found = templates.find({}, projection={"_id": False}).sort([("checklist_id", 1), ("_id", 1)])
+    docs = [d async for d in found]
+    return page_of([d for d in docs if visible(principal, d["owner_scope"])], paging)
 
 
-@router.get("/{checklist_id}")
+@router.get("/{checklist_id}", response_model=TemplateOut)
 async def get_template(
-    checklist_id: ChecklistId, principal: CurrentPrincipal, runtime: RuntimeDep, response: Response
+    checklist_id: ChecklistId,
+    principal: CurrentPrincipal,
+    runtime: RuntimeDep,
+    response: Response,
+    fresh: Fresh,
 ) -> dict[str, Any]:
     """A template with its newest version's items; ``ETag``: its stream's version."""
     models = ReadModels(runtime.db, ChecklistsView.name)
-    template = await (await models.collection("templates")).find_one({"_id": checklist_id})
+    templates = await models.collection("templates")
+    await fresh.at_least(templates, {"_id": checklist_id}, stream_id(checklist_id))
+    template = await templates.find_one({"_id": checklist_id})
     if template is None:
         raise NotFound(f"督查记载表 {checklist_id} 不存在 (unknown checklist)")
     if not visible(principal, template["owner_scope"]):
@@ -150,7 +182,7 @@ async def get_template(
     return template
 
 
-@router.get("/{checklist_id}/versions/{version}")
+@router.get("/{checklist_id}/versions/{version}", response_model=ChecklistVersionOut)
 async def get_version(
     checklist_id: ChecklistId,
     version: Annotated[int, Path(ge=1, le=MAX_VERSION)],

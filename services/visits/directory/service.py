@@ -4,7 +4,8 @@ Every command goes through :meth:`DirectoryService.handle` (entry id, command, c
 expected version), as the visit and issue services do: the rule of :data:`PERMISSIONS`
 for the command's type (an office; a registration inside the entry it creates), one
 load of the entry's stream, the caller's jurisdiction over what is loaded (404 for an
-entry a change names that does not exist, 403 outside the caller's reach, 412 for a
+entry a change's path names that does not exist, 422 naming the field for one its body
+names, 403 outside the caller's reach, 412 for a
 stale ``If-Match``), then the step of :data:`STEPS` — the facts it needs from other
 streams (is the leader a registered inspector, where is the zone), read from the event
 store, not the read model, so they are never behind — the pure ``decide``, one append.
@@ -25,7 +26,7 @@ from services.visits.directory.steps import STEPS
 from services.visits.names import OFFICES
 from services.visits.streams import SOURCE
 from shared.auth import Principal, Role, ensure_inside, ensure_role, ensure_within
-from shared.commands import CallerContext, NotFound, StreamHandler
+from shared.commands import CallerContext, InvalidField, NotFound, StreamHandler
 from shared.contracts.directory import InspectorListed
 from shared.events import EventPayload, registry
 from shared.eventstore import EventStore
@@ -98,11 +99,14 @@ class Written:
 class Permission:
     """Who may send a command: the roles, and for a registration where the new entry
     will be (the caller must be inside it before anything is loaded). ``taken`` asks
-    the caller's jurisdiction also of an id already registered (403, not 409)."""
+    the caller's jurisdiction also of an id already registered (403, not 409). ``named_by``
+    is the body field that names the entry when the path does not (a new listing's
+    ``body.school_id``): an unknown one is 422 naming it, not 404."""
 
     aggregate: str
     creates: Callable[[Any], Jurisdiction] | None = None
     taken: bool = False
+    named_by: str | None = None
     roles: tuple[Role, ...] = OFFICES
 
 
@@ -118,7 +122,7 @@ PERMISSIONS: dict[type, Permission] = {
     zone.CorrectZone: Permission("zone"),
     inspector.RegisterInspector: Permission("inspector", inspector.office_of, taken=True),
     inspector.CorrectInspector: Permission("inspector"),
-    listing.ListInspector: Permission("school_listings"),
+    listing.ListInspector: Permission("school_listings", named_by="body.school_id"),
     listing.CorrectListing: Permission("listing"),
     listing.EndListing: Permission("listing"),
 }
@@ -178,7 +182,10 @@ class DirectoryService:
         entry = await self._load(permission.aggregate, entry_id)
         if permission.creates is None:  # a change: of an entry that exists, the caller's
             if entry.at is None:
-                raise _unknown(permission.aggregate, entry_id)
+                unknown = _unknown(permission.aggregate, entry_id)
+                if permission.named_by is not None:
+                    raise InvalidField(permission.named_by, str(unknown))
+                raise unknown
             ensure_within(who, entry.at)
             StreamHandler.check_expected(
                 entry.stream if permission.aggregate != "listing" else entry_id,

@@ -13,11 +13,45 @@ from services.visits.names import DIVISION_CODE, ID, OFFICES, office_of
 from services.visits.plans.domain import plan
 from services.visits.plans.domain.frequency import FrequencyRules
 from services.visits.plans.domain.plan import AcknowledgePlan, FilePlan, RevisePlan
+from shared.answers import Document
 from shared.auth import CurrentPrincipal, Role, ensure_role
 from shared.commands import Forbidden
 from shared.contracts.plans import PlanEntry
+from shared.paging import Page
 from shared.params import PlausibleDate, PlausibleMonth
-from shared.routing import Caller, IfMatch, accept, accepted_model, set_etag
+from shared.routing import Caller, Fresh, IfMatch, Paged, accept, accepted_model, set_etag
+
+
+class PlanOut(Document):
+    """A monthly plan with its rule findings and the visits done so far."""
+
+    plan_id: str
+    inspector_id: str
+    month: str
+    office: str
+    status: str
+    revision: int
+    entries: list[dict[str, Any]]
+    version: int
+    level: str
+    rules: dict[str, Any]
+    findings: list[dict[str, Any]]
+    visits_done: dict[str, Any]
+    done_findings: list[dict[str, Any]]
+    rules_not_checked: list[str]
+
+
+class RulesOut(Document):
+    """The frequency rules in force for an office, and where they come from."""
+
+    office: str
+    source: str
+
+
+class RulesSet(Document):
+    office: str
+    version: int
+
 
 router = APIRouter(tags=["plans"])
 PLAN_ID = r"^[0-9A-Za-z_-]{2,40}-[0-9]{4}-[0-9]{2}$"
@@ -130,27 +164,31 @@ async def acknowledge_plan(
     return _accepted(response, plan_id, await plans.acknowledge(cmd, caller, expected))
 
 
-@router.get("/plans")
+@router.get("/plans", response_model=Page[PlanOut])
 async def list_plans(
     principal: CurrentPrincipal,
     reads: PlanReads,
+    paging: Paged,
     county: Annotated[str | None, Query(pattern=DIVISION_CODE)] = None,
     month: Annotated[PlausibleMonth | None, Query()] = None,
-) -> list[dict[str, Any]]:
+) -> Page[dict[str, Any]]:
     """Plans with their rule findings and the visits done so far: an office sees every
     plan filed in its jurisdiction (optionally one county), an inspector their own."""
-    return await reads.page(principal, county, month)
+    return await reads.page(principal, paging, county, month)
 
 
-@router.get("/plans/{plan_id}")
+@router.get("/plans/{plan_id}", response_model=PlanOut)
 async def get_plan(
-    plan_id: PlanId, principal: CurrentPrincipal, reads: PlanReads
+    plan_id: PlanId, principal: CurrentPrincipal, reads: PlanReads, response: Response, fresh: Fresh
 ) -> dict[str, Any]:
-    """One plan with its rule findings and the visits done so far."""
-    return await reads.one(principal, plan_id)
+    """One plan with its rule findings and the visits done so far (``ETag``: its version)."""
+    plan = await reads.one(principal, plan_id, fresh)
+    if isinstance(plan.get("version"), int):
+        set_etag(response, plan["version"])
+    return plan
 
 
-@router.put("/frequency-rules", response_model=dict[str, Any])
+@router.put("/frequency-rules", response_model=RulesSet)
 async def set_rules(
     body: RulesIn, caller: Caller, plans: Plans, response: Response, expected: IfMatch
 ) -> dict[str, Any]:
@@ -164,7 +202,7 @@ async def set_rules(
     return {"office": office.path, "version": version, **asdict(rules)}
 
 
-@router.get("/frequency-rules")
+@router.get("/frequency-rules", response_model=RulesOut)
 async def get_rules(principal: CurrentPrincipal, reports: Reports) -> dict[str, Any]:
     """The rules that apply in the caller's jurisdiction (its own office's, or the nearest
     office above that set some, or the defaults)."""

@@ -12,12 +12,15 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.visits.names import OFFICES
+from services.visits.plans.domain.plan import stream_id
 from services.visits.plans.report import PlanReports
 from services.visits.plans.service import UnknownPlan
 from services.visits.plans.view import PlansView
 from shared.auth import FORBIDDEN, Principal, Role, ensure_role, scope_filter
 from shared.commands import Forbidden
+from shared.freshness import Freshness
 from shared.jurisdiction import Jurisdiction
+from shared.paging import Page, Paging, find_page, paged
 from shared.projection import ReadModels
 
 
@@ -35,8 +38,8 @@ class PlanQueries:
         self._reports = reports
 
     async def page(
-        self, principal: Principal, county: str | None, month: str | None
-    ) -> list[dict[str, Any]]:
+        self, principal: Principal, paging: Paging, county: str | None, month: str | None
+    ) -> Page[dict[str, Any]]:
         query: dict[str, Any] = {}
         if principal.has_any(*OFFICES):
             query = scope_filter(principal, county=county)
@@ -47,11 +50,16 @@ class PlanQueries:
         if month is not None:
             query["month"] = month
         plans = await self._models.collection("plans")
-        docs = [d async for d in plans.find(query).sort("_id").limit(500)]
-        return [await self._reports.report(d) for d in docs]
+        total, docs = await find_page(plans, query, [("_id", 1)], paging)
+        return paged(total, [await self._reports.report(d) for d in docs], paging)
 
-    async def one(self, principal: Principal, plan_id: str) -> dict[str, Any]:
+    async def one(
+        self, principal: Principal, plan_id: str, fresh: Freshness | None = None
+    ) -> dict[str, Any]:
+        """The plan's report if the caller may see it, once it shows ``fresh``'s version."""
         plans = await self._models.collection("plans")
+        if fresh is not None:
+            await fresh.at_least(plans, {"_id": plan_id}, stream_id(plan_id))
         doc: dict[str, Any] | None = await plans.find_one({"_id": plan_id})
         if doc is None:
             raise UnknownPlan(plan_id)

@@ -32,6 +32,7 @@ from services.visits.visit.bodies import (
 from services.visits.visit.planning import PlanRequest
 from services.visits.visit.queries import visible
 from services.visits.visit.service import VisitService
+from shared.answers import Located, TimelineEntry
 from shared.auth import CurrentPrincipal, ensure_sees
 from shared.commands import CallerContext
 from shared.contracts.visits import (
@@ -39,9 +40,28 @@ from shared.contracts.visits import (
 )
 from shared.directory.filters import ensure_filter_within
 from shared.http import timeline_entry
-from shared.params import Skip
-from shared.routing import Caller, IfMatch, accept, accepted_model, set_etag
+from shared.paging import Page
+from shared.routing import Caller, Fresh, IfMatch, PagedOrSkip, accept, accepted_model, set_etag
 from shared.service import RuntimeDep
+
+
+class VisitOut(Located):
+    """A visit with its sign-ins, findings, feedback list and outcome."""
+
+    visit_id: str
+    school_id: str
+    county: str | None
+    kind: str
+    stage: str
+    stage_label: str
+    planned_on: str
+    announced: bool
+    lead_inspector_id: str
+    team: list[str]
+    sign_ins: list[dict[str, Any]]
+    findings: list[dict[str, Any]]
+    version: int
+
 
 router = APIRouter(prefix="/visits", tags=["visits"])
 
@@ -173,37 +193,36 @@ async def close_visit(visit_id: str, body: SummaryBody, send: Send) -> BaseModel
 # ---------------------------------------------------------------- reads
 
 
-@router.get("/{visit_id}")
+@router.get("/{visit_id}", response_model=VisitOut)
 async def get_visit(
-    visit_id: str, principal: CurrentPrincipal, reads: VisitReads, response: Response
+    visit_id: str, principal: CurrentPrincipal, reads: VisitReads, response: Response, fresh: Fresh
 ) -> dict[str, Any]:
-    """一次督导的全部情况 — a visit with sign-ins, findings, feedback and outcome."""
-    visit = await reads.one(visit_id, principal)
+    """一次督导的全部情况 — a visit with sign-ins, findings, feedback and outcome
+    (``min_version``: once the read model shows that version)."""
+    visit = await reads.one(visit_id, principal, fresh)
     if isinstance(visit.get("version"), int):
         set_etag(response, visit["version"])
     return visit
 
 
-@router.get("")
+@router.get("", response_model=Page[VisitOut])
 async def list_visits(
     principal: CurrentPrincipal,
     reads: VisitReads,
     facts: DirectoryFacts,
+    paging: PagedOrSkip,
     school_id: Annotated[str | None, Query(pattern=ID)] = None,
     county: Annotated[str | None, Query(pattern=DIVISION_CODE)] = None,
     stage: Annotated[v.Stage | None, Query()] = None,
     kind: Annotated[VisitKind | None, Query()] = None,
     inspector_id: Annotated[str | None, Query(pattern=ID)] = None,
     campaign_id: Annotated[str | None, Query(pattern=ID)] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    skip: Skip = 0,
-) -> list[dict[str, Any]]:
+) -> Page[dict[str, Any]]:
     """Visits the caller sees (zones ignored), newest planned day first, with filters."""
     await ensure_filter_within(principal, facts, school_id=school_id)
     return await reads.page(
         principal,
-        limit,
-        skip,
+        paging,
         school_id=school_id,
         county=county,
         stage=stage.value if stage else None,
@@ -213,7 +232,7 @@ async def list_visits(
     )
 
 
-@router.get("/{visit_id}/timeline")
+@router.get("/{visit_id}/timeline", response_model=list[TimelineEntry])
 async def timeline(
     visit_id: str, principal: CurrentPrincipal, runtime: RuntimeDep
 ) -> list[dict[str, Any]]:

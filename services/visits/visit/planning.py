@@ -31,7 +31,6 @@ from shared.commands import (
     Forbidden,
     IllegalStep,
     InvalidField,
-    NotFound,
     StreamHandler,
 )
 from shared.contracts.visits import VisitKind
@@ -95,7 +94,7 @@ class VisitPlanner:
         ensure_role(principal, *FIELD_STAFF, *OFFICES)
         found = await self._directory.school_on(req.school_id, req.planned_on)
         if found is None:
-            raise NotFound(f"学校 {req.school_id} 不存在 (unknown school)")
+            raise InvalidField("body.school_id", f"学校 {req.school_id} 不存在 (unknown school)")
         school = found.school
         ensure_within(principal, school.jurisdiction)
         team = req.team or (principal.user_id,)

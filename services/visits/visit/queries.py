@@ -12,9 +12,12 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.visits.directory.queries import school_jurisdiction
+from services.visits.visit.domain import stream_id
 from services.visits.visit.service import UnknownVisit
 from services.visits.visit.view import VisitView
 from shared.auth import Principal, Role, ensure_sees, scope_filter
+from shared.freshness import Freshness
+from shared.paging import Page, Paging, find_page, paged
 from shared.projection import ReadModels
 
 SEES_ALL_STAGES = (
@@ -45,8 +48,13 @@ class VisitQueries:
     def __init__(self, db: AsyncDatabase[Any]) -> None:
         self._models = ReadModels(db, VisitView.name)
 
-    async def one(self, visit_id: str, principal: Principal) -> dict[str, Any]:
+    async def one(
+        self, visit_id: str, principal: Principal, fresh: Freshness | None = None
+    ) -> dict[str, Any]:
+        """The visit as the caller may see it, once it shows ``fresh``'s version."""
         visits = await self._models.collection("visits")
+        if fresh is not None:
+            await fresh.at_least(visits, {"_id": visit_id}, stream_id(visit_id))
         doc: dict[str, Any] | None = await visits.find_one(
             {"_id": visit_id}, projection={"_id": False}
         )
@@ -58,13 +66,13 @@ class VisitQueries:
         return doc
 
     async def page(
-        self, principal: Principal, limit: int, skip: int, **wanted: str | None
-    ) -> list[dict[str, Any]]:
+        self, principal: Principal, paging: Paging, **wanted: str | None
+    ) -> Page[dict[str, Any]]:
         """Visits the caller sees (zones ignored), newest planned day first: every filter
         is part of the query, so ``limit`` counts only visits the caller may see."""
         query = scope_filter(principal, **wanted)
         if school_only(principal):
             query = {**query, **SHOWN_TO_SCHOOL}
         visits = await self._models.collection("visits")
-        cursor = visits.find(query, projection={"_id": False}).sort("planned_on", -1)
-        return [doc async for doc in cursor.skip(skip).limit(limit)]
+        total, rows = await find_page(visits, query, [("planned_on", -1)], paging)
+        return paged(total, rows, paging)

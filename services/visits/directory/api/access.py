@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import Query, Response
+from fastapi import Response
 from pydantic import Field
 
 from services.visits.directory.service import UnknownEntry
@@ -19,7 +19,9 @@ from services.visits.directory.view import VIEW
 from services.visits.names import OFFICES
 from shared.auth import Principal, Role, ensure_sees, scope_filter
 from shared.deadlines import local_day
+from shared.freshness import Freshness
 from shared.jurisdiction import Jurisdiction
+from shared.paging import Page, Paging, find_page, paged
 from shared.projection import ReadModels
 from shared.routing import set_etag
 from shared.runtime import Runtime
@@ -46,8 +48,19 @@ async def read_model(runtime: Runtime, collection: str) -> Any:
     return await ReadModels(runtime.db, VIEW).collection(collection)
 
 
-async def find_doc(runtime: Runtime, collection: str, kind: str, entry_id: str) -> dict[str, Any]:
+async def find_doc(
+    runtime: Runtime,
+    collection: str,
+    kind: str,
+    entry_id: str,
+    fresh: Freshness | None = None,
+    stream_id: str = "",
+) -> dict[str, Any]:
+    """An entry of the read model (404 unknown), once it shows ``fresh``'s version of
+    ``stream_id``."""
     coll = await read_model(runtime, collection)
+    if fresh is not None:
+        await fresh.at_least(coll, {"_id": entry_id}, stream_id)
     doc: dict[str, Any] | None = await coll.find_one({"_id": entry_id}, projection={"_id": False})
     if doc is None:
         raise UnknownEntry(kind, entry_id)
@@ -73,7 +86,6 @@ Text = Annotated[str, Field(min_length=1, max_length=500)]
 Reason = Annotated[str, Field(min_length=2, max_length=500)]
 Phone = Annotated[str, Field(pattern=r"^[0-9+() -]{5,24}$")]
 Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=120)]
-Limit = Annotated[int, Query(ge=1, le=1000)]
 
 
 def ack(
@@ -94,8 +106,18 @@ def tagged(response: Response, doc: dict[str, Any]) -> dict[str, Any]:
 
 
 async def page(
-    runtime: Runtime, collection: str, query: dict[str, Any], sort: str, limit: int, skip: int
-) -> list[dict[str, Any]]:
+    runtime: Runtime, collection: str, query: dict[str, Any], sort: str, paging: Paging
+) -> Page[dict[str, Any]]:
+    """The page of directory entries matching ``query``, by ``sort`` (then ``_id``)."""
     coll = await read_model(runtime, collection)
-    cursor = coll.find(query, projection={"_id": False}).sort(sort).skip(skip).limit(limit)
+    total, rows = await find_page(coll, query, [(sort, 1)], paging)
+    return paged(total, rows, paging)
+
+
+async def every(
+    runtime: Runtime, collection: str, query: dict[str, Any], sort: str
+) -> list[dict[str, Any]]:
+    """Every directory entry matching ``query`` (a county's, for a report over them)."""
+    coll = await read_model(runtime, collection)
+    cursor = coll.find(query, projection={"_id": False}).sort([(sort, 1), ("_id", 1)])
     return [doc async for doc in cursor]

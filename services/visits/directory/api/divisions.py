@@ -9,7 +9,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.visits.deps import Directory
 from services.visits.directory.api.access import (
-    Limit,
     Name,
     Reason,
     ack,
@@ -17,15 +16,17 @@ from services.visits.directory.api.access import (
     page,
     tagged,
 )
-from services.visits.directory.domain.division import RegisterDivision, RenameDivision
+from services.visits.directory.api.answers import DivisionOut
+from services.visits.directory.domain.division import RegisterDivision, RenameDivision, stream_id
 from services.visits.names import DIVISION_CODE
 from shared.auth import CurrentPrincipal
 from shared.contracts.directory import DivisionLevel
-from shared.params import Skip
-from shared.routing import Caller, IfMatch
+from shared.paging import Page
+from shared.routing import Caller, Fresh, IfMatch, PagedOrSkip, accepted_model
 from shared.service import RuntimeDep
 
 router = APIRouter(tags=["directory"])
+Accepted = accepted_model("code", __name__)
 
 
 class DivisionCreate(BaseModel):
@@ -43,7 +44,7 @@ class DivisionRename(BaseModel):
     reason: Reason
 
 
-@router.post("/divisions", status_code=status.HTTP_201_CREATED)
+@router.post("/divisions", status_code=status.HTTP_201_CREATED, response_model=Accepted)
 async def register_division(
     body: DivisionCreate, caller: Caller, directory: Directory, response: Response
 ) -> dict[str, Any]:
@@ -53,7 +54,7 @@ async def register_division(
     return ack(response, "code", body.code, written.version, created="/divisions")
 
 
-@router.patch("/divisions/{code}")
+@router.patch("/divisions/{code}", response_model=Accepted)
 async def rename_division(
     code: Annotated[str, Field(pattern=DIVISION_CODE)],
     body: DivisionRename,
@@ -68,26 +69,26 @@ async def rename_division(
     return ack(response, "code", code, written.version)
 
 
-@router.get("/divisions")
+@router.get("/divisions", response_model=Page[DivisionOut])
 async def list_divisions(
     principal: CurrentPrincipal,
     runtime: RuntimeDep,
+    paging: PagedOrSkip,
     parent_code: Annotated[str | None, Query(pattern=DIVISION_CODE)] = None,
     level: DivisionLevel | None = None,
-    limit: Limit = 500,
-    skip: Skip = 0,
-) -> list[dict[str, Any]]:
+) -> Page[dict[str, Any]]:
     """Division names (public facts: any signed-in user)."""
     query: dict[str, Any] = {}
     if parent_code is not None:
         query["parent_code"] = parent_code
     if level is not None:
         query["level"] = level.value
-    return await page(runtime, "divisions", query, "code", limit, skip)
+    return await page(runtime, "divisions", query, "code", paging)
 
 
-@router.get("/divisions/{code}")
+@router.get("/divisions/{code}", response_model=DivisionOut)
 async def get_division(
-    code: str, principal: CurrentPrincipal, runtime: RuntimeDep, response: Response
+    code: str, principal: CurrentPrincipal, runtime: RuntimeDep, response: Response, fresh: Fresh
 ) -> dict[str, Any]:
-    return tagged(response, await find_doc(runtime, "divisions", "division", code))
+    doc = await find_doc(runtime, "divisions", "division", code, fresh, stream_id(code))
+    return tagged(response, doc)

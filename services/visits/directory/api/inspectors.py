@@ -10,7 +10,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.visits.deps import Directory
 from services.visits.directory.api.access import (
     Email,
-    Limit,
     Name,
     Phone,
     Reason,
@@ -22,17 +21,25 @@ from services.visits.directory.api.access import (
     tagged,
     where_of,
 )
-from services.visits.directory.domain.inspector import CorrectInspector, RegisterInspector
+from services.visits.directory.api.answers import InspectorOut, ListingOut
+from services.visits.directory.domain.inspector import (
+    CorrectInspector,
+    RegisterInspector,
+    stream_id,
+)
 from services.visits.names import DIVISION_CODE, ID, OFFICES
 from shared.auth import CurrentPrincipal, Principal, Role, ensure_role, ensure_sees
 from shared.contracts.directory import Employment
-from shared.directory.lookup import listing_active_on
-from shared.params import PlausibleDate, Skip
-from shared.routing import Caller, IfMatch
+from shared.directory.lookup import active_query
+from shared.freshness import Freshness
+from shared.paging import Page
+from shared.params import PlausibleDate
+from shared.routing import Caller, Fresh, IfMatch, Paged, PagedOrSkip, accepted_model
 from shared.runtime import Runtime
 from shared.service import RuntimeDep
 
 router = APIRouter(tags=["directory"])
+Accepted = accepted_model("inspector_id", __name__)
 STAFF = (*OFFICES, Role.inspector, Role.zone_leader, Role.integrator)
 
 
@@ -63,7 +70,7 @@ class InspectorCorrection(BaseModel):
     duties: Text | None = None
 
 
-@router.post("/inspectors", status_code=status.HTTP_201_CREATED)
+@router.post("/inspectors", status_code=status.HTTP_201_CREATED, response_model=Accepted)
 async def register_inspector(
     body: InspectorCreate, caller: Caller, directory: Directory, response: Response
 ) -> dict[str, Any]:
@@ -73,7 +80,7 @@ async def register_inspector(
     return ack(response, "inspector_id", cmd.inspector_id, written.version, created="/inspectors")
 
 
-@router.patch("/inspectors/{inspector_id}")
+@router.patch("/inspectors/{inspector_id}", response_model=Accepted)
 async def correct_inspector(
     inspector_id: Annotated[str, Field(pattern=ID)],
     body: InspectorCorrection,
@@ -88,44 +95,51 @@ async def correct_inspector(
     return ack(response, "inspector_id", inspector_id, written.version)
 
 
-@router.get("/inspectors")
+@router.get("/inspectors", response_model=Page[InspectorOut])
 async def list_inspectors(
     principal: CurrentPrincipal,
     runtime: RuntimeDep,
+    paging: PagedOrSkip,
     county: Annotated[str | None, Query(pattern=DIVISION_CODE)] = None,
-    limit: Limit = 200,
-    skip: Skip = 0,
-) -> list[dict[str, Any]]:
+) -> Page[dict[str, Any]]:
     """Inspectors of the offices inside the caller's jurisdiction."""
     ensure_role(principal, *STAFF)
     query = scope_query(principal, county)
-    return await page(runtime, "inspectors", query, "inspector_id", limit, skip)
+    return await page(runtime, "inspectors", query, "inspector_id", paging)
 
 
-async def _inspector(runtime: Runtime, principal: Principal, inspector_id: str) -> dict[str, Any]:
+async def _inspector(
+    runtime: Runtime, principal: Principal, inspector_id: str, fresh: Freshness | None = None
+) -> dict[str, Any]:
     """An inspector's entry: their own, or one inside an office's or colleague's reach."""
     ensure_role(principal, *STAFF)
-    doc = await find_doc(runtime, "inspectors", "inspector", inspector_id)
+    stream = stream_id(inspector_id)
+    doc = await find_doc(runtime, "inspectors", "inspector", inspector_id, fresh, stream)
     if doc["inspector_id"] != principal.user_id:
         ensure_sees(principal, where_of(doc))
     return doc
 
 
-@router.get("/inspectors/{inspector_id}")
+@router.get("/inspectors/{inspector_id}", response_model=InspectorOut)
 async def get_inspector(
-    inspector_id: str, principal: CurrentPrincipal, runtime: RuntimeDep, response: Response
+    inspector_id: str,
+    principal: CurrentPrincipal,
+    runtime: RuntimeDep,
+    response: Response,
+    fresh: Fresh,
 ) -> dict[str, Any]:
-    return tagged(response, await _inspector(runtime, principal, inspector_id))
+    return tagged(response, await _inspector(runtime, principal, inspector_id, fresh))
 
 
-@router.get("/inspectors/{inspector_id}/listings")
+@router.get("/inspectors/{inspector_id}/listings", response_model=Page[ListingOut])
 async def inspector_listings(
     inspector_id: str,
     principal: CurrentPrincipal,
     runtime: RuntimeDep,
+    paging: Paged,
     active_on: PlausibleDate | None = None,
-) -> list[dict[str, Any]]:
+) -> Page[dict[str, Any]]:
     """The schools an inspector is (or was) listed at; ``active_on`` keeps one day's."""
     await _inspector(runtime, principal, inspector_id)
-    docs = await page(runtime, "listings", {"inspector_id": inspector_id}, "listing_id", 1000, 0)
-    return [d for d in docs if active_on is None or listing_active_on(d, active_on)]
+    query = {"inspector_id": inspector_id, **active_query(active_on)}
+    return await page(runtime, "listings", query, "listing_id", paging)

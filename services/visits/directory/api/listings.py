@@ -13,26 +13,29 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.visits.deps import Directory, DirectoryFacts
 from services.visits.directory.api.access import (
     READERS,
-    Limit,
     Reason,
     Text,
     ack,
+    every,
     page,
     scope_query,
     seen_doc,
     tagged,
     today,
 )
+from services.visits.directory.api.answers import Gaps, ListingOut
 from services.visits.directory.domain.listing import CorrectListing, EndListing, ListInspector
 from services.visits.names import DIVISION_CODE, ID, OFFICES
 from shared.auth import CurrentPrincipal, Role, ensure_role
 from shared.directory.filters import ensure_filter_within
-from shared.directory.lookup import listing_active_on
-from shared.params import PlausibleDate, Skip
-from shared.routing import Caller, IfMatch
+from shared.directory.lookup import active_query, listing_active_on
+from shared.paging import Page
+from shared.params import PlausibleDate
+from shared.routing import Caller, IfMatch, PagedOrSkip, accepted_model
 from shared.service import RuntimeDep
 
 router = APIRouter(tags=["directory"])
+Accepted = accepted_model("listing_id", __name__)
 
 
 class ListingCreate(BaseModel):
@@ -59,7 +62,7 @@ class ListingEnd(BaseModel):
     reason: Reason
 
 
-@router.post("/listings", status_code=status.HTTP_201_CREATED)
+@router.post("/listings", status_code=status.HTTP_201_CREATED, response_model=Accepted)
 async def list_inspector(
     body: ListingCreate, caller: Caller, directory: Directory, response: Response
 ) -> dict[str, Any]:
@@ -68,7 +71,7 @@ async def list_inspector(
     return ack(response, "listing_id", written.entry_id, written.version, created="/listings")
 
 
-@router.patch("/listings/{listing_id}")
+@router.patch("/listings/{listing_id}", response_model=Accepted)
 async def correct_listing(
     listing_id: str,
     body: ListingCorrection,
@@ -83,7 +86,7 @@ async def correct_listing(
     return ack(response, "listing_id", listing_id, written.version)
 
 
-@router.post("/listings/{listing_id}/end")
+@router.post("/listings/{listing_id}/end", response_model=Accepted)
 async def end_listing(
     listing_id: str,
     body: ListingEnd,
@@ -98,18 +101,17 @@ async def end_listing(
     return ack(response, "listing_id", listing_id, written.version)
 
 
-@router.get("/listings")
+@router.get("/listings", response_model=Page[ListingOut])
 async def list_listings(
     principal: CurrentPrincipal,
     runtime: RuntimeDep,
     facts: DirectoryFacts,
+    paging: PagedOrSkip,
     county: Annotated[str | None, Query(pattern=DIVISION_CODE)] = None,
     school_id: str | None = None,
     inspector_id: str | None = None,
     active_on: PlausibleDate | None = None,
-    limit: Limit = 500,
-    skip: Skip = 0,
-) -> list[dict[str, Any]]:
+) -> Page[dict[str, Any]]:
     """Listings inside the caller's jurisdiction (ended ones too unless ``active_on``)."""
     ensure_role(principal, *READERS)
     query = scope_query(principal, county)
@@ -120,11 +122,11 @@ async def list_listings(
     await ensure_filter_within(principal, facts, school_id=school_id)
     if inspector_id is not None:
         query["inspector_id"] = inspector_id
-    docs = await page(runtime, "listings", query, "listing_id", limit, skip)
-    return [d for d in docs if active_on is None or listing_active_on(d, active_on)]
+    query |= active_query(active_on)
+    return await page(runtime, "listings", query, "listing_id", paging)
 
 
-@router.get("/listings/{listing_id}")
+@router.get("/listings/{listing_id}", response_model=ListingOut)
 async def get_listing(
     listing_id: str, principal: CurrentPrincipal, runtime: RuntimeDep, response: Response
 ) -> dict[str, Any]:
@@ -137,7 +139,7 @@ async def get_listing(
 # -- gaps ---------------------------------------------------------------------------
 
 
-@router.get("/directory/gaps")
+@router.get("/directory/gaps", response_model=Gaps)
 async def gaps(
     principal: CurrentPrincipal,
     runtime: RuntimeDep,
@@ -149,9 +151,9 @@ async def gaps(
     ensure_role(principal, *OFFICES, Role.inspector, Role.zone_leader, Role.integrator)
     query = scope_query(principal, county)
     day = on or today(runtime)
-    schools = await page(runtime, "schools", query, "school_id", 100_000, 0)
-    zones = await page(runtime, "zones", {"county": county}, "zone_id", 10_000, 0)
-    listings = await page(runtime, "listings", {"county": county}, "listing_id", 100_000, 0)
+    schools = await every(runtime, "schools", query, "school_id")
+    zones = await every(runtime, "zones", {"county": county}, "zone_id")
+    listings = await every(runtime, "listings", {"county": county}, "listing_id")
     listed = {d["school_id"] for d in listings if listing_active_on(d, day)}
     zone_ids = {z["zone_id"] for z in zones}
 

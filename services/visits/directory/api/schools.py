@@ -16,17 +16,20 @@ from services.visits.directory.api.access import (
     scope_query,
     tagged,
 )
+from services.visits.directory.api.answers import SchoolListings, SchoolOut
 from services.visits.directory.domain.school import (
     ChangeSchoolZone,
     CorrectSchoolDetails,
     RegisterSchool,
+    stream_id,
 )
 from services.visits.directory.queries import school_jurisdiction
 from services.visits.names import DIVISION_CODE, ID
 from shared.auth import CurrentPrincipal, Principal, ensure_role, ensure_sees
 from shared.contracts.directory import Location, SchoolKind
-from shared.params import Skip
-from shared.routing import Caller, IfMatch, accept, accepted_model
+from shared.freshness import Freshness
+from shared.paging import Page
+from shared.routing import Caller, Fresh, IfMatch, PagedOrSkip, accept, accepted_model
 from shared.runtime import Runtime
 from shared.service import RuntimeDep
 
@@ -95,18 +98,25 @@ async def correct_school(
     return accept(response, Accepted, written.version, school_id=school_id)
 
 
-async def _school(runtime: Runtime, principal: Principal, school_id: str) -> dict[str, Any]:
-    doc = await find_doc(runtime, "schools", "school", school_id)
+async def _school(
+    runtime: Runtime, principal: Principal, school_id: str, fresh: Freshness | None = None
+) -> dict[str, Any]:
+    doc = await find_doc(runtime, "schools", "school", school_id, fresh, stream_id(school_id))
     ensure_sees(principal, school_jurisdiction(doc))
     return doc
 
 
-@router.get("/{school_id}")
+@router.get("/{school_id}", response_model=SchoolOut)
 async def get_school(
-    school_id: str, principal: CurrentPrincipal, runtime: RuntimeDep, response: Response
+    school_id: str,
+    principal: CurrentPrincipal,
+    runtime: RuntimeDep,
+    response: Response,
+    fresh: Fresh,
 ) -> dict[str, Any]:
-    """A school as the directory shows it (``ETag``: its version, for ``If-Match``)."""
-    return tagged(response, await _school(runtime, principal, school_id))
+    """A school as the directory shows it (``ETag``: its version, for ``If-Match``;
+    ``min_version``: once the read model shows that version)."""
+    return tagged(response, await _school(runtime, principal, school_id, fresh))
 
 
 @router.post("/{school_id}/zone", response_model=Accepted)
@@ -124,7 +134,7 @@ async def change_zone(
     return accept(response, Accepted, written.version, school_id=school_id)
 
 
-@router.get("/{school_id}/listings")
+@router.get("/{school_id}/listings", response_model=SchoolListings)
 async def school_listings(
     school_id: str, principal: CurrentPrincipal, runtime: RuntimeDep
 ) -> dict[str, Any]:
@@ -155,14 +165,13 @@ async def school_listings(
     }
 
 
-@router.get("")
+@router.get("", response_model=Page[SchoolOut])
 async def list_schools(
     principal: CurrentPrincipal,
     runtime: RuntimeDep,
+    paging: PagedOrSkip,
     county: Annotated[str | None, Query(pattern=DIVISION_CODE)] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-    skip: Skip = 0,
-) -> list[dict[str, Any]]:
-    """Schools inside the caller's jurisdiction, optionally of one county."""
+) -> Page[dict[str, Any]]:
+    """Schools inside the caller's jurisdiction, optionally of one county, by id."""
     query = scope_query(principal, county)
-    return await page(runtime, "schools", query, "school_id", limit, skip)
+    return await page(runtime, "schools", query, "school_id", paging)

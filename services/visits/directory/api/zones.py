@@ -10,24 +10,26 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.visits.deps import Directory
 from services.visits.directory.api.access import (
     READERS,
-    Limit,
     Name,
     Reason,
     ack,
+    find_doc,
     page,
     scope_query,
-    seen_doc,
     tagged,
+    where_of,
 )
-from services.visits.directory.domain.zone import CorrectZone, EstablishZone
+from services.visits.directory.api.answers import ZoneOut
+from services.visits.directory.domain.zone import CorrectZone, EstablishZone, stream_id
 from services.visits.names import DIVISION_CODE, ID
-from shared.auth import CurrentPrincipal, ensure_role
+from shared.auth import CurrentPrincipal, ensure_role, ensure_sees
 from shared.contracts.directory import ZoneLevel
-from shared.params import Skip
-from shared.routing import Caller, IfMatch
+from shared.paging import Page
+from shared.routing import Caller, Fresh, IfMatch, PagedOrSkip, accepted_model
 from shared.service import RuntimeDep
 
 router = APIRouter(tags=["directory"])
+Accepted = accepted_model("zone_id", __name__)
 
 
 class ZoneCreate(BaseModel):
@@ -54,7 +56,7 @@ class ZoneCorrection(BaseModel):
     leader_id: str | None = Field(default=None, pattern=ID)
 
 
-@router.post("/zones", status_code=status.HTTP_201_CREATED)
+@router.post("/zones", status_code=status.HTTP_201_CREATED, response_model=Accepted)
 async def establish_zone(
     body: ZoneCreate, caller: Caller, directory: Directory, response: Response
 ) -> dict[str, Any]:
@@ -63,7 +65,7 @@ async def establish_zone(
     return ack(response, "zone_id", body.zone_id, written.version, created="/zones")
 
 
-@router.patch("/zones/{zone_id}")
+@router.patch("/zones/{zone_id}", response_model=Accepted)
 async def correct_zone(
     zone_id: Annotated[str, Field(pattern=ID)],
     body: ZoneCorrection,
@@ -85,26 +87,31 @@ async def correct_zone(
     return ack(response, "zone_id", zone_id, written.version)
 
 
-@router.get("/zones")
+@router.get("/zones", response_model=Page[ZoneOut])
 async def list_zones(
     principal: CurrentPrincipal,
     runtime: RuntimeDep,
+    paging: PagedOrSkip,
     county: Annotated[str | None, Query(pattern=DIVISION_CODE)] = None,
-    limit: Limit = 200,
-    skip: Skip = 0,
-) -> list[dict[str, Any]]:
+) -> Page[dict[str, Any]]:
     """Zones inside the caller's jurisdiction, optionally of one county."""
     ensure_role(principal, *READERS)
     query = scope_query(principal, county)
     query.pop("school_id", None)
     if principal.jurisdiction.school is not None:
         query["zone_id"] = principal.jurisdiction.zone or "-"
-    return await page(runtime, "zones", query, "zone_id", limit, skip)
+    return await page(runtime, "zones", query, "zone_id", paging)
 
 
-@router.get("/zones/{zone_id}")
+@router.get("/zones/{zone_id}", response_model=ZoneOut)
 async def get_zone(
-    zone_id: str, principal: CurrentPrincipal, runtime: RuntimeDep, response: Response
+    zone_id: str,
+    principal: CurrentPrincipal,
+    runtime: RuntimeDep,
+    response: Response,
+    fresh: Fresh,
 ) -> dict[str, Any]:
     ensure_role(principal, *READERS)
-    return tagged(response, await seen_doc(runtime, principal, "zones", "zone", zone_id))
+    doc = await find_doc(runtime, "zones", "zone", zone_id, fresh, stream_id(zone_id))
+    ensure_sees(principal, where_of(doc))
+    return tagged(response, doc)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from shared.commands import IllegalStep
+from shared.commands import IllegalStep, InvalidField
 from shared.contracts.directory import DivisionLevel, DivisionRegistered, DivisionRenamed
 from shared.events import EventPayload
 from shared.jurisdiction import Jurisdiction
@@ -71,7 +71,9 @@ def register(state: Division, cmd: RegisterDivision, parent_registered: bool) ->
         )
     parent = parent_code(cmd.code, cmd.level)
     if parent is not None and not parent_registered:
-        raise IllegalStep(f"上级区划 {parent} 未登记 (parent division not registered)")
+        raise InvalidField(
+            "body.code", f"上级区划 {parent} 未登记 (parent division not registered)"
+        )
     return [DivisionRegistered(code=cmd.code, name=cmd.name, level=cmd.level, parent_code=parent)]
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from services.visits.directory.domain.school import jurisdiction_of, moved
-from shared.commands import IllegalStep
+from shared.commands import IllegalStep, InvalidField
 from shared.contracts.directory import (
     InspectorListed,
     ListingCorrected,
@@ -134,7 +134,9 @@ def list_inspector(
 ) -> list[EventPayload]:
     where = _registered(state, cmd.school_id)
     if inspector_office is None:
-        raise IllegalStep(f"督学 {cmd.inspector_id} 未登记 (inspector not registered)")
+        raise InvalidField(
+            "body.inspector_id", f"督学 {cmd.inspector_id} 未登记 (inspector not registered)"
+        )
     if not may_be_listed(inspector_office, where):
         raise IllegalStep(
             f"督学 {cmd.inspector_id} 不属于该校所在的县(区)或市 "

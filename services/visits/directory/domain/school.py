@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from shared.commands import IllegalStep
+from shared.commands import IllegalStep, InvalidField
 from shared.contracts.directory import (
     InspectorListed,
     ListingCorrected,
@@ -112,11 +112,12 @@ def moved(where: Jurisdiction, zone_id: str) -> Jurisdiction:
 def change_zone(
     state: School, cmd: ChangeSchoolZone, zone_where: Jurisdiction | None
 ) -> list[EventPayload]:
-    """``zone_where``: the target zone's jurisdiction, ``None`` if it does not exist."""
+    """``zone_where``: the target zone's jurisdiction, ``None`` if it does not exist (422
+    naming ``body.zone_id``)."""
     if not state.registered or state.jurisdiction is None:
         raise IllegalStep(f"学校 {cmd.school_id} 未登记 (school not registered)")
     if zone_where is None:
-        raise IllegalStep(f"责任区 {cmd.zone_id} 不存在 (zone not established)")
+        raise InvalidField("body.zone_id", f"责任区 {cmd.zone_id} 不存在 (unknown zone)")
     here = state.jurisdiction
     if (zone_where.province, zone_where.city, zone_where.county) != (
         here.province,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
 
-from shared.commands import IllegalStep
+from shared.commands import IllegalStep, InvalidField
 from shared.contracts.directory import (
     ZoneDetailsCorrected,
     ZoneEstablished,
@@ -77,8 +77,9 @@ def may_lead(office: Jurisdiction, zone: Jurisdiction) -> bool:
 
 def _check_leader(leader_id: str, leader_office: Jurisdiction | None, zone: Jurisdiction) -> None:
     if leader_office is None:
-        raise IllegalStep(
-            f"组长 {leader_id} 不是已登记的督学 (leader is not a registered inspector)"
+        raise InvalidField(
+            "body.leader_id",
+            f"组长 {leader_id} 不是已登记的督学 (leader is not a registered inspector)",
         )
     if not may_lead(leader_office, zone):
         raise IllegalStep(

@@ -18,6 +18,7 @@ from starlette.datastructures import UploadFile
 
 from services.visits.deps import Roster
 from services.visits.directory.api.access import find_doc, where_of
+from services.visits.directory.api.answers import ImportRecord, ImportSummary
 from services.visits.directory.domain.division import jurisdiction_of
 from services.visits.directory.roster.format import TooLarge, UnknownFormat, write_xlsx
 from services.visits.directory.roster.importer import ImportOutcome, RosterInvalid
@@ -86,7 +87,12 @@ def _body(outcome: ImportOutcome, county: str) -> dict[str, Any]:
     }
 
 
-@router.post("", openapi_extra=_UPLOAD_SCHEMA, dependencies=[Depends(reads_own_body)])
+@router.post(
+    "",
+    openapi_extra=_UPLOAD_SCHEMA,
+    dependencies=[Depends(reads_own_body)],
+    response_model=ImportSummary,
+)
 async def import_roster(
     request: Request,
     principal: CurrentPrincipal,
@@ -146,7 +152,16 @@ async def import_roster(
     return JSONResponse(_body(outcome, code), status_code=201 if created else 200)
 
 
-@router.get("/template.xlsx")
+@router.get(
+    "/template.xlsx",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}},
+            "description": "the roster template",
+        }
+    },
+)
 async def template(principal: CurrentPrincipal) -> Response:
     """花名册模板 — an empty roster workbook with a 说明 (instructions) sheet."""
     return Response(
@@ -156,7 +171,7 @@ async def template(principal: CurrentPrincipal) -> Response:
     )
 
 
-@router.get("/{import_id}")
+@router.get("/{import_id}", response_model=ImportRecord)
 async def get_import(
     import_id: str, principal: CurrentPrincipal, runtime: RuntimeDep
 ) -> dict[str, Any]:

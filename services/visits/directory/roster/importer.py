@@ -172,7 +172,7 @@ class RosterImporter:
         existing = await self._existing(roster)
         errors += check(roster, existing, county)
         day = ends_on or local_day(ctx.now)
-        diff = reconcile(roster, existing, end_missing, day) if not errors else Diff()
+        diff = reconcile(roster, existing, end_missing, day)  # its errors too, in this pass
         errors += diff.errors
         if errors:
             raise RosterInvalid(errors)

@@ -5,7 +5,9 @@ and :func:`check` checks the file as a whole against what the directory already 
 (duplicates in the file, references to zones, inspectors and schools that are neither
 in the file nor in the directory, ids already registered, entries outside the county).
 Every problem becomes a :class:`~services.visits.directory.roster.format.RowError`; the caller
-imports nothing unless both return none.
+imports nothing unless both return none. One pass reports every error: a row with a bad
+cell still has the ids it names (:class:`Partial`) checked against the file and the
+directory, so fixing the cell does not bring up another error of the same row.
 
 Longer than most modules (~470 lines) on purpose: one cell checker per sheet and the
 whole-file checks read one table of rules; split, a reader would go back and forth.
@@ -95,6 +97,24 @@ class ListingEntry:
     duties: str | None
 
 
+REFERENCES: dict[str, tuple[str, ...]] = {
+    ZONE: ("组长督学编号",),
+    SCHOOL: ("责任区编号",),
+    LISTING: ("督学编号", "学校编号"),
+}
+"""The columns of each sheet that name another entry (a zone's leader, a school's zone,
+a listing's inspector and school)."""
+
+
+@dataclass(frozen=True)
+class Partial:
+    """A row with errors: the well-formed ids it names (column → id), checked all the same."""
+
+    kind: str
+    row: int
+    ids: Mapping[str, str]
+
+
 @dataclass
 class Roster:
     zones: list[ZoneEntry] = field(default_factory=list)
@@ -104,6 +124,8 @@ class Roster:
     invalid_ids: set[str] = field(default_factory=set)
     """Ids of zones, inspectors and schools on rows with errors: references to them are
     not reported again (the row's own error says what to fix)."""
+    partial: list[Partial] = field(default_factory=list)
+    """The rows with errors, for the references they name."""
 
     def counts(self) -> dict[str, int]:
         return {
@@ -120,6 +142,10 @@ class Roster:
         inspectors |= {z.leader_id for z in self.zones if z.leader_id}
         inspectors |= {x.inspector_id for x in self.listings}
         schools = {s.school_id for s in self.schools} | {x.school_id for x in self.listings}
+        for p in self.partial:
+            zones |= {v for c, v in p.ids.items() if c == "责任区编号"}
+            inspectors |= {v for c, v in p.ids.items() if c in ("组长督学编号", "督学编号")}
+            schools |= {v for c, v in p.ids.items() if p.kind == LISTING and c == "学校编号"}
         return zones, inspectors, schools
 
 
@@ -130,6 +156,12 @@ class _Cells:
         self.row = row
         self.errors = errors
         self.ok = True
+
+    def partial(self) -> Partial:
+        """This row's well-formed references (for a row with errors)."""
+        stated = ((c, self.row.get(c)) for c in REFERENCES.get(self.row.kind, ()))
+        ids = {c: v for c, v in stated if v is not None and ID.match(v)}
+        return Partial(self.row.kind, self.row.number, ids)
 
     def fail(self, column: str, message: str) -> None:
         self.ok = False
@@ -216,6 +248,7 @@ def _zone(c: _Cells, roster: Roster) -> None:
     liaison = c.text("联系局领导", False, 50)
     if not (c.ok and zone_id and name):
         roster.invalid_ids.add(zone_id or "")
+        roster.partial.append(c.partial())
     elif zone_id and name:
         roster.zones.append(ZoneEntry(c.row.number, zone_id, name, leader, liaison))
 
@@ -255,6 +288,7 @@ def _school(c: _Cells, roster: Roster) -> None:
     location = c.location()
     if not (c.ok and school_id and name and zone_id and address):
         roster.invalid_ids.add(school_id or "")
+        roster.partial.append(c.partial())
     elif school_id and name and zone_id and address:
         roster.schools.append(
             SchoolEntry(
@@ -279,6 +313,8 @@ def _listing(c: _Cells, roster: Roster) -> None:
         roster.listings.append(
             ListingEntry(c.row.number, inspector_id, school_id, starts_on, duties)
         )
+    else:
+        roster.partial.append(c.partial())
 
 
 _PARSERS: dict[str, Callable[[_Cells, Roster], None]] = {
@@ -413,51 +449,54 @@ def check(roster: Roster, existing: Existing, county: Jurisdiction) -> list[RowE
                 f"督学“{inspector_id}”属于其他县(区)，超出管辖范围 (outside jurisdiction)",
             )
 
-    for z in roster.zones:
-        if z.leader_id:
-            inspector_ref(
-                ZONE, z.row, "组长督学编号", z.leader_id, lambda o: may_lead(o, zone_where)
-            )
-    for s in roster.schools:
-        if s.zone_id in file_zones or s.zone_id in roster.invalid_ids:
-            continue
-        known = existing.zones.get(s.zone_id)
+    def in_county(
+        kind: str, row: int, column: str, ref: str, what: str, known: Recorded | None
+    ) -> None:
+        """A zone or school that is neither in the file nor in the directory, or elsewhere."""
+        name = {"zone": "责任区", "school": "学校"}[what]
         if known is None:
-            err(
-                SCHOOL,
-                s.row,
-                "责任区编号",
-                f"责任区“{s.zone_id}”既不在本文件也不在平台中 (unknown zone)",
-            )
+            err(kind, row, column, f"{name}“{ref}”既不在本文件也不在平台中 (unknown {what})")
         elif not same_county(known.where, county):
             err(
-                SCHOOL,
-                s.row,
-                "责任区编号",
-                f"责任区“{s.zone_id}”属于其他县(区)，超出管辖范围 (outside jurisdiction)",
+                kind,
+                row,
+                column,
+                f"{name}“{ref}”属于其他县(区)，超出管辖范围 (outside jurisdiction)",
             )
+
+    def zone_ref(kind: str, row: int, column: str, zone_id: str) -> None:
+        if zone_id not in file_zones and zone_id not in roster.invalid_ids:
+            in_county(kind, row, column, zone_id, "zone", existing.zones.get(zone_id))
+
+    def school_ref(kind: str, row: int, column: str, school_id: str) -> None:
+        if school_id not in file_schools:
+            in_county(kind, row, column, school_id, "school", existing.schools.get(school_id))
+
+    def leader_ref(kind: str, row: int, column: str, leader_id: str) -> None:
+        inspector_ref(kind, row, column, leader_id, lambda o: may_lead(o, zone_where))
+
+    def listed_ref(kind: str, row: int, column: str, inspector_id: str) -> None:
+        inspector_ref(kind, row, column, inspector_id, lambda o: may_be_listed(o, county))
+
+    refs: dict[tuple[str, str], Callable[[str, int, str, str], None]] = {
+        (ZONE, "组长督学编号"): leader_ref,
+        (SCHOOL, "责任区编号"): zone_ref,
+        (LISTING, "督学编号"): listed_ref,
+        (LISTING, "学校编号"): school_ref,
+    }
+    for z in roster.zones:
+        if z.leader_id:
+            leader_ref(ZONE, z.row, "组长督学编号", z.leader_id)
+    for s in roster.schools:
+        zone_ref(SCHOOL, s.row, "责任区编号", s.zone_id)
+    for p in roster.partial:
+        for column, ref in p.ids.items():
+            refs[(p.kind, column)](p.kind, p.row, column, ref)
 
     pairs: dict[tuple[str, str], int] = {}
     for x in roster.listings:
-        inspector_ref(
-            LISTING, x.row, "督学编号", x.inspector_id, lambda o: may_be_listed(o, county)
-        )
-        if x.school_id not in file_schools:
-            school = existing.schools.get(x.school_id)
-            if school is None:
-                err(
-                    LISTING,
-                    x.row,
-                    "学校编号",
-                    f"学校“{x.school_id}”既不在本文件也不在平台中 (unknown school)",
-                )
-            elif not same_county(school.where, county):
-                err(
-                    LISTING,
-                    x.row,
-                    "学校编号",
-                    f"学校“{x.school_id}”属于其他县(区)，超出管辖范围 (outside jurisdiction)",
-                )
+        listed_ref(LISTING, x.row, "督学编号", x.inspector_id)
+        school_ref(LISTING, x.row, "学校编号", x.school_id)
         pair = (x.inspector_id, x.school_id)
         if pair in pairs:
             err(

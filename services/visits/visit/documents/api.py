@@ -147,7 +147,11 @@ def _pdf(data: bytes, name: str) -> Response:
     )
 
 
-@router.get("/{visit_id}/record.pdf")
+@router.get(
+    "/{visit_id}/record.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "zh-CN A4 PDF"}},
+)
 async def visit_record_pdf(
     visit_id: str, principal: CurrentPrincipal, runtime: RuntimeDep, request: Request
 ) -> Response:
@@ -157,7 +161,11 @@ async def visit_record_pdf(
     return _pdf(documents.render_visit_record(record), f"visit-record-{visit_id}.pdf")
 
 
-@router.get("/{visit_id}/feedback.pdf")
+@router.get(
+    "/{visit_id}/feedback.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "zh-CN A4 PDF"}},
+)
 async def feedback_list_pdf(
     visit_id: str, principal: CurrentPrincipal, runtime: RuntimeDep, request: Request
 ) -> Response:

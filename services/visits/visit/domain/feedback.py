@@ -8,7 +8,7 @@ from datetime import date
 
 from services.visits.visit.domain.state import Stage, Visit, require_lead, require_stage
 from services.visits.visit.domain.steps import decides, evolves
-from shared.commands import IllegalStep
+from shared.commands import IllegalStep, InvalidField
 from shared.contracts.visits import (
     AgreedProblem,
     DisputedPoint,
@@ -149,6 +149,17 @@ def acknowledge(state: Visit, cmd: Acknowledge) -> list[EventPayload]:
     ]
 
 
+def _known_points(state: Visit, numbers: list[int], field: str) -> None:
+    """Every point number a body names is on the feedback list (422 naming the first
+    other one, ``body.<field>[i].point_no``)."""
+    known = {p.point_no for p in state.feedback}
+    for i, n in enumerate(numbers):
+        if n not in known:
+            raise InvalidField(
+                f"body.{field}[{i}].point_no", f"反馈清单中没有第 {n} 项问题 (no such point)"
+            )
+
+
 @decides(Dispute)
 def dispute(state: Visit, cmd: Dispute) -> list[EventPayload]:
     require_stage(state, Stage.feedback_issued, doing="申辩")
@@ -157,10 +168,7 @@ def dispute(state: Visit, cmd: Dispute) -> list[EventPayload]:
         raise IllegalStep("请注明申辩的问题 (name the disputed points)")
     if len(set(numbers)) != len(numbers):
         raise IllegalStep("同一问题只能申辩一次 (a point is disputed once)")
-    known = {p.point_no for p in state.feedback}
-    unknown = sorted(set(numbers) - known)
-    if unknown:
-        raise IllegalStep(f"反馈清单中没有第 {unknown[0]} 项问题 (no such point)")
+    _known_points(state, numbers, "points")
     return [
         FeedbackDisputed(
             visit_id=state.visit_id,
@@ -176,6 +184,7 @@ def resolve_dispute(state: Visit, cmd: ResolveDispute) -> list[EventPayload]:
     require_stage(state, Stage.disputed, doing="处理申辩")
     require_lead(state, cmd.by, "处理申辩")
     numbers = [r.point_no for r in cmd.resolutions]
+    _known_points(state, numbers, "resolutions")
     if sorted(numbers) != sorted(state.disputed_points):
         raise IllegalStep(
             "须对每一项申辩逐项答复，且只答复申辩的问题 (resolve exactly the disputed points)"

@@ -10,7 +10,7 @@ from typing import Any
 from services.visits.visit.domain.facts import FindingFacts, event_fields
 from services.visits.visit.domain.state import Finding, Stage, Visit, require_stage
 from services.visits.visit.domain.steps import decides, evolves
-from shared.commands import IllegalStep
+from shared.commands import IllegalStep, InvalidField, NotFound
 from shared.contracts.visits import (
     EvidenceRef,
     FindingCorrected,
@@ -86,7 +86,9 @@ def record_finding(state: Visit, cmd: RecordFinding) -> list[EventPayload]:
         raise IllegalStep("请先签到再记录 (sign in before recording)")
     title = state.item_title(facts.item_code)
     if title is None:
-        raise IllegalStep(f"事项 {facts.item_code} 不在本次督导清单中 (item not on this visit)")
+        raise InvalidField(
+            "body.item_code", f"事项 {facts.item_code} 不在本次督导清单中 (item not on this visit)"
+        )
     assigned = dict(state.assignments).get(facts.item_code)
     if assigned is not None and assigned != cmd.inspector_id:
         raise IllegalStep(f"事项 {facts.item_code} 已分工给其他督学 (item assigned to another)")
@@ -111,7 +113,7 @@ def correct_finding(state: Visit, cmd: CorrectFinding) -> list[EventPayload]:
     require_stage(state, Stage.on_site, doing="更正记录")
     current = state.finding(cmd.finding_id)
     if current is None or current.withdrawn:
-        raise IllegalStep(f"记录 {cmd.finding_id} 不存在 (no such finding)")
+        raise NotFound(f"记录 {cmd.finding_id} 不存在 (no such finding)")
     if current.inspector_id != cmd.inspector_id:
         raise IllegalStep("只能更正自己的记录 (only the recording inspector may correct it)")
     if state.merged:

@@ -7,7 +7,7 @@ from datetime import date
 
 from services.visits.visit.domain.state import Stage, Visit, require_stage
 from services.visits.visit.domain.steps import decides, evolves
-from shared.commands import IllegalStep
+from shared.commands import IllegalStep, InvalidField
 from shared.contracts.visits import (
     ItemAssignment,
     PlannedItem,
@@ -62,15 +62,23 @@ def plan(state: Visit, cmd: PlanVisit) -> list[EventPayload]:
     codes = [code for code, _ in cmd.items]
     if not codes or len(set(codes)) != len(codes):
         raise IllegalStep("督导事项不能为空或重复 (checklist items must be non-empty, unique)")
+    for code, inspector in cmd.assignments:
+        if code not in codes:
+            raise InvalidField(
+                f"body.assignments.{code}",
+                f"事项 {code} 不在本次督导清单中 (item not on this visit)",
+            )
+        if inspector not in team:
+            raise InvalidField(
+                f"body.assignments.{code}",
+                f"督学 {inspector} 不是督导组成员 (the assignee is not in the team)",
+            )
     if cmd.kind == VisitKind.comprehensive:
         if len(team) < 2:
             raise IllegalStep("综合督导至少需要两名督学 (a comprehensive visit needs a team)")
         assigned = {code for code, _ in cmd.assignments}
         if assigned != set(codes):
             raise IllegalStep("综合督导须为每个事项分工 (assign every item to a team member)")
-    for code, inspector in cmd.assignments:
-        if code not in codes or inspector not in team:
-            raise IllegalStep(f"分工 {code}→{inspector} 无效 (assignment outside items or team)")
     if len({code for code, _ in cmd.assignments}) != len(cmd.assignments):
         raise IllegalStep("每个事项只能分给一名督学 (one inspector per item)")
     if cmd.kind == VisitKind.special and not cmd.campaign_id:
