@@ -44,3 +44,14 @@ REBUILD_PROGRESS = Gauge(
     "Share of the end offsets captured at a rebuild's start replayed into the new generation",
     ["projection"],
 )
+NOTIFICATIONS = Counter(
+    "duxue_notifications_total",
+    "Notification attempts by channel and outcome (queued, sent, failed, dead_lettered)",
+    ["channel", "outcome"],
+)
+NOTIFICATION_LATENCY = Histogram(
+    "duxue_notification_latency_seconds",
+    "From the cause event's time to the message's delivery, by channel",
+    ["channel"],
+    buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 3600),
+)

@@ -23,17 +23,24 @@ import sys
 import time
 from collections.abc import Callable, Mapping
 from datetime import date
-from typing import Protocol
+from typing import Any, Protocol
 
 import httpx
 
 from deploy.local import demo
 from deploy.local.tokens import mint_all
+from services.notifications.channels.mailbox import LocalMailbox
 from shared.settings import REPO_ROOT
 
 SERVICES = {"visits": 8001, "issues": 8002, "notifications": 8003, "reporting": 8004}
 INFRA = REPO_ROOT / "deploy" / "local" / "infra.sh"
 LOGS = REPO_ROOT / ".state" / "logs"
+SMTP_PORT = int(os.environ.get("SMTP_PORT", 8025))
+MAILDIR = REPO_ROOT / ".state" / "mailbox"
+"""The local SMTP server's Maildir: every mail the notifications service sends."""
+SMS_OUTBOX = REPO_ROOT / ".state" / "sms.jsonl"
+"""What the development SMS provider would have sent (one JSON line per message)."""
+DEMO_PRINCIPAL_EMAIL = "principal@yx-sy-xx.demo.cn"
 
 
 def start_services() -> dict[str, subprocess.Popen[bytes]]:
@@ -41,7 +48,12 @@ def start_services() -> dict[str, subprocess.Popen[bytes]]:
     procs = {}
     for name, port in SERVICES.items():
         port = int(os.environ.get(f"{name.upper()}_PORT", port))
-        env = {**os.environ, "PORT": str(port)}
+        env = {
+            **os.environ,
+            "PORT": str(port),
+            "SMTP_PORT": str(SMTP_PORT),
+            "SMS_DEV_OUTBOX": str(SMS_OUTBOX),
+        }
         log = (LOGS / f"{name}.log").open("ab")
         procs[name] = subprocess.Popen(
             [sys.executable, "-m", f"services.{name}"],
@@ -68,6 +80,32 @@ def wait_ready(procs: dict[str, subprocess.Popen[bytes]], timeout: float = 90) -
         time.sleep(0.5)
     if pending:
         raise SystemExit(f"error: not ready after {timeout:.0f}s: {', '.join(pending)}")
+
+
+def set_demo_contact(tokens: dict[str, str]) -> None:
+    """The demo principal's e-mail address, so the demo visit's feedback list is mailed."""
+    url = f"http://127.0.0.1:{SERVICES['notifications']}/me/contact"
+    headers = {"Authorization": f"Bearer {tokens['yx-principal-sy']}"}
+    r = httpx.put(url, json={"email": DEMO_PRINCIPAL_EMAIL}, headers=headers, timeout=10)
+    if r.status_code != 200:
+        print(f"warning: demo contact not set: {r.text}", file=sys.stderr)
+
+
+def show_inbox(tokens: dict[str, str], wait_seconds: float = 20) -> str:
+    """The demo principal's inbox, once the demo visit's feedback list has reached it."""
+    url = f"http://127.0.0.1:{SERVICES['notifications']}/inbox"
+    headers = {"Authorization": f"Bearer {tokens['yx-principal-sy']}"}
+    deadline = time.monotonic() + wait_seconds
+    page: dict[str, Any] = {"total": 0, "items": []}
+    while time.monotonic() < deadline:
+        r = httpx.get(url, headers=headers, timeout=10)
+        if r.status_code == 200 and r.json()["total"]:
+            page = r.json()
+            break
+        time.sleep(0.5)
+    lines = [f"实验小学校长的站内消息 (the demo principal's inbox): {page['total']}"]
+    lines += [f"  · {m['subject']}" for m in page["items"][:5]]
+    return "\n".join(lines)
 
 
 def load_demo(tokens: dict[str, str]) -> None:
@@ -102,6 +140,13 @@ def banner(tokens: dict[str, str]) -> str:
         f"http://127.0.0.1:{SERVICES['reporting']}/reports/schools-per-county",
         f"  curl -H 'Authorization: Bearer …' http://127.0.0.1:{SERVICES['issues']}/issues"
         "   # the demo visit's two rectification issues",
+        f"  curl -H 'Authorization: Bearer …(yx-principal-sy)' "
+        f"http://127.0.0.1:{SERVICES['notifications']}/inbox"
+        "   # the demo principal's inbox",
+        "",
+        f"Mailbox: a local SMTP server on 127.0.0.1:{SMTP_PORT} keeps every mail sent in",
+        f"  {MAILDIR}/new  (one file per mail; e.g. mutt -f {MAILDIR})",
+        f"SMS (development provider): {SMS_OUTBOX}",
         "",
         "Demo tokens (also: make tokens):",
     ]
@@ -160,13 +205,17 @@ def main() -> None:
     request.install()
     ended: dict[str, int] = {}
     procs: dict[str, subprocess.Popen[bytes]] = {}
+    mailbox = LocalMailbox(SMTP_PORT, MAILDIR)
     try:
         subprocess.run(["bash", str(INFRA), "up"], check=True)
         tokens = mint_all()
+        mailbox.start()
         procs = start_services()
         wait_ready(procs)
+        set_demo_contact(tokens)
         load_demo(tokens)
         print(banner(tokens), flush=True)
+        print(show_inbox(tokens), flush=True)
         ended = watch(procs)
     except KeyboardInterrupt:
         request.asked = True
@@ -175,6 +224,7 @@ def main() -> None:
         for sig in STOP_SIGNALS:  # a second Ctrl-C cannot cut the stop short
             signal.signal(sig, signal.SIG_IGN)
         stop(procs)
+        mailbox.stop()
     code, words = outcome(ended, request.asked)
     print(words, file=sys.stderr if code else sys.stdout, flush=True)
     raise SystemExit(code)
