@@ -86,17 +86,17 @@ def move(log: Log, where: Jurisdiction, zone: str, day: str) -> Jurisdiction:
     return where.model_copy(update={"zone": zone})
 
 
-def hand_worked() -> list[EventEnvelope]:
+def hand_worked(place: Place = K) -> list[EventEnvelope]:
     log = Log()
     for s in ("A", "B", "D"):
-        log.add(f"school-{K.sid(s)}", school(K, s), K.school(s), at("2026-08-20"))
-    a = K.school("A")
-    visit_in(log, a, "v1", "2026-09-03")
-    visit_in(log, K.school("B"), "v2", "2026-09-10")
-    visit_in(log, a, "v3", "2026-10-05")
-    visit_in(log, K.school("D"), "v4", "2026-10-12")
-    a = move(log, a, K.zone("Z2"), "2026-10-15")
-    visit_in(log, a, "v5", "2026-10-20")
+        log.add(f"school-{place.sid(s)}", school(place, s), place.school(s), at("2026-08-20"))
+    a, v = place.school("A"), f"visit-{place.county}-"
+    visit_in(log, a, f"{v}1", "2026-09-03")
+    visit_in(log, place.school("B"), f"{v}2", "2026-09-10")
+    visit_in(log, a, f"{v}3", "2026-10-05")
+    visit_in(log, place.school("D"), f"{v}4", "2026-10-12")
+    a = move(log, a, place.zone("Z2"), "2026-10-15")
+    visit_in(log, a, f"{v}5", "2026-10-20")
     return log.events
 
 
