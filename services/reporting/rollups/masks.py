@@ -30,7 +30,6 @@ from services.reporting.rollups.domain.periods import month_key
 from services.reporting.rollups.domain.units import Unit
 from shared.projection import Doc, DocRef, View
 
-NOT_GIVEN = "-"
 Stay = dict[str, Any]
 
 
@@ -53,7 +52,7 @@ def entry_key(
         registered = None  # existed in every month of the window
     if start is None and end is None and registered is None:
         return c.key(c.VISITED_MASK, mask)
-    parts = (p if p is not None else NOT_GIVEN for p in (start, end, registered))
+    parts = (p if p is not None else c.NOT_GIVEN for p in (start, end, registered))
     return c.key(c.VISITED_MASK, mask, *parts)
 
 
