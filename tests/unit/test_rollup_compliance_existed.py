@@ -83,3 +83,20 @@ def test_a_term_counts_the_months_of_the_term_the_school_existed() -> None:
 def test_a_month_before_the_registration_owes_nothing() -> None:
     feb = figures("county:K6", Period("2026-02", "2026-02", "2026-02"))
     assert (feb["schools"], feb["schools_visited_every_month"]) == (1, 1)  # A only
+
+
+def test_a_registration_read_after_the_first_visits_gives_the_same_masks() -> None:
+    """The directory and the visits are two topics: a school's first visits may be read
+    before its registration; the masks end the same."""
+    events = log()
+    registration = next(e for e in events if e.stream_id == f"school-{K.sid('B')}")
+    late = [e for e in events if e is not registration]
+    first_b = next(
+        i for i, e in enumerate(late) if e.stream_id == "b3" and "signed" in e.event_type
+    )
+    late.insert(first_b + 1, registration)
+
+    def masks(docs: dict[Any, Any]) -> dict[Any, Any]:
+        return {ref: doc for ref, doc in docs.items() if ref.collection == "masks"}
+
+    assert masks(fold(late)) == masks(DOCS)

@@ -82,16 +82,15 @@ def stays(doc: Doc | None, zone: str) -> list[Stay]:
     return [{"zone": zone, "from": None, "to": None, "mask": mask, "key": key}]
 
 
-def _stay_of(found: list[Stay], zone: str, month: str) -> Stay:
+def _stay_of(found: list[Stay], zone: str, month: str) -> Stay | None:
+    """The school's stay in ``zone`` the month falls in (else its last there); ``None``
+    when it never stayed there (a visit read before the move it follows: counting it in
+    ``zone`` would count the school in two zones)."""
     mine = [s for s in found if s["zone"] == zone]
     for stay in mine:
         if (stay["from"] or "") <= month and (stay["to"] is None or month < stay["to"]):
             return stay
-    if mine:
-        return mine[-1]
-    stay = {"zone": zone, "from": None, "to": None, "mask": 0, "key": None}
-    found.append(stay)
-    return stay
+    return mine[-1] if mine else None
 
 
 def _write(view: View, unit: Unit, year: int, day: date, recorded: str, delta: c.Counts) -> None:
@@ -119,9 +118,12 @@ def mark_visited(
         new_key = entry_key(old | 1 << bit, None, None, registered, year)
         found = stays(mine, zone.id)
         stay = _stay_of(found, zone.id, month)
-        stay_key = entry_key(stay["mask"] | 1 << bit, stay["from"], stay["to"], registered, year)
-        zone_delta = _change(stay["key"], stay_key)
-        stay.update(mask=stay["mask"] | 1 << bit, key=stay_key)
+        zone_delta: c.Counts = {}
+        if stay is not None:
+            bits = stay["mask"] | 1 << bit
+            stay_key = entry_key(bits, stay["from"], stay["to"], registered, year)
+            zone_delta = _change(stay["key"], stay_key)
+            stay.update(mask=bits, key=stay_key)
         _write(view, school, year, day, recorded, _change(old_key, new_key))
         for unit in (*above, zone):
             _write(view, unit, year, day, recorded, zone_delta)
@@ -169,3 +171,39 @@ def move(
             _write(view, unit, year, day, recorded, c.add(old_delta, new_delta))
         doc = mine or {"year": year, "n": {}}
         view.put(ref, {**doc, **school.meta(), "zones": found})
+
+
+def registration_years(day: date) -> tuple[int, ...]:
+    """The mask documents whose keys carry a registration month of ``day``."""
+    return (day.year, day.year + 1)
+
+
+def registered(view: View, units: Sequence[Unit], day: date, recorded: str, month: str) -> None:
+    """A registration read after visits of the school (the directory and the visits are
+    two topics): the entries those visits wrote get the registration month in their key,
+    as if it had been read first."""
+    school, zone, above = units[-1], units[-2], units[:-2]
+    for year in registration_years(day):
+        ref = mask_ref(school, year)
+        mine = view.get(ref)
+        if mine is None:
+            continue
+        mask, own = _own(mine)
+        _write(
+            view,
+            school,
+            year,
+            day,
+            recorded,
+            _change(own, entry_key(mask, None, None, month, year)),
+        )
+        found = stays(mine, zone.id)
+        delta: c.Counts = {}
+        for stay in found:
+            if stay["zone"] == zone.id:
+                key = entry_key(stay["mask"], stay["from"], stay["to"], month, year)
+                delta = c.add(delta, _change(stay["key"], key))
+                stay["key"] = key
+        for unit in (*above, zone):
+            _write(view, unit, year, day, recorded, delta)
+        view.put(ref, {**(view.get(ref) or mine), "zones": found})

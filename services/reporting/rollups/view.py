@@ -169,6 +169,9 @@ class RollupView:
             refs += [known.mask_delta_ref(u, y, day, recorded) for u in units for y in years]
         if isinstance(payload, SchoolRegistered):
             refs.append(DocRef("schools", payload.school_id))
+            years = masks.registration_years(day)
+            refs += [masks.mask_ref(u, y) for u in units for y in years]
+            refs += [known.mask_delta_ref(u, y, day, recorded) for u in units for y in years]
         fields = payload.__dict__
         if "issue_id" in fields:
             refs.append(DocRef("issues", fields["issue_id"]))
@@ -198,6 +201,7 @@ class RollupView:
         if isinstance(payload, SchoolRegistered):
             names.record(payload, view)
             _school_state(view, payload.school_id, registered=month_key(day))
+            masks.registered(view, units, day, recorded, month_key(day))
         if isinstance(payload, InspectorSignedIn) and deltas:
             if units[-1].level != "school":
                 raise ValueError(f"sign-in without a school in {event.jurisdiction.path}")
