@@ -110,7 +110,7 @@ async def unit_rollup(
     """一个单位某期间的统计及其下级 — a unit's figures for a period, with its children;
     with ``known_on``, as known at the end of that day (only events recorded by then)."""
     if known_on is not None and known_on > local_day(datetime.now(UTC)):
-        raise PeriodError("query.known_on", "所知日期不能晚于今天")
+        raise PeriodError("query.known_on", "所知日期不能晚于今天 (known_on is after today)")
     unit = await rollups.unit(level.value, code)
     authorize(principal, level, unit, listed=await listed_now(principal, level, code, inspectors))
     children = visible_children(principal, await rollups.children(level.value, code))
