@@ -8,8 +8,9 @@ A unit's ``masks`` document of year Y maps an entry key to a number of schools:
   of Y, bit 0 to bit 23) form ``mask``, counted in every period that ends in Y;
 * ``v~<mask>~<from>~<to>~<registered>`` (``-`` for a part not given) — the same, counted
   only in periods whose last month ``L`` has ``from <= L < to`` (the school was in the
-  unit's zone at the end of ``L``), and, from ``registered`` on, owing a visit only in
-  the months it existed (frequency compliance).
+  unit's zone at the end of ``L``); ``registered`` (a registration month, owing visits
+  only from it on) is always ``-`` for now: joining it to the mask would depend on the
+  order the directory and visits topics are read in (docs/reporting.md).
 
 A school's own document holds its one mask and, under ``zones``, its entries above it:
 ``{"zone", "from", "to", "mask", "key"}``, one per stay in a zone (``key`` as written
@@ -171,39 +172,3 @@ def move(
             _write(view, unit, year, day, recorded, c.add(old_delta, new_delta))
         doc = mine or {"year": year, "n": {}}
         view.put(ref, {**doc, **school.meta(), "zones": found})
-
-
-def registration_years(day: date) -> tuple[int, ...]:
-    """The mask documents whose keys carry a registration month of ``day``."""
-    return (day.year, day.year + 1)
-
-
-def registered(view: View, units: Sequence[Unit], day: date, recorded: str, month: str) -> None:
-    """A registration read after visits of the school (the directory and the visits are
-    two topics): the entries those visits wrote get the registration month in their key,
-    as if it had been read first."""
-    school, zone, above = units[-1], units[-2], units[:-2]
-    for year in registration_years(day):
-        ref = mask_ref(school, year)
-        mine = view.get(ref)
-        if mine is None:
-            continue
-        mask, own = _own(mine)
-        _write(
-            view,
-            school,
-            year,
-            day,
-            recorded,
-            _change(own, entry_key(mask, None, None, month, year)),
-        )
-        found = stays(mine, zone.id)
-        delta: c.Counts = {}
-        for stay in found:
-            if stay["zone"] == zone.id:
-                key = entry_key(stay["mask"], stay["from"], stay["to"], month, year)
-                delta = c.add(delta, _change(stay["key"], key))
-                stay["key"] = key
-        for unit in (*above, zone):
-            _write(view, unit, year, day, recorded, delta)
-        view.put(ref, {**(view.get(ref) or mine), "zones": found})

@@ -150,7 +150,6 @@ class RollupView:
                 *(month_ref(u, month) for u in zones),
                 *(unit_ref(i) for u in (*zones, school) for i in (u.id, u.parent) if i),
                 *(known.delta_ref(u, month, day, recorded) for u in zones),
-                DocRef("schools", payload.school_id),
                 *(masks.mask_ref(u, y) for u in mask_units for y in years),
                 *(known.mask_delta_ref(u, y, day, recorded) for u in mask_units for y in years),
             ]
@@ -165,11 +164,6 @@ class RollupView:
             refs.append(DocRef("visits", payload.visit_id))
             if units[-1].level == "school":
                 refs.append(DocRef("schools", units[-1].code))
-            refs += [masks.mask_ref(u, y) for u in units for y in years]
-            refs += [known.mask_delta_ref(u, y, day, recorded) for u in units for y in years]
-        if isinstance(payload, SchoolRegistered):
-            refs.append(DocRef("schools", payload.school_id))
-            years = masks.registration_years(day)
             refs += [masks.mask_ref(u, y) for u in units for y in years]
             refs += [known.mask_delta_ref(u, y, day, recorded) for u in units for y in years]
         fields = payload.__dict__
@@ -200,13 +194,10 @@ class RollupView:
         behind.record(event, payload, view, units, day, deltas)
         if isinstance(payload, SchoolRegistered):
             names.record(payload, view)
-            _school_state(view, payload.school_id, registered=month_key(day))
-            masks.registered(view, units, day, recorded, month_key(day))
         if isinstance(payload, InspectorSignedIn) and deltas:
             if units[-1].level != "school":
                 raise ValueError(f"sign-in without a school in {event.jurisdiction.path}")
-            registered = _registered(view, units[-1].code)
-            masks.mark_visited(view, units, day, recorded, registered)
+            masks.mark_visited(view, units, day, recorded, None)
             card = month_ref(units[-1], month_key(day))
             _count(view, units, day, deltas, recorded)
             doc = view.get(card)
@@ -236,19 +227,8 @@ def _move(
     school, old, new, above = _moved(event, payload)
     _count(view, [old], day, {c.REGISTERED: -1}, recorded)
     _count(view, [new], day, {c.REGISTERED: 1}, recorded)
-    registered = _registered(view, payload.school_id)
-    masks.move(view, school, old, new, above, day, recorded, registered)
+    masks.move(view, school, old, new, above, day, recorded, None)
     move_child(view, school, old, new)
-
-
-def _school_state(view: View, school: str, **fields: object) -> None:
-    ref = DocRef("schools", school)
-    view.put(ref, {**(view.get(ref) or {"campaigns": []}), **fields})
-
-
-def _registered(view: View, school: str) -> str | None:
-    state = view.get(DocRef("schools", school))
-    return state.get("registered") if state else None
 
 
 def _count(view: View, units: Sequence[Unit], day: date, deltas: c.Counts, recorded: str) -> None:

@@ -171,7 +171,7 @@ def figures(
         "coverage": ratio(once, existing),
         "schools_at_start": at_start,
         "schools_visited_every_month": every,
-        "frequency_compliance": ratio(min(every, existing), existing),
+        "frequency_compliance": ratio(min(every, at_start), at_start),
         "visits": sum(c.sub(months, c.VISITS).values()),
         "visits_by_kind": c.sub(months, c.VISITS),
         "problems": problems,
