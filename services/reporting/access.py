@@ -22,11 +22,15 @@ def where(unit: dict[str, Any]) -> Jurisdiction:
     return Jurisdiction(**fields)
 
 
-def authorize(principal: Principal, level: str, unit: dict[str, Any]) -> None:
+def authorize(
+    principal: Principal, level: str, unit: dict[str, Any], *, listed: bool = False
+) -> None:
     """Offices and integrators read inside their jurisdiction; a principal reads their
-    own school's card only (403 otherwise)."""
+    own school's card only, an inspector the cards of the schools they are listed at
+    now (``listed``: the caller's listing at the unit's school, read by the route);
+    403 otherwise."""
     own = principal.has_any(Role.principal) and principal.jurisdiction.school == unit["school_id"]
-    if level == "school" and own:
+    if level == "school" and (own or (listed and principal.has_any(Role.inspector))):
         return
     ensure_role(principal, *(OFFICES if level == "school" else READERS))
     ensure_sees(principal, where(unit))

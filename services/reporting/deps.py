@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
+from services.reporting.inspectors.queries import Inspectors
 from services.reporting.reports.service import ReportService
 from services.reporting.rollups.domain.periods import Period, PeriodError, choose, month_key
 from services.reporting.rollups.queries import Live, Rollups
@@ -36,6 +37,10 @@ def live_rollups(runtime: Runtime) -> Live:
 def get_rollups(request: Request) -> Rollups:
     runtime = _runtime(request)
     return Rollups(runtime.db, live_rollups(runtime))
+
+
+def get_inspectors(request: Request) -> Inspectors:
+    return Inspectors(_runtime(request).db)
 
 
 def get_reports(request: Request) -> ReportService:
@@ -71,5 +76,6 @@ def get_period(
 
 
 RollupsDep = Annotated[Rollups, Depends(get_rollups)]
+InspectorsDep = Annotated[Inspectors, Depends(get_inspectors)]
 PeriodDep = Annotated[Period, Depends(get_period)]
 ReportsDep = Annotated[ReportService, Depends(get_reports)]

@@ -9,6 +9,7 @@ substantiated (1).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -29,6 +30,9 @@ from shared.contracts.assessments import (
 from shared.eventstore import StalePrecondition
 from tests.reporting_scenario import autumn
 from tests.unit.test_rollup_figures import AUTUMN, PLACE, fold, rollup
+
+BILINGUAL = re.compile(r"^[\u4e00-\u9fff].* \([a-z][a-z_ ]+[a-z0-9]\)$")
+"""A user-facing message: zh-CN first, its English half in parentheses at the end."""
 
 P = Office("P")
 
@@ -161,6 +165,7 @@ def test_a_bad_formula_names_the_field(
     with pytest.raises(FieldProblem) as raised:
         f.decide_change(f.Formulas(), command)
     assert raised.value.field == field
+    assert BILINGUAL.match(str(raised.value)), str(raised.value)  # zh-CN, then English
 
 
 @pytest.mark.parametrize("weight", [0, -0.1, 1.5])

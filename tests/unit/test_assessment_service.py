@@ -170,6 +170,7 @@ async def test_rankings_need_a_formula_a_reader_inside_and_a_level_that_fits(set
     with pytest.raises(FieldProblem) as raised:
         await service.rankings(reader, "zone", AUTUMN, ("zone", "z"), None)
     assert raised.value.field == "query.within"
+    assert str(raised.value).endswith("(within must be one of these levels)")  # zh-CN first
 
 
 async def test_a_county_office_keeps_its_own_formula_that_ranks_inside_the_county(

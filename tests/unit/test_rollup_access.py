@@ -118,3 +118,17 @@ def test_an_integrator_sees_no_school_among_a_zones_children() -> None:
     children = [UNITS["school"], {**UNITS["zone"], "level": "zone"}]
     assert visible_children(INTEGRATOR, children) == [children[1]]
     assert visible_children(COUNTY, children) == children
+
+
+def test_an_inspector_reads_the_card_of_a_school_they_are_listed_at() -> None:
+    def reads(who: Principal, level: str, *, listed: bool) -> bool:
+        try:
+            authorize(who, Level(level), UNITS[level], listed=listed)
+        except Forbidden:
+            return False
+        return True
+
+    assert reads(INSPECTOR, "school", listed=True)
+    assert not reads(INSPECTOR, "school", listed=False)  # not listed there (any more)
+    assert not reads(INSPECTOR, "zone", listed=True)  # a card, not the zone's figures
+    assert not reads(INTEGRATOR, "school", listed=True)  # listings are inspectors'

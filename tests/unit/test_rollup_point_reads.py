@@ -45,10 +45,13 @@ def summed(docs: dict[DocRef, Doc | None], unit: str, period: Any) -> Any:
 
 
 def children(docs: dict[DocRef, Doc | None], unit: str, level: str) -> list[dict[str, Any]]:
+    """The units whose counts name ``unit`` as parent; a zone's schools as they are now
+    (a school that changed zone names its new zone in its ``units`` document)."""
+    collection = "units" if level == "zone" else "months"
     seen = {
         d["unit"]: {k: d.get(k) for k in META_FIELDS}
         for r, d in docs.items()
-        if r.collection == "months" and d is not None and d["parent"] == unit
+        if r.collection == collection and d is not None and d["parent"] == unit
         if d["level"] == CHILD[level]
     }
     return [seen[k] for k in sorted(seen)]

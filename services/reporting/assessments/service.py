@@ -178,7 +178,10 @@ class AssessmentService:
         level, code = within or default_within(principal)
         if level not in WITHIN_LEVELS[target]:
             allowed = "、".join(WITHIN_LEVELS[target])
-            raise FieldProblem("query.within", f"排名范围的层级须为 {allowed} 之一")
+            raise FieldProblem(
+                "query.within",
+                f"排名范围的层级须为 {allowed} 之一 (within must be one of these levels)",
+            )
         unit = await self._source.unit(level, code)
         ensure_role(principal, *RANKING_READERS[target])
         ensure_sees(principal, where(unit))

@@ -27,10 +27,10 @@ from services.reporting.assessments.api import (
     Within,
 )
 from services.reporting.assessments.domain.indicators import CATALOGUE
-from services.reporting.deps import PeriodDep, RollupsDep
+from services.reporting.deps import InspectorsDep, PeriodDep, RollupsDep
 from services.reporting.exports import tables
-from services.reporting.inspectors.api import InspectorPath, InspectorsDep
-from services.reporting.rollups.api import CodePath, LevelPath
+from services.reporting.inspectors.api import InspectorPath
+from services.reporting.rollups.api import CodePath, Level, LevelPath, listed_now
 from services.reporting.rollups.behind_api import (
     MAX_PAGE,
     BehindCodePath,
@@ -103,10 +103,12 @@ async def school_months_table(
     period: PeriodDep,
     principal: CurrentPrincipal,
     rollups: RollupsDep,
+    inspectors: InspectorsDep,
 ) -> Response:
     """学校逐月情况 — a school card's months (sheet 学校逐月情况)."""
     unit = await rollups.unit("school", code)
-    authorize(principal, "school", unit)
+    listed = await listed_now(principal, Level.school, code, inspectors)
+    authorize(principal, "school", unit, listed=listed)
     months = await rollups.school_months(code, period)
     name = f"school-{code}-{period.label}"
     return _download(fmt, name, "学校逐月情况", tables.school_months({"months": months}))

@@ -5,24 +5,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Path
 from pydantic import BaseModel
 
 from services.reporting.access import authorize_inspector
-from services.reporting.deps import PeriodDep
-from services.reporting.inspectors.queries import Inspectors
+from services.reporting.deps import InspectorsDep, PeriodDep
 from shared.auth import CurrentPrincipal
-from shared.runtime import Runtime
 
 router = APIRouter(tags=["reports"])
 
 
-def get_inspectors(request: Request) -> Inspectors:
-    runtime: Runtime = request.app.state.runtime
-    return Inspectors(runtime.db)
-
-
-InspectorsDep = Annotated[Inspectors, Depends(get_inspectors)]
 InspectorPath = Annotated[str, Path(pattern=r"^[0-9A-Za-z_.-]{1,64}$", description="督学编号")]
 
 

@@ -37,6 +37,13 @@ class Inspectors:
             raise NotFound(f"没有督学 {inspector_id} (unknown inspector)")
         return found
 
+    async def listed_at(self, inspector_id: str, school_id: str, on: date) -> bool:
+        """The inspector is listed (挂牌) at the school on ``on``."""
+        found = await (await self._models.collection("inspectors")).find_one({"_id": inspector_id})
+        if found is None or "listings" not in found:
+            return False
+        return any(x.school_id == school_id and x.active_in(on, on) for x in _listings(found))
+
     async def figures(self, doc: Doc, period: Period) -> dict[str, Any]:
         """The inspector's months of the period against the rule, and listed schools."""
         months = await self._models.collection("months")

@@ -12,11 +12,12 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
 from services.reporting.access import authorize, visible_children
-from services.reporting.deps import PeriodDep, RollupsDep
+from services.reporting.deps import InspectorsDep, PeriodDep, RollupsDep
+from services.reporting.inspectors.queries import Inspectors
 from services.reporting.rollups.behind_api import router as behind_router
 from services.reporting.rollups.domain.periods import Period, PeriodError
 from services.reporting.rollups.domain.units import unit_id
-from shared.auth import CurrentPrincipal
+from shared.auth import CurrentPrincipal, Principal, Role
 from shared.contracts.reporting import Figures
 from shared.deadlines import local_day
 from shared.params import PlausibleDate
@@ -100,6 +101,7 @@ async def unit_rollup(
     period: PeriodDep,
     principal: CurrentPrincipal,
     rollups: RollupsDep,
+    inspectors: InspectorsDep,
     known_on: Annotated[
         PlausibleDate | None,
         Query(description="截至该日已记录的事件：当时所知的统计（可在期间之内）"),
@@ -108,9 +110,9 @@ async def unit_rollup(
     """一个单位某期间的统计及其下级 — a unit's figures for a period, with its children;
     with ``known_on``, as known at the end of that day (only events recorded by then)."""
     if known_on is not None and known_on > local_day(datetime.now(UTC)):
-        raise PeriodError("query.known_on", "所知日期不能晚于今天")
+        raise PeriodError("query.known_on", "所知日期不能晚于今天 (known_on is after today)")
     unit = await rollups.unit(level.value, code)
-    authorize(principal, level, unit)
+    authorize(principal, level, unit, listed=await listed_now(principal, level, code, inspectors))
     children = visible_children(principal, await rollups.children(level.value, code))
     ids = [unit["unit"], *(child["unit"] for child in children)]
     found = await rollups.figures(ids, period, known_on)
@@ -126,6 +128,13 @@ async def unit_rollup(
         ],
         "months": months,
     }
+
+
+async def listed_now(principal: Principal, level: Level, code: str, inspectors: Inspectors) -> bool:
+    """An inspector asking for the card of a school they are listed at today."""
+    if level != Level.school or not principal.has_any(Role.inspector):
+        return False
+    return await inspectors.listed_at(principal.user_id, code, local_day(datetime.now(UTC)))
 
 
 @router.get("/reports/units/{level}/{code}/open-on", response_model=OpenOn)

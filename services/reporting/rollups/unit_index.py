@@ -74,3 +74,19 @@ def carried_before(unit: Doc | None, month: str) -> c.Counts:
     if unit is None:
         return {}
     return c.total(n for m, n in unit["cum"].items() if m < month)
+
+
+def move_child(view: View, school: Unit, old: Unit, new: Unit) -> None:
+    """A school that changed zone: listed under the new zone's children only, its own
+    document naming the new zone as its parent (the drill-down lists units as they are
+    now)."""
+    mine = view.get(unit_ref(school.id))
+    if mine is None:
+        return
+    view.put(unit_ref(school.id), {**mine, **school.meta()})
+    for zone, keep in ((old, False), (new, True)):
+        doc = view.get(unit_ref(zone.id))
+        if doc is None:
+            continue
+        children = set(doc["children"]) - {school.id} | ({school.id} if keep else set())
+        view.put(unit_ref(zone.id), {**doc, "children": sorted(children)})

@@ -35,12 +35,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date
 
-from services.reporting.rollups import behind, known, names
+from services.reporting.rollups import behind, known, masks, names
 from services.reporting.rollups.counting import deltas as event_deltas
 from services.reporting.rollups.domain import counts as c
 from services.reporting.rollups.domain.periods import month_key, month_period
 from services.reporting.rollups.domain.units import Unit, chain
-from services.reporting.rollups.unit_index import UNITS, carried, enrol, unit_ref
+from services.reporting.rollups.unit_index import UNITS, carried, enrol, move_child, unit_ref
 from shared import topics
 from shared.contracts.complaints import ComplaintAnswered, ComplaintReceived, ComplaintVerified
 from shared.contracts.directory import SchoolRegistered, SchoolZoneChanged
@@ -84,10 +84,6 @@ _EVENTS: tuple[type[EventPayload], ...] = (
 
 def month_ref(unit: Unit, month: str) -> DocRef:
     return DocRef("months", f"{unit.id}|{month}")
-
-
-def mask_ref(unit: Unit, year: int) -> DocRef:
-    return DocRef("masks", f"{unit.id}|{year:04d}")
 
 
 def event_day(event: EventEnvelope, payload: EventPayload) -> date:
@@ -146,11 +142,16 @@ class RollupView:
         day = event_day(event, payload)
         month, recorded = month_key(day), known.recorded_on(event)
         if isinstance(payload, SchoolZoneChanged):
-            zones = _zones(event, payload)
+            school, old, new, above = _moved(event, payload)
+            zones = (old, new)
+            years = masks.move_years(day)
+            mask_units = (school, old, new, *above)
             return [
                 *(month_ref(u, month) for u in zones),
-                *(unit_ref(i) for u in zones for i in (u.id, u.parent) if i),
+                *(unit_ref(i) for u in (*zones, school) for i in (u.id, u.parent) if i),
                 *(known.delta_ref(u, month, day, recorded) for u in zones),
+                *(masks.mask_ref(u, y) for u in mask_units for y in years),
+                *(known.mask_delta_ref(u, y, day, recorded) for u in mask_units for y in years),
             ]
         refs = [DocRef("months", f"{u.id}|{month}") for u in units]
         refs += [unit_ref(u.id) for u in units]
@@ -163,7 +164,7 @@ class RollupView:
             refs.append(DocRef("visits", payload.visit_id))
             if units[-1].level == "school":
                 refs.append(DocRef("schools", units[-1].code))
-            refs += [mask_ref(u, y) for u in units for y in years]
+            refs += [masks.mask_ref(u, y) for u in units for y in years]
             refs += [known.mask_delta_ref(u, y, day, recorded) for u in units for y in years]
         fields = payload.__dict__
         if "issue_id" in fields:
@@ -185,9 +186,7 @@ class RollupView:
         day = event_day(event, payload)
         recorded = known.recorded_on(event)
         if isinstance(payload, SchoolZoneChanged):
-            old, new = _zones(event, payload)
-            _count(view, [old], day, {c.REGISTERED: -1}, recorded)
-            _count(view, [new], day, {c.REGISTERED: 1}, recorded)
+            _move(view, event, payload, day, recorded)
             return
         units = _units(event, payload)
         school = units[-1].code if units[-1].level == "school" else None
@@ -198,7 +197,7 @@ class RollupView:
         if isinstance(payload, InspectorSignedIn) and deltas:
             if units[-1].level != "school":
                 raise ValueError(f"sign-in without a school in {event.jurisdiction.path}")
-            _mark_visited(view, units, day, recorded)
+            masks.mark_visited(view, units, day, recorded, None)
             card = month_ref(units[-1], month_key(day))
             _count(view, units, day, deltas, recorded)
             doc = view.get(card)
@@ -209,13 +208,27 @@ class RollupView:
         _count(view, units, day, deltas, recorded)
 
 
-def _zones(event: EventEnvelope, payload: SchoolZoneChanged) -> tuple[Unit, Unit]:
-    """The zone a school left and the one it joined (only zones change: the county's
-    count stays, so the move is counted in the two zones alone)."""
-    where = event.jurisdiction.model_copy(update={"school": None})
-    old = chain(where.model_copy(update={"zone": payload.previous_zone_id}))[3]
-    new = chain(where.model_copy(update={"zone": payload.zone_id}))[3]
-    return old, new
+def _moved(
+    event: EventEnvelope, payload: SchoolZoneChanged
+) -> tuple[Unit, Unit, Unit, tuple[Unit, ...]]:
+    """The school (under its new zone), the zone it left, the one it joined and the
+    units above them (its county, city and province, which do not change)."""
+    where = event.jurisdiction.model_copy(update={"school": None, "zone": payload.previous_zone_id})
+    before = chain(where, payload.school_id)
+    after = chain(where.model_copy(update={"zone": payload.zone_id}), payload.school_id)
+    return after[4], before[3], after[3], before[:3]
+
+
+def _move(
+    view: View, event: EventEnvelope, payload: SchoolZoneChanged, day: date, recorded: str
+) -> None:
+    """The school's count and its visit-mask entries leave the old zone for the new one
+    in the month of the change; the units index lists it under the new zone."""
+    school, old, new, above = _moved(event, payload)
+    _count(view, [old], day, {c.REGISTERED: -1}, recorded)
+    _count(view, [new], day, {c.REGISTERED: 1}, recorded)
+    masks.move(view, school, old, new, above, day, recorded, None)
+    move_child(view, school, old, new)
 
 
 def _count(view: View, units: Sequence[Unit], day: date, deltas: c.Counts, recorded: str) -> None:
@@ -235,23 +248,3 @@ def _count(view: View, units: Sequence[Unit], day: date, deltas: c.Counts, recor
 def _add(view: View, ref: DocRef, new: Doc, deltas: c.Counts) -> None:
     doc = view.get(ref) or {**new, "n": {}}
     view.put(ref, {**doc, "n": c.add(doc["n"], deltas)})
-
-
-def _mark_visited(view: View, units: Sequence[Unit], day: date, recorded: str) -> None:
-    """Set the visit's month in the school's masks; move the school between the
-    histogram buckets of every unit above it."""
-    school = units[-1]
-    for year, bit in ((day.year, 12 + day.month - 1), (day.year + 1, day.month - 1)):
-        mine = view.get(mask_ref(school, year))
-        old = int(next(iter(c.sub(mine["n"], c.VISITED_MASK)))) if mine else 0
-        new = old | 1 << bit
-        if new == old:
-            continue
-        delta = {c.key(c.VISITED_MASK, new): 1}
-        if old:
-            delta[c.key(c.VISITED_MASK, old)] = -1
-        for unit in units:
-            _add(view, mask_ref(unit, year), {**unit.meta(), "year": year}, delta)
-            fields = {"year": year, "recorded_on": recorded}
-            ref = known.mask_delta_ref(unit, year, day, recorded)
-            _add(view, ref, {**unit.meta(), **fields}, delta)

@@ -82,13 +82,17 @@ def validate(target: str, indicators: tuple[IndicatorWeight, ...]) -> None:
         field = f"body.indicators[{i}].indicator"
         if item.indicator not in known:
             names = "、".join(known)
-            raise FieldProblem(field, f"未知的考核指标 {item.indicator}（可选：{names}）")
+            raise FieldProblem(
+                field, f"未知的考核指标 {item.indicator}（可选：{names}） (unknown indicator)"
+            )
         if item.indicator in seen:
-            raise FieldProblem(field, f"考核指标 {item.indicator} 重复")
+            raise FieldProblem(field, f"考核指标 {item.indicator} 重复 (indicator given twice)")
         seen.add(item.indicator)
     total = sum(item.weight for item in indicators)
     if abs(total - 1) > WEIGHT_SUM_TOLERANCE:
-        raise FieldProblem("body.indicators", f"各指标权重之和须为 1（现为 {total:g}）")
+        raise FieldProblem(
+            "body.indicators", f"各指标权重之和须为 1（现为 {total:g}） (weights must sum to 1)"
+        )
 
 
 def _check(stream: str, expected: int | None, state: Formulas) -> None:

@@ -37,16 +37,42 @@ def quantile(histogram: Mapping[str, int], q: float) -> int | None:
     raise AssertionError("unreachable")
 
 
-def visited_schools(masks: Mapping[str, int], period_mask: int) -> tuple[int, int]:
-    """(schools visited at least once, schools visited in every month) of the period."""
+def visited_schools(masks: Mapping[str, int], period: Period) -> tuple[int, int]:
+    """(schools visited at least once, schools visited in every month they existed) of
+    the period, each counted where it was at the end of the period's last month: an entry
+    ``v~<mask>~<from>~<to>~<registered>`` counts only when ``from <= last < to``, and
+    owes visits only from its ``registered`` month on."""
+    last = period.last
+    year = int(last[:4])
+    period_mask = period.mask(year)
     once = every = 0
-    for mask, schools in c.sub(masks, c.VISITED_MASK).items():
+    for entry, schools in c.sub(masks, c.VISITED_MASK).items():
+        mask, *tags = entry.split("~")
+        if tags and not _counts_at(tags, last):
+            continue
         bits = int(mask)
+        owed = period_mask & _existed(tags[2] if tags else c.NOT_GIVEN, year)
         if bits & period_mask:
             once += schools
-        if bits & period_mask == period_mask:
+        if owed and bits & owed == owed:
             every += schools
     return once, every
+
+
+_WINDOW = (1 << 24) - 1
+
+
+def _counts_at(tags: list[str], last: str) -> bool:
+    start, end = tags[0], tags[1]
+    return (start == c.NOT_GIVEN or start <= last) and (end == c.NOT_GIVEN or last < end)
+
+
+def _existed(registered: str, year: int) -> int:
+    """The months of the mask window (of ``year``'s document) from ``registered`` on."""
+    if registered == c.NOT_GIVEN:
+        return _WINDOW
+    index = int(registered[:4]) * 12 + int(registered[5:7]) - 1 - (year - 1) * 12
+    return _WINDOW & ~((1 << index) - 1) if index > 0 else _WINDOW
 
 
 def open_on(before: Mapping[str, int], month: Mapping[str, int], day: int, delta: str) -> int:
@@ -120,7 +146,7 @@ def figures(
     existing = before.get(c.REGISTERED, 0) + months.get(c.REGISTERED, 0)
     first_month = per_month.get(period.first, {})
     at_start = before.get(c.REGISTERED, 0) + first_month.get(c.REGISTERED, 0)
-    once, every = visited_schools(masks, period.mask(int(period.last[:4])))
+    once, every = visited_schools(masks, period)
     open_at_start = sum(c.sub(before, c.OPEN_DELTA).values())
     open_at_end = open_at_start + sum(c.sub(months, c.OPEN_DELTA).values())
     overdue_at_end = sum(c.sub(before, c.OVERDUE_DELTA).values()) + sum(
