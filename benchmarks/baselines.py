@@ -227,3 +227,13 @@ async def seed_docs(uri: str, database: str, count: int, size: int) -> list[str]
     finally:
         await client.close()
     return [str(d["_id"]) for d in docs]
+
+
+async def idle_peer(kafka: str, uri: str, database: str, topic: str, log: Path) -> PeerApp:
+    """Start the peer app, note its idle RSS and start-up time, stop it."""
+    peer = PeerApp(kafka, uri, database, topic, log)
+    try:
+        await peer.start()
+    finally:
+        await peer.stop()
+    return peer

@@ -11,10 +11,14 @@ In one run, on the real Kafka broker and MongoDB-wire server:
 3. every projection the services run (the same instances their bootstraps build), each
    alone from offset 0, then all of them together in one process, as events/s: events
    of the projection's topics consumed and folded into its read models, per second;
+   beside each, its own ceiling measured just before, like for like
+   (:func:`like_for_like`: the same topics consumed, and only the events it handles
+   decoded, chosen by the same ``ce_type`` header filter as the kernel's lean decoder);
 4. **peer**: a straightforward consumer doing one upsert per event on the same server;
 5. the full **rebuild** of every read model via ``shared.projection.rebuild`` (a new
    generation from offset 0, all concurrently) in a process of its own, timed, with that
-   process's RSS sampled every 0.25 s;
+   process's RSS sampled every 0.25 s, beside the RSS of an idle FastAPI + aiokafka +
+   pymongo process (:mod:`benchmarks.peer_app`);
 6. ``--profile``: the busiest projection whose topics hold at most 300,000 events, alone
    again under pyinstrument (async mode); its call tree goes into the result's ``profile``.
 
@@ -41,9 +45,11 @@ from aiokafka.admin import AIOKafkaAdminClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 import shared.contracts  # noqa: F401
+from benchmarks.baselines import idle_peer
 from benchmarks.common import (
     Row,
     RssSampler,
+    bench_dir,
     bounded,
     now_iso,
     peak_rss_mib,
@@ -425,7 +431,14 @@ async def run(size: Size, args: argparse.Namespace) -> int:
         print(f"peer: {peer_rate:,.0f} events/s over {peer_n:,} events")
         rows += [
             Row("ceiling: consume only (no decode)", raw, "events/s"),
-            Row("ceiling: consume + JSON decode", ceiling, "events/s", note=label),
+            Row(
+                "ceiling: consume + JSON decode",
+                ceiling,
+                "events/s",
+                ceiling=raw,
+                ceiling_label="consume only, same topics",
+                note=label,
+            ),
             Row(
                 "consume + full envelope and payload decode",
                 full_decode,
@@ -503,12 +516,21 @@ async def run(size: Size, args: argparse.Namespace) -> int:
                 wall,
                 "s",
                 target="≤ 600 s for a 10-million-event year",
+                ceiling=bench.log_events / together,
+                ceiling_label="the log read once at the like-for-like ceiling of all projections "
+                "(consume, header filter, decode): the least a rebuild could take",
+                peer=bench.log_events / peer_rate,
+                peer_label="the log at the peer's rate (one upsert per event), extrapolated",
                 note=f"{bench.log_events:,} log events, {consumed:,} consumed over "
                 f"{len(projections)} projections ({consumed / wall:,.0f} events/s); "
                 f"{size.schools:,} schools × {size.months} months; each service rebuilds its "
                 "read models one after another",
             )
         )
+        idle = await idle_peer(
+            kafka, mongo_uri, db_name, prefix + "peer", bench_dir() / "projections-peer.log"
+        )
+        idle_label = "an idle FastAPI + aiokafka + pymongo process (benchmarks/peer_app.py)"
         for service, (secs, sampler) in zip(groups, children, strict=True):
             q = sampler.quartiles()
             print(f"  {service}: {secs:.1f} s; RSS {[round(x) for x in q]} MiB")
@@ -518,6 +540,8 @@ async def run(size: Size, args: argparse.Namespace) -> int:
                     max(sampler.samples or [0.0]),
                     "MiB",
                     target="< 300 MB, flat",
+                    peer=idle.idle_rss_mib,
+                    peer_label=idle_label,
                     note=f"{', '.join(groups[service])} in {secs:.1f} s; sampled every 0.25 s; "
                     "at 25/50/75/100% of the rebuild "
                     + " / ".join(f"{x:.0f}" for x in q)
@@ -530,7 +554,15 @@ async def run(size: Size, args: argparse.Namespace) -> int:
                 max(fits, key=bench.handled) if fits else min(projections, key=bench.topic_events)
             )
             profile = await profile_one(bench, target)
-        rows.append(Row("peak RSS of the benchmark process", peak_rss_mib(), "MiB"))
+        rows.append(
+            Row(
+                "peak RSS of the benchmark process",
+                peak_rss_mib(),
+                "MiB",
+                peer=idle.idle_rss_mib,
+                peer_label=idle_label,
+            )
+        )
     finally:
         if not args.keep:
             await cleanup(kafka, prefix, client, db_name)
