@@ -218,11 +218,12 @@ def _rss_mib(pid: int) -> float:
     return float("nan")
 
 
-async def seed_docs(uri: str, database: str, count: int, size: int) -> list[str]:
+async def seed_docs(uri: str, database: str, count: int, size: int, prefix: str = "d") -> list[str]:
     """``count`` documents of about ``size`` bytes of JSON each in ``database.docs``."""
     client = mongo_client(uri)
     try:
-        docs = [{"_id": f"d{n}", "pad": "x" * max(size - 30, 1)} for n in range(count)]
+        pad = "x" * max(size - 30, 1)
+        docs = [{"_id": f"{prefix}{n}", "pad": pad} for n in range(count)]
         await client[database]["docs"].insert_many(docs)
     finally:
         await client.close()

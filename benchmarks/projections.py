@@ -35,7 +35,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -195,7 +195,7 @@ async def consume_all(
 
 
 async def like_for_like(
-    bench: Bench, projections: list[Projection], limit: int
+    bench: Bench, projections: Sequence[Projection], limit: int
 ) -> tuple[float, int]:
     """The ceiling of these projections, like for like: consume their topics from offset 0
     and decode (orjson, as the kernel's lean decoder does) only the events they handle,
