@@ -14,11 +14,26 @@ it. Each round measures, from ``--clients`` concurrent HTTP clients:
 * commands/s and p50/p99 latency of a command mix: 80% ``POST /schools`` (register,
   a new stream) and 20% ``PATCH /schools/{id}`` (correct a school registered earlier in
   the run: load a stream with commits, ``If-Match``), as a county office;
-* beside it, the ceiling of the same HTTP stack: ``GET /healthz`` from the same clients;
 * lag from a command's 201 to its school being visible through ``GET /schools/{id}``
   (the service's own read model, fed from Kafka), p50/p99, sampled during the load;
-* read latency p50/p99 of ``GET /schools/{id}`` at 200 requests/s (open loop, bounded);
-* peak resident memory of the service process (``VmHWM``).
+* read latency p50/p99 of ``GET /schools/{id}`` at 200 requests/s (open loop, bounded)
+  and from one client alone (a point read: the roll-up reads are ``benchmarks.reads``);
+* peak resident memory of the service process (``VmHWM``), CPU per command.
+
+After each round's service has stopped, on the same database and with the same number
+of clients, :func:`run_baselines` measures what stands beside those figures
+(:mod:`benchmarks.baselines`):
+
+* **ceiling** of commands/s and their p50/p99: the raw durable write path without the
+  service — the benchmark inserts a commit (a real envelope) into ``event_commits`` and
+  produces its event with ``acks=all``; of the lag: produce → consume → one MongoDB
+  insert, sampled during that load; of the reads: a plain FastAPI endpoint doing a
+  ``find_one`` by ``_id`` of a document the size of the service's answer, at the same
+  rate (and the service's own ``GET /healthz`` at that rate as the floor, in the peer
+  column);
+* **peer** of commands/s, latency and CPU per command: a plain FastAPI endpoint
+  (:mod:`benchmarks.peer_app`) doing one ``insert_one`` + one ``acks=all`` produce per
+  request; of the RSS and the start-up: the same app idle.
 
 ``--profile`` samples the service with py-spy during the prefilled run and keeps the
 top frames. Prints a table and writes ``commands.json`` in :func:`benchmarks.common.bench_dir`
@@ -52,6 +67,7 @@ import httpx
 from aiokafka.admin import AIOKafkaAdminClient
 
 import shared.contracts  # noqa: F401  (registers the event contracts)
+from benchmarks.baselines import PeerApp, Timed, closed_loop, raw_write_path, seed_docs
 from benchmarks.common import Service, bench_dir, bounded, cancel_on_signals
 from shared.auth import Principal, Role, TokenIssuer, ensure_keypair
 from shared.contracts.directory import SchoolDetailsCorrected, SchoolKind, SchoolRegistered
@@ -267,6 +283,37 @@ async def prefill(uri: str, database: str, commits: int, seed: int = 7) -> tuple
     return done, time.perf_counter() - t0
 
 
+@dataclass
+class Baseline:
+    """A phase's ceiling and peer (:mod:`benchmarks.baselines`), pooled over its rounds."""
+
+    raw: Timed = field(default_factory=Timed)
+    """The durable write path without the service, from the benchmark."""
+    round_trip_ms: list[float] = field(default_factory=list)
+    peer: Timed = field(default_factory=Timed)
+    """The plain FastAPI endpoint: one insert_one + one acks=all produce per request."""
+    peer_read_ms: list[float] = field(default_factory=list)
+    peer_read_rates: list[float] = field(default_factory=list)
+    peer_read_alone_ms: list[float] = field(default_factory=list)
+    healthz_ms: list[float] = field(default_factory=list)
+    """The service's own ``GET /healthz`` at the read rate: the floor of a read."""
+    peer_rss_mib: list[float] = field(default_factory=list)
+    peer_ready_s: list[float] = field(default_factory=list)
+    peer_cpu_seconds: dict[str, float] = field(default_factory=dict)
+    peer_cpu_requests: int = 0
+
+    @property
+    def peer_cpu_ms(self) -> dict[str, float]:
+        n = max(self.peer_cpu_requests, 1)
+        return {who: 1000 * secs / n for who, secs in self.peer_cpu_seconds.items()}
+
+
+def pool(into: Timed, more: Timed) -> None:
+    into.ms += more.ms
+    into.failed += more.failed
+    into.seconds += more.seconds
+
+
 # ------------------------------------------------------------------------------ the load
 @dataclass
 class Phase:
@@ -289,6 +336,9 @@ class Phase:
     cpu_commands: int = 0
     loads: list[float] = field(default_factory=list)
     profile: list[str] = field(default_factory=list)
+    read_bytes: int = 0
+    """The size of one ``GET /schools/{id}`` answer (the peer's point reads match it)."""
+    base: Baseline = field(default_factory=lambda: Baseline())
 
     @property
     def ok(self) -> int:
@@ -430,27 +480,40 @@ async def ceiling(client: httpx.AsyncClient, clients: int, seconds: float) -> fl
 
 
 async def reads_at_rate(
-    client: httpx.AsyncClient, ids: list[str], rate: float, seconds: float, phase: Phase
-) -> None:
-    """Open loop: one ``GET /schools/{id}`` every 1/rate s, whatever the answers do."""
+    client: httpx.AsyncClient, paths: list[str], rate: float, seconds: float
+) -> tuple[list[float], float]:
+    """Open loop: one GET of a path drawn at random every 1/rate s, whatever the answers
+    do; the latencies (ms) of the 200 answers and the rate achieved."""
     rng = random.Random(11)
     total = int(rate * seconds)
     tasks: list[asyncio.Task[None]] = []
+    latencies: list[float] = []
 
-    async def read(school_id: str) -> None:
+    async def read(path: str) -> None:
         t0 = time.perf_counter()
         with contextlib.suppress(httpx.HTTPError):
-            if (await client.get(f"/schools/{school_id}")).status_code == 200:
-                phase.read_ms.append((time.perf_counter() - t0) * 1000)
+            if (await client.get(path)).status_code == 200:
+                latencies.append((time.perf_counter() - t0) * 1000)
 
     t0 = time.perf_counter()
     for i in range(total):
         delay = t0 + i / rate - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(read(rng.choice(ids))))
+        tasks.append(asyncio.create_task(read(rng.choice(paths))))
     await asyncio.gather(*tasks)
-    phase.read_rates.append(total / (time.perf_counter() - t0))
+    return latencies, total / (time.perf_counter() - t0)
+
+
+async def reads_alone(client: httpx.AsyncClient, paths: list[str]) -> list[float]:
+    """One client, one read at a time (the service time of a read), in ms."""
+    out = []
+    for path in paths:
+        t0 = time.perf_counter()
+        with contextlib.suppress(httpx.HTTPError):
+            await client.get(path)
+        out.append((time.perf_counter() - t0) * 1000)
+    return out
 
 
 def top_frames(raw: Path, limit: int = 20) -> list[str]:
@@ -594,13 +657,15 @@ async def run_phase(
                 with contextlib.suppress(httpx.HTTPError):
                     if (await client.get(f"/schools/{school_id}")).status_code == 200:
                         visible.append(school_id)
-            for school_id in (visible or ids)[:300]:  # one client, one read at a time
-                t0 = time.perf_counter()
-                with contextlib.suppress(httpx.HTTPError):
-                    await client.get(f"/schools/{school_id}")
-                phase.read_alone_ms.append((time.perf_counter() - t0) * 1000)
-            if visible or ids:
-                await reads_at_rate(client, visible or ids, 200.0, read_seconds, phase)
+            paths = [f"/schools/{school_id}" for school_id in visible or ids]
+            if paths:
+                phase.read_bytes = len((await client.get(paths[0])).content)
+                phase.read_alone_ms += await reads_alone(client, paths[:300])
+                read_ms, rate = await reads_at_rate(client, paths, 200.0, read_seconds)
+                phase.read_ms += read_ms
+                phase.read_rates.append(rate)
+                floor, _ = await reads_at_rate(client, ["/healthz"], 200.0, read_seconds)
+                phase.base.healthz_ms += floor
             phase.rss_mib = max(phase.rss_mib, rss_peak_mib(pid))
     finally:
         if sampler is not None and not sampler.done():  # interrupted mid-phase
@@ -613,147 +678,269 @@ async def run_phase(
     return round_rate
 
 
-def rows_for(empty: Phase, full: Phase) -> list[dict[str, Any]]:
-    def row(
-        figure: str,
-        value: float,
-        unit: str,
-        target: str | None = None,
-        ceiling: float | None = None,
-        ceiling_label: str | None = None,
-        peer: float | None = None,
-        peer_label: str | None = None,
-        note: str | None = None,
-    ) -> dict[str, Any]:
-        return {
-            "figure": figure,
-            "value": round(value, 2),
-            "unit": unit,
-            "target": target,
-            "ceiling": None if ceiling is None else round(ceiling, 2),
-            "ceiling_label": ceiling_label,
-            "peer": None if peer is None else round(peer, 2),
-            "peer_label": peer_label,
-            "note": note,
-        }
+async def run_baselines(
+    phase: Phase,
+    database: str,
+    args: argparse.Namespace,
+    infra: dict[str, str],
+    tmp: Path,
+    round_no: int,
+) -> None:
+    """The ceiling and the peer of one round of ``phase``, on the same database, after
+    the service has stopped (so that they do not share the CPU with it)."""
+    commands = max(args.commands // args.rounds, 1)
+    topic = f"{infra['prefix']}{phase.name}{round_no}."
+    first = 50_000_000 + 1_000_000 * round_no + (500_000 if phase.commits_before else 0)
+    commits = prefill_commits(first, commands, random.Random(round_no))[:commands]
+    pairs = [(c, json.dumps(c["events"][0], ensure_ascii=False).encode()) for c in commits]
+    mongo_uri, kafka = infra["mongodb_uri"], infra["kafka"]
+    raw, round_trip = await raw_write_path(
+        kafka, mongo_uri, database, topic + "raw", pairs, args.clients
+    )
+    pool(phase.base.raw, raw)
+    phase.base.round_trip_ms += round_trip
+    peer = PeerApp(kafka, mongo_uri, database, topic + "peer", tmp / "peer.log")
+    mongo = mongo_client(mongo_uri)
+    try:
+        ids = await seed_docs(mongo_uri, database, 2000, phase.read_bytes or 400)
+        pid = await peer.start()
+        phase.base.peer_ready_s.append(peer.ready_s)
+        phase.base.peer_rss_mib.append(peer.idle_rss_mib)
+        limits = httpx.Limits(
+            max_connections=args.clients + 8, max_keepalive_connections=args.clients + 8
+        )
+        async with httpx.AsyncClient(base_url=peer.base, timeout=30, limits=limits) as client:
 
-    out = []
-    for p, other in ((empty, None), (full, empty)):
-        tag = f"{p.name} store" + (f" ({p.commits_before:,} commits)" if p.commits_before else "")
-        peer_label = None if other is None else "empty store"
-        peer_cmds = None if other is None else other.commands_per_s
-        peer_p50 = None if other is None else pct(other.latencies_ms, 0.5)
-        peer_p99 = None if other is None else pct(other.latencies_ms, 0.99)
-        errors = sum(n for s, n in p.statuses.items() if 500 <= s < 599)
-        timeouts = p.statuses.get(599, 0)
-        out += [
+            async def command(n: int) -> bool:
+                r = await client.post("/commands", json=school_body(f"peer{round_no}-{n}", n))
+                return r.status_code == 201
+
+            await closed_loop(command, 100, args.clients)  # warm-up
+            servers = {**server_pids(), "visits service": [pid], "bench clients": [os.getpid()]}
+            before = {who: cpu_seconds(pids) for who, pids in servers.items()}
+            timed = await closed_loop(command, commands, args.clients)
+            for who, pids in servers.items():
+                spent = cpu_seconds(pids) - before[who]
+                phase.base.peer_cpu_seconds[who] = phase.base.peer_cpu_seconds.get(who, 0) + spent
+            phase.base.peer_cpu_requests += len(timed.ms)
+            pool(phase.base.peer, timed)
+            paths = [f"/docs/{i}" for i in ids]
+            phase.base.peer_read_alone_ms += await reads_alone(client, paths[:300])
+            read_ms, rate = await reads_at_rate(
+                client, paths, 200.0, args.read_seconds / args.rounds
+            )
+            phase.base.peer_read_ms += read_ms
+            phase.base.peer_read_rates.append(rate)
+    finally:
+        await peer.stop()
+        db = mongo[database]
+        await bounded(db["commands"].drop(), f"drop {database}.commands")
+        await bounded(db["docs"].drop(), f"drop {database}.docs")
+        ceiling_ids = [c["_id"] for c in commits]
+        await bounded(
+            db[COMMITS].delete_many({"_id": {"$in": ceiling_ids}}), "delete the ceiling's commits"
+        )
+        await mongo.close()
+
+
+RAW = (
+    "raw durable write path without the service: the benchmark inserts a commit into "
+    "event_commits and produces its event with acks=all, same clients, same server"
+)
+PEER = (
+    "a plain FastAPI endpoint (benchmarks/peer_app.py): one insert_one + one acks=all "
+    "produce per request, same server, same clients"
+)
+ROUND_TRIP = "Kafka produce (acks=all) -> consume -> one MongoDB insert, sampled like the lag"
+POINT_READ = (
+    "a plain FastAPI endpoint: find_one by _id of a document the size of the answer, "
+    "same rate, same server"
+)
+FLOOR = "floor: GET /healthz of the same service at the same rate"
+IDLE = "an idle FastAPI + aiokafka + pymongo process (benchmarks/peer_app.py), connected"
+
+
+def _row(
+    figure: str,
+    value: float,
+    unit: str,
+    target: str | None = None,
+    ceiling: float | None = None,
+    ceiling_label: str | None = None,
+    peer: float | None = None,
+    peer_label: str | None = None,
+    note: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "figure": figure,
+        "value": round(value, 2),
+        "unit": unit,
+        "target": target,
+        "ceiling": None if ceiling is None else round(ceiling, 2),
+        "ceiling_label": None if ceiling is None else ceiling_label,
+        "peer": None if peer is None else round(peer, 2),
+        "peer_label": None if peer is None else peer_label,
+        "note": note,
+    }
+
+
+def _phase_rows(p: Phase) -> list[dict[str, Any]]:
+    row, b = _row, p.base
+    tag = f"{p.name} store" + (f" ({p.commits_before:,} commits)" if p.commits_before else "")
+    errors = sum(n for s, n in p.statuses.items() if 500 <= s < 599)
+    raw_note = f"ceiling: {len(b.raw.ms)} writes, {b.raw.failed} failed; peer: {len(b.peer.ms)}"
+    out = [
+        row(
+            f"commands/s, {tag}",
+            p.commands_per_s,
+            "cmd/s",
+            ">= 1500",
+            b.raw.per_s,
+            RAW,
+            b.peer.per_s,
+            PEER,
+            f"2xx answers per second; statuses {dict(sorted(p.statuses.items()))}; "
+            f"5xx {errors}; timeouts (30 s) {p.statuses.get(599, 0)}; {raw_note} requests, "
+            f"{b.peer.failed} failed; GET /healthz from the same clients {p.ceiling_per_s:.0f}/s",
+        ),
+    ]
+    for q, target in ((0.5, None), (0.99, "<= 50")):
+        out.append(
             row(
-                f"commands/s, {tag}",
-                p.commands_per_s,
+                f"command latency p{round(q * 100)}, {tag}",
+                pct(p.latencies_ms, q),
+                "ms",
+                target,
+                pct(b.raw.ms, q),
+                RAW,
+                pct(b.peer.ms, q),
+                PEER,
+            )
+        )
+    for q, target in ((0.5, None), (0.99, "<= 1000")):
+        out.append(
+            row(
+                f"accepted -> read model lag p{round(q * 100)}, {tag}",
+                pct(p.lag_ms, q),
+                "ms",
+                target,
+                pct(b.round_trip_ms, q),
+                ROUND_TRIP,
+                note=f"{len(p.lag_ms)} samples during the load (polled every 25 ms); "
+                f"ceiling {len(b.round_trip_ms)} samples during the ceiling's load"
+                if q == 0.5
+                else None,
+            )
+        )
+    for q, target in ((0.5, None), (0.99, "<= 10")):
+        out.append(
+            row(
+                f"read GET /schools/{{id}} p{round(q * 100)} at 200 req/s, {tag}",
+                pct(p.read_ms, q),
+                "ms",
+                target,
+                pct(b.peer_read_ms, q),
+                POINT_READ,
+                pct(b.healthz_ms, q),
+                FLOOR,
+                f"{len(p.read_ms)} reads at {p.read_rate:.0f} req/s achieved, answers of "
+                f"{p.read_bytes} bytes (not a roll-up: benchmarks.reads measures those)"
+                if q == 0.5
+                else None,
+            )
+        )
+    for q in (0.5, 0.99):
+        out.append(
+            row(
+                f"read GET /schools/{{id}} p{round(q * 100)}, one client alone, {tag}",
+                pct(p.read_alone_ms, q),
+                "ms",
+                None,
+                pct(b.peer_read_alone_ms, q),
+                POINT_READ.replace("same rate", "one client alone"),
+                note=f"{len(p.read_alone_ms)} reads one after another (service time)"
+                if q == 0.5
+                else None,
+            )
+        )
+    out += [
+        row(
+            f"visits service peak RSS, {tag}",
+            p.rss_mib,
+            "MiB",
+            "< 300",
+            peer=max(b.peer_rss_mib, default=float("nan")),
+            peer_label=IDLE,
+        ),
+        row(
+            f"service start to ready (working sets loaded), {tag}",
+            max(p.ready_s, default=float("nan")),
+            "s",
+            None,
+            peer=max(b.peer_ready_s, default=float("nan")),
+            peer_label="the peer app's start to its first answer",
+            note="slowest round; /readyz waits for every projection's working set",
+        ),
+    ]
+    return out + _cpu_rows(p, tag)
+
+
+def _cpu_rows(p: Phase, tag: str) -> list[dict[str, Any]]:
+    out = []
+    peer_ms = p.base.peer_cpu_ms
+    label = "the same per request of the peer endpoint (its process in the service's place)"
+    server_ms = peer_server_ms = 0.0
+    for who, ms in p.cpu_ms_per_command.items():
+        out.append(
+            _row(
+                f"CPU per command, {who}, {tag}",
+                ms,
+                "ms",
+                peer=peer_ms.get(who),
+                peer_label=label,
+                note="includes the relay and the read-model projection"
+                if who == "visits service"
+                else None,
+            )
+        )
+        if who != "bench clients":
+            server_ms += ms
+            peer_server_ms += peer_ms.get(who, 0.0)
+    if server_ms:
+        cpus = os.cpu_count() or 1
+        out.append(
+            _row(
+                f"commands/s the CPU allows ({cpus} idle cores), {tag}",
+                1000 * cpus / server_ms,
                 "cmd/s",
                 ">= 1500",
-                p.ceiling_per_s,
-                "GET /healthz, same clients",
-                peer_cmds,
-                peer_label,
-                f"2xx answers per second; statuses {dict(sorted(p.statuses.items()))}; "
-                f"5xx {errors}; "
-                f"timeouts (30 s) {timeouts}",
-            ),
-            row(
-                f"command latency p50, {tag}",
-                pct(p.latencies_ms, 0.5),
-                "ms",
-                None,
-                peer=peer_p50,
-                peer_label=peer_label,
-            ),
-            row(
-                f"command latency p99, {tag}",
-                pct(p.latencies_ms, 0.99),
-                "ms",
-                "<= 50",
-                peer=peer_p99,
-                peer_label=peer_label,
-            ),
-            row(
-                f"accepted -> read model lag p50, {tag}",
-                pct(p.lag_ms, 0.5),
-                "ms",
-                None,
-                note=f"{len(p.lag_ms)} samples during the load (polled every 25 ms)",
-            ),
-            row(f"accepted -> read model lag p99, {tag}", pct(p.lag_ms, 0.99), "ms", "<= 1000"),
-            row(
-                f"read GET /schools/{{id}} p50 at 200 req/s, {tag}",
-                pct(p.read_ms, 0.5),
-                "ms",
-                None,
-                note=f"{len(p.read_ms)} reads at {p.read_rate:.0f} req/s achieved",
-            ),
-            row(
-                f"read GET /schools/{{id}} p99 at 200 req/s, {tag}",
-                pct(p.read_ms, 0.99),
-                "ms",
-                "<= 10",
-            ),
-            row(
-                f"read GET /schools/{{id}} p50, one client alone, {tag}",
-                pct(p.read_alone_ms, 0.5),
-                "ms",
-                None,
-                note=f"{len(p.read_alone_ms)} reads one after another (service time)",
-            ),
-            row(
-                f"read GET /schools/{{id}} p99, one client alone, {tag}",
-                pct(p.read_alone_ms, 0.99),
-                "ms",
-                None,
-            ),
-            row(f"visits service peak RSS, {tag}", p.rss_mib, "MiB", "< 300"),
-            row(
-                f"service start to ready (working sets loaded), {tag}",
-                max(p.ready_s, default=float("nan")),
-                "s",
-                None,
-                note="slowest round; /readyz waits for every projection's working set",
-            ),
-        ]
-        server_ms = 0.0
-        for who, ms in p.cpu_ms_per_command.items():
-            out.append(
-                row(
-                    f"CPU per command, {who}, {tag}",
-                    ms,
-                    "ms",
-                    note="includes the relay and the read-model projection"
-                    if who == "visits service"
-                    else None,
-                )
+                peer=1000 * cpus / peer_server_ms if peer_server_ms else None,
+                peer_label=label,
+                note=f"{cpus} cores / {server_ms:.1f} ms of server CPU per command "
+                f"(service + FerretDB + PostgreSQL); load average {p.load_during:.1f} "
+                "during the run (shared machine)",
             )
-            if who != "bench clients":
-                server_ms += ms
-        if server_ms:
-            cpus = os.cpu_count() or 1
-            out.append(
-                row(
-                    f"commands/s the CPU allows ({cpus} idle cores), {tag}",
-                    1000 * cpus / server_ms,
-                    "cmd/s",
-                    ">= 1500",
-                    note=f"{cpus} cores / {server_ms:.1f} ms of server CPU per command "
-                    f"(service + FerretDB + PostgreSQL); load average {p.load_during:.1f} "
-                    "during the run (shared machine)",
-                )
-            )
-    ratio = full.commands_per_s / empty.commands_per_s if empty.commands_per_s else float("nan")
+        )
+    return out
+
+
+def rows_for(empty: Phase, full: Phase) -> list[dict[str, Any]]:
+    out = _phase_rows(empty) + _phase_rows(full)
+
+    def over(f: float, e: float) -> float:
+        return f / e if e else float("nan")
+
     by_round = [f / e for e, f in zip(empty.round_rates, full.round_rates, strict=False) if e]
     out.append(
-        row(
+        _row(
             "commands/s prefilled / empty",
-            ratio,
+            over(full.commands_per_s, empty.commands_per_s),
             "ratio",
             ">= 0.8",
+            over(full.base.raw.per_s, empty.base.raw.per_s),
+            "the same ratio of the raw write path",
+            over(full.base.peer.per_s, empty.base.peer.per_s),
+            "the same ratio of the peer endpoint",
             note=f"{full.commits_before:,} commits in the prefilled store; "
             f"{len(by_round)} alternating rounds, ratio by round "
             + ", ".join(f"{r:.2f}" for r in by_round),
@@ -818,6 +1005,13 @@ async def main(args: argparse.Namespace) -> None:
                         rate = await run_phase(phase, database, args, infra, issuer, tmp, round_no)
                         lag = phase.round_lag_p99_ms[-1]
                         print(f"  {rate:,.1f} cmd/s, lag p99 {lag:,.0f} ms", flush=True)
+                        await run_baselines(phase, database, args, infra, tmp, round_no)
+                        base = phase.base
+                        print(
+                            f"  ceiling {base.raw.per_s:,.1f} writes/s, "
+                            f"peer {base.peer.per_s:,.1f} req/s",
+                            flush=True,
+                        )
                     finally:
                         if phase is empty:
                             await bounded(mongo.drop_database(database), f"drop {database}")

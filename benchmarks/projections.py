@@ -11,10 +11,14 @@ In one run, on the real Kafka broker and MongoDB-wire server:
 3. every projection the services run (the same instances their bootstraps build), each
    alone from offset 0, then all of them together in one process, as events/s: events
    of the projection's topics consumed and folded into its read models, per second;
+   beside each, its own ceiling measured just before, like for like
+   (:func:`like_for_like`: the same topics consumed, and only the events it handles
+   decoded, chosen by the same ``ce_type`` header filter as the kernel's lean decoder);
 4. **peer**: a straightforward consumer doing one upsert per event on the same server;
 5. the full **rebuild** of every read model via ``shared.projection.rebuild`` (a new
    generation from offset 0, all concurrently) in a process of its own, timed, with that
-   process's RSS sampled every 0.25 s;
+   process's RSS sampled every 0.25 s, beside the RSS of an idle FastAPI + aiokafka +
+   pymongo process (:mod:`benchmarks.peer_app`);
 6. ``--profile``: the busiest projection whose topics hold at most 300,000 events, alone
    again under pyinstrument (async mode); its call tree goes into the result's ``profile``.
 
@@ -31,18 +35,21 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 import shared.contracts  # noqa: F401
+from benchmarks.baselines import idle_peer
 from benchmarks.common import (
     Row,
     RssSampler,
+    bench_dir,
     bounded,
     now_iso,
     peak_rss_mib,
@@ -53,6 +60,7 @@ from benchmarks.province import Size, simulate
 from benchmarks.province.model import MAX_MONTHS, MIN_SCHOOLS, months_arg, schools_arg
 from benchmarks.province.publish import Published, publish
 from shared.consumer import ConsumerConfig, all_partitions, assign_from, decode
+from shared.decoding import LeanDecoder
 from shared.events import registry
 from shared.kafka import make_consumer, make_producer
 from shared.projection import Projection, ProjectionRunner, rebuild
@@ -75,6 +83,10 @@ FULL_ALONE = (
 )
 TARGET_EVENTS_S = 20_000
 TARGET_RATE = "≥ 20,000 events/s and ≥ 50% of the ceiling"
+OWN_CEILING = (
+    "like for like, per projection row: consume the same topics and orjson-decode only the "
+    "events it handles, chosen by the same ce_type header filter (LeanDecoder.wanted)"
+)
 
 
 def all_projections() -> list[Projection]:
@@ -153,14 +165,17 @@ async def timed(work: Callable[[], Awaitable[object]]) -> float:
 
 
 async def consume_all(
-    bench: Bench, handle: Callable[[Any], object], limit: int
+    bench: Bench,
+    handle: Callable[[Any], object],
+    limit: int,
+    topics: tuple[str, ...] = EVENT_TOPICS,
 ) -> tuple[int, float]:
-    """Read the bench topics from offset 0 to their end (or ``limit`` records), calling
-    ``handle`` per record."""
+    """Read the bench ``topics`` (all by default) from offset 0 to their end (or ``limit``
+    records), calling ``handle`` per record."""
     consumer = make_consumer(bench.kafka, group_id=f"{bench.prefix}ceiling", client_id="ceiling")
     await consumer.start()
     try:
-        names = tuple(bench.prefix + t for t in EVENT_TOPICS)
+        names = tuple(bench.prefix + t for t in topics)
         assigned = await assign_from(consumer, names, {})
         end = await consumer.end_offsets(assigned)
         done = {tp: 0 for tp in assigned}
@@ -177,6 +192,26 @@ async def consume_all(
         return count, time.perf_counter() - started
     finally:
         await consumer.stop()
+
+
+async def like_for_like(
+    bench: Bench, projections: Sequence[Projection], limit: int
+) -> tuple[float, int]:
+    """The ceiling of these projections, like for like: consume their topics from offset 0
+    and decode (orjson, as the kernel's lean decoder does) only the events they handle,
+    chosen by the same ``ce_type`` header filter; events/s of the topics, events decoded."""
+    decoders = [LeanDecoder(registry, p.handles) for p in projections]
+    topics = tuple(dict.fromkeys(t for p in projections for t in p.topics))
+    decoded = 0
+
+    def handle(record: Any) -> None:
+        nonlocal decoded
+        if any(d.wanted(record) for d in decoders):
+            orjson.loads(record.value)
+            decoded += 1
+
+    n, secs = await consume_all(bench, handle, limit, topics)
+    return n / secs, decoded
 
 
 # -- the peer ---------------------------------------------------------------------------
@@ -396,7 +431,14 @@ async def run(size: Size, args: argparse.Namespace) -> int:
         print(f"peer: {peer_rate:,.0f} events/s over {peer_n:,} events")
         rows += [
             Row("ceiling: consume only (no decode)", raw, "events/s"),
-            Row("ceiling: consume + JSON decode", ceiling, "events/s", note=label),
+            Row(
+                "ceiling: consume + JSON decode",
+                ceiling,
+                "events/s",
+                ceiling=raw,
+                ceiling_label="consume only, same topics",
+                note=label,
+            ),
             Row(
                 "consume + full envelope and payload decode",
                 full_decode,
@@ -417,26 +459,32 @@ async def run(size: Size, args: argparse.Namespace) -> int:
         projections = all_projections()
         alone = [p for p in projections if args.alone == "all" or p.name in args.alone.split(",")]
         for projection in alone:
+            own, decoded = await like_for_like(bench, [projection], args.ceiling_events)
             secs = await timed(lambda p=projection: runner(bench, p, 1).run(until_end=True))  # type: ignore[misc]
             events = bench.topic_events(projection)
             parked = await dead_lettered(bench, projection)
-            print(f"  {projection.name:<26} {events / secs:>10,.0f} events/s ({secs:.1f} s)")
+            print(
+                f"  {projection.name:<26} {events / secs:>10,.0f} events/s ({secs:.1f} s); "
+                f"its ceiling {own:,.0f}"
+            )
             rows.append(
                 Row(
                     f"projection {projection.name} alone, from offset 0",
                     events / secs,
                     "events/s",
                     target=TARGET_RATE,
-                    ceiling=ceiling,
-                    ceiling_label=label,
+                    ceiling=own,
+                    ceiling_label=OWN_CEILING,
                     peer=peer_rate,
                     peer_label=peer_label,
                     note=f"{events:,} events of {', '.join(projection.topics)} in {secs:.1f} s; "
+                    f"the ceiling decoded {decoded:,} of them; "
                     f"{bench.handled(projection):,} of the types it handles, "
                     f"{parked} dead-lettered; {events / secs / TARGET_EVENTS_S:.1%} of the "
                     f"{TARGET_EVENTS_S:,} events/s target",
                 )
             )
+        together, decoded = await like_for_like(bench, projections, args.ceiling_events)
         secs = await timed(
             lambda: asyncio.gather(*(runner(bench, p, 5).run(until_end=True) for p in projections))
         )
@@ -448,8 +496,8 @@ async def run(size: Size, args: argparse.Namespace) -> int:
                 bench.log_events / secs,
                 "events/s",
                 target=TARGET_RATE,
-                ceiling=ceiling,
-                ceiling_label=label,
+                ceiling=together,
+                ceiling_label=OWN_CEILING,
                 peer=peer_rate,
                 peer_label=peer_label,
                 note=f"{bench.log_events / secs / TARGET_EVENTS_S:.1%} of the target; "
@@ -468,12 +516,21 @@ async def run(size: Size, args: argparse.Namespace) -> int:
                 wall,
                 "s",
                 target="≤ 600 s for a 10-million-event year",
+                ceiling=bench.log_events / together,
+                ceiling_label="the log read once at the like-for-like ceiling of all projections "
+                "(consume, header filter, decode): the least a rebuild could take",
+                peer=bench.log_events / peer_rate,
+                peer_label="the log at the peer's rate (one upsert per event), extrapolated",
                 note=f"{bench.log_events:,} log events, {consumed:,} consumed over "
                 f"{len(projections)} projections ({consumed / wall:,.0f} events/s); "
                 f"{size.schools:,} schools × {size.months} months; each service rebuilds its "
                 "read models one after another",
             )
         )
+        idle = await idle_peer(
+            kafka, mongo_uri, db_name, prefix + "peer", bench_dir() / "projections-peer.log"
+        )
+        idle_label = "an idle FastAPI + aiokafka + pymongo process (benchmarks/peer_app.py)"
         for service, (secs, sampler) in zip(groups, children, strict=True):
             q = sampler.quartiles()
             print(f"  {service}: {secs:.1f} s; RSS {[round(x) for x in q]} MiB")
@@ -483,6 +540,8 @@ async def run(size: Size, args: argparse.Namespace) -> int:
                     max(sampler.samples or [0.0]),
                     "MiB",
                     target="< 300 MB, flat",
+                    peer=idle.idle_rss_mib,
+                    peer_label=idle_label,
                     note=f"{', '.join(groups[service])} in {secs:.1f} s; sampled every 0.25 s; "
                     "at 25/50/75/100% of the rebuild "
                     + " / ".join(f"{x:.0f}" for x in q)
@@ -495,7 +554,15 @@ async def run(size: Size, args: argparse.Namespace) -> int:
                 max(fits, key=bench.handled) if fits else min(projections, key=bench.topic_events)
             )
             profile = await profile_one(bench, target)
-        rows.append(Row("peak RSS of the benchmark process", peak_rss_mib(), "MiB"))
+        rows.append(
+            Row(
+                "peak RSS of the benchmark process",
+                peak_rss_mib(),
+                "MiB",
+                peer=idle.idle_rss_mib,
+                peer_label=idle_label,
+            )
+        )
     finally:
         if not args.keep:
             await cleanup(kafka, prefix, client, db_name)

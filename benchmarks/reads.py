@@ -16,8 +16,14 @@ MongoDB-wire server:
    alone (``--alone`` requests, one at a time), then ``--rate`` requests/s open loop
    for ``--seconds`` (bounded in count and time: a request not answered within 10 s
    counts as an error), each request for a unit drawn at random among all those of its
-   level; then all of them mixed at the same rate; beside them the ceiling, ``GET
-   /healthz`` at the same rate, from the same client and service.
+   level; then all of them mixed at the same rate. **The main figure is a county's
+   month roll-up** (``GET /reports/units/county/{code}?month=``, the report a county
+   office reads); the other kinds are extra rows. Beside each, from the same run: the
+   ceiling, a plain FastAPI endpoint (:mod:`benchmarks.peer_app`, started beside the
+   service on the same server) answering a point read (``find_one`` by ``_id``) of a
+   document the size of that kind's answer at the same rate; and in the peer column the
+   floor, the reporting service's own ``GET /healthz`` at the same rate. The fold's row
+   stands beside its like-for-like ceiling, the service's RSS beside the idle peer app's.
 
 ``--service-root`` runs the service from another checkout (the read path of an earlier
 version on the same data: the documents this version writes are a superset). Prints a
@@ -45,9 +51,10 @@ from typing import Any
 import httpx
 
 import shared.contracts  # noqa: F401
+from benchmarks.baselines import PeerApp, seed_docs
 from benchmarks.commands import pct, rss_peak_mib, top_frames
 from benchmarks.common import Row, Service, bench_dir, now_iso, table, write_result
-from benchmarks.projections import Bench, cleanup
+from benchmarks.projections import OWN_CEILING, Bench, cleanup, like_for_like
 from benchmarks.province import Size, simulate
 from benchmarks.province.model import PROVINCE
 from benchmarks.province.publish import publish
@@ -168,7 +175,18 @@ def token(tmp: Path) -> tuple[str, Path]:
     return issuer.mint(principal, datetime.now(UTC), timedelta(hours=4)), public
 
 
-def row(figure: str, s: Sample, ceiling: Sample, note: str, target: str | None = TARGET) -> Row:
+MAIN = "county ?month"
+"""The main figure: a county's month roll-up, the report a county office reads."""
+POINT_READ = (
+    "a plain FastAPI endpoint (benchmarks/peer_app.py): find_one by _id of a document the "
+    "size of this answer, same rate, same server and client"
+)
+FLOOR = "floor: GET /healthz of the reporting service at the same rate"
+
+
+def row(
+    figure: str, s: Sample, ceiling: Sample, floor: Sample, note: str, target: str | None
+) -> Row:
     p50, p99 = pct(s.ms, 0.5), pct(s.ms, 0.99)
     return Row(
         figure,
@@ -176,19 +194,48 @@ def row(figure: str, s: Sample, ceiling: Sample, note: str, target: str | None =
         "ms p99",
         target=target,
         ceiling=pct(ceiling.ms, 0.99),
-        ceiling_label="GET /healthz at the same rate, same client and service",
-        note=f"p50 {p50:.1f} ms, max {max(s.ms, default=float('nan')):.1f} ms; "
+        ceiling_label=POINT_READ,
+        peer=pct(floor.ms, 0.99),
+        peer_label=FLOOR,
+        note=f"p50 {p50:.1f} ms (ceiling {pct(ceiling.ms, 0.5):.1f}, floor "
+        f"{pct(floor.ms, 0.5):.1f}), max {max(s.ms, default=float('nan')):.1f} ms; "
         f"{len(s.ms):,} answered, {s.errors} errors, {s.rate:,.0f} req/s sent; {note}",
     )
 
 
+async def answer_bytes(client: httpx.AsyncClient, paths: list[str]) -> int:
+    """The size of one answer of the kind (the peer's documents match it)."""
+    for path in paths[:5]:  # a loaded machine may time one out
+        with contextlib.suppress(httpx.HTTPError):
+            r = await client.get(path, timeout=TIMEOUT * 3)
+            if r.status_code == 200:
+                return len(r.content)
+    return 1000
+
+
+async def point_reads(
+    peer: PeerApp, uri: str, database: str, size: int, kind: str, args: argparse.Namespace
+) -> Sample:
+    """The peer's point reads of documents of ``size`` bytes at the same rate."""
+    ids = await seed_docs(
+        uri, database, 500, size, prefix="".join(c for c in kind if c.isalnum()) + "-"
+    )
+    async with httpx.AsyncClient(base_url=peer.base, limits=LIMITS) as client:
+        paths = [f"/docs/{i}" for i in ids]
+        await alone(client, paths[:100], 100, 1)  # warm-up
+        return await at_rate(client, paths, args.rate, args.seconds, 30)
+
+
+LIMITS = httpx.Limits(max_connections=400, max_keepalive_connections=400)
+
+
 async def measure(
-    service: Service, bench: Bench, tok: str, args: argparse.Namespace
+    service: Service, peer: PeerApp, bench: Bench, tok: str, args: argparse.Namespace
 ) -> tuple[list[Row], dict[str, Any], list[str]]:
     units, last = await units_by_level(bench)
     year = last[:4]
-    kinds = {
-        "county ?month": ("county", f"month={last}"),
+    kinds = {  # the main figure first
+        MAIN: ("county", f"month={last}"),
         "county ?year": ("county", f"year={year}"),
         "city ?month": ("city", f"month={last}"),
         "city ?year": ("city", f"year={year}"),
@@ -203,60 +250,78 @@ async def measure(
     rows: list[Row] = []
     profile: list[str] = []
     headers = {"Authorization": f"Bearer {tok}"}
-    limits = httpx.Limits(max_connections=400, max_keepalive_connections=400)
-    async with httpx.AsyncClient(base_url=service.base, headers=headers, limits=limits) as client:
+    uri = os.environ.get("MONGODB_URI", "mongodb://127.0.0.1:27017/?directConnection=true")
+    async with httpx.AsyncClient(base_url=service.base, headers=headers, limits=LIMITS) as client:
         for kind_paths in paths.values():  # warm-up: every unit once
             await alone(client, kind_paths, min(len(kind_paths), 200), 1)
-        ceiling = await at_rate(client, ["/healthz"], args.rate, args.seconds, 2)
-        ceiling_alone = await alone(client, ["/healthz"], args.alone, 3)
+        floor = await at_rate(client, ["/healthz"], args.rate, args.seconds, 2)
+        floor_alone = await alone(client, ["/healthz"], args.alone, 3)
+        async with httpx.AsyncClient(base_url=peer.base, limits=LIMITS) as plain:
+            peer_health = await at_rate(plain, ["/healthz"], args.rate, args.seconds, 4)
         print(
-            f"  /healthz at {args.rate:.0f}/s: p50 {pct(ceiling.ms, 0.5):.1f} ms, "
-            f"p99 {pct(ceiling.ms, 0.99):.1f} ms",
+            f"  /healthz at {args.rate:.0f}/s: p50 {pct(floor.ms, 0.5):.1f} ms, "
+            f"p99 {pct(floor.ms, 0.99):.1f} ms",
             flush=True,
         )
         rows.append(
             Row(
-                f"ceiling: GET /healthz at {args.rate:.0f} req/s",
-                pct(ceiling.ms, 0.99),
+                f"floor: GET /healthz of the reporting service at {args.rate:.0f} req/s",
+                pct(floor.ms, 0.99),
                 "ms p99",
-                note=f"p50 {pct(ceiling.ms, 0.5):.1f} ms, {ceiling.errors} errors; alone p50 "
-                f"{pct(ceiling_alone.ms, 0.5):.1f} ms, p99 {pct(ceiling_alone.ms, 0.99):.1f} ms",
+                ceiling=pct(peer_health.ms, 0.99),
+                ceiling_label="GET /healthz of the plain FastAPI app at the same rate",
+                note=f"p50 {pct(floor.ms, 0.5):.1f} ms, {floor.errors} errors; alone p50 "
+                f"{pct(floor_alone.ms, 0.5):.1f} ms, p99 {pct(floor_alone.ms, 0.99):.1f} ms",
             )
         )
+        sizes: dict[str, int] = {}
         for n, (kind, kind_paths) in enumerate(paths.items()):
+            sizes[kind] = await answer_bytes(client, kind_paths)
+            ceiling = await point_reads(peer, uri, bench.db.name, sizes[kind], kind, args)
             lone = await alone(client, kind_paths, args.alone, 10 + n)
             loaded = await at_rate(client, kind_paths, args.rate, args.seconds, 20 + n)
             print(
                 f"  {kind:<20} alone p50 {pct(lone.ms, 0.5):5.1f} p99 {pct(lone.ms, 0.99):5.1f}"
                 f" | at {args.rate:.0f}/s p50 {pct(loaded.ms, 0.5):5.1f} "
-                f"p99 {pct(loaded.ms, 0.99):6.1f} ms, {loaded.errors} errors",
+                f"p99 {pct(loaded.ms, 0.99):6.1f} ms, {loaded.errors} errors; "
+                f"point-read ceiling p99 {pct(ceiling.ms, 0.99):.1f} ms",
                 flush=True,
             )
             level = kinds[kind][0]
+            main = kind == MAIN
+            what = f"GET /reports/units/{level}/… {kind.split()[-1]}= at {args.rate:.0f} req/s"
             rows.append(
                 row(
-                    f"GET /reports/units/{level}/… {kind.split()[-1]}= at {args.rate:.0f} req/s",
+                    f"roll-up read (the main figure): {what}" if main else f"extra: {what}",
                     loaded,
                     ceiling,
-                    f"one client alone: p50 {pct(lone.ms, 0.5):.1f} ms, "
-                    f"p99 {pct(lone.ms, 0.99):.1f} ms; {len(kind_paths):,} units drawn at random",
+                    floor,
+                    f"answers of {sizes[kind]:,} bytes; one client alone: p50 "
+                    f"{pct(lone.ms, 0.5):.1f} ms, p99 {pct(lone.ms, 0.99):.1f} ms; "
+                    f"{len(kind_paths):,} units drawn at random",
+                    TARGET if main else None,
                 )
             )
         everything = [p for kind_paths in paths.values() for p in kind_paths[:200]]
+        mean = sum(sizes.values()) // max(len(sizes), 1)
+        ceiling = await point_reads(peer, uri, bench.db.name, mean, "mixed", args)
         spy = start_spy(service) if args.profile else None
         mixed = await at_rate(client, everything, args.rate, args.seconds * 2, 99)
         if spy is not None:
             profile = stop_spy(spy)
         rows.append(
             row(
-                f"all of the above mixed at {args.rate:.0f} req/s",
+                f"extra: all of the above mixed at {args.rate:.0f} req/s",
                 mixed,
                 ceiling,
-                "each level's first 200 units, drawn at random",
+                floor,
+                f"each level's first 200 units, drawn at random; ceiling documents of "
+                f"{mean:,} bytes (the kinds' mean)",
+                None,
             )
         )
-    sizes = {f"{level} units": len(codes) for level, codes in units.items()}
-    return rows, {**sizes, "month": last}, profile
+    counts = {f"{level} units": len(codes) for level, codes in units.items()}
+    return rows, {**counts, "month": last, "answer_bytes": sizes}, profile
 
 
 RAW_PROFILE = "reads-profile.txt"
@@ -307,12 +372,16 @@ async def run(size: Size, args: argparse.Namespace) -> int:
     extra: dict[str, Any] = {}
     service: Service | None = None
     try:
+        rollups = [p for p in projections() if p.name == "reporting_rollups"]
+        own, _ = await like_for_like(bench, rollups, 10**12)
         events, secs = await fold(bench)
         rows.append(
             Row(
                 "fold the year into the roll-ups (reporting_rollups from offset 0)",
                 events / secs,
                 "events/s",
+                ceiling=own,
+                ceiling_label=OWN_CEILING,
                 note=f"{events:,} events in {secs:.1f} s (the setup of the reads; "
                 "benchmarks.projections measures it beside the ceiling)",
             )
@@ -335,7 +404,12 @@ async def run(size: Size, args: argparse.Namespace) -> int:
             service = Service("services.reporting", env, log, args.service_root)
             pid = await service.start()
             print(f"reporting service ready in {service.ready_s:.1f} s", flush=True)
-            rows_, extra, profile = await measure(service, bench, tok, args)
+            peer = PeerApp(kafka, mongo_uri, bench.db.name, prefix + "peer", tmp / "peer.log")
+            try:
+                await peer.start()
+                rows_, extra, profile = await measure(service, peer, bench, tok, args)
+            finally:
+                await peer.stop()
             rows += rows_
             rows.append(
                 Row(
@@ -343,7 +417,11 @@ async def run(size: Size, args: argparse.Namespace) -> int:
                     rss_peak_mib(pid),
                     "MiB",
                     target="< 300 MB",
-                    note=f"ready in {service.ready_s:.1f} s (working sets loaded)",
+                    peer=peer.idle_rss_mib,
+                    peer_label="an idle FastAPI + aiokafka + pymongo process "
+                    "(benchmarks/peer_app.py), connected",
+                    note=f"ready in {service.ready_s:.1f} s (working sets loaded; the peer "
+                    f"answered {peer.ready_s:.1f} s after its start)",
                 )
             )
             await service.stop()

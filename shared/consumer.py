@@ -61,6 +61,13 @@ class ConsumerConfig:
             replication_factor=settings.kafka_replication_factor,
         )
 
+    def group_id(self, name: str) -> str:
+        """The Kafka consumer group of ``name`` (``projection.<name>.g<n>``, ``reactor.<name>``,
+        ``rebuild.<name>``): the topic prefix goes in front, so that deployments or test
+        sessions sharing one Kafka with different prefixes never share a group or its
+        committed offsets."""
+        return self.topic_prefix + name
+
 
 class DeadLetters:
     """Sends failed messages to ``duxue.dlq.<consumer>`` and waits for Kafka's ack."""

@@ -197,7 +197,7 @@ class ProjectionRunner:
         self.projection = projection
         self.generation = generation
         self.consumer_name = f"projection.{projection.name}"
-        self.group_id = f"{self.consumer_name}.g{generation}"
+        self.group_id = config.group_id(f"{self.consumer_name}.g{generation}")
         self.topics = tuple(config.topic_prefix + t for t in projection.topics)
         self.dead_letters = DeadLetters(producer, self.consumer_name, config.topic_prefix)
         self.tuning = tuning or Tuning()

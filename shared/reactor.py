@@ -62,7 +62,8 @@ class ReactorRunner:
         producer: AIOKafkaProducer,
     ) -> None:
         self.reactor = reactor
-        self.consumer_name = self.group_id = f"reactor.{reactor.name}"
+        self.consumer_name = f"reactor.{reactor.name}"
+        self.group_id = config.group_id(self.consumer_name)
         self.topics = tuple(config.topic_prefix + t for t in reactor.topics)
         self.dead_letters = DeadLetters(producer, self.consumer_name, config.topic_prefix)
         self._db = db

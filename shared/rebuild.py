@@ -221,7 +221,7 @@ async def capture_offsets(
     """The first and end offsets of every partition of the projection's topics, now."""
     consumer = make_consumer(
         config.bootstrap_servers,
-        group_id=f"rebuild.{projection.name}",
+        group_id=config.group_id(f"rebuild.{projection.name}"),
         client_id=f"rebuild-{projection.name}",
     )
     await consumer.start()
