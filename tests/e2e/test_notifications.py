@@ -189,8 +189,22 @@ async def test_a_major_problem_reaches_the_zone_leader_and_the_county_group_at_o
         office = p.office
         r = await client.put("/me/contact", json={"wecom_robot_url": "ftp://x/y"}, headers=office)
         assert r.status_code == 422 and "wecom_robot_url" in r.text, r.text
-        r = await client.put("/me/contact", json={"wecom_robot_url": robot.url}, headers=office)
+        malformed = {"wecom_robot_url": "https://[::1"}
+        r = await client.put("/me/contact", json=malformed, headers=office)
+        assert r.status_code == 422 and "wecom_robot_url" in r.text, r.text
+        r = await client.put("/me/contact", json={"email": "ban@jy.example.cn"}, headers=office)
         await ok(r)
+        r = await client.put("/me/contact", json={"wecom_robot_url": robot.url}, headers=office)
+        # a partial update keeps the other fields, and the answer is what is stored
+        assert (await ok(r))["email"] == "ban@jy.example.cn", r.text
+        shown_contact = await ok(await client.get("/me/contact", headers=office))
+        assert shown_contact == {
+            "email": "ban@jy.example.cn",
+            "phone": None,
+            "wecom_robot_url": robot.url,
+        }
+        r = await client.put("/me/contact", json={"fax": "1"}, headers=office)
+        assert r.status_code == 422 and "fax" in r.text, r.text
         # the county office keeps its rules as data: a new version, in force from now
         path = f"/notification-rules/{p.code}"
         shown = await client.get(path, headers=office)

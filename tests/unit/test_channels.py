@@ -74,6 +74,8 @@ async def test_a_refusing_or_hanging_robot_is_a_failure() -> None:
         "https://[::1]/hook",
         "ftp://example.com/x",
         "https://user:pw@example.com/x",
+        "https://[::1",  # malformed: was a 500
+        "https://example.com:99999/x",
     ],
 )
 def test_robot_urls_that_would_reach_inside_are_refused(url: str) -> None:
@@ -83,3 +85,6 @@ def test_robot_urls_that_would_reach_inside_are_refused(url: str) -> None:
 
 def test_local_targets_are_allowed_only_when_configured_for_tests() -> None:
     assert check_target("http://127.0.0.1:9/hook", allow_private=True)
+    for malformed in ("https://[::1", "http://x:99999/"):
+        with pytest.raises(UnsafeTarget):
+            check_target(malformed, allow_private=True)

@@ -29,7 +29,14 @@ class ContactBook:
         self._directory = directory
 
     async def set(self, mailbox: str, values: dict[str, str | None]) -> None:
-        await self._coll.update_one({"_id": mailbox}, {"$set": values}, upsert=True)
+        """Set the given fields; the others stay as they were."""
+        if values:
+            await self._coll.update_one({"_id": mailbox}, {"$set": values}, upsert=True)
+
+    async def own(self, mailbox: str) -> dict[str, str | None]:
+        """The contact details the user set (``None`` where unset)."""
+        doc = await self._coll.find_one({"_id": mailbox}) or {}
+        return {field: doc.get(field) for field in FIELDS.values()}
 
     async def address(self, mailbox: str, channel: Channel) -> str | None:
         field = FIELDS.get(channel)

@@ -45,16 +45,21 @@ class UnsafeTarget(ValueError):
 def check_target(url: str, allow_private: bool = False) -> str:
     """``url`` if it is an ``https`` URL of a public host; ``http`` and loopback, link-local
     or private addresses only when ``allow_private`` (local tests)."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises on a port out of range
+        host = parts.hostname
+    except ValueError as exc:  # e.g. an unclosed IPv6 bracket
+        raise UnsafeTarget("地址格式有误 (malformed URL)") from exc
     allowed = {"https", "http"} if allow_private else {"https"}
-    if parts.scheme not in allowed or not parts.hostname:
+    if parts.scheme not in allowed or not host:
         raise UnsafeTarget("须为 https 地址 (must be an https URL with a host)")
     if parts.username or parts.password:
         raise UnsafeTarget("地址不得包含用户名或密码 (no credentials in the URL)")
     if allow_private:
         return url
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
+        infos = socket.getaddrinfo(host, port or 443, proto=socket.IPPROTO_TCP)
     except socket.gaierror as exc:
         raise UnsafeTarget("无法解析主机名 (host does not resolve)") from exc
     for info in infos:

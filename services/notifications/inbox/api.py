@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.notifications.channels.contacts import ContactBook
 from services.notifications.channels.wecom import UnsafeTarget, check_target
@@ -56,7 +56,9 @@ class Marked(BaseModel):
 
 
 class ContactUpdate(BaseModel):
-    """Absent fields stay as they were; ``null`` clears one."""
+    """Absent fields stay as they were; ``null`` clears one. The answer is what is stored."""
+
+    model_config = ConfigDict(extra="forbid")
 
     email: str | None = Field(
         default=None, max_length=254, pattern=r"^[^@\s]{1,64}@[^@\s]{1,189}\.[A-Za-z]{2,24}$"
@@ -116,4 +118,13 @@ async def set_contact(
             raise InvalidField("body.wecom_robot_url", str(exc)) from exc
     for box in boxes:
         await contacts.set(box, values)
-    return body
+    return ContactUpdate(**await contacts.own(boxes[0]))
+
+
+@router.get("/me/contact", response_model=ContactUpdate)
+async def get_contact(principal: CurrentPrincipal, contacts: ContactsDep) -> ContactUpdate:
+    """The contact details you set (the directory's numbers are used where none is set)."""
+    boxes = mailboxes_of(principal)
+    if not boxes:
+        raise Forbidden(f"您的角色没有信箱 ({FORBIDDEN})")
+    return ContactUpdate(**await contacts.own(boxes[0]))
