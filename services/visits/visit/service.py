@@ -119,6 +119,12 @@ class VisitService:
             raise UnknownVisit(visit_id)
         return LoadedVisit(loaded.state, loaded.version, loaded.jurisdiction)
 
+    async def school_of(self, visit_id: str) -> str | None:
+        """The school a visit is of (what an evidence upload's ``visit_id`` is checked
+        against); ``None``: no such visit."""
+        loaded = await self._visits.load(v.stream_id(visit_id))
+        return None if loaded.state.stage == v.Stage.none else loaded.state.school_id
+
     async def _school(self, school_id: str) -> SchoolFacts:
         school = await self._directory.school(school_id)
         if school is None:
