@@ -125,7 +125,7 @@ async def test_a_principal_uploads_progress_evidence_to_the_issues_service(both:
     forged = ref.model_copy(update={"sha256": "0" * 64})
     with pytest.raises(InvalidField) as wrong:
         await check_evidence_refs(store, [ref, forged], b.school(1))
-    assert wrong.value.field == "body.evidence[1]"
+    assert wrong.value.field == "body.evidence.1"
     with pytest.raises(InvalidField):
         await check_evidence_refs(store, [ref], b.school(2))
 

@@ -76,10 +76,10 @@ async def test_refs_must_match_stored_evidence_of_the_same_school() -> None:
     assert await check_evidence_refs(store, [REF], "s1") == (REF,)
     assert await check_evidence_refs(store, [], "s1") == ()
     cases = [
-        ([REF, REF.model_copy(update={"size": 1025})], "s1", "body.evidence[1]"),
-        ([REF.model_copy(update={"media_type": "image/png"})], "s1", "body.evidence[0]"),
-        ([REF.model_copy(update={"evidence_id": "nope"})], "s1", "body.evidence[0]"),
-        ([REF], "s2", "body.evidence[0]"),
+        ([REF, REF.model_copy(update={"size": 1025})], "s1", "body.evidence.1"),
+        ([REF.model_copy(update={"media_type": "image/png"})], "s1", "body.evidence.0"),
+        ([REF.model_copy(update={"evidence_id": "nope"})], "s1", "body.evidence.0"),
+        ([REF], "s2", "body.evidence.0"),
     ]
     for refs, school, field in cases:
         with pytest.raises(InvalidField) as refused:
@@ -87,7 +87,7 @@ async def test_refs_must_match_stored_evidence_of_the_same_school() -> None:
         assert refused.value.field == field
     with pytest.raises(InvalidField) as named:
         await check_evidence_refs(store, [REF], "s2", field="body.progress.evidence")
-    assert named.value.field == "body.progress.evidence[0]"
+    assert named.value.field == "body.progress.evidence.0"
 
 
 async def test_an_uploads_label_names_a_record_of_that_school_in_this_service() -> None:

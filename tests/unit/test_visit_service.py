@@ -219,7 +219,7 @@ async def test_an_unknown_id_in_a_commands_body_is_422_and_in_its_path_404() -> 
         await world.service.handle(visit_id, command, INSPECTOR, None)
     with pytest.raises(InvalidField) as unknown:
         await world.service.handle(visit_id, v.Dispute("", ((9, "不认可"),)), PRINCIPAL, None)
-    assert unknown.value.field == "body.points[0].point_no"
+    assert unknown.value.field == "body.points.0.point_no"
     assert world.store.types(v.stream_id(visit_id))[-1] == "feedback_issued"
 
 

@@ -125,7 +125,7 @@ class VisitPlanner:
             ensure_inside(inspector.jurisdiction, school.jurisdiction, f"督学 {member} ")
         for i, finding_id in enumerate(req.follows_up):
             await check_earlier_finding(
-                self._findings, f"body.follows_up[{i}]", school.school_id, finding_id
+                self._findings, f"body.follows_up.{i}", school.school_id, finding_id
             )
         checklist_id, checklist_version = req.checklist_id, req.checklist_version
         if req.campaign_id is not None:
@@ -141,7 +141,7 @@ class VisitPlanner:
         codes = req.item_codes or tuple(titles)
         for i, code in enumerate(codes):
             if code not in titles:
-                raise InvalidField(f"body.item_codes[{i}]", f"清单中没有事项 {code}")
+                raise InvalidField(f"body.item_codes.{i}", f"清单中没有事项 {code}")
         visit_id = req.visit_id or uuid4().hex[:16]
         cmd = v.PlanVisit(
             visit_id=visit_id,

@@ -183,7 +183,7 @@ class VisitService:
                 return replace(command, inspector_id=me)
             case v.ResolveDispute():
                 for n, resolution in enumerate(command.resolutions):
-                    ensure_not_past(f"body.resolutions[{n}].deadline", resolution.deadline, now)
+                    ensure_not_past(f"body.resolutions.{n}.deadline", resolution.deadline, now)
                 return replace(command, by=me)
             case v.MergeFindings():
                 return replace(command, by=me, by_zone_leader=True)
