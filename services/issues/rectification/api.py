@@ -210,7 +210,9 @@ async def list_issues(
         escalation=escalation,
         due_within_days=due_within_days,
     )
-    await ensure_filter_within(principal, directory, school_id=school_id, zone_id=zone)
+    await ensure_filter_within(
+        principal, directory, school_id=school_id, zone_id=zone, inspector_id=inspector
+    )
     total, items = await reads.page(principal, wanted, paging)
     return paged(total, items, paging)
 

@@ -219,7 +219,7 @@ async def list_visits(
     campaign_id: Annotated[str | None, Query(pattern=ID)] = None,
 ) -> Page[dict[str, Any]]:
     """Visits the caller sees (zones ignored), newest planned day first, with filters."""
-    await ensure_filter_within(principal, facts, school_id=school_id)
+    await ensure_filter_within(principal, facts, school_id=school_id, inspector_id=inspector_id)
     return await reads.page(
         principal,
         paging,

@@ -119,7 +119,7 @@ async def list_listings(
         if query.get("school_id", school_id) != school_id:
             raise HTTPException(403, "超出您的管辖范围 (outside your jurisdiction)")
         query["school_id"] = school_id
-    await ensure_filter_within(principal, facts, school_id=school_id)
+    await ensure_filter_within(principal, facts, school_id=school_id, inspector_id=inspector_id)
     if inspector_id is not None:
         query["inspector_id"] = inspector_id
     query |= active_query(active_on)
