@@ -30,6 +30,7 @@ from shared.evidence.store import EvidenceCorrupted, GridFSEvidence, StoredEvide
 from shared.evidence.upload import Received, Refused, receive
 from shared.http import error_body, reads_own_body
 from shared.jurisdiction import Jurisdiction
+from shared.params import PathId
 from shared.runtime import Runtime
 from shared.service import RuntimeDep
 
@@ -379,7 +380,7 @@ async def _pieces(spool: SpooledTemporaryFile[bytes]) -> AsyncIterator[bytes]:
     responses={200: {"content": {"application/octet-stream": {}}, "description": "the bytes"}},
 )
 async def download_evidence(
-    evidence_id: str,
+    evidence_id: PathId,
     principal: CurrentPrincipal,
     request: Request,
     if_none_match: Annotated[str | None, Header()] = None,
@@ -418,7 +419,7 @@ async def download_evidence(
 
 @router.get("/{evidence_id}/meta", response_model=EvidenceOut)
 async def evidence_meta(
-    evidence_id: str, principal: CurrentPrincipal, request: Request
+    evidence_id: PathId, principal: CurrentPrincipal, request: Request
 ) -> EvidenceOut:
     """证据信息 — what was recorded about a piece of evidence (never its bytes)."""
     stored: StoredEvidence = await _visible(request, principal, evidence_id)

@@ -28,7 +28,7 @@ from shared.commands import CallerContext, FieldProblem
 from shared.contracts.directory import DivisionLevel
 from shared.http import error_body, reads_own_body
 from shared.jurisdiction import Jurisdiction
-from shared.params import PlausibleDate
+from shared.params import PathId, PlausibleDate
 from shared.service import RuntimeDep, command_context
 
 router = APIRouter(prefix="/directory/imports", tags=["directory"])
@@ -171,7 +171,7 @@ async def template(principal: CurrentPrincipal) -> Response:
 
 @router.get("/{import_id}", response_model=ImportRecord)
 async def get_import(
-    import_id: str, principal: CurrentPrincipal, runtime: RuntimeDep
+    import_id: PathId, principal: CurrentPrincipal, runtime: RuntimeDep
 ) -> dict[str, Any]:
     """An import's counts and status (``started`` or ``completed``)."""
     ensure_role(principal, *OFFICES)
