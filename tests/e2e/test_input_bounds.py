@@ -78,7 +78,7 @@ async def test_paging_and_dates_past_their_range_are_422_naming_them(
         month = await issues.get("/self-inspections?month=9999-12", headers=office)
         assert _fields(month) == ["query.month"]
         long_id = "x" * 5000  # an id a path names is bounded, and never echoed back
-        by_path = {
+        by_path: dict[httpx.AsyncClient, dict[str, tuple[str, ...]]] = {
             visits: {
                 "school_id": ("/schools/{}", "/schools/{}/listings", "/public/schools/{}/plate"),
                 "visit_id": ("/visits/{}", "/visits/{}/timeline", "/visits/{}/record.pdf"),
