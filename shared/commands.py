@@ -36,7 +36,8 @@ class Forbidden(PermissionError):
 class InvalidField(ValueError):
     """A request names something that does not exist or does not fit (HTTP 422).
 
-    ``field`` is the request field at fault, e.g. ``body.team[1]`` or ``body.evidence[0]``.
+    ``field`` is the request field at fault, dotted as FastAPI writes a schema error's
+    location, e.g. ``body.team.1`` or ``body.evidence.0``.
     The 422 body's ``message`` is the field's message; its one ``errors`` entry has the
     type :attr:`kind`.
     """
@@ -57,6 +58,13 @@ class FieldProblem(InvalidField):
 
     kind = "value_error"
     summary = "请求数据不符合要求 (invalid request)"
+
+
+class UnknownReference(FieldProblem):
+    """A command's body names an id that does not exist (HTTP 422 naming ``field``, type
+    ``invalid_reference`` like every unknown id), in a command answered as invalid."""
+
+    kind = "invalid_reference"
 
 
 class NotFound(LookupError):

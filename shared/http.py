@@ -11,6 +11,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any
 from uuid import uuid4
 
@@ -44,8 +45,11 @@ _STATUS_CODES = {
     409: "conflict",
     412: "precondition_failed",
     413: "payload_too_large",
+    415: "unsupported_media_type",
     422: "validation_error",
     429: "too_many_requests",
+    500: "internal_error",
+    502: "bad_gateway",
     503: "unavailable",
 }
 
@@ -274,6 +278,33 @@ def zh_message(kind: str, message: str) -> str:
     return f"{zh} ({message})" if zh and message else message
 
 
+_ZH_BY_STATUS = {
+    400: "请求有误",
+    401: "未登录或登录已失效",
+    403: "无权访问",
+    404: "接口不存在",
+    405: "不支持该请求方法",
+    406: "无法提供所要求的格式",
+    413: "提交内容过大",
+    415: "不支持的内容类型",
+    429: "请求过于频繁，请稍后再试",
+    500: "服务内部错误",
+    503: "服务暂不可用",
+}
+
+
+def zh_detail(status_code: int, detail: str) -> str:
+    """An HTTP error's message, zh-CN first: the framework's own English reason (an
+    unknown route's "Not Found", a wrong method's "Method Not Allowed") gets the zh-CN
+    words before it; a message of ours (already zh-CN) is kept as it is."""
+    try:
+        phrase = HTTPStatus(status_code).phrase
+    except ValueError:
+        return detail
+    zh = _ZH_BY_STATUS.get(status_code)
+    return f"{zh} ({detail})" if zh and detail == phrase else detail
+
+
 def install_edge(app: FastAPI, service: str) -> None:
     """Error handlers, correlation-id and latency middleware, ``/metrics``."""
 
@@ -299,7 +330,7 @@ def install_edge(app: FastAPI, service: str) -> None:
             errors = [{"field": "body", "message": NOT_JSON, "type": "json_invalid"}]
             return JSONResponse(error_body(422, NOT_JSON, errors=errors), status_code=422)
         return JSONResponse(
-            error_body(exc.status_code, str(exc.detail)),
+            error_body(exc.status_code, zh_detail(exc.status_code, str(exc.detail))),
             status_code=exc.status_code,
             headers=exc.headers,
         )

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import Query
+from fastapi import Path, Query
 from pydantic import AfterValidator, StringConstraints, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
@@ -73,3 +73,9 @@ PlausibleWeek = Annotated[str, StringConstraints(pattern=WEEK_PATTERN), AfterVal
 
 Skip = Annotated[int, Query(ge=0, le=MAX_SKIP, description="跳过的条数 (rows to skip)")]
 """``skip`` / ``offset`` of a list route."""
+
+
+PATH_ID = r"^[0-9A-Za-z_-]{1,80}$"
+"""Every id a path names (a school, visit, issue, listing, import, evidence, division…):
+a longer or odd one is 422 naming ``path.<name>``, never echoed back in a 404."""
+PathId = Annotated[str, Path(pattern=PATH_ID)]

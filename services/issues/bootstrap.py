@@ -48,15 +48,23 @@ def _wire(settings: IssuesSettings) -> StartHook:
         app.state.directory_lookup = ReadModelDirectory(runtime.db, DIRECTORY_VIEW)
         await runtime.run_projection(directory_view())
         # evidence of rectification (the school's progress, the inspector's verification)
+        visit_schools = VisitSchools(runtime.db)
         await start_evidence(
-            runtime, app, directory=app.state.directory_lookup, uploaders=EVIDENCE_UPLOADERS
+            runtime,
+            app,
+            directory=app.state.directory_lookup,
+            uploaders=EVIDENCE_UPLOADERS,
+            labels={
+                "visit_id": visit_schools.school_of,
+                "issue_id": lambda issue_id: app.state.issues.school_of(issue_id),
+            },
         )
         # rectification issues
         app.state.issues = IssueService(
             issue_streams(runtime),
             app.state.directory_lookup,
             app.state.evidence,
-            VisitSchools(runtime.db),
+            visit_schools,
             runtime.clock,
         )
         app.state.issue_queries = IssueQueries(runtime)

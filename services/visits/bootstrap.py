@@ -48,7 +48,11 @@ def _wire(settings: VisitsSettings) -> StartHook:
         await runtime.run_projection(directory_view())
         # evidence storage
         await start_evidence(
-            runtime, app, directory=app.state.directory_lookup, uploaders=FIELD_STAFF_AND_OFFICES
+            runtime,
+            app,
+            directory=app.state.directory_lookup,
+            uploaders=FIELD_STAFF_AND_OFFICES,
+            labels={"visit_id": lambda visit_id: app.state.visits.school_of(visit_id)},
         )
         # checklists, campaigns, monthly plans
         app.state.checklists = ChecklistService(runtime)

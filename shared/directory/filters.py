@@ -1,4 +1,4 @@
-"""List filters that name a school or a zone: 403 when it lies outside the caller's reach.
+"""List filters that name a school, a zone or an inspector: 403 when outside the caller's reach.
 
 :func:`shared.auth.scope_filter` already refuses a ``county=`` (or, for a principal, a
 ``school_id=``) that differs from the caller's own; a school or zone id carries no
@@ -9,7 +9,8 @@ unknown id keeps the empty list: it names nothing the caller could be refused.
 
 from __future__ import annotations
 
-from shared.auth import Principal, ensure_sees
+from shared.auth import FORBIDDEN, Principal, ensure_sees, sees, without_zone
+from shared.commands import Forbidden
 from shared.directory.lookup import ReadModelDirectory
 
 
@@ -19,9 +20,12 @@ async def ensure_filter_within(
     *,
     school_id: str | None = None,
     zone_id: str | None = None,
+    inspector_id: str | None = None,
 ) -> None:
     """403 unless each named school and zone (``None``: not asked) is one the caller
-    :func:`~shared.auth.sees`; unknown ids pass (the list is then empty)."""
+    :func:`~shared.auth.sees`, and the named inspector's place and the caller's overlap
+    (one holds the other: a principal may ask for an inspector of their county, a county
+    office not for another county's); unknown ids pass (the list is then empty)."""
     if school_id is not None:
         school = await directory.school(school_id)
         if school is not None:
@@ -30,3 +34,10 @@ async def ensure_filter_within(
         zone = await directory.zone_place(zone_id)
         if zone is not None:
             ensure_sees(principal, zone)
+    if inspector_id is not None:
+        inspector = await directory.inspector(inspector_id)
+        if inspector is not None and not (
+            sees(principal, inspector.jurisdiction)
+            or without_zone(inspector.jurisdiction).contains(without_zone(principal.jurisdiction))
+        ):
+            raise Forbidden(FORBIDDEN)

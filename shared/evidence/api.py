@@ -9,8 +9,8 @@ schools are (its own directory read model) and who may upload.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import timedelta
 from tempfile import SpooledTemporaryFile
 from typing import Annotated
@@ -30,6 +30,7 @@ from shared.evidence.store import EvidenceCorrupted, GridFSEvidence, StoredEvide
 from shared.evidence.upload import Received, Refused, receive
 from shared.http import error_body, reads_own_body
 from shared.jurisdiction import Jurisdiction
+from shared.params import PathId
 from shared.runtime import Runtime
 from shared.service import RuntimeDep
 
@@ -57,17 +58,47 @@ CORRUPTED_MESSAGE = (
 )
 
 
+SchoolOf = Callable[[str], Awaitable[str | None]]
+"""The school a visit or issue id names in this service (``None``: no such record)."""
+
+LABELS = {"visit_id": "督导", "issue_id": "整改问题"}
+
+
 @dataclass(frozen=True)
 class EvidenceAccess:
-    """Where the service's schools are and who may upload there.
+    """Where the service's schools are, who may upload there, and what an upload may be
+    labelled with.
 
     Every caller is scoped by the school's jurisdiction (403 outside it). A caller who
     may upload only as :attr:`Role.principal` must moreover be the principal *of that
-    school* (their token's ``school`` is the upload's ``school_id``).
+    school* (their token's ``school`` is the upload's ``school_id``). ``labels`` holds,
+    per label field (``visit_id``, ``issue_id``), how this service finds the school of
+    the record it names; a label the service does not know is refused.
     """
 
     directory: DirectoryLookup
     uploaders: tuple[Role, ...]
+    labels: Mapping[str, SchoolOf] = field(default_factory=dict)
+
+    async def check_label(self, name: str, value: str | None, school_id: str) -> None:
+        """422 ``body.<name>`` unless ``value`` names a record of ``school_id`` here."""
+        if value is None:
+            return
+        what = LABELS.get(name, name)
+        school_of = self.labels.get(name)
+        if school_of is None:
+            raise Refused(
+                422, f"body.{name}", f"本服务的证据不能标记{what} (this service takes no {name})"
+            )
+        found = await school_of(value)
+        if found is None:
+            raise Refused(422, f"body.{name}", f"{what} {value} 不存在 (unknown {name[:-3]})")
+        if found != school_id:
+            raise Refused(
+                422,
+                f"body.{name}",
+                f"{what} {value} 不属于学校 {school_id} (a {name[:-3]} of another school)",
+            )
 
     def ensure_may_upload(self, principal: Principal, school_id: str, where: Jurisdiction) -> None:
         ensure_within(principal, where)
@@ -101,6 +132,7 @@ async def start_evidence(
     *,
     directory: DirectoryLookup,
     uploaders: tuple[Role, ...],
+    labels: Mapping[str, SchoolOf] | None = None,
 ) -> GridFSEvidence:
     """Wire the evidence store into the app (called from the service's ``bootstrap``).
 
@@ -116,7 +148,7 @@ async def start_evidence(
     await store.sweep_interrupted(runtime.clock() - SWEEP_AFTER)
     app.state.evidence = store
     app.state.evidence_limits = settings.evidence_limits()
-    app.state.evidence_access = EvidenceAccess(directory, uploaders)
+    app.state.evidence_access = EvidenceAccess(directory, uploaders, labels or {})
     return store
 
 
@@ -187,7 +219,7 @@ _UPLOAD_BODY = {
     status_code=201,
     response_model=EvidenceOut,
     openapi_extra=_UPLOAD_BODY,
-    responses={413: {}, 415: {}, 422: {}, 403: {}, 404: {}},
+    responses={409: {}, 413: {}, 415: {}, 422: {}, 403: {}},
     dependencies=[Depends(reads_own_body)],  # the evidence limits apply (see receive())
 )
 async def upload_evidence(
@@ -196,8 +228,10 @@ async def upload_evidence(
     """上传证据 — upload a photo, recording or document (multipart).
 
     Images up to 10 MiB, audio 50 MiB, documents 20 MiB (settings). The declared
-    ``sha256`` must match the bytes. Uploading the same bytes for the same school again
-    returns the evidence already stored (200, ``created: false``).
+    ``sha256`` must match the bytes. ``visit_id`` / ``issue_id``, if given, name a visit
+    or issue of that school known to this service (else 422). Uploading the same bytes for
+    the same school again returns the evidence already stored (200, ``created: false``);
+    labelled for another visit or issue than that one's, it is 409 (cite the stored one).
     """
     access = _access(request)
     ensure_role(principal, *access.uploaders)
@@ -232,7 +266,7 @@ async def _authorize(
     school_id = _school_id(fields)
     school = await access.directory.school(school_id)
     if school is None:
-        raise Refused(404, "body.school_id", f"学校 {school_id} 不存在 (unknown school)")
+        raise Refused(422, "body.school_id", f"学校 {school_id} 不存在 (unknown school)")
     access.ensure_may_upload(principal, school_id, school.jurisdiction)
     return school.jurisdiction
 
@@ -251,6 +285,8 @@ async def _keep(
     visit_id = _label(fields, "visit_id", "走访")
     issue_id = _label(fields, "issue_id", "整改问题")
     jurisdiction = where[0] if where else await _authorize(access, principal, fields)
+    await access.check_label("visit_id", visit_id, school_id)
+    await access.check_label("issue_id", issue_id, school_id)
     if declared != received.sha256:
         raise Refused(
             422,
@@ -261,6 +297,7 @@ async def _keep(
     store = _store(request)
     existing = await store.same_bytes(school_id, received.sha256)
     if existing is not None and existing.media_type == received.media_type:
+        _ensure_same_record(existing, visit_id, issue_id)
         return _answer(existing, created=False)
     evidence_id = uuid4().hex
     stored = await store.store(
@@ -277,6 +314,27 @@ async def _keep(
         now=runtime.clock(),
     )
     return _answer(stored, created=True)
+
+
+def _ensure_same_record(
+    existing: StoredEvidence, visit_id: str | None, issue_id: str | None
+) -> None:
+    """The same bytes again are the evidence already stored — unless the upload labels
+    them for another visit or issue than that one's: 409, naming the stored evidence
+    (cite its id instead; one stored file keeps the one label it was uploaded with)."""
+    for name, wanted, stored in (
+        ("visit_id", visit_id, existing.visit_id),
+        ("issue_id", issue_id, existing.issue_id),
+    ):
+        if wanted is not None and wanted != stored:
+            label = f"{LABELS[name]} {stored}" if stored else "未标记"
+            raise Refused(
+                409,
+                f"body.{name}",
+                f"该文件已作为证据 {existing.evidence_id} 保存（{label}），请直接引用该证据"
+                f" (the same bytes are already stored as evidence {existing.evidence_id}"
+                f" under {name} {stored}; cite that evidence)",
+            )
 
 
 def _answer(stored: StoredEvidence, created: bool) -> JSONResponse:
@@ -322,7 +380,7 @@ async def _pieces(spool: SpooledTemporaryFile[bytes]) -> AsyncIterator[bytes]:
     responses={200: {"content": {"application/octet-stream": {}}, "description": "the bytes"}},
 )
 async def download_evidence(
-    evidence_id: str,
+    evidence_id: PathId,
     principal: CurrentPrincipal,
     request: Request,
     if_none_match: Annotated[str | None, Header()] = None,
@@ -361,7 +419,7 @@ async def download_evidence(
 
 @router.get("/{evidence_id}/meta", response_model=EvidenceOut)
 async def evidence_meta(
-    evidence_id: str, principal: CurrentPrincipal, request: Request
+    evidence_id: PathId, principal: CurrentPrincipal, request: Request
 ) -> EvidenceOut:
     """证据信息 — what was recorded about a piece of evidence (never its bytes)."""
     stored: StoredEvidence = await _visible(request, principal, evidence_id)

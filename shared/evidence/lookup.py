@@ -40,12 +40,12 @@ async def check_evidence_refs(
 ) -> tuple[EvidenceRef, ...]:
     """The refs, unchanged, when each names stored evidence of ``school_id`` byte for byte.
 
-    Raises :class:`~shared.commands.InvalidField` (HTTP 422) naming ``{field}[i]`` for
+    Raises :class:`~shared.commands.InvalidField` (HTTP 422) naming ``{field}.<i>`` for
     the first ref that is unknown, differs in sha256/size/media type, or belongs to
     another school.
     """
     for i, ref in enumerate(refs):
-        at = f"{field}[{i}]"
+        at = f"{field}.{i}"
         stored = await lookup.evidence(ref.evidence_id)
         if stored is None:
             raise InvalidField(at, f"证据 {ref.evidence_id} 不存在 (unknown evidence)")

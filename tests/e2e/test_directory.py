@@ -266,14 +266,17 @@ async def test_a_bad_roster_imports_nothing_and_lists_every_error(
     assert r.status_code == 422
     assert [(e["row"], e["column"]) for e in r.json()["errors"]] == [(2, "类型")]
     binary = upload(b"\xd0\xcf\x11\xe0" + bytes(100), "old.xls")
-    assert (
-        await client.post("/directory/imports", files=binary, headers=office)
-    ).status_code == 415
+    r = await client.post("/directory/imports", files=binary, headers=office)
+    assert r.status_code == 415 and r.json()["error"] == "unsupported_media_type"
     huge = upload(b"x" * (MAX_BYTES + 1), "big.csv")
     r = await client.post("/directory/imports", files=huge, headers=office)
     assert r.status_code == 413 and "上限" in r.json()["message"]
     no_file = await client.post("/directory/imports", data={"x": "1"}, headers=office)
     assert no_file.status_code == 422
+    assert [e["field"] for e in no_file.json()["errors"]] == ["body.file"]
+    province = auth_header(Role.province_office, province=PROVINCE)
+    r = await client.post("/directory/imports", files=upload(bad_csv, "r.csv"), headers=province)
+    assert r.status_code == 422 and [e["field"] for e in r.json()["errors"]] == ["query.county"]
 
 
 async def test_listing_history_corrections_and_stale_versions(

@@ -89,7 +89,6 @@ async def upload(
 ) -> httpx.Response:
     fields = {
         "school_id": school_id or w.school_id,
-        "visit_id": "visit-001",
         "sha256": sha256 or hashlib.sha256(data).hexdigest(),
     }
     return await w.client.post(
@@ -115,7 +114,7 @@ async def test_a_photo_comes_back_byte_identical_with_its_headers(
     out = r.json()
     assert out["sha256"] == digest and out["size"] == len(photo)
     assert out["media_type"] == "image/png" and out["file_name"] == "校门口安全通道.png"
-    assert out["created"] is True and out["visit_id"] == "visit-001"
+    assert out["created"] is True and out["visit_id"] is None
     evidence_id = out["evidence_id"]
     assert r.headers["Location"] == f"/evidence/{evidence_id}"
 
@@ -205,7 +204,8 @@ async def test_only_the_schools_jurisdiction_sees_its_evidence(
     assert r.status_code == 201, r.text
     evidence_id = r.json()["evidence_id"]
 
-    assert (await upload(w, png(2048), school_id="no-such-school")).status_code == 404
+    unknown = await upload(w, png(2048), school_id="no-such-school")
+    assert unknown.status_code == 422 and fields_of(unknown) == ["body.school_id"]
     neighbour = auth_header(Role.county_office, province=PROVINCE, city=CITY, county=new_county())
     assert (await upload(w, png(2048), headers=neighbour)).status_code == 403
     assert (await w.client.get(f"/evidence/{evidence_id}", headers=neighbour)).status_code == 403

@@ -84,6 +84,8 @@ async def two(
                         return False
                     if await lookup.zone_place(f"{county}-z1") is None:
                         return False
+                    if await lookup.inspector(f"{county}-insp-1") is None:
+                        return False
             return True
 
         await eventually(folded)
@@ -113,6 +115,18 @@ async def test_a_filter_outside_the_jurisdiction_is_403(two: Two) -> None:
         r = await two.issues.get(path, params={"zone": f"{two.other}-z1"}, headers=office)
         assert r.status_code == 403, (path, r.text)
         await ok(await two.issues.get(path, params={"zone": f"{two.mine}-z1"}, headers=office))
+    inspector_routes = (
+        (two.visits, "/visits", "inspector_id"),
+        (two.visits, "/listings", "inspector_id"),
+        (two.issues, "/issues", "inspector"),
+    )
+    for client, path, name in inspector_routes:  # another county's inspector, as a school
+        r = await client.get(path, params={name: f"{two.other}-insp-1"}, headers=office)
+        assert r.status_code == 403, (path, r.text)
+        mine = {name: f"{two.mine}-insp-1"}
+        await ok(await client.get(path, params=mine, headers=office))
+    mine = {"inspector_id": f"{two.mine}-insp-1"}  # the county's inspector, to its principal
+    await ok(await two.visits.get("/visits", params=mine, headers=two.principal(1)))
     listings = await ok(
         await two.visits.get("/listings", params={"school_id": f"{two.mine}-s4"}, headers=office)
     )

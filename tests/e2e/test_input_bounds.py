@@ -77,6 +77,26 @@ async def test_paging_and_dates_past_their_range_are_422_naming_them(
         assert "2000-01-01" in week.json()["errors"][0]["message"]
         month = await issues.get("/self-inspections?month=9999-12", headers=office)
         assert _fields(month) == ["query.month"]
+        long_id = "x" * 5000  # an id a path names is bounded, and never echoed back
+        by_path: dict[httpx.AsyncClient, dict[str, tuple[str, ...]]] = {
+            visits: {
+                "school_id": ("/schools/{}", "/schools/{}/listings", "/public/schools/{}/plate"),
+                "visit_id": ("/visits/{}", "/visits/{}/timeline", "/visits/{}/record.pdf"),
+                "listing_id": ("/listings/{}",),
+                "inspector_id": ("/inspectors/{}",),
+                "zone_id": ("/zones/{}",),
+                "code": ("/divisions/{}",),
+                "evidence_id": ("/evidence/{}", "/evidence/{}/meta"),
+                "import_id": ("/directory/imports/{}",),
+            },
+            issues: {"issue_id": ("/issues/{}", "/issues/{}/timeline")},
+        }
+        for client, names in by_path.items():
+            for name, paths in names.items():
+                for path in paths:
+                    r = await client.get(path.format(long_id), headers=office)
+                    assert _fields(r) == [f"path.{name}"], path
+                    assert long_id not in r.text, path
 
         # implausible days: the year 9999, and 0 (which would be read as 1970-01-01)
         assert _fields(await visits.get("/listings?active_on=0", headers=office)) == [

@@ -164,7 +164,7 @@ async def test_past_deadlines_are_refused_on_findings_disputes_and_issues(both: 
         ]
     }
     r = await p.visits.post(f"/visits/{vid}/dispute-resolution", json=amend, headers=insp)
-    assert field(r) == "body.resolutions[0].deadline"
+    assert field(r) == "body.resolutions.0.deadline"
     amend["resolutions"][0]["deadline"] = (today() + timedelta(days=7)).isoformat()
     await ok(await p.visits.post(f"/visits/{vid}/dispute-resolution", json=amend, headers=insp))
     await ok(

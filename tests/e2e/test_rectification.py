@@ -184,7 +184,7 @@ async def test_two_problems_become_two_issues_one_closed_one_overdue_escalated_r
     r = await p.issues.post(
         f"/issues/{mid}/progress", json={"note": "已清理", "evidence": [forged]}, headers=principal
     )
-    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.evidence[0]"
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.evidence.0"
     await _post(p, f"/issues/{mid}/progress", {"note": "已清理完毕", "evidence": [ref]}, principal)
     done = await ok(
         await p.issues.post(

@@ -156,7 +156,7 @@ async def test_a_follow_up_names_only_findings_of_earlier_visits_to_its_school(
         for named in ([theirs], [mine, f"never-{run}"]):
             r = await client.post("/visits", json=follow_up(*named), headers=heads["a"])
             assert r.status_code == 422, r.text
-            assert r.json()["errors"][0]["field"] == f"body.follows_up[{len(named) - 1}]"
+            assert r.json()["errors"][0]["field"] == f"body.follows_up.{len(named) - 1}"
 
         r = await client.post(
             f"/visits/{revisit}/sign-in", json={"location": SPOT}, headers=heads["a"]

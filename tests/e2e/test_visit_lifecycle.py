@@ -215,7 +215,7 @@ async def test_a_routine_visit_through_the_five_steps_with_a_dispute(
         json=_problem("safety", "消防通道堵塞", evidence=[forged]),
         headers=insp1,
     )
-    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "body.evidence[0]"
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "body.evidence.0"
     no_requirement = await c.client.post(
         f"/visits/{vid}/findings",
         json={**_problem("safety", "x"), "requirement": None},
@@ -510,7 +510,7 @@ async def test_bad_requests_get_clear_errors(county: County) -> None:
         },
         headers=insp1,
     )
-    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.item_codes[0]"
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.item_codes.0"
     assert (await c.client.get("/visits/nope", headers=c.office)).status_code == 404
     other = c.mint(Role.county_office, province=PROVINCE, city=CITY, county=new_county())
     vid = (
@@ -528,3 +528,51 @@ async def test_bad_requests_get_clear_errors(county: County) -> None:
     assert (
         await c.client.post(f"/visits/{vid}/close", json={"summary": "x"}, headers=insp1)
     ).status_code == 409
+
+
+async def test_an_office_plans_with_its_lead_and_evidence_labels_name_visits_of_the_school(
+    county: County,
+) -> None:
+    c = county
+    plan = {"school_id": c.school(1), "planned_on": DAY.isoformat(), "purpose": "专项抽查"}
+    r = await c.client.post("/visits", json=plan, headers=c.office)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.team", r.text
+    assert r.json()["message"].startswith("督导室安排督导须指明")
+    lead = f"{c.code}-insp-1"
+    for bad in ("ghost-insp", f"{c.code}-insp-2"):  # unknown; not the team's
+        body = {**plan, "team": [lead], "lead_inspector_id": bad}
+        r = await c.client.post("/visits", json=body, headers=c.office)
+        assert r.status_code == 422, r.text
+        assert r.json()["errors"][0]["field"] == "body.lead_inspector_id"
+    planned = await c.client.post(
+        "/visits", json={**plan, "lead_inspector_id": lead}, headers=c.office
+    )
+    vid = (await ok(planned, 201))["visit_id"]
+    shown = await _visit(c, vid, c.office, "planned")
+    assert (shown["team"], shown["lead_inspector_id"]) == ([lead], lead)
+
+    photo = b"\x89PNG\r\n\x1a\n" + hashlib.sha256(c.code.encode()).digest() * 64
+    sha = hashlib.sha256(photo).hexdigest()
+
+    async def send(school: str, visit_id: str) -> httpx.Response:
+        return await c.client.post(
+            "/evidence",
+            data={"school_id": school, "visit_id": visit_id, "sha256": sha},
+            files={"file": ("校门.png", photo, "image/png")},
+            headers=c.office,
+        )
+
+    for school, visit_id in ((c.school(1), "ghost-visit"), (c.school(2), vid)):
+        r = await send(school, visit_id)
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.visit_id", r.text
+    r = await send("ghost-school", vid)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.school_id", r.text
+    first = await ok(await send(c.school(1), vid), 201)
+    assert first["visit_id"] == vid
+    again = await ok(await send(c.school(1), vid), 200)
+    assert (again["evidence_id"], again["created"]) == (first["evidence_id"], False)
+    other = await ok(
+        await c.client.post("/visits", json={**plan, "team": [lead]}, headers=c.office), 201
+    )
+    r = await send(c.school(1), other["visit_id"])
+    assert r.status_code == 409 and first["evidence_id"] in r.json()["message"], r.text

@@ -218,7 +218,7 @@ async def test_rerouting_is_the_offices_and_the_former_handler_loses_the_case(w:
     for wrong in ("insp-9", "nobody"):
         with pytest.raises(InvalidField) as exc:
             await w.service.handle(cid, c.Reroute("office-1", (wrong,), "回避"), w.office)
-        assert exc.value.field == "body.inspector_ids[0]"
+        assert exc.value.field == "body.inspector_ids.0"
     await w.service.handle(cid, move, w.office)
     with pytest.raises(NotFound):
         await w.service.handle(cid, c.Accept("insp-2", False), w.inspector(2))

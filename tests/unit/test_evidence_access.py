@@ -12,6 +12,7 @@ from shared.contracts.visits import EvidenceRef
 from shared.directory.lookup import InspectorFacts, SchoolFacts
 from shared.evidence.api import FIELD_STAFF_AND_OFFICES, EvidenceAccess
 from shared.evidence.lookup import EvidenceFacts, check_evidence_refs
+from shared.evidence.upload import Refused
 from shared.http import status_of
 from shared.jurisdiction import Jurisdiction
 
@@ -75,10 +76,10 @@ async def test_refs_must_match_stored_evidence_of_the_same_school() -> None:
     assert await check_evidence_refs(store, [REF], "s1") == (REF,)
     assert await check_evidence_refs(store, [], "s1") == ()
     cases = [
-        ([REF, REF.model_copy(update={"size": 1025})], "s1", "body.evidence[1]"),
-        ([REF.model_copy(update={"media_type": "image/png"})], "s1", "body.evidence[0]"),
-        ([REF.model_copy(update={"evidence_id": "nope"})], "s1", "body.evidence[0]"),
-        ([REF], "s2", "body.evidence[0]"),
+        ([REF, REF.model_copy(update={"size": 1025})], "s1", "body.evidence.1"),
+        ([REF.model_copy(update={"media_type": "image/png"})], "s1", "body.evidence.0"),
+        ([REF.model_copy(update={"evidence_id": "nope"})], "s1", "body.evidence.0"),
+        ([REF], "s2", "body.evidence.0"),
     ]
     for refs, school, field in cases:
         with pytest.raises(InvalidField) as refused:
@@ -86,4 +87,17 @@ async def test_refs_must_match_stored_evidence_of_the_same_school() -> None:
         assert refused.value.field == field
     with pytest.raises(InvalidField) as named:
         await check_evidence_refs(store, [REF], "s2", field="body.progress.evidence")
-    assert named.value.field == "body.progress.evidence[0]"
+    assert named.value.field == "body.progress.evidence.0"
+
+
+async def test_an_uploads_label_names_a_record_of_that_school_in_this_service() -> None:
+    async def visit_school(visit_id: str) -> str | None:
+        return {"v1": "s1", "v2": "s2"}.get(visit_id)
+
+    access = EvidenceAccess(NoDirectory(), FIELD_STAFF_AND_OFFICES, {"visit_id": visit_school})
+    await access.check_label("visit_id", "v1", "s1")
+    await access.check_label("visit_id", None, "s1")
+    for name, value in (("visit_id", "v9"), ("visit_id", "v2"), ("issue_id", "i1")):
+        with pytest.raises(Refused) as refused:
+            await access.check_label(name, value, "s1")
+        assert (refused.value.status, refused.value.field) == (422, f"body.{name}"), value

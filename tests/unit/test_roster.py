@@ -36,6 +36,9 @@ def errors_of(
     roster, errors = parse(read.rows)
     errors = read.errors + errors + check(roster, existing or Existing(), COUNTY)
     assert all(e.message for e in errors)
+    for e in errors:  # zh-CN first, the English half (in parentheses) in English only
+        english = e.message.rsplit(" (", 1)[-1] if e.message.endswith(")") else ""
+        assert english.isascii(), e.message
     return {(e.sheet, e.row, e.column) for e in errors}
 
 

@@ -9,9 +9,16 @@ import httpx
 import pytest
 from fastapi import FastAPI, Response
 
-from shared.commands import FieldProblem, Forbidden, IllegalStep, InvalidField, NotFound
+from shared.commands import (
+    FieldProblem,
+    Forbidden,
+    IllegalStep,
+    InvalidField,
+    NotFound,
+    UnknownReference,
+)
 from shared.eventstore import ConcurrencyConflict, StalePrecondition
-from shared.http import DOMAIN_ERRORS, install_edge, status_of
+from shared.http import DOMAIN_ERRORS, domain_error_body, error_body, install_edge, status_of
 from shared.paging import MAX_LIMIT, Paging, page_of, total_order
 from shared.routing import IfMatch, Page, Paged, PagedOrSkip, set_etag
 
@@ -25,7 +32,7 @@ def _app() -> FastAPI:
         "illegal": IllegalStep("不能验收"),
         "stale": StalePrecondition("issue-x", 1, 2),
         "race": ConcurrencyConflict("issue-x", 1, 2),
-        "reference": InvalidField("body.evidence[0]", "证据不存在"),
+        "reference": InvalidField("body.evidence.0", "证据不存在"),
         "problem": FieldProblem("body.ends_on", "结束日期早于开始日期"),
     }
 
@@ -77,7 +84,7 @@ async def test_each_domain_error_has_one_status_and_the_platform_body(client: An
     assert answers["forbidden"].json() == {"error": "forbidden", "message": "超出您的管辖范围"}
     assert answers["stale"].json()["current_version"] == 2
     assert answers["reference"].json()["errors"] == [
-        {"field": "body.evidence[0]", "message": "证据不存在", "type": "invalid_reference"}
+        {"field": "body.evidence.0", "message": "证据不存在", "type": "invalid_reference"}
     ]
     problem = answers["problem"].json()
     assert problem["message"] == "请求数据不符合要求 (invalid request)"
@@ -88,6 +95,8 @@ async def test_each_domain_error_has_one_status_and_the_platform_body(client: An
 
 def test_a_subclass_maps_as_its_base() -> None:
     assert status_of(FieldProblem("body.x", "…")) == DOMAIN_ERRORS[InvalidField]
+    unknown = domain_error_body(UnknownReference("body.campaign_id", "专项督导 c9 不存在"))
+    assert unknown["errors"][0]["type"] == "invalid_reference"  # as every unknown id
     assert status_of(RuntimeError()) == 500
 
 
@@ -150,3 +159,15 @@ def test_the_order_of_a_page_is_total() -> None:
     assert total_order([("planned_on", -1)]) == [("planned_on", -1), ("_id", 1)]
     assert total_order([("month", -1), ("_id", 1)]) == [("month", -1), ("_id", 1)]
     assert page_of([1, 2], Paging(offset=5)).items == []
+
+
+async def test_the_frameworks_own_errors_answer_zh_cn_first(client: Any) -> None:
+    missing = await client.get("/no-such-route")
+    assert missing.status_code == 404
+    assert missing.json() == {"error": "not_found", "message": "接口不存在 (Not Found)"}
+    wrong = await client.get("/write")
+    assert wrong.status_code == 405
+    assert wrong.json()["message"] == "不支持该请求方法 (Method Not Allowed)"
+    ours = await client.post("/raise/missing")  # a message of ours is kept as it is
+    assert ours.json()["message"] == "整改问题 x 不存在"
+    assert error_body(415, "只接受 XLSX 或 CSV")["error"] == "unsupported_media_type"

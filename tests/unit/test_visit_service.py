@@ -171,6 +171,35 @@ async def test_an_unknown_id_in_a_plans_body_is_422_naming_the_field() -> None:
     assert world.store.streams == {}
 
 
+async def test_an_office_planning_without_a_team_gets_the_lead_or_a_422_on_the_team() -> None:
+    world = World()
+    with pytest.raises(InvalidField, match="督导室安排督导须指明督导组成员") as missing:
+        await world.plan(by=OFFICE)
+    assert missing.value.field == "body.team"
+    visit_id = await world.plan(by=OFFICE, lead_inspector_id="i1")
+    state = (await world.service.load(visit_id)).state
+    assert (state.team, state.lead_inspector_id) == (("i1",), "i1")
+
+
+async def test_a_bad_lead_is_a_body_field_or_outside_the_jurisdiction() -> None:
+    world = World()
+    elsewhere = COUNTY.model_copy(update={"county": "510705"})
+    world.directory.inspectors["i3"] = InspectorFacts("i3", "i3", elsewhere, None)
+    for lead in ("i9", "i2"):  # unknown; known but not in the team
+        with pytest.raises(InvalidField) as bad:
+            await world.plan(by=OFFICE, team=("i1",), lead_inspector_id=lead)
+        assert bad.value.field == "body.lead_inspector_id", lead
+    with pytest.raises(InvalidField) as bad:
+        await world.plan(by=OFFICE, lead_inspector_id="i9")
+    assert bad.value.field == "body.lead_inspector_id"
+    with pytest.raises(Forbidden):
+        await world.plan(by=OFFICE, team=("i1",), lead_inspector_id="i3")
+    with pytest.raises(InvalidField) as bad:
+        await world.plan(lead_inspector_id="i2")  # an inspector's own team is themselves
+    assert bad.value.field == "body.lead_inspector_id"
+    assert world.store.streams == {}
+
+
 # ---------------------------------------------------------------- commands on a visit
 
 
@@ -190,7 +219,7 @@ async def test_an_unknown_id_in_a_commands_body_is_422_and_in_its_path_404() -> 
         await world.service.handle(visit_id, command, INSPECTOR, None)
     with pytest.raises(InvalidField) as unknown:
         await world.service.handle(visit_id, v.Dispute("", ((9, "不认可"),)), PRINCIPAL, None)
-    assert unknown.value.field == "body.points[0].point_no"
+    assert unknown.value.field == "body.points.0.point_no"
     assert world.store.types(v.stream_id(visit_id))[-1] == "feedback_issued"
 
 

@@ -100,7 +100,7 @@ async def _inspectors_of_the_county(
         facts = await service.directory.inspector(inspector_id)
         if facts is None or not facts.jurisdiction.contains(county):
             raise InvalidField(
-                f"body.inspector_ids[{n}]",
+                f"body.inspector_ids.{n}",
                 f"督学 {inspector_id} 不存在或不属于该县 (unknown inspector here)",
             )
     return cmd

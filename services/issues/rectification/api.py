@@ -32,7 +32,7 @@ from shared.contracts.issues import IssueSource
 from shared.contracts.visits import Severity
 from shared.directory.filters import ensure_filter_within
 from shared.paging import Page, paged
-from shared.params import PlausibleDate
+from shared.params import PathId, PlausibleDate
 from shared.routing import Caller, Fresh, IfMatch, Paged, set_etag
 
 
@@ -210,14 +210,20 @@ async def list_issues(
         escalation=escalation,
         due_within_days=due_within_days,
     )
-    await ensure_filter_within(principal, directory, school_id=school_id, zone_id=zone)
+    await ensure_filter_within(
+        principal, directory, school_id=school_id, zone_id=zone, inspector_id=inspector
+    )
     total, items = await reads.page(principal, wanted, paging)
     return paged(total, items, paging)
 
 
 @router.get("/{issue_id}", response_model=IssueOut)
 async def get_issue(
-    issue_id: str, principal: CurrentPrincipal, reads: IssueReads, response: Response, fresh: Fresh
+    issue_id: PathId,
+    principal: CurrentPrincipal,
+    reads: IssueReads,
+    response: Response,
+    fresh: Fresh,
 ) -> Any:
     """一个整改问题 — the issue with its plan, progress, verification, escalation, notice
     (``min_version``: once the read model shows that version)."""
@@ -228,7 +234,7 @@ async def get_issue(
 
 
 @router.get("/{issue_id}/timeline", response_model=Timeline)
-async def timeline(issue_id: str, principal: CurrentPrincipal, reads: IssueReads) -> Any:
+async def timeline(issue_id: PathId, principal: CurrentPrincipal, reads: IssueReads) -> Any:
     """整改全过程 — every event of the issue, in order, with who, when and why."""
     return await reads.timeline(principal, issue_id)
 
@@ -245,81 +251,81 @@ async def sweep_now(principal: CurrentPrincipal, sweep: Sweep) -> SweepResult:
 
 
 @router.post("/{issue_id}/plan", response_model=Accepted)
-async def submit_plan(issue_id: str, body: i.PlanFacts, step: Step) -> Accepted:
+async def submit_plan(issue_id: PathId, body: i.PlanFacts, step: Step) -> Accepted:
     """提交整改方案 — the school's plan (steps, owners, dates; a timetable if not at once)."""
     return await step.take(issue_id, i.SubmitPlan(by=step.by, plan=body))
 
 
 @router.post("/{issue_id}/progress", response_model=Accepted)
-async def report_progress(issue_id: str, body: i.ProgressFacts, step: Step) -> Accepted:
+async def report_progress(issue_id: PathId, body: i.ProgressFacts, step: Step) -> Accepted:
     """报告整改进展 — progress with evidence (uploaded first to ``/evidence``; each ref must
     match what is stored for the issue's school, else 422 ``body.evidence[i]``)."""
     return await step.take(issue_id, i.ReportProgress(by=step.by, progress=body))
 
 
 @router.post("/{issue_id}/submission", response_model=Accepted)
-async def submit_for_verification(issue_id: str, body: NoteBody, step: Step) -> Accepted:
+async def submit_for_verification(issue_id: PathId, body: NoteBody, step: Step) -> Accepted:
     """申请验收 — the school declares the rectification done."""
     cmd = i.SubmitForVerification(by=step.by, note=body.note)
     return await step.take(issue_id, cmd)
 
 
 @router.post("/{issue_id}/verification", response_model=Accepted)
-async def verify(issue_id: str, body: VerifyBody, step: Step) -> Accepted:
+async def verify(issue_id: PathId, body: VerifyBody, step: Step) -> Accepted:
     """验收通过、销号 — the inspector verified the rectification; the issue is closed."""
     cmd = i.Verify(by=step.by, note=body.note, on_visit_id=body.visit_id)
     return await step.take(issue_id, cmd)
 
 
 @router.post("/{issue_id}/rejection", response_model=Accepted)
-async def reject(issue_id: str, body: RejectBody, step: Step) -> Accepted:
+async def reject(issue_id: PathId, body: RejectBody, step: Step) -> Accepted:
     """验收未通过 — not yet meeting the requirement, with the reason."""
     cmd = i.RejectVerification(by=step.by, reason=body.reason, on_visit_id=body.visit_id)
     return await step.take(issue_id, cmd)
 
 
 @router.post("/{issue_id}/reopening", response_model=Accepted)
-async def reopen(issue_id: str, body: ReopenBody, step: Step) -> Accepted:
+async def reopen(issue_id: PathId, body: ReopenBody, step: Step) -> Accepted:
     """问题反弹、重新打开 — the problem recurred; a new deadline."""
     cmd = i.Reopen(by=step.by, reason=body.reason, deadline=body.deadline)
     return await step.take(issue_id, cmd)
 
 
 @router.post("/{issue_id}/extension", response_model=Accepted)
-async def request_extension(issue_id: str, body: i.ExtensionFacts, step: Step) -> Accepted:
+async def request_extension(issue_id: PathId, body: i.ExtensionFacts, step: Step) -> Accepted:
     """申请延期 — the school asks for a later deadline."""
     return await step.take(issue_id, i.RequestExtension(by=step.by, extension=body))
 
 
 @router.post("/{issue_id}/extension/approval", response_model=Accepted)
-async def approve_extension(issue_id: str, body: NoteBody, step: Step) -> Accepted:
+async def approve_extension(issue_id: PathId, body: NoteBody, step: Step) -> Accepted:
     """批准延期 — the pending extension is approved; its date is the deadline from now on."""
     cmd = i.ApproveExtension(by=step.by, note=body.note)
     return await step.take(issue_id, cmd)
 
 
 @router.post("/{issue_id}/extension/denial", response_model=Accepted)
-async def deny_extension(issue_id: str, body: ReasonBody, step: Step) -> Accepted:
+async def deny_extension(issue_id: PathId, body: ReasonBody, step: Step) -> Accepted:
     """不予延期 — the deadline stands."""
     cmd = i.DenyExtension(by=step.by, reason=body.reason)
     return await step.take(issue_id, cmd)
 
 
 @router.post("/{issue_id}/escalation", response_model=Accepted)
-async def escalate(issue_id: str, body: i.EscalationFacts, step: Step) -> Accepted:
+async def escalate(issue_id: PathId, body: i.EscalationFacts, step: Step) -> Accepted:
     """上报 — a problem the school cannot fix itself, reported in writing to a body."""
     return await step.take(issue_id, i.Escalate(by=step.by, escalation=body))
 
 
 @router.post("/{issue_id}/escalation/receipt", response_model=Accepted)
-async def escalation_receipt(issue_id: str, body: ReceiptBody, step: Step) -> Accepted:
+async def escalation_receipt(issue_id: PathId, body: ReceiptBody, step: Step) -> Accepted:
     """上报签收 — the body acknowledged the report (who signed for it)."""
     cmd = i.RecordEscalationReceipt(received_by=body.received_by, note=body.note)
     return await step.take(issue_id, cmd)
 
 
 @router.post("/{issue_id}/escalation/answer", response_model=Accepted)
-async def escalation_answer(issue_id: str, body: AnswerBody, step: Step) -> Accepted:
+async def escalation_answer(issue_id: PathId, body: AnswerBody, step: Step) -> Accepted:
     """上报答复 — what the body will do or did; the problem has an owner."""
     cmd = i.RecordEscalationAnswer(answered_by=body.answered_by, answer=body.answer)
     return await step.take(issue_id, cmd)

@@ -215,6 +215,12 @@ class IssueService:
             raise UnknownIssue(issue_id)
         return LoadedIssue(loaded.state, loaded.version, loaded.jurisdiction)
 
+    async def school_of(self, issue_id: str) -> str | None:
+        """The school an issue is of (what an evidence upload's ``issue_id`` is checked
+        against); ``None``: no such issue."""
+        loaded = await self._issues.load(i.stream_id(issue_id))
+        return None if loaded.state.stage == i.Stage.none else loaded.state.school_id
+
     # ------------------------------------------------------------ by the service itself
 
     async def open(self, cmd: i.OpenIssue, ctx: CommandContext, jurisdiction: Jurisdiction) -> bool:

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from services.visits.checklists.domain import Checklist, FieldProblem, scope_contains
-from shared.commands import IllegalStep
+from shared.commands import IllegalStep, UnknownReference
 from shared.contracts.checklists import (
     CampaignAmended,
     CampaignClosed,
@@ -88,7 +88,7 @@ def issue(state: Campaign, cmd: IssueCampaign, checklist: Checklist) -> list[Eve
     _check_window(cmd.starts_on, cmd.ends_on)
     _check_targets(cmd.zone_ids, cmd.school_ids)
     if not checklist.exists:
-        raise FieldProblem(
+        raise UnknownReference(
             "body.checklist_id", f"督查记载表 {cmd.checklist_id} 不存在 (unknown checklist)"
         )
     if checklist.retired:

@@ -18,7 +18,7 @@ from services.visits.directory.service import DirectoryService, UnknownSchool
 from services.visits.names import OFFICES
 from services.visits.streams import stream_handler
 from shared.auth import Principal, ensure_role, ensure_within
-from shared.commands import CallerContext, FieldProblem, NotFound, StreamHandler
+from shared.commands import CallerContext, NotFound, StreamHandler, UnknownReference
 from shared.jurisdiction import Jurisdiction
 from shared.runtime import Runtime
 
@@ -58,7 +58,7 @@ class CampaignService:
             try:
                 school, _ = await self._directory.load_school(school_id)
             except UnknownSchool:
-                raise FieldProblem(
+                raise UnknownReference(
                     f"body.school_ids.{i}", f"学校 {school_id} 不存在 (unknown school)"
                 ) from None
             assert school.jurisdiction is not None
@@ -66,7 +66,9 @@ class CampaignService:
         for i, zone_id in enumerate(zone_ids or ()):
             zone, _ = await self._directory.zone_state(zone_id)
             if not zone.established or zone.jurisdiction is None:
-                raise FieldProblem(f"body.zone_ids.{i}", f"责任区 {zone_id} 不存在 (unknown zone)")
+                raise UnknownReference(
+                    f"body.zone_ids.{i}", f"责任区 {zone_id} 不存在 (unknown zone)"
+                )
             ensure_within(principal, zone.jurisdiction)
 
     async def issue(self, cmd: IssueCampaign, caller: CallerContext) -> int:

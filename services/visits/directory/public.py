@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, HTTPException
 from services.visits.directory.api.access import read_model, today
 from services.visits.directory.api.answers import Plate
 from shared.directory.lookup import listing_active_on
+from shared.params import PathId
 from shared.ratelimit import rate_limited
 from shared.service import RuntimeDep
 
@@ -37,7 +38,7 @@ DEFAULT_DUTIES = (
 
 
 @router.get("/schools/{school_id}/plate", response_model=Plate)
-async def plate(school_id: str, runtime: RuntimeDep) -> dict[str, Any]:
+async def plate(school_id: PathId, runtime: RuntimeDep) -> dict[str, Any]:
     """挂牌公示牌 — the school's listed inspectors, their phones and duties (no token)."""
     schools = await read_model(runtime, "schools")
     school = await schools.find_one({"_id": school_id})

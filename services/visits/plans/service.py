@@ -15,10 +15,10 @@ from shared.auth import Principal, Role, ensure_inside, ensure_role, ensure_with
 from shared.commands import (
     CallerContext,
     CommandContext,
-    FieldProblem,
     Forbidden,
     NotFound,
     StreamHandler,
+    UnknownReference,
 )
 from shared.contracts.plans import PlanEntry
 from shared.jurisdiction import Jurisdiction
@@ -67,7 +67,7 @@ class PlanService:
             try:
                 school, _ = await self._directory.load_school(entry.school_id)
             except UnknownSchool:
-                raise FieldProblem(
+                raise UnknownReference(
                     f"body.entries.{i}.school_id",
                     f"学校 {entry.school_id} 不存在 (unknown school)",
                 ) from None

@@ -41,6 +41,7 @@ from shared.contracts.visits import (
 from shared.directory.filters import ensure_filter_within
 from shared.http import timeline_entry
 from shared.paging import Page
+from shared.params import PathId
 from shared.routing import Caller, Fresh, IfMatch, PagedOrSkip, accept, accepted_model, set_etag
 from shared.service import RuntimeDep
 
@@ -113,7 +114,7 @@ async def plan_visit(body: PlanBody, send: Send) -> BaseModel:
 
 @router.post("/{visit_id}/reschedule", response_model=Accepted)
 async def reschedule_visit(
-    visit_id: str, body: RescheduleBody, send: Send, expected: IfMatch
+    visit_id: PathId, body: RescheduleBody, send: Send, expected: IfMatch
 ) -> BaseModel:
     """改期 — move a visit that has not started."""
     cmd = v.RescheduleVisit(planned_on=body.planned_on, reason=body.reason)
@@ -121,20 +122,22 @@ async def reschedule_visit(
 
 
 @router.post("/{visit_id}/cancel", response_model=Accepted)
-async def cancel_visit(visit_id: str, body: ReasonBody, send: Send, expected: IfMatch) -> BaseModel:
+async def cancel_visit(
+    visit_id: PathId, body: ReasonBody, send: Send, expected: IfMatch
+) -> BaseModel:
     """取消 — cancel a visit that has not started."""
     return await send(visit_id, v.CancelVisit(reason=body.reason), expected)
 
 
 @router.post("/{visit_id}/sign-in", response_model=Accepted)
-async def sign_in(visit_id: str, body: SignInBody, send: Send) -> BaseModel:
+async def sign_in(visit_id: PathId, body: SignInBody, send: Send) -> BaseModel:
     """签到 — sign in at the school; time is the server's, place is checked, not trusted."""
     return await send(visit_id, v.SignIn(send.by, send.caller.ctx.now, body.location, None, 0.0))
 
 
 @router.post("/{visit_id}/findings", status_code=201, response_model=Accepted)
 async def record_finding(
-    visit_id: str, body: FindingBody, send: Send, runtime: RuntimeDep, expected: IfMatch
+    visit_id: PathId, body: FindingBody, send: Send, runtime: RuntimeDep, expected: IfMatch
 ) -> BaseModel:
     """记录督导情况 — record one checklist item (fine / highlight / problem) with evidence."""
     finding_id = body.finding_id or runtime.new_id().hex[:16]
@@ -144,7 +147,7 @@ async def record_finding(
 
 @router.patch("/{visit_id}/findings/{finding_id}", response_model=Accepted)
 async def correct_finding(
-    visit_id: str, finding_id: str, body: CorrectionBody, send: Send, expected: IfMatch
+    visit_id: PathId, finding_id: PathId, body: CorrectionBody, send: Send, expected: IfMatch
 ) -> BaseModel:
     """更正记录 — correct (or withdraw) a finding before feedback; a new event, never an edit."""
     cmd = v.CorrectFinding(finding_id=finding_id, inspector_id=send.by, **fields(body))
@@ -152,40 +155,40 @@ async def correct_finding(
 
 
 @router.post("/{visit_id}/merge", response_model=Accepted)
-async def merge_findings(visit_id: str, body: SummaryBody, send: Send) -> BaseModel:
+async def merge_findings(visit_id: PathId, body: SummaryBody, send: Send) -> BaseModel:
     """汇总 — the zone leader merges a comprehensive visit's findings into one report."""
     cmd = v.MergeFindings(by=send.by, by_zone_leader=True, summary=body.summary)
     return await send(visit_id, cmd)
 
 
 @router.post("/{visit_id}/feedback", response_model=Accepted)
-async def issue_feedback(visit_id: str, body: SummaryBody, send: Send) -> BaseModel:
+async def issue_feedback(visit_id: PathId, body: SummaryBody, send: Send) -> BaseModel:
     """出具反馈清单 — issue the feedback list: highlights and problems with requirements."""
     return await send(visit_id, v.IssueFeedback(by=send.by, summary=body.summary))
 
 
 @router.post("/{visit_id}/acknowledgement", response_model=Accepted)
-async def acknowledge(visit_id: str, body: AcknowledgeBody, send: Send) -> BaseModel:
+async def acknowledge(visit_id: PathId, body: AcknowledgeBody, send: Send) -> BaseModel:
     """校长签收 — the principal signs the feedback list."""
     return await send(visit_id, v.Acknowledge(by=send.by, signer_name=body.signer_name))
 
 
 @router.post("/{visit_id}/disputes", response_model=Accepted)
-async def dispute(visit_id: str, body: DisputeBody, send: Send) -> BaseModel:
+async def dispute(visit_id: PathId, body: DisputeBody, send: Send) -> BaseModel:
     """申辩 — the school disputes named points with reasons."""
     points = tuple((p.point_no, p.reason) for p in body.points)
     return await send(visit_id, v.Dispute(by=send.by, points=points))
 
 
 @router.post("/{visit_id}/dispute-resolution", response_model=Accepted)
-async def resolve_dispute(visit_id: str, body: ResolveBody, send: Send) -> BaseModel:
+async def resolve_dispute(visit_id: PathId, body: ResolveBody, send: Send) -> BaseModel:
     """处理申辩 — uphold, amend or withdraw each disputed point."""
     resolutions = tuple(v.Resolution(**r.model_dump()) for r in body.resolutions)
     return await send(visit_id, v.ResolveDispute(by=send.by, resolutions=resolutions))
 
 
 @router.post("/{visit_id}/close", response_model=Accepted)
-async def close_visit(visit_id: str, body: SummaryBody, send: Send) -> BaseModel:
+async def close_visit(visit_id: PathId, body: SummaryBody, send: Send) -> BaseModel:
     """办结 — close the visit; its record is archived."""
     return await send(visit_id, v.CloseVisit(by=send.by, summary=body.summary))
 
@@ -195,7 +198,11 @@ async def close_visit(visit_id: str, body: SummaryBody, send: Send) -> BaseModel
 
 @router.get("/{visit_id}", response_model=VisitOut)
 async def get_visit(
-    visit_id: str, principal: CurrentPrincipal, reads: VisitReads, response: Response, fresh: Fresh
+    visit_id: PathId,
+    principal: CurrentPrincipal,
+    reads: VisitReads,
+    response: Response,
+    fresh: Fresh,
 ) -> dict[str, Any]:
     """一次督导的全部情况 — a visit with sign-ins, findings, feedback and outcome
     (``min_version``: once the read model shows that version)."""
@@ -219,7 +226,7 @@ async def list_visits(
     campaign_id: Annotated[str | None, Query(pattern=ID)] = None,
 ) -> Page[dict[str, Any]]:
     """Visits the caller sees (zones ignored), newest planned day first, with filters."""
-    await ensure_filter_within(principal, facts, school_id=school_id)
+    await ensure_filter_within(principal, facts, school_id=school_id, inspector_id=inspector_id)
     return await reads.page(
         principal,
         paging,
@@ -234,7 +241,7 @@ async def list_visits(
 
 @router.get("/{visit_id}/timeline", response_model=list[TimelineEntry])
 async def timeline(
-    visit_id: str, principal: CurrentPrincipal, runtime: RuntimeDep
+    visit_id: PathId, principal: CurrentPrincipal, runtime: RuntimeDep
 ) -> list[dict[str, Any]]:
     """督导全过程 — every event of the visit's stream, in order, with who, when and why.
 

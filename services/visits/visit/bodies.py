@@ -41,6 +41,8 @@ class PlanBody(_Body):
     purpose: str = Field(min_length=2, max_length=500)
     focus: Text = ""
     team: list[Annotated[str, Field(pattern=ID)]] = Field(default_factory=list, max_length=12)
+    """Inspector ids; none: the calling inspector alone, or for an office the lead it
+    names (an office naming neither is 422 ``body.team``)."""
     lead_inspector_id: str | None = Field(default=None, pattern=ID)
     checklist_id: str | None = Field(default=None, pattern=ID)
     checklist_version: int | None = Field(default=None, ge=1, le=MAX_VERSION)

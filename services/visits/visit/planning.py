@@ -40,6 +40,22 @@ def forbidden(message: str) -> Forbidden:
     return Forbidden(message)
 
 
+LEAD_NOT_IN_TEAM = "带队督学必须是督导组成员 (the lead must be in the team)"
+TEAM_REQUIRED = (
+    "督导室安排督导须指明督导组成员或带队督学 (a team is required when an office plans a visit)"
+)
+
+
+def default_team(principal: Principal, lead: str | None) -> tuple[str, ...]:
+    """The team of a plan that names none: an inspector (or zone leader) is their own
+    team; an office, not being an inspector, is given the lead it names, else 422."""
+    if principal.has_any(*FIELD_STAFF) or not principal.has_any(*OFFICES):
+        return (principal.user_id,)
+    if lead is None:
+        raise InvalidField("body.team", TEAM_REQUIRED)
+    return (lead,)
+
+
 @dataclass(frozen=True)
 class PlanRequest:
     kind: VisitKind
@@ -97,17 +113,19 @@ class VisitPlanner:
             raise InvalidField("body.school_id", f"学校 {req.school_id} 不存在 (unknown school)")
         school = found.school
         ensure_within(principal, school.jurisdiction)
-        team = req.team or (principal.user_id,)
+        team = req.team or default_team(principal, req.lead_inspector_id)
         lead = req.lead_inspector_id or team[0]
         await self._check_planner(principal, school, found.listed, team)
+        if req.lead_inspector_id is not None:
+            await self._check_lead(req.lead_inspector_id, school, team)
         for i, member in enumerate(team):
             inspector = await self._directory.inspector(member)
             if inspector is None:
-                raise InvalidField(f"body.team[{i}]", f"督学 {member} 不存在 (unknown inspector)")
+                raise InvalidField(f"body.team.{i}", f"督学 {member} 不存在 (unknown inspector)")
             ensure_inside(inspector.jurisdiction, school.jurisdiction, f"督学 {member} ")
         for i, finding_id in enumerate(req.follows_up):
             await check_earlier_finding(
-                self._findings, f"body.follows_up[{i}]", school.school_id, finding_id
+                self._findings, f"body.follows_up.{i}", school.school_id, finding_id
             )
         checklist_id, checklist_version = req.checklist_id, req.checklist_version
         if req.campaign_id is not None:
@@ -123,7 +141,7 @@ class VisitPlanner:
         codes = req.item_codes or tuple(titles)
         for i, code in enumerate(codes):
             if code not in titles:
-                raise InvalidField(f"body.item_codes[{i}]", f"清单中没有事项 {code}")
+                raise InvalidField(f"body.item_codes.{i}", f"清单中没有事项 {code}")
         visit_id = req.visit_id or uuid4().hex[:16]
         cmd = v.PlanVisit(
             visit_id=visit_id,
@@ -152,6 +170,17 @@ class VisitPlanner:
             stream, loaded.version, events, caller.ctx, school.jurisdiction
         )
         return visit_id, version
+
+    async def _check_lead(self, lead: str, school: SchoolFacts, team: tuple[str, ...]) -> None:
+        """The lead a body names: a registered inspector (422), of the school's place
+        (403), one of the team (422) — all about ``body.lead_inspector_id``."""
+        field = "body.lead_inspector_id"
+        inspector = await self._directory.inspector(lead)
+        if inspector is None:
+            raise InvalidField(field, f"督学 {lead} 不存在 (unknown inspector)")
+        ensure_inside(inspector.jurisdiction, school.jurisdiction, f"督学 {lead} ")
+        if lead not in team:
+            raise InvalidField(field, LEAD_NOT_IN_TEAM)
 
     async def _checked_campaign(
         self, campaign_id: str, school: SchoolFacts, on: date

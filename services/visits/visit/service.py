@@ -119,6 +119,12 @@ class VisitService:
             raise UnknownVisit(visit_id)
         return LoadedVisit(loaded.state, loaded.version, loaded.jurisdiction)
 
+    async def school_of(self, visit_id: str) -> str | None:
+        """The school a visit is of (what an evidence upload's ``visit_id`` is checked
+        against); ``None``: no such visit."""
+        loaded = await self._visits.load(v.stream_id(visit_id))
+        return None if loaded.state.stage == v.Stage.none else loaded.state.school_id
+
     async def _school(self, school_id: str) -> SchoolFacts:
         school = await self._directory.school(school_id)
         if school is None:
@@ -177,7 +183,7 @@ class VisitService:
                 return replace(command, inspector_id=me)
             case v.ResolveDispute():
                 for n, resolution in enumerate(command.resolutions):
-                    ensure_not_past(f"body.resolutions[{n}].deadline", resolution.deadline, now)
+                    ensure_not_past(f"body.resolutions.{n}.deadline", resolution.deadline, now)
                 return replace(command, by=me)
             case v.MergeFindings():
                 return replace(command, by=me, by_zone_leader=True)

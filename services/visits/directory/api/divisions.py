@@ -22,6 +22,7 @@ from services.visits.names import DIVISION_CODE
 from shared.auth import CurrentPrincipal
 from shared.contracts.directory import DivisionLevel
 from shared.paging import Page
+from shared.params import PathId
 from shared.routing import Caller, Fresh, IfMatch, PagedOrSkip, accepted_model
 from shared.service import RuntimeDep
 
@@ -88,7 +89,7 @@ async def list_divisions(
 
 @router.get("/divisions/{code}", response_model=DivisionOut)
 async def get_division(
-    code: str, principal: CurrentPrincipal, runtime: RuntimeDep, response: Response, fresh: Fresh
+    code: PathId, principal: CurrentPrincipal, runtime: RuntimeDep, response: Response, fresh: Fresh
 ) -> dict[str, Any]:
     doc = await find_doc(runtime, "divisions", "division", code, fresh, stream_id(code))
     return tagged(response, doc)

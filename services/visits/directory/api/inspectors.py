@@ -33,7 +33,7 @@ from shared.contracts.directory import Employment
 from shared.directory.lookup import active_query
 from shared.freshness import Freshness
 from shared.paging import Page
-from shared.params import PlausibleDate
+from shared.params import PathId, PlausibleDate
 from shared.routing import Caller, Fresh, IfMatch, Paged, PagedOrSkip, accepted_model
 from shared.runtime import Runtime
 from shared.service import RuntimeDep
@@ -122,7 +122,7 @@ async def _inspector(
 
 @router.get("/inspectors/{inspector_id}", response_model=InspectorOut)
 async def get_inspector(
-    inspector_id: str,
+    inspector_id: PathId,
     principal: CurrentPrincipal,
     runtime: RuntimeDep,
     response: Response,
@@ -133,7 +133,7 @@ async def get_inspector(
 
 @router.get("/inspectors/{inspector_id}/listings", response_model=Page[ListingOut])
 async def inspector_listings(
-    inspector_id: str,
+    inspector_id: PathId,
     principal: CurrentPrincipal,
     runtime: RuntimeDep,
     paging: Paged,

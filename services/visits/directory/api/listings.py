@@ -30,7 +30,7 @@ from shared.auth import CurrentPrincipal, Role, ensure_role
 from shared.directory.filters import ensure_filter_within
 from shared.directory.lookup import active_query, listing_active_on
 from shared.paging import Page
-from shared.params import PlausibleDate
+from shared.params import PathId, PlausibleDate
 from shared.routing import Caller, IfMatch, PagedOrSkip, accepted_model
 from shared.service import RuntimeDep
 
@@ -73,7 +73,7 @@ async def list_inspector(
 
 @router.patch("/listings/{listing_id}", response_model=Accepted)
 async def correct_listing(
-    listing_id: str,
+    listing_id: PathId,
     body: ListingCorrection,
     caller: Caller,
     directory: Directory,
@@ -88,7 +88,7 @@ async def correct_listing(
 
 @router.post("/listings/{listing_id}/end", response_model=Accepted)
 async def end_listing(
-    listing_id: str,
+    listing_id: PathId,
     body: ListingEnd,
     caller: Caller,
     directory: Directory,
@@ -119,7 +119,7 @@ async def list_listings(
         if query.get("school_id", school_id) != school_id:
             raise HTTPException(403, "超出您的管辖范围 (outside your jurisdiction)")
         query["school_id"] = school_id
-    await ensure_filter_within(principal, facts, school_id=school_id)
+    await ensure_filter_within(principal, facts, school_id=school_id, inspector_id=inspector_id)
     if inspector_id is not None:
         query["inspector_id"] = inspector_id
     query |= active_query(active_on)
@@ -128,7 +128,7 @@ async def list_listings(
 
 @router.get("/listings/{listing_id}", response_model=ListingOut)
 async def get_listing(
-    listing_id: str, principal: CurrentPrincipal, runtime: RuntimeDep, response: Response
+    listing_id: PathId, principal: CurrentPrincipal, runtime: RuntimeDep, response: Response
 ) -> dict[str, Any]:
     """A listing; ``ETag`` is its own version (the ``If-Match`` of its changes)."""
     ensure_role(principal, *READERS)

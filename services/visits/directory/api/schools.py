@@ -29,6 +29,7 @@ from shared.auth import CurrentPrincipal, Principal, ensure_role, ensure_sees
 from shared.contracts.directory import Location, SchoolKind
 from shared.freshness import Freshness
 from shared.paging import Page
+from shared.params import PathId
 from shared.routing import Caller, Fresh, IfMatch, PagedOrSkip, accept, accepted_model
 from shared.runtime import Runtime
 from shared.service import RuntimeDep
@@ -108,7 +109,7 @@ async def _school(
 
 @router.get("/{school_id}", response_model=SchoolOut)
 async def get_school(
-    school_id: str,
+    school_id: PathId,
     principal: CurrentPrincipal,
     runtime: RuntimeDep,
     response: Response,
@@ -136,7 +137,7 @@ async def change_zone(
 
 @router.get("/{school_id}/listings", response_model=SchoolListings)
 async def school_listings(
-    school_id: str, principal: CurrentPrincipal, runtime: RuntimeDep
+    school_id: PathId, principal: CurrentPrincipal, runtime: RuntimeDep
 ) -> dict[str, Any]:
     """挂牌记录 — every listing at a school, current and ended, each with its history,
     and the listed inspectors' names and phones."""

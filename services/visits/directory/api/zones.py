@@ -25,6 +25,7 @@ from services.visits.names import DIVISION_CODE, ID
 from shared.auth import CurrentPrincipal, ensure_role, ensure_sees
 from shared.contracts.directory import ZoneLevel
 from shared.paging import Page
+from shared.params import PathId
 from shared.routing import Caller, Fresh, IfMatch, PagedOrSkip, accepted_model
 from shared.service import RuntimeDep
 
@@ -105,7 +106,7 @@ async def list_zones(
 
 @router.get("/zones/{zone_id}", response_model=ZoneOut)
 async def get_zone(
-    zone_id: str,
+    zone_id: PathId,
     principal: CurrentPrincipal,
     runtime: RuntimeDep,
     response: Response,

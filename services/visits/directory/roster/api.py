@@ -24,11 +24,11 @@ from services.visits.directory.roster.format import TooLarge, UnknownFormat, wri
 from services.visits.directory.roster.importer import ImportOutcome, RosterInvalid
 from services.visits.names import DIVISION_CODE, OFFICES
 from shared.auth import CurrentPrincipal, ensure_role, ensure_sees, ensure_within
-from shared.commands import CallerContext
+from shared.commands import CallerContext, FieldProblem
 from shared.contracts.directory import DivisionLevel
 from shared.http import error_body, reads_own_body
 from shared.jurisdiction import Jurisdiction
-from shared.params import PlausibleDate
+from shared.params import PathId, PlausibleDate
 from shared.service import RuntimeDep, command_context
 
 router = APIRouter(prefix="/directory/imports", tags=["directory"])
@@ -65,8 +65,8 @@ async def _read_upload(request: Request, limit: int) -> tuple[bytes, str]:
     async with request.form(max_files=1, max_fields=5) as form:
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
-            raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_CONTENT,
+            raise FieldProblem(
+                "body.file",
                 "请以 multipart 字段 file 上传花名册文件 (multipart field 'file' missing)",
             )
         data = await upload.read(limit + 1)
@@ -107,9 +107,7 @@ async def import_roster(
     ensure_role(principal, *OFFICES)
     code = county or principal.jurisdiction.county
     if code is None:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, "请用 ?county= 指定县(区) (county is required)"
-        )
+        raise FieldProblem("query.county", "请用 ?county= 指定县(区) (county is required)")
     derived = jurisdiction_of(code, DivisionLevel.county)
     mine = principal.jurisdiction
     target = Jurisdiction(
@@ -173,7 +171,7 @@ async def template(principal: CurrentPrincipal) -> Response:
 
 @router.get("/{import_id}", response_model=ImportRecord)
 async def get_import(
-    import_id: str, principal: CurrentPrincipal, runtime: RuntimeDep
+    import_id: PathId, principal: CurrentPrincipal, runtime: RuntimeDep
 ) -> dict[str, Any]:
     """An import's counts and status (``started`` or ``completed``)."""
     ensure_role(principal, *OFFICES)

@@ -190,10 +190,13 @@ class _Cells:
             self.fail(column, f"“{value}”无效，应为 {names} (unknown value)")
         return value or ""
 
-    def pattern(self, column: str, regex: re.Pattern[str], required: bool, what: str) -> str | None:
+    def pattern(
+        self, column: str, regex: re.Pattern[str], required: bool, what: tuple[str, str]
+    ) -> str | None:
+        """``what``: the value's name in zh-CN and in English."""
         value = self.text(column, required)
         if value is not None and not regex.match(value):
-            self.fail(column, f"“{value}”不是有效的{what} (bad {what})")
+            self.fail(column, f"“{value}”不是有效的{what[0]} (not a valid {what[1]})")
         return value
 
     def day(self, column: str) -> date | None:
@@ -257,8 +260,8 @@ def _inspector(c: _Cells, roster: Roster) -> None:
     inspector_id = c.code("督学编号")
     name = c.text("姓名", True, 50)
     employment = c.pick("专兼职", EMPLOYMENTS)
-    phone = c.pattern("电话", PHONE, True, "电话号码")
-    email = c.pattern("邮箱", EMAIL, False, "邮箱")
+    phone = c.pattern("电话", PHONE, True, ("电话号码", "phone number"))
+    email = c.pattern("邮箱", EMAIL, False, ("邮箱", "email address"))
     title = c.text("职称", False)
     duties = c.text("督学职责", False, 500)
     if not (c.ok and inspector_id and name and phone):

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from services.visits.campaigns.domain import Campaign
-from shared.commands import FieldProblem, IllegalStep
+from shared.commands import FieldProblem, IllegalStep, UnknownReference
 from shared.contracts.plans import (
     MonthlyPlanAcknowledged,
     MonthlyPlanFiled,
@@ -114,7 +114,7 @@ def check_entries(
 
 def _check_campaign(where: str, entry: PlanEntry, campaign: Campaign) -> None:
     if not campaign.issued:
-        raise FieldProblem(
+        raise UnknownReference(
             f"{where}.campaign_id", f"专项督导 {entry.campaign_id} 不存在 (unknown campaign)"
         )
     if campaign.closed:

@@ -16,6 +16,7 @@ from services.visits.visit.ports import DirectoryLookup
 from services.visits.visit.queries import VisitQueries
 from shared.auth import CurrentPrincipal
 from shared.contracts.visits import DisputeOutcome, MajorKind, Method, Severity, Verdict, VisitKind
+from shared.params import PathId
 from shared.service import RuntimeDep
 
 router = APIRouter(prefix="/visits", tags=["visits"])
@@ -153,7 +154,7 @@ def _pdf(data: bytes, name: str) -> Response:
     responses={200: {"content": {"application/pdf": {}}, "description": "zh-CN A4 PDF"}},
 )
 async def visit_record_pdf(
-    visit_id: str, principal: CurrentPrincipal, runtime: RuntimeDep, request: Request
+    visit_id: PathId, principal: CurrentPrincipal, runtime: RuntimeDep, request: Request
 ) -> Response:
     """《责任督学工作手册》 entry of the visit, as a zh-CN PDF."""
     doc = await VisitQueries(runtime.db).one(visit_id, principal)
@@ -167,7 +168,7 @@ async def visit_record_pdf(
     responses={200: {"content": {"application/pdf": {}}, "description": "zh-CN A4 PDF"}},
 )
 async def feedback_list_pdf(
-    visit_id: str, principal: CurrentPrincipal, runtime: RuntimeDep, request: Request
+    visit_id: PathId, principal: CurrentPrincipal, runtime: RuntimeDep, request: Request
 ) -> Response:
     """《责任督学挂牌督导反馈清单》 of the visit, as a zh-CN PDF (once it is issued)."""
     doc = await VisitQueries(runtime.db).one(visit_id, principal)

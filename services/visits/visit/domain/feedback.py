@@ -151,12 +151,12 @@ def acknowledge(state: Visit, cmd: Acknowledge) -> list[EventPayload]:
 
 def _known_points(state: Visit, numbers: list[int], field: str) -> None:
     """Every point number a body names is on the feedback list (422 naming the first
-    other one, ``body.<field>[i].point_no``)."""
+    other one, ``body.<field>.<i>.point_no``)."""
     known = {p.point_no for p in state.feedback}
     for i, n in enumerate(numbers):
         if n not in known:
             raise InvalidField(
-                f"body.{field}[{i}].point_no", f"反馈清单中没有第 {n} 项问题 (no such point)"
+                f"body.{field}.{i}.point_no", f"反馈清单中没有第 {n} 项问题 (no such point)"
             )
 
 

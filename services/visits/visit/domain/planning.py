@@ -58,7 +58,9 @@ def plan(state: Visit, cmd: PlanVisit) -> list[EventPayload]:
     if not team or len(set(team)) != len(team):
         raise IllegalStep("督导组成员不能为空或重复 (team must be non-empty, no duplicates)")
     if cmd.lead_inspector_id not in team:
-        raise IllegalStep("带队督学必须是督导组成员 (the lead must be in the team)")
+        raise InvalidField(
+            "body.lead_inspector_id", "带队督学必须是督导组成员 (the lead must be in the team)"
+        )
     codes = [code for code, _ in cmd.items]
     if not codes or len(set(codes)) != len(codes):
         raise IllegalStep("督导事项不能为空或重复 (checklist items must be non-empty, unique)")
