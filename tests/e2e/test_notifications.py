@@ -212,7 +212,7 @@ async def test_a_major_problem_reaches_the_zone_leader_and_the_county_group_at_o
         rules = (await ok(shown))["in_force"]["rules"]
         unknown = [{**rules[0], "event_type": "cn.duxue.visits.nothing"}]
         r = await client.put(path, json={"rules": unknown}, headers=office)
-        assert r.status_code == 422 and "body.rules[0].event_type" in r.text, r.text
+        assert r.status_code == 422 and "body.rules.0.event_type" in r.text, r.text
         stale = {**office, "If-Match": '"4"'}
         assert (await client.put(path, json={"rules": rules}, headers=stale)).status_code == 412
         other = auth_header(Role.county_office, province=PROVINCE, city=CITY, county=new_county())

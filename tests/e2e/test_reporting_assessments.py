@@ -92,7 +92,7 @@ async def test_a_new_formula_ranks_beside_the_active_one_until_activated(
         assert r.status_code == 403, r.text
         bad = {"indicators": [{"indicator": "speed", "weight": 1.0}]}
         r = await api.put(f"{FORMULA}/school", json=bad, headers=province)
-        assert r.status_code == 422 and "body.indicators[0].indicator" in r.text
+        assert r.status_code == 422 and "body.indicators.0.indicator" in r.text
 
         async def ranked(params: dict[str, Any], who: dict[str, str]) -> dict[str, Any]:
             r = await api.get(schools, params={**AUTUMN, **params}, headers=who)

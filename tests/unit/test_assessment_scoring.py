@@ -148,13 +148,13 @@ def test_an_inspectors_values_against_the_frequency_rule() -> None:
 @pytest.mark.parametrize(
     ("target", "indicators", "field"),
     [
-        ("school", weights(coverage=0.5, visits=0.5), "body.indicators[1].indicator"),
-        ("inspector", weights(coverage=1.0), "body.indicators[0].indicator"),
+        ("school", weights(coverage=0.5, visits=0.5), "body.indicators.1.indicator"),
+        ("inspector", weights(coverage=1.0), "body.indicators.0.indicator"),
         ("zone", weights(coverage=0.5, rectification_rate=0.4), "body.indicators"),
         (
             "school",
             (IndicatorWeight(indicator="coverage", weight=0.5),) * 2,
-            "body.indicators[1].indicator",
+            "body.indicators.1.indicator",
         ),
     ],
 )

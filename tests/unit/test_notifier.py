@@ -203,7 +203,7 @@ async def test_an_offices_rules_in_force_at_the_event_choose_the_roles(world: Wo
 
 
 def test_rules_refuse_an_event_type_no_rule_can_handle() -> None:
-    with pytest.raises(ValueError, match=r"rules\[0\]\.event_type"):
+    with pytest.raises(ValueError, match=r"rules\.0\.event_type"):
         next_version(
             "510704",
             [DEFAULT_RULES],

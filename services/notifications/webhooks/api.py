@@ -75,7 +75,7 @@ async def subscribe(
         raise InvalidField("body.url", str(exc)) from exc
     for n, event_type in enumerate(body.event_types):
         if not registry.knows(event_type):
-            raise InvalidField(f"body.event_types[{n}]", f"未知的事件类型 {event_type}")
+            raise InvalidField(f"body.event_types.{n}", f"未知的事件类型 {event_type}")
     sub = Subscription(
         subscription_id=str(uuid4()),
         owner=principal.user_id,

@@ -79,7 +79,7 @@ def validate(target: str, indicators: tuple[IndicatorWeight, ...]) -> None:
     known = CATALOGUE[target]
     seen: set[str] = set()
     for i, item in enumerate(indicators):
-        field = f"body.indicators[{i}].indicator"
+        field = f"body.indicators.{i}.indicator"
         if item.indicator not in known:
             names = "、".join(known)
             raise FieldProblem(
