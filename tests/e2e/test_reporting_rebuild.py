@@ -63,7 +63,7 @@ async def test_a_rebuild_replays_into_new_collections_and_switches(
 
     async with serve(app) as api:
         runtime: Runtime = app.state.runtime
-        await publish(infra, autumn(place))
+        written = await publish(infra, autumn(place))
 
         async def county_figures() -> dict[str, Any]:
             r = await api.get(
@@ -84,7 +84,21 @@ async def test_a_rebuild_replays_into_new_collections_and_switches(
             closed = sum(int(z["issues_closed"]) for z in zones)
             return visits == 4 and closed == 3
 
+        async def stored_all_published() -> bool:
+            # every projection has stored what was published to the topics it reads: the
+            # figures read next no longer change (the counts alone can settle earlier)
+            for name in NAMES:
+                runner = runtime.projections[name].runner
+                if runner is None:
+                    return False
+                for key, offset in written.items():
+                    topic = key.rsplit(":", 1)[0]
+                    if topic in runner.topics and runner.stored_positions.get(key, 0) < offset:
+                        return False
+            return True
+
         await eventually(settled, within=60)
+        await eventually(stored_all_published, within=60)
         before = await county_figures()
 
         # hold the rebuild once every new generation is prepared

@@ -35,19 +35,24 @@ def new_place() -> Place:
     return Place(province=f"9{n}", city=f"8{n}", county=f"7{n}")
 
 
-async def publish(infra: Infra, events: list[EventEnvelope]) -> None:
+async def publish(infra: Infra, events: list[EventEnvelope]) -> dict[str, int]:
+    """Publish ``events``; the positions after them, ``{"topic:partition": offset + 1}``."""
     producer = make_producer(infra.kafka, client_id="test-rollups")
     await producer.start()
+    written: dict[str, int] = {}
     try:
         for event in events:
-            await producer.send_and_wait(
+            sent = await producer.send_and_wait(
                 infra.topic_prefix + registry.topic_for(event.event_type),
                 value=event.to_bytes(),
                 key=event.partition_key.encode(),
                 headers=event.kafka_headers(),
             )
+            key = f"{sent.topic}:{sent.partition}"
+            written[key] = max(written.get(key, 0), sent.offset + 1)
     finally:
         await producer.stop()
+    return written
 
 
 async def test_a_county_shows_up_in_its_city_and_province(
