@@ -24,7 +24,12 @@ from services.notifications.templates import Templates
 from shared.commands import StreamHandler
 from shared.contracts.issues import IssueOverdue
 from shared.contracts.notifications import Channel, NotificationQueued
-from shared.contracts.visits import FeedbackDisputed, FeedbackIssued, FindingRecorded
+from shared.contracts.visits import (
+    DisputedPoint,
+    FeedbackDisputed,
+    FeedbackIssued,
+    FindingRecorded,
+)
 from shared.envelope import EventEnvelope
 from shared.events import EventPayload, registry
 from shared.jurisdiction import Jurisdiction
@@ -269,6 +274,29 @@ def test_mark_read_is_for_inbox_messages_only() -> None:
     inbox = d.Notification(d.Stage.queued, Channel.inbox, "principal:s1")
     assert len(d.mark_read(inbox, "n1", "u1")) == 1
     assert d.mark_read(d.evolve(inbox, d.mark_read(inbox, "n1", "u1")[0]), "n1", "u1") == []
+
+
+async def test_event_text_in_a_wecom_message_is_escaped_markdown_not_links(world: World) -> None:
+    world.contacts.addresses[("inspector:insp-1", Channel.wecom)] = "https://robot.example/hook"
+    notifier = Notifier(
+        world.notifications,
+        world.rules,
+        world.facts,
+        world.contacts,
+        Templates(),
+        Clock(MOMENT),
+        (Channel.wecom,),
+    )
+    reason = "见[链接](http://evil.example) **x**"
+    point = DisputedPoint(point_no=1, reason=reason)
+    payload = FeedbackDisputed(visit_id="v1", school_id="s1", disputed_by="p", points=[point])
+    event = envelope(payload, "visit-v1", 8, SCHOOL, MOMENT)
+    await notifier.react(event, registry.parse(event))
+    by_channel = {q.channel: q for q in world.queued()}
+    wecom, inbox = by_channel[Channel.wecom], by_channel[Channel.inbox]
+    assert r"见\[链接\]\(http://evil\.example\) \*\*x\*\*" in wecom.body
+    assert "1. " in wecom.body  # the template's own text is not escaped
+    assert reason in inbox.body  # the inbox carries the text as it is
 
 
 def _unused(_: EventPayload) -> None: ...

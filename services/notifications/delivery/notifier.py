@@ -22,7 +22,7 @@ from services.notifications.delivery.service import SYSTEM, NotificationService
 from services.notifications.recipients.resolve import DirectoryFacts, Recipient, resolve, school_of
 from services.notifications.rules.book import RuleBook
 from services.notifications.rules.domain import HANDLED, Rule, in_force, is_major
-from services.notifications.templates import Templates
+from services.notifications.templates import Format, Templates
 from shared import metrics, topics
 from shared.commands import CommandContext
 from shared.contracts.notifications import Channel, NotificationQueued, notification_id
@@ -30,6 +30,14 @@ from shared.envelope import EventEnvelope
 from shared.events import EventPayload
 
 log = structlog.get_logger(__name__)
+
+FORMATS = {
+    Channel.inbox: Format.text,
+    Channel.email: Format.text,
+    Channel.sms: Format.text,
+    Channel.wecom: Format.markdown,
+}
+"""How each channel's message is written: the WeCom robot's is markdown (its data escaped)."""
 
 
 class Notifier:
@@ -105,7 +113,7 @@ class Notifier:
             "school_id": school,
             "occurred_at": event.occurred_at.isoformat(),
         }
-        rendered = self._templates.render(rule.kind, data)
+        rendered = self._templates.render(rule.kind, data, format=FORMATS[channel])
         return NotificationQueued(
             notification_id=notification_id(str(event.event_id), recipient.mailbox, channel),
             channel=channel,
