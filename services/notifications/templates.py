@@ -54,7 +54,7 @@ class Templates:
             "keep_trailing_newline": False,
         }
         self._envs = {
-            Format.text: Environment(autoescape=True, **common),
+            Format.text: Environment(autoescape=False, **common),
             Format.markdown: Environment(autoescape=False, finalize=escape_markdown, **common),
             Format.html: Environment(autoescape=True, **common),
         }

@@ -102,7 +102,7 @@ async def test_a_feedback_list_reaches_the_principals_inbox_and_mailbox_once(
             page = await eventually(one_message)
             message = page["items"][0]
             assert message["recipient"] == f"principal:{p.school(1)}"
-            assert "督导反馈清单" in message["subject"] and "&lt;超标&gt;" in message["body"]
+            assert "督导反馈清单" in message["subject"] and "<超标>" in message["body"]
             assert await ok(await client.get("/inbox/unread-count", headers=principal)) == {
                 "unread": 1
             }

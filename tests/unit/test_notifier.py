@@ -13,6 +13,8 @@ import pytest
 import shared.contracts  # noqa: F401  (registers every contract)
 from services.notifications.channels.contacts import MemoryContacts
 from services.notifications.channels.email import MemorySender, message_id
+from services.notifications.channels.outgoing import Outgoing
+from services.notifications.channels.sms import segments, sms_text
 from services.notifications.delivery import domain as d
 from services.notifications.delivery.dispatcher import Dispatcher, SendFailed
 from services.notifications.delivery.notifier import Notifier
@@ -20,7 +22,7 @@ from services.notifications.delivery.service import SOURCE, NotificationService
 from services.notifications.recipients.resolve import leader_at
 from services.notifications.rules.book import MemoryRuleBook
 from services.notifications.rules.domain import DEFAULT_RULES, RecipientRole, Rule, next_version
-from services.notifications.templates import Templates
+from services.notifications.templates import Format, Templates
 from shared.commands import StreamHandler
 from shared.contracts.issues import IssueOverdue
 from shared.contracts.notifications import Channel, NotificationQueued
@@ -127,7 +129,7 @@ async def test_a_feedback_list_reaches_the_principal_once_per_channel(world: Wor
     message = queued[0]
     assert message.kind == "feedback_issued" and message.locale == "zh-CN"
     assert "督导反馈清单" in message.subject
-    assert "&lt;总体良好&gt;" in message.body  # event data is escaped, never markup
+    assert "<总体良好>" in message.body  # plain text: the data as it is, no entities
     assert message.cause_event_id == str(event.event_id)
 
 
@@ -297,6 +299,22 @@ async def test_event_text_in_a_wecom_message_is_escaped_markdown_not_links(world
     assert r"见\[链接\]\(http://evil\.example\) \*\*x\*\*" in wecom.body
     assert "1. " in wecom.body  # the template's own text is not escaped
     assert reason in inbox.body  # the inbox carries the text as it is
+
+
+def test_plain_text_carries_the_data_as_it_is_and_html_escapes_it() -> None:
+    data = {"issue_id": "i1", "note": "<b>作业</b>{{ 7*7 }}"}
+    text = Templates().render("issue_verified", data)
+    assert "说明：<b>作业</b>{{ 7*7 }}" in text.body  # never evaluated as template code
+    html = Templates().render("issue_verified", data, format=Format.html)
+    assert "&lt;b&gt;作业&lt;/b&gt;" in html.body
+
+
+def test_an_sms_counts_the_characters_of_the_text_not_of_entities() -> None:
+    rendered = Templates().render("issue_verified", {"issue_id": "i1", "note": "<b>作业</b>"})
+    sent = Outgoing("n-1", Channel.sms, "13800000000", rendered.subject, rendered.body)
+    text = sms_text(sent)
+    assert "&lt;" not in text and "<b>作业</b>" in text
+    assert segments(text) == [text]
 
 
 def _unused(_: EventPayload) -> None: ...
