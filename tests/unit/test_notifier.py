@@ -18,12 +18,14 @@ from services.notifications.channels.sms import segments, sms_text
 from services.notifications.delivery import domain as d
 from services.notifications.delivery.dispatcher import Dispatcher, SendFailed
 from services.notifications.delivery.notifier import Notifier
-from services.notifications.delivery.service import SOURCE, NotificationService
+from services.notifications.delivery.service import SOURCE, SYSTEM, NotificationService
+from services.notifications.inbox.service import InboxService
 from services.notifications.recipients.resolve import leader_at
 from services.notifications.rules.book import MemoryRuleBook
 from services.notifications.rules.domain import DEFAULT_RULES, RecipientRole, Rule, next_version
 from services.notifications.templates import Format, Templates
-from shared.commands import StreamHandler
+from shared.auth import Principal, Role
+from shared.commands import CallerContext, CommandContext, NotCaughtUp, StreamHandler
 from shared.contracts.issues import IssueOverdue
 from shared.contracts.notifications import Channel, NotificationQueued
 from shared.contracts.visits import (
@@ -318,3 +320,40 @@ def test_an_sms_counts_the_characters_of_the_text_not_of_entities() -> None:
 
 
 def _unused(_: EventPayload) -> None: ...
+
+
+@dataclass
+class LaggingInbox:
+    """An inbox read model that shows a mark read only after ``lag`` more reads."""
+
+    messages: dict[str, dict[str, object]]
+    lag: int = 3
+    reads: int = 0
+
+    async def message(self, notification_id: str) -> dict[str, object] | None:
+        return self.messages.get(notification_id)
+
+    async def unread_ids(self, mailboxes: list[str], limit: int) -> list[str]:
+        return [i for i, m in self.messages.items() if m["recipient"] in mailboxes][:limit]
+
+    async def unread_among(self, notification_ids: list[str]) -> int:
+        self.reads += 1
+        return len(notification_ids) if self.reads <= self.lag else 0
+
+
+async def test_read_all_answers_once_the_inbox_shows_the_messages_read(world: World) -> None:
+    await react(world, feedback_issued())
+    [inbox] = [q for q in world.queued() if q.channel is Channel.inbox]
+    view = LaggingInbox({inbox.notification_id: {"recipient": "principal:s1"}})
+    service = InboxService(world.notifications, view)
+    principal = Principal(
+        user_id="p1", name="校长", roles=frozenset({Role.principal}), jurisdiction=SCHOOL
+    )
+    caller = CallerContext(
+        principal=principal, ctx=CommandContext(actor=SYSTEM, now=MOMENT, correlation_id="c1")
+    )
+    assert await service.mark_all_read(caller) == 1
+    assert view.reads == view.lag + 1  # it waited for the read model, then answered
+    view.reads, view.lag = 0, 10**6
+    with pytest.raises(NotCaughtUp):
+        await InboxService(world.notifications, view, wait_seconds=0.05).mark_all_read(caller)
