@@ -212,6 +212,9 @@ async def test_a_major_problem_reaches_the_zone_leader_and_the_county_group_at_o
         unknown = [{**rules[0], "event_type": "cn.duxue.visits.nothing"}]
         r = await client.put(path, json={"rules": unknown}, headers=office)
         assert r.status_code == 422 and "body.rules[0].event_type" in r.text, r.text
+        short = [{**rules[0], "event_type": "visits.feedback_issued"}]
+        r = await client.put(path, json={"rules": short}, headers=office)
+        assert r.status_code == 422 and "cn.duxue.visits.feedback_issued" in r.text, r.text
         stale = {**office, "If-Match": '"4"'}
         assert (await client.put(path, json={"rules": rules}, headers=stale)).status_code == 412
         other = auth_header(Role.county_office, province=PROVINCE, city=CITY, county=new_county())

@@ -22,7 +22,13 @@ from services.notifications.delivery.service import SOURCE, SYSTEM, Notification
 from services.notifications.inbox.service import InboxService
 from services.notifications.recipients.resolve import leader_at
 from services.notifications.rules.book import MemoryRuleBook
-from services.notifications.rules.domain import DEFAULT_RULES, RecipientRole, Rule, next_version
+from services.notifications.rules.domain import (
+    DEFAULT_RULES,
+    HANDLED,
+    RecipientRole,
+    Rule,
+    next_version,
+)
 from services.notifications.templates import Format, Templates
 from shared.auth import Principal, Role
 from shared.commands import CallerContext, CommandContext, NotCaughtUp, StreamHandler
@@ -219,6 +225,14 @@ def test_rules_refuse_an_event_type_no_rule_can_handle() -> None:
             [Rule(kind="x", event_type="cn.duxue.nope", roles=(RecipientRole.principal,))],
             MOMENT,
         )
+
+
+def test_a_short_event_name_is_refused_with_the_full_names_listed() -> None:
+    rule = Rule(kind="x", event_type="visits.feedback_issued", roles=(RecipientRole.principal,))
+    with pytest.raises(ValueError, match=r"rules\[0\]\.event_type") as refused:
+        next_version("510704", [DEFAULT_RULES], [rule], MOMENT)
+    assert FeedbackIssued.event_type in str(refused.value)
+    assert all(t.startswith("cn.duxue.") for t in HANDLED)
 
 
 def test_the_zone_leader_is_read_from_the_zones_history() -> None:
