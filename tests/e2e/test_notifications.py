@@ -103,6 +103,7 @@ async def test_a_feedback_list_reaches_the_principals_inbox_and_mailbox_once(
             message = page["items"][0]
             assert message["recipient"] == f"principal:{p.school(1)}"
             assert "督导反馈清单" in message["subject"] and "<超标>" in message["body"]
+            assert "（测试第1学校）" in message["subject"]  # the name, not the school's id
             assert await ok(await client.get("/inbox/unread-count", headers=principal)) == {
                 "unread": 1
             }

@@ -32,6 +32,7 @@ from services.notifications.rules.domain import (
 from services.notifications.templates import Format, Templates
 from shared.auth import Principal, Role
 from shared.commands import CallerContext, CommandContext, NotCaughtUp, StreamHandler
+from shared.contracts.complaints import ComplaintRouted
 from shared.contracts.issues import IssueOverdue
 from shared.contracts.notifications import Channel, NotificationQueued
 from shared.contracts.visits import (
@@ -68,6 +69,9 @@ class FakeFacts:
             if since <= at:
                 leader = who
         return leader
+
+    async def school_name(self, school_id: str) -> str | None:
+        return {"s1": "雁江区实验小学"}.get(school_id)
 
 
 @dataclass
@@ -331,6 +335,48 @@ def test_an_sms_counts_the_characters_of_the_text_not_of_entities() -> None:
     text = sms_text(sent)
     assert "&lt;" not in text and "<b>作业</b>" in text
     assert segments(text) == [text]
+
+
+async def test_a_message_names_the_school_and_greets_the_recipient_it_is_for(
+    world: World,
+) -> None:
+    await react(world, feedback_issued())
+    principal = next(q for q in world.queued() if q.channel is Channel.inbox)
+    assert principal.subject == "督导反馈清单已下发（雁江区实验小学）"
+    assert principal.body.startswith("您校收到")
+    both = Rule(
+        kind="feedback_issued",
+        event_type=FeedbackIssued.event_type,
+        roles=(RecipientRole.principal, RecipientRole.county_office),
+    )
+    await world.rules.add(next_version("510704", [], [both], MOMENT - timedelta(days=1)))
+    unknown = FeedbackIssued(visit_id="v9", school_id="s9", highlights=[], problems=[], summary="")
+    event = envelope(unknown, "visit-v9", 7, SCHOOL, MOMENT)
+    await react(world, event)
+    mine = {q.recipient: q for q in world.queued() if q.cause_event_id == str(event.event_id)}
+    office = mine["county_office:510704"]
+    assert "（s9）" in office.subject  # not in the directory copy: the id
+    assert office.body.startswith("s9收到") and "您校" not in office.body
+    assert mine["principal:s9"].body.startswith("您校收到")
+
+
+async def test_a_routed_complaint_shows_its_tracking_number_never_the_internal_id(
+    world: World,
+) -> None:
+    internal = "0123456789abcdef" * 2
+    routed = ComplaintRouted(
+        complaint_id=internal,
+        to_inspector_ids=["insp-1"],
+        to_county_office=False,
+        unlisted=False,
+        routed_by="svc-issues",
+    )
+    await react(world, envelope(routed, f"complaint-{internal}", 2, SCHOOL, MOMENT))
+    [message] = world.queued()
+    assert internal not in message.body and "举报投诉" in message.body
+    data = {"complaint_id": internal, "tracking_no": "JB20261116001"}
+    rendered = Templates().render("complaint_assigned", data)
+    assert "JB20261116001" in rendered.body and internal not in rendered.body
 
 
 def _unused(_: EventPayload) -> None: ...
