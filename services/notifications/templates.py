@@ -1,14 +1,21 @@
-"""Messages rendered from an event's data with Jinja2 (autoescaped: event data is never
-markup), in the recipient's locale, zh-CN first with an English fallback.
+"""Messages rendered from an event's data with Jinja2, in the recipient's locale, zh-CN
+first with an English fallback, in the format of the channel that carries them.
 
 A template is ``templates/<kind>.<locale>.j2`` with two blocks, ``subject`` and
 ``body``; a kind without a template in the locale falls back to ``<kind>.en.j2``, then
-to ``_generic.en.j2``.
+to ``_generic.en.j2``. Event data is always passed as variables, never as template
+source, so it is never evaluated. How each ``{{ value }}`` is written depends on the
+format (:class:`Format`): plain text carries it as it is (the inbox, e-mail as
+text/plain, SMS: no ``&lt;`` entities to read or to count); markdown (the WeCom robot)
+escapes its markdown-significant characters, so a note's ``[链接](…)`` or ``**x**`` stays
+text while the template's own markup stays markup; HTML escapes it (autoescape).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +23,19 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 
 DEFAULT_LOCALE = "zh-CN"
 FALLBACK_LOCALE = "en"
+
+_MARKDOWN_SIGNIFICANT = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~=])")
+
+
+class Format(StrEnum):
+    text = "text"
+    markdown = "markdown"
+    html = "html"
+
+
+def escape_markdown(value: object) -> str:
+    """``value`` as markdown text: each markdown-significant character backslash-escaped."""
+    return _MARKDOWN_SIGNIFICANT.sub(r"\\\1", str(value))
 
 
 @dataclass(frozen=True)
@@ -27,20 +47,31 @@ class Rendered:
 
 class Templates:
     def __init__(self, directory: Path | None = None) -> None:
-        self._env = Environment(
-            loader=FileSystemLoader(directory or Path(__file__).parent / "templates"),
-            autoescape=True,
-            undefined=StrictUndefined,
-            keep_trailing_newline=False,
-        )
+        loader = FileSystemLoader(directory or Path(__file__).parent / "templates")
+        common: dict[str, Any] = {
+            "loader": loader,
+            "undefined": StrictUndefined,
+            "keep_trailing_newline": False,
+        }
+        self._envs = {
+            Format.text: Environment(autoescape=False, **common),
+            Format.markdown: Environment(autoescape=False, finalize=escape_markdown, **common),
+            Format.html: Environment(autoescape=True, **common),
+        }
 
-    def render(self, kind: str, data: dict[str, Any], locale: str = DEFAULT_LOCALE) -> Rendered:
+    def render(
+        self,
+        kind: str,
+        data: dict[str, Any],
+        locale: str = DEFAULT_LOCALE,
+        format: Format = Format.text,
+    ) -> Rendered:
         names = [
             f"{kind}.{locale}.j2",
             f"{kind}.{FALLBACK_LOCALE}.j2",
             f"_generic.{FALLBACK_LOCALE}.j2",
         ]
-        template = self._env.select_template(names)
+        template = self._envs[format].select_template(names)
         used = str(template.name).split(".")[-2]
         context = {"kind": kind, **data}
         return Rendered(

@@ -13,18 +13,34 @@ import pytest
 import shared.contracts  # noqa: F401  (registers every contract)
 from services.notifications.channels.contacts import MemoryContacts
 from services.notifications.channels.email import MemorySender, message_id
+from services.notifications.channels.outgoing import Outgoing
+from services.notifications.channels.sms import segments, sms_text
 from services.notifications.delivery import domain as d
 from services.notifications.delivery.dispatcher import Dispatcher, SendFailed
 from services.notifications.delivery.notifier import Notifier
-from services.notifications.delivery.service import SOURCE, NotificationService
+from services.notifications.delivery.service import SOURCE, SYSTEM, NotificationService
+from services.notifications.inbox.service import InboxService
 from services.notifications.recipients.resolve import leader_at
 from services.notifications.rules.book import MemoryRuleBook
-from services.notifications.rules.domain import DEFAULT_RULES, RecipientRole, Rule, next_version
-from services.notifications.templates import Templates
-from shared.commands import StreamHandler
+from services.notifications.rules.domain import (
+    DEFAULT_RULES,
+    HANDLED,
+    RecipientRole,
+    Rule,
+    next_version,
+)
+from services.notifications.templates import Format, Templates
+from shared.auth import Principal, Role
+from shared.commands import CallerContext, CommandContext, NotCaughtUp, StreamHandler
+from shared.contracts.complaints import ComplaintRouted
 from shared.contracts.issues import IssueOverdue
 from shared.contracts.notifications import Channel, NotificationQueued
-from shared.contracts.visits import FeedbackDisputed, FeedbackIssued, FindingRecorded
+from shared.contracts.visits import (
+    DisputedPoint,
+    FeedbackDisputed,
+    FeedbackIssued,
+    FindingRecorded,
+)
 from shared.envelope import EventEnvelope
 from shared.events import EventPayload, registry
 from shared.jurisdiction import Jurisdiction
@@ -53,6 +69,9 @@ class FakeFacts:
             if since <= at:
                 leader = who
         return leader
+
+    async def school_name(self, school_id: str) -> str | None:
+        return {"s1": "雁江区实验小学"}.get(school_id)
 
 
 @dataclass
@@ -122,7 +141,7 @@ async def test_a_feedback_list_reaches_the_principal_once_per_channel(world: Wor
     message = queued[0]
     assert message.kind == "feedback_issued" and message.locale == "zh-CN"
     assert "督导反馈清单" in message.subject
-    assert "&lt;总体良好&gt;" in message.body  # event data is escaped, never markup
+    assert "<总体良好>" in message.body  # plain text: the data as it is, no entities
     assert message.cause_event_id == str(event.event_id)
 
 
@@ -212,6 +231,14 @@ def test_rules_refuse_an_event_type_no_rule_can_handle() -> None:
         )
 
 
+def test_a_short_event_name_is_refused_with_the_full_names_listed() -> None:
+    rule = Rule(kind="x", event_type="visits.feedback_issued", roles=(RecipientRole.principal,))
+    with pytest.raises(ValueError, match=r"rules\.0\.event_type") as refused:
+        next_version("510704", [DEFAULT_RULES], [rule], MOMENT)
+    assert FeedbackIssued.event_type in str(refused.value)
+    assert all(t.startswith("cn.duxue.") for t in HANDLED)
+
+
 def test_the_zone_leader_is_read_from_the_zones_history() -> None:
     zone = {
         "history": [
@@ -271,4 +298,122 @@ def test_mark_read_is_for_inbox_messages_only() -> None:
     assert d.mark_read(d.evolve(inbox, d.mark_read(inbox, "n1", "u1")[0]), "n1", "u1") == []
 
 
+async def test_event_text_in_a_wecom_message_is_escaped_markdown_not_links(world: World) -> None:
+    world.contacts.addresses[("inspector:insp-1", Channel.wecom)] = "https://robot.example/hook"
+    notifier = Notifier(
+        world.notifications,
+        world.rules,
+        world.facts,
+        world.contacts,
+        Templates(),
+        Clock(MOMENT),
+        (Channel.wecom,),
+    )
+    reason = "见[链接](http://evil.example) **x**"
+    point = DisputedPoint(point_no=1, reason=reason)
+    payload = FeedbackDisputed(visit_id="v1", school_id="s1", disputed_by="p", points=[point])
+    event = envelope(payload, "visit-v1", 8, SCHOOL, MOMENT)
+    await notifier.react(event, registry.parse(event))
+    by_channel = {q.channel: q for q in world.queued()}
+    wecom, inbox = by_channel[Channel.wecom], by_channel[Channel.inbox]
+    assert r"见\[链接\]\(http://evil\.example\) \*\*x\*\*" in wecom.body
+    assert "1. " in wecom.body  # the template's own text is not escaped
+    assert reason in inbox.body  # the inbox carries the text as it is
+
+
+def test_plain_text_carries_the_data_as_it_is_and_html_escapes_it() -> None:
+    data = {"issue_id": "i1", "note": "<b>作业</b>{{ 7*7 }}"}
+    text = Templates().render("issue_verified", data)
+    assert "说明：<b>作业</b>{{ 7*7 }}" in text.body  # never evaluated as template code
+    html = Templates().render("issue_verified", data, format=Format.html)
+    assert "&lt;b&gt;作业&lt;/b&gt;" in html.body
+
+
+def test_an_sms_counts_the_characters_of_the_text_not_of_entities() -> None:
+    rendered = Templates().render("issue_verified", {"issue_id": "i1", "note": "<b>作业</b>"})
+    sent = Outgoing("n-1", Channel.sms, "13800000000", rendered.subject, rendered.body)
+    text = sms_text(sent)
+    assert "&lt;" not in text and "<b>作业</b>" in text
+    assert segments(text) == [text]
+
+
+async def test_a_message_names_the_school_and_greets_the_recipient_it_is_for(
+    world: World,
+) -> None:
+    await react(world, feedback_issued())
+    principal = next(q for q in world.queued() if q.channel is Channel.inbox)
+    assert principal.subject == "督导反馈清单已下发（雁江区实验小学）"
+    assert principal.body.startswith("您校收到")
+    both = Rule(
+        kind="feedback_issued",
+        event_type=FeedbackIssued.event_type,
+        roles=(RecipientRole.principal, RecipientRole.county_office),
+    )
+    await world.rules.add(next_version("510704", [], [both], MOMENT - timedelta(days=1)))
+    unknown = FeedbackIssued(visit_id="v9", school_id="s9", highlights=[], problems=[], summary="")
+    event = envelope(unknown, "visit-v9", 7, SCHOOL, MOMENT)
+    await react(world, event)
+    mine = {q.recipient: q for q in world.queued() if q.cause_event_id == str(event.event_id)}
+    office = mine["county_office:510704"]
+    assert "（s9）" in office.subject  # not in the directory copy: the id
+    assert office.body.startswith("s9收到") and "您校" not in office.body
+    assert mine["principal:s9"].body.startswith("您校收到")
+
+
+async def test_a_routed_complaint_shows_its_tracking_number_never_the_internal_id(
+    world: World,
+) -> None:
+    internal = "0123456789abcdef" * 2
+    routed = ComplaintRouted(
+        complaint_id=internal,
+        to_inspector_ids=["insp-1"],
+        to_county_office=False,
+        unlisted=False,
+        routed_by="svc-issues",
+    )
+    await react(world, envelope(routed, f"complaint-{internal}", 2, SCHOOL, MOMENT))
+    [message] = world.queued()
+    assert internal not in message.body and "举报投诉" in message.body
+    data = {"complaint_id": internal, "tracking_no": "JB20261116001"}
+    rendered = Templates().render("complaint_assigned", data)
+    assert "JB20261116001" in rendered.body and internal not in rendered.body
+
+
 def _unused(_: EventPayload) -> None: ...
+
+
+@dataclass
+class LaggingInbox:
+    """An inbox read model that shows a mark read only after ``lag`` more reads."""
+
+    messages: dict[str, dict[str, object]]
+    lag: int = 3
+    reads: int = 0
+
+    async def message(self, notification_id: str) -> dict[str, object] | None:
+        return self.messages.get(notification_id)
+
+    async def unread_ids(self, mailboxes: list[str], limit: int) -> list[str]:
+        return [i for i, m in self.messages.items() if m["recipient"] in mailboxes][:limit]
+
+    async def unread_among(self, notification_ids: list[str]) -> int:
+        self.reads += 1
+        return len(notification_ids) if self.reads <= self.lag else 0
+
+
+async def test_read_all_answers_once_the_inbox_shows_the_messages_read(world: World) -> None:
+    await react(world, feedback_issued())
+    [inbox] = [q for q in world.queued() if q.channel is Channel.inbox]
+    view = LaggingInbox({inbox.notification_id: {"recipient": "principal:s1"}})
+    service = InboxService(world.notifications, view)
+    principal = Principal(
+        user_id="p1", name="校长", roles=frozenset({Role.principal}), jurisdiction=SCHOOL
+    )
+    caller = CallerContext(
+        principal=principal, ctx=CommandContext(actor=SYSTEM, now=MOMENT, correlation_id="c1")
+    )
+    assert await service.mark_all_read(caller) == 1
+    assert view.reads == view.lag + 1  # it waited for the read model, then answered
+    view.reads, view.lag = 0, 10**6
+    with pytest.raises(NotCaughtUp):
+        await InboxService(world.notifications, view, wait_seconds=0.05).mark_all_read(caller)

@@ -3,6 +3,9 @@
 Many counties run the work in WeChat groups; an office sets its group robot's URL as its
 contact (``PUT /me/contact``, checked by :func:`check_target`). A receiver that does not
 answer within the timeout, answers non-2xx, or answers ``errcode`` ≠ 0 is a failure.
+The subject and body arrive rendered as markdown with the event's data escaped
+(:data:`services.notifications.delivery.notifier.FORMATS`); only the markup added here
+(bold subject, quoted body) is markup.
 """
 
 from __future__ import annotations

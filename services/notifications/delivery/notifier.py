@@ -21,8 +21,14 @@ from services.notifications.channels.outgoing import Addresses
 from services.notifications.delivery.service import SYSTEM, NotificationService
 from services.notifications.recipients.resolve import DirectoryFacts, Recipient, resolve, school_of
 from services.notifications.rules.book import RuleBook
-from services.notifications.rules.domain import HANDLED, Rule, in_force, is_major
-from services.notifications.templates import Templates
+from services.notifications.rules.domain import (
+    HANDLED,
+    RecipientRole,
+    Rule,
+    in_force,
+    is_major,
+)
+from services.notifications.templates import Format, Templates
 from shared import metrics, topics
 from shared.commands import CommandContext
 from shared.contracts.notifications import Channel, NotificationQueued, notification_id
@@ -30,6 +36,14 @@ from shared.envelope import EventEnvelope
 from shared.events import EventPayload
 
 log = structlog.get_logger(__name__)
+
+FORMATS = {
+    Channel.inbox: Format.text,
+    Channel.email: Format.text,
+    Channel.sms: Format.text,
+    Channel.wecom: Format.markdown,
+}
+"""How each channel's message is written: the WeCom robot's is markdown (its data escaped)."""
 
 
 class Notifier:
@@ -65,10 +79,15 @@ class Notifier:
             correlation_id=event.correlation_id,
             causation_id=str(event.event_id),
         )
-        for rule in rules.matching(event.event_type, is_major(payload)):
+        matching = rules.matching(event.event_type, is_major(payload))
+        school = school_of(event, payload)
+        names = {"school_name": await self._school_name(school)} if matching else {}
+        for rule in matching:
             for recipient in await resolve(rule.roles, event, payload, self._directory):
                 for channel in await self._channels(recipient):
-                    message = self._message(event, payload, rule, recipient, channel, rules.version)
+                    message = self._message(
+                        event, payload, rule, recipient, channel, rules.version, names
+                    )
                     queued = await self._notifications.queue(message, ctx, event.jurisdiction)
                     if queued and channel is Channel.inbox:
                         metrics.NOTIFICATIONS.labels("inbox", "sent").inc()
@@ -81,6 +100,12 @@ class Notifier:
                         channel=channel.value,
                         cause=str(event.event_id),
                     )
+
+    async def _school_name(self, school: str | None) -> str | None:
+        """The school's name from the directory copy; its id when the copy has none."""
+        if school is None:
+            return None
+        return await self._directory.school_name(school) or school
 
     async def _channels(self, recipient: Recipient) -> list[Channel]:
         channels = [Channel.inbox]
@@ -97,15 +122,19 @@ class Notifier:
         recipient: Recipient,
         channel: Channel,
         rules_version: int,
+        names: dict[str, str | None],
     ) -> NotificationQueued:
         school = school_of(event, payload)
         data = {
             **payload.model_dump(mode="json"),
             "event_type": event.event_type,
             "school_id": school,
+            "school_name": school,
+            **names,
+            "to_school": recipient.role is RecipientRole.principal,
             "occurred_at": event.occurred_at.isoformat(),
         }
-        rendered = self._templates.render(rule.kind, data)
+        rendered = self._templates.render(rule.kind, data, format=FORMATS[channel])
         return NotificationQueued(
             notification_id=notification_id(str(event.event_id), recipient.mailbox, channel),
             channel=channel,

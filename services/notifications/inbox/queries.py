@@ -59,6 +59,11 @@ class InboxQueries:
         query = {"recipient": {"$in": mailboxes}, "read": False}
         return [str(d["_id"]) async for d in inbox.find(query, {"_id": 1}).limit(limit)]
 
+    async def unread_among(self, notification_ids: list[str]) -> int:
+        """How many of these messages the inbox still shows unread."""
+        inbox = await self._models.collection("inbox")
+        return await inbox.count_documents({"_id": {"$in": notification_ids}, "read": False})
+
     async def deliveries(self, query: dict[str, Any]) -> list[dict[str, Any]]:
         coll = await self._models.collection("deliveries")
         return [d async for d in coll.find(query)]

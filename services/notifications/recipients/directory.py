@@ -34,6 +34,11 @@ class DirectoryFactsFromReadModel:
         doc = await zones.find_one({"_id": zone_id})
         return None if doc is None else leader_at(doc, at)
 
+    async def school_name(self, school_id: str) -> str | None:
+        """The school's name in the directory copy, if known."""
+        school = await self._lookup.school(school_id)
+        return school.name if school is not None else None
+
     async def inspector_contact(self, inspector_id: str, field: str) -> str | None:
         """The inspector's ``email`` or ``phone`` from the directory, if set."""
         inspectors = await self._models.collection("inspectors")

@@ -25,6 +25,8 @@ class DirectoryFacts(Protocol):
 
     async def zone_leader_at(self, zone_id: str, at: datetime) -> str | None: ...
 
+    async def school_name(self, school_id: str) -> str | None: ...
+
 
 @dataclass(frozen=True)
 class Recipient:

@@ -122,8 +122,10 @@ def next_version(
     """A new version of an office's rules, valid from ``at`` (refuses unknown event types)."""
     for n, rule in enumerate(rules):
         if rule.event_type not in HANDLED:
-            problem = f"不支持的事件类型 {rule.event_type} (unsupported event type)"
-            raise ValueError(f"rules.{n}.event_type: {problem}")
+            raise ValueError(
+                f"rules.{n}.event_type: 不支持的事件类型 {rule.event_type}，"
+                f"须为完整类型之一 (must be one of): {', '.join(sorted(HANDLED))}"
+            )
     version = max((s.version for s in current), default=0) + 1
     return RuleSet(office=office, version=version, valid_from=at, rules=tuple(rules))
 
