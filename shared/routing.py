@@ -10,7 +10,8 @@ while rows remain.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar, cast
 
 from fastapi import Depends, Header, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -23,6 +24,20 @@ from shared.http import parse_if_match
 from shared.paging import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, Page, Paging
 from shared.params import MAX_VERSION
 from shared.service import RuntimeDep, command_context
+
+T = TypeVar("T")
+
+
+def from_state(attribute: str, kind: type[T]) -> Callable[[Request], T]:
+    """A dependency answering ``request.app.state.<attribute>`` typed as ``kind`` (what the
+    service's bootstrap put there), for ``Annotated[kind, Depends(from_state(...))]``."""
+
+    def get(request: Request) -> T:
+        return cast(T, getattr(request.app.state, attribute))
+
+    get.__name__ = f"state_{attribute}"
+    return get
+
 
 __all__ = [
     "Caller",

@@ -15,29 +15,14 @@ from services.notifications.inbox.service import InboxService
 from shared.auth import FORBIDDEN, CurrentPrincipal
 from shared.commands import Forbidden, InvalidField
 from shared.params import Skip
-from shared.routing import Caller, Page
+from shared.routing import Caller, Page, from_state
 
 router = APIRouter(tags=["inbox"])
 
 
-def _queries(request: Request) -> InboxQueries:
-    queries: InboxQueries = request.app.state.inbox_queries
-    return queries
-
-
-def _service(request: Request) -> InboxService:
-    service: InboxService = request.app.state.inbox
-    return service
-
-
-def _contacts(request: Request) -> ContactBook:
-    contacts: ContactBook = request.app.state.contacts
-    return contacts
-
-
-QueriesDep = Annotated[InboxQueries, Depends(_queries)]
-InboxDep = Annotated[InboxService, Depends(_service)]
-ContactsDep = Annotated[ContactBook, Depends(_contacts)]
+QueriesDep = Annotated[InboxQueries, Depends(from_state("inbox_queries", InboxQueries))]
+InboxDep = Annotated[InboxService, Depends(from_state("inbox", InboxService))]
+ContactsDep = Annotated[ContactBook, Depends(from_state("contacts", ContactBook))]
 Mailbox = Annotated[
     str | None,
     Query(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request, Response, status
+from fastapi import APIRouter, Depends, Path, Response, status
 from pydantic import BaseModel, Field
 
 from services.notifications.rules.book import RuleBook
@@ -13,19 +13,14 @@ from shared.auth import CurrentPrincipal, Principal, Role, ensure_role, ensure_w
 from shared.commands import FieldProblem
 from shared.eventstore import ConcurrencyConflict, StalePrecondition
 from shared.jurisdiction import Jurisdiction
-from shared.routing import IfMatch, set_etag
+from shared.routing import IfMatch, from_state, set_etag
 from shared.runtime import utcnow
 
 router = APIRouter(prefix="/notification-rules", tags=["rules"])
 CountyPath = Annotated[str, Path(pattern=r"^[0-9]{6}$", description="县(区)代码")]
 
 
-def _book(request: Request) -> RuleBook:
-    book: RuleBook = request.app.state.rule_book
-    return book
-
-
-BookDep = Annotated[RuleBook, Depends(_book)]
+BookDep = Annotated[RuleBook, Depends(from_state("rule_book", RuleBook))]
 
 
 class RulesUpdate(BaseModel):

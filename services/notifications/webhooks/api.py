@@ -18,25 +18,15 @@ from shared.commands import Forbidden, InvalidField, NotFound
 from shared.events import registry
 from shared.jurisdiction import Jurisdiction
 from shared.params import Skip
-from shared.routing import Page
+from shared.routing import Page, from_state
 from shared.runtime import utcnow
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 IdPath = Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$")]
 
 
-def _store(request: Request) -> WebhookStore:
-    store: WebhookStore = request.app.state.webhooks
-    return store
-
-
-def _sender(request: Request) -> WebhookSender:
-    sender: WebhookSender = request.app.state.webhook_sender
-    return sender
-
-
-StoreDep = Annotated[WebhookStore, Depends(_store)]
-SenderDep = Annotated[WebhookSender, Depends(_sender)]
+StoreDep = Annotated[WebhookStore, Depends(from_state("webhooks", WebhookStore))]
+SenderDep = Annotated[WebhookSender, Depends(from_state("webhook_sender", WebhookSender))]
 
 
 class SubscriptionCreate(BaseModel):
