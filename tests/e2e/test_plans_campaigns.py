@@ -55,8 +55,11 @@ async def _register(
         assert r.status_code == 201, r.text
 
 
-async def _append_visit(runtime: Runtime, visit_id: str, *events: EventPayload) -> None:
-    """What the visit lifecycle will do: append to ``visit-<id>`` in the event store."""
+async def _append_visit(
+    runtime: Runtime, visit_id: str, school_id: str, *events: EventPayload, zone: str | None = None
+) -> None:
+    """What the visit lifecycle does: append to ``visit-<id>`` in the event store, at the
+    school's place (as the directory registered it: county from the id, ``zone``)."""
     handler = StreamHandler[None](
         runtime.store,
         registry,
@@ -72,7 +75,8 @@ async def _append_visit(runtime: Runtime, visit_id: str, *events: EventPayload) 
     ctx = CommandContext(
         actor=Actor(user_id="insp", role="inspector"), now=runtime.clock(), correlation_id="t"
     )
-    where = Jurisdiction(province=PROVINCE, city=CITY)
+    county = school_id.split("-")[0]
+    where = Jurisdiction(province=PROVINCE, city=CITY, county=county, zone=zone, school=school_id)
     await handler.append(stream, loaded.version, list(events), ctx, where)
 
 
@@ -245,9 +249,10 @@ async def test_checklists_as_data_and_a_campaign_with_its_progress(
 
     # visits under the campaign arrive as events: progress moves
     runtime = application.state.runtime
-    await _append_visit(runtime, f"{cid}-v1", _planned(f"{cid}-v1", s2, "insp", cid))
-    await _append_visit(runtime, f"{cid}-v1", _closed(f"{cid}-v1", s2, cid))
-    await _append_visit(runtime, f"{cid}-v2", _planned(f"{cid}-v2", s1, "insp", cid))
+    first, second = f"{cid}-v1", f"{cid}-v2"
+    await _append_visit(runtime, first, s2, _planned(first, s2, "insp", cid), zone="zone-1")
+    await _append_visit(runtime, first, s2, _closed(first, s2, cid), zone="zone-1")
+    await _append_visit(runtime, second, s1, _planned(second, s1, "insp", cid), zone="zone-1")
 
     async def both_projected() -> dict[str, Any] | None:  # v1 closed and v2 planned
         found = await progress(1)
@@ -437,10 +442,11 @@ async def test_monthly_plans_are_filed_revised_acknowledged_and_checked(
     # visits done arrive as events and are counted for the inspector
     runtime = application.state.runtime
     vid = f"{plan_id}-v1"
-    await _append_visit(runtime, vid, _planned(vid, s1, inspector_id, None))
+    await _append_visit(runtime, vid, s1, _planned(vid, s1, inspector_id, None))
     await _append_visit(
         runtime,
         vid,
+        s1,
         InspectorSignedIn(
             visit_id=vid,
             inspector_id=inspector_id,

@@ -54,8 +54,12 @@ async def test_a_visit_and_its_issues_reach_the_county_figures(
                 return None
             body: dict[str, Any] = r.json()
             f = body["figures"]
-            zones = sum(c["figures"]["issues_opened"] for c in body["children"])  # written last
-            return body if f["issues_opened"] == 2 == zones and f["schools"] == 10 else None
+            # a flush writes in chunks: wait until both zones (written last) hold all of it
+            children = [c["figures"] for c in body["children"]]
+            opened = sum(c["issues_opened"] for c in children)
+            schools = sum(c["schools"] for c in children)
+            done = f["issues_opened"] == 2 == opened and f["schools"] == 10 == schools
+            return body if done and len(children) == 2 else None
 
         body = await eventually(county, within=60)
         f = body["figures"]
